@@ -1,0 +1,37 @@
+/**
+ * Durations in config are written `90d`, `7d`, `1h`, `30m`, `45s`, `500ms`, or `0`;
+ * several parts may be combined (`1d12h`). Returned in milliseconds.
+ */
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+
+const PART = /(\d+)(ms|s|m|h|d|w)/gy;
+
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '0') return 0;
+  if (s === '') return undefined;
+  PART.lastIndex = 0;
+  let total = 0;
+  let consumed = 0;
+  for (let m = PART.exec(s); m; m = PART.exec(s)) {
+    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    consumed = PART.lastIndex;
+  }
+  return consumed === s.length ? total : undefined;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0';
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit] as number;
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -1,0 +1,202 @@
+/**
+ * Loading the configuration: YAML file, then environment overrides, then the schema.
+ * The only module that reads `process.env` is the caller of `loadConfig` (it passes `env` in).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { AppError } from '../errors.js';
+import { configSchema, type Config } from './schema.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** Where the settings came from, for the banner and `status`. */
+  source: string;
+  /** Secrets live apart from `config` so that logging a config can never leak them. */
+  secrets: { signingKey?: string; apiToken?: string };
+}
+
+export interface LoadOptions {
+  /** Explicit `--config FILE`; otherwise RAPPORT_CONFIG, then config/rapport.yaml. */
+  file?: string;
+  env: Record<string, string | undefined>;
+  /** Folder names present under the templates directory, to catch unknown templates. */
+  templateExists?: (name: string) => boolean;
+}
+
+export const DEFAULT_CONFIG_FILE = 'config/rapport.yaml';
+
+const ENV_OVERRIDES: ReadonlyArray<[variable: string, path: readonly string[]]> = [
+  ['DATABASE_URL', ['database', 'url']],
+  ['SMTP_URL', ['smtp', 'url']],
+  ['RAPPORT_PUBLIC_URL', ['http', 'public_url']],
+  ['RAPPORT_HTTP', ['http', 'listen']],
+];
+
+export function loadConfig(options: LoadOptions): LoadedConfig {
+  const file = options.file ?? options.env.RAPPORT_CONFIG ?? DEFAULT_CONFIG_FILE;
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    raw = parseYaml(file, readFileSync(file, 'utf8'));
+  } else if (options.file !== undefined || options.env.RAPPORT_CONFIG !== undefined) {
+    throw new AppError('E_CONFIG_MISSING', `config file ${file} does not exist`);
+  }
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new AppError('E_CONFIG_INVALID', `${file}: the top level must be a mapping of keys`);
+  }
+  const withEnv = applyEnv(raw as Record<string, unknown>, options.env);
+  const config = validateConfig(withEnv, file, options.templateExists);
+  const secrets: LoadedConfig['secrets'] = {};
+  if (options.env.RAPPORT_SECRET) secrets.signingKey = options.env.RAPPORT_SECRET;
+  if (options.env.RAPPORT_API_TOKEN) secrets.apiToken = options.env.RAPPORT_API_TOKEN;
+  return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets };
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const line = e.linePos?.[0].line;
+      return `${file}${line ? `:${line}` : ''}: ${e.message.split('\n')[0]}`;
+    });
+    throw new AppError('E_CONFIG_INVALID', `${file} is not valid YAML`, problems);
+  }
+  return doc.toJS();
+}
+
+function applyEnv(raw: Record<string, unknown>, env: LoadOptions['env']): Record<string, unknown> {
+  const out: Record<string, unknown> = structuredClone(raw);
+  for (const [variable, path] of ENV_OVERRIDES) {
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      node[key] = next && typeof next === 'object' && !Array.isArray(next) ? next : {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path[path.length - 1] as string] = value;
+  }
+  return out;
+}
+
+/** Validate an already-parsed config object; every problem is reported, each naming its key path. */
+export function validateConfig(
+  raw: unknown,
+  file: string,
+  templateExists?: (name: string) => boolean,
+): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, raw));
+    throw new AppError('E_CONFIG_INVALID', `${file} has ${plural(problems.length, 'problem')}`, problems);
+  }
+  const config = parsed.data;
+  const problems = crossChecks(config, templateExists);
+  if (problems.length > 0) {
+    throw new AppError('E_CONFIG_INVALID', `${file} has ${plural(problems.length, 'problem')}`, problems);
+  }
+  return deepFreeze(config);
+}
+
+function crossChecks(config: Config, templateExists?: (name: string) => boolean): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  config.automations.forEach((a, i) => {
+    const first = seen.get(a.id);
+    if (first !== undefined) problems.push(`automations[${i}].id: "${a.id}" is already used by automations[${first}]`);
+    else seen.set(a.id, i);
+    if (templateExists && !templateExists(a.template)) {
+      problems.push(`automations[${i}].template: "${a.template}" is not a folder under templates/`);
+    }
+    if (a.content === 'new' && !('schedule' in a.on)) {
+      problems.push(`automations[${i}].content: "new" needs a schedule trigger (on: { schedule: ... })`);
+    }
+    if (!a.transactional && a.enabled && !config.business.postal_address) {
+      problems.push(
+        `business.postal_address: required because automations[${i}] ("${a.id}") is not transactional`,
+      );
+    }
+  });
+  const window = config.sending.window;
+  if (window && window.start === window.end) {
+    problems.push('sending.window: start and end are the same time; remove the window to send at any hour');
+  }
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(config.database.url)) {
+    problems.push(`database.url: "${redactUrl(config.database.url)}" must start with sqlite: or postgres://`);
+  }
+  if (!/^(smtps?:\/\/|file:)/.test(config.smtp.url)) {
+    problems.push(`smtp.url: "${redactUrl(config.smtp.url)}" must start with smtp://, smtps:// or file:`);
+  }
+  if (!/^[^:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(config.http.listen)) {
+    problems.push(`http.listen: "${config.http.listen}" is not host:port`);
+  }
+  // Unique problems only: a template missing in two automations is still two lines, but identical lines are noise.
+  return [...new Set(problems)];
+}
+
+/** Removes a password from a URL so it can be shown. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+const TRIGGER_KEYS = ['event', 'birthday', 'anniversary', 'date', 'inactive', 'schedule'];
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  const path = formatPath(issue.path);
+  if (issue.code === 'invalid_union') {
+    const value = valueAt(raw, issue.path);
+    const isTrigger = issue.path[issue.path.length - 1] === 'on';
+    if (isTrigger && value && typeof value === 'object') {
+      const kinds = Object.keys(value).filter((k) => TRIGGER_KEYS.includes(k));
+      if (kinds.length !== 1) {
+        return [`${path}: needs exactly one of ${TRIGGER_KEYS.join(', ')}`];
+      }
+    }
+    // Report the branch that came closest: the one with the fewest problems.
+    const branches = issue.errors.filter((b) => b.length > 0).sort((a, b) => a.length - b.length);
+    const best = branches[0];
+    if (best) {
+      return best.flatMap((inner) =>
+        describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, raw),
+      );
+    }
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+  }
+  const value = valueAt(raw, issue.path);
+  if (issue.code === 'invalid_type' && value === undefined) return [`${path}: is required`];
+  return [`${path || '(top level)'}: ${issue.message}`];
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let node = raw;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

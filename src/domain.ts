@@ -1,0 +1,55 @@
+/**
+ * The records Rapport works with, after validation at the boundary (import, API).
+ * Times are epoch milliseconds (UTC); calendar dates are ISO strings.
+ */
+
+export interface Customer {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  /** `YYYY-MM-DD`, or `MM-DD` when the year is not known. */
+  birthday: string | null;
+  /** IANA zone; null means the business's zone. */
+  timezone: string | null;
+  locale: string | null;
+  /** `YYYY-MM-DD`: the local date the customer relationship started. */
+  customer_since: string | null;
+  tags: string[];
+  /** false after a marketing opt-out at import time; opt-outs recorded later live in the consent log. */
+  subscribed: boolean;
+  /** Any other imported column, kept as text. */
+  attributes: Record<string, string>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CustomerEvent {
+  id: string;
+  customer_id: string;
+  type: string;
+  occurred_at: number;
+  /** Any other column of the event. */
+  data: Record<string, unknown>;
+}
+
+export interface ContentItem {
+  id: string;
+  title: string;
+  url: string;
+  published_at: number;
+  summary: string | null;
+  tags: string[];
+}
+
+/** The glossary of delivery statuses (CONTRACT.md "Deliveries"). */
+export const DELIVERY_STATUSES = [
+  'pending',
+  'sending',
+  'sent',
+  'failed',
+  'expired',
+  'skipped',
+  'suppressed',
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
