@@ -21,7 +21,7 @@ export interface LoadOptions {
   file?: string;
   env: Record<string, string | undefined>;
   /** Folder names present under the templates directory, to catch unknown templates. */
-  templateExists?: (name: string) => boolean;
+  templateExists?: (name: string, templatesDir: string) => boolean;
 }
 
 export const DEFAULT_CONFIG_FILE = 'config/rapport.yaml';
@@ -85,7 +85,7 @@ function applyEnv(raw: Record<string, unknown>, env: LoadOptions['env']): Record
 export function validateConfig(
   raw: unknown,
   file: string,
-  templateExists?: (name: string) => boolean,
+  templateExists?: (name: string, templatesDir: string) => boolean,
 ): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -100,15 +100,15 @@ export function validateConfig(
   return deepFreeze(config);
 }
 
-function crossChecks(config: Config, templateExists?: (name: string) => boolean): string[] {
+function crossChecks(config: Config, templateExists?: (name: string, templatesDir: string) => boolean): string[] {
   const problems: string[] = [];
   const seen = new Map<string, number>();
   config.automations.forEach((a, i) => {
     const first = seen.get(a.id);
     if (first !== undefined) problems.push(`automations[${i}].id: "${a.id}" is already used by automations[${first}]`);
     else seen.set(a.id, i);
-    if (templateExists && !templateExists(a.template)) {
-      problems.push(`automations[${i}].template: "${a.template}" is not a folder under templates/`);
+    if (templateExists && !templateExists(a.template, config.templates.dir)) {
+      problems.push(`automations[${i}].template: "${a.template}" is not a folder under ${config.templates.dir}/`);
     }
     if (a.content === 'new' && !('schedule' in a.on)) {
       problems.push(`automations[${i}].content: "new" needs a schedule trigger (on: { schedule: ... })`);

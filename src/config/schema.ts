@@ -96,6 +96,8 @@ const automation = z.strictObject({
     .optional(),
   content: z.literal('new').optional(),
   enabled: z.boolean().default(true),
+  /** How the preferences page names this automation to customers, e.g. "Birthday greetings". */
+  label: z.string().min(1).max(80).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -117,7 +119,6 @@ export const configSchema = z.strictObject({
       max_lateness: duration.default(24 * 3_600_000),
       rate_limit: z.number().positive().default(50),
       leap_day: z.enum(['feb28', 'mar1']).default('feb28'),
-      concurrency: z.number().int().min(1).max(100).default(5),
     })
     .prefault({}),
   worker: z

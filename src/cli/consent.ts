@@ -1,0 +1,48 @@
+/** `rapport unsubscribe` and `rapport suppress`: consent from the operator's side. */
+import { AppError } from '../errors.js';
+import { findCustomerByEmail } from '../db/customers.js';
+import { ALL_MARKETING, recordOptOut, suppress, unsuppress } from '../db/consent.js';
+import { withRuntime, type GlobalOptions } from './context.js';
+import type { Io } from './io.js';
+
+function checkEmail(email: string): string {
+  const e = email.trim();
+  if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(e)) throw new AppError('E_USAGE', `"${email}" is not an email address`);
+  return e;
+}
+
+export async function unsubscribeCommand(io: Io, email: string, options: GlobalOptions & { automation?: string }): Promise<number> {
+  const address = checkEmail(email);
+  return withRuntime(io, options, async (rt) => {
+    if (options.automation && !rt.config.automations.some((a) => a.id === options.automation)) {
+      throw new AppError('E_USAGE', `--automation: no automation "${options.automation}" in the configuration`);
+    }
+    const customers = await findCustomerByEmail(rt.db.knex, address);
+    if (customers.length === 0) throw new AppError('E_NOT_FOUND', `no customer with email ${address}`);
+    const scope = options.automation ?? ALL_MARKETING;
+    for (const c of customers) {
+      const added = await recordOptOut(rt.db.knex, { customerId: c.id, email: c.email, scope, source: 'cli' }, rt.now());
+      const what = scope === ALL_MARKETING ? 'all non-transactional mail' : `"${scope}"`;
+      io.out(`${c.email} (customer ${c.id}): ${added ? 'unsubscribed from' : 'was already unsubscribed from'} ${what}`);
+    }
+    return 0;
+  });
+}
+
+export async function suppressCommand(
+  io: Io,
+  email: string,
+  options: GlobalOptions & { reason?: string; remove?: boolean },
+): Promise<number> {
+  const address = checkEmail(email);
+  return withRuntime(io, options, async (rt) => {
+    if (options.remove) {
+      const removed = await unsuppress(rt.db.knex, address);
+      io.out(removed ? `${address} is no longer suppressed` : `${address} was not suppressed`);
+      return 0;
+    }
+    const added = await suppress(rt.db.knex, address, options.reason ?? 'suppressed by an operator', 'operator', rt.now());
+    io.out(added ? `${address} is suppressed: no mail of any kind will be sent to it` : `${address} was already suppressed`);
+    return 0;
+  });
+}

@@ -1,0 +1,31 @@
+/** Opening what a command needs, and closing it again whatever happens. */
+import { createLogger, type Logger } from '../log.js';
+import { openConfig, openRuntime, type DbRuntime, type Runtime } from '../runtime.js';
+import type { Io } from './io.js';
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+export function commandLogger(io: Io, options: GlobalOptions, fallback = 'warn'): Logger {
+  return createLogger(options.logLevel ?? io.env.RAPPORT_LOG_LEVEL ?? fallback);
+}
+
+export function configOnly(io: Io, options: GlobalOptions): Runtime {
+  return openConfig({ configFile: options.config, env: io.env, log: commandLogger(io, options) });
+}
+
+export async function withRuntime<T>(
+  io: Io,
+  options: GlobalOptions,
+  fn: (rt: DbRuntime) => Promise<T>,
+  logLevel = 'warn',
+): Promise<T> {
+  const rt = await openRuntime({ configFile: options.config, env: io.env, log: commandLogger(io, options, logLevel) });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}

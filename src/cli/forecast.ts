@@ -1,0 +1,63 @@
+/** `rapport upcoming` and `rapport simulate`: what will be sent, when, and why. */
+import { AppError } from '../errors.js';
+import { forecast, type ForecastLine } from '../schedule/forecast.js';
+import { withRuntime, type GlobalOptions } from './context.js';
+import { jsonLines, table, type Io } from './io.js';
+
+export async function upcomingCommand(io: Io, options: GlobalOptions & { days: string; json?: boolean }): Promise<number> {
+  const days = Number(options.days);
+  if (!Number.isFinite(days) || days <= 0 || days > 366) {
+    throw new AppError('E_USAGE', `--days: "${options.days}" is not a number of days between 1 and 366`);
+  }
+  return withRuntime(io, options, async (rt) => {
+    const from = rt.now();
+    const lines = await forecast(rt.db, rt.config, { from, to: from + days * 86_400_000, useBooks: true });
+    print(io, lines, options.json === true);
+    return 0;
+  });
+}
+
+export async function simulateCommand(io: Io, options: GlobalOptions & { from: string; to: string; json?: boolean }): Promise<number> {
+  const from = parseInstant('--from', options.from);
+  const to = parseInstant('--to', options.to);
+  if (to <= from) throw new AppError('E_USAGE', '--to must be after --from');
+  return withRuntime(io, options, async (rt) => {
+    const lines = await forecast(rt.db, rt.config, { from, to, useBooks: false });
+    print(io, lines, options.json === true);
+    return 0;
+  });
+}
+
+function parseInstant(flag: string, text: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {
+    throw new AppError('E_USAGE', `${flag}: "${text}" is not an ISO 8601 date or time (e.g. 2027-01-01T00:00:00Z)`);
+  }
+  return ms;
+}
+
+function print(io: Io, lines: ForecastLine[], json: boolean): void {
+  if (json) {
+    if (lines.length > 0) io.out(jsonLines(lines));
+    return;
+  }
+  if (lines.length === 0) {
+    io.out('Nothing to send in that period.');
+    return;
+  }
+  io.out(
+    table(
+      ['send at (UTC)', 'local time', 'automation', 'customer', 'email', 'outcome'],
+      lines.map((l) => [
+        l.send_at.replace('T', ' ').replace(/:00\.000Z$/, 'Z'),
+        l.local_time,
+        l.automation,
+        l.customer_id,
+        l.email,
+        l.outcome === 'send' ? 'send' : `skip (${l.reason})`,
+      ]),
+    ),
+  );
+  const sends = lines.filter((l) => l.outcome === 'send').length;
+  io.out(`\n${sends} to send, ${lines.length - sends} skipped`);
+}

@@ -1,0 +1,111 @@
+/** `rapport start [--once]` and `rapport migrate`. */
+import { countCustomers } from '../db/customers.js';
+import { redactUrl } from '../config/load.js';
+import { runOnce, startDaemon } from '../main.js';
+import { migrate } from '../db/migrations.js';
+import { openRuntime } from '../runtime.js';
+import { commandLogger, withRuntime, type GlobalOptions } from './context.js';
+import { table, type Io } from './io.js';
+
+export async function startCommand(io: Io, options: GlobalOptions & { once?: boolean }): Promise<number> {
+  if (options.once) {
+    return withRuntime(
+      io,
+      options,
+      async (rt) => {
+        const { tick, batches } = await runOnce(rt);
+        const sum = (k: 'sent' | 'failed' | 'retried' | 'suppressed' | 'skipped' | 'expired') =>
+          batches.reduce((n, b) => n + b[k], 0);
+        io.out(
+          `planned ${tick.inserted} new deliveries; sent ${sum('sent')}, retry later ${sum('retried')}, ` +
+            `failed ${sum('failed')}, suppressed ${sum('suppressed')}, skipped ${sum('skipped')}, expired ${sum('expired')}`,
+        );
+        return 0;
+      },
+      'warn',
+    );
+  }
+  const rt = await openRuntime({ configFile: options.config, env: io.env, log: commandLogger(io, options, 'info') });
+  let daemon;
+  try {
+    daemon = await startDaemon(rt);
+  } catch (error) {
+    await rt.close();
+    throw error;
+  }
+  const customers = await countCustomers(rt.db.knex);
+  const automations = rt.config.automations;
+  const enabled = automations.filter((a) => a.enabled).length;
+  const lines = [
+    `Rapport is running for ${rt.config.business.name}`,
+    table(
+      ['', ''],
+      [
+        ['config', rt.loaded.source],
+        ['database', `${rt.db.describe}${rt.applied.length ? ` (applied ${rt.applied.length} migrations)` : ''}`],
+        ['mail', redactUrl(daemon.mailer)],
+        ['http', `${daemon.httpUrl} (links use ${rt.config.http.public_url})`],
+        ['customers', String(customers)],
+        ['automations', `${automations.length} (${enabled} enabled)`],
+      ],
+    )
+      .split('\n')
+      .slice(2)
+      .join('\n'),
+  ];
+  if (customers === 0) {
+    lines.push(
+      '',
+      'No customers yet. Import your list to get started:',
+      '  npx rapport import customers customers.csv     (columns: id,email,first_name,birthday,timezone,…)',
+      '  npx rapport upcoming                           (what will be sent, and when)',
+    );
+  }
+  lines.push('', 'Stop with Ctrl-C (SIGINT) or SIGTERM; a second signal forces exit.');
+  io.out(lines.join('\n'));
+  await waitForSignals(io, daemon.stop, rt.config.worker.grace);
+  return 0;
+}
+
+/** Graceful stop on the first SIGTERM/SIGINT, within the grace period; a second signal forces exit. */
+function waitForSignals(io: Io, stop: () => Promise<void>, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        io.err(`received ${signal} again: exiting now`);
+        process.exit(130);
+      }
+      io.err(`received ${signal}: finishing messages in flight (up to ${Math.round(graceMs / 1000)} s)…`);
+      const timer = setTimeout(() => {
+        io.err('grace period over: exiting with messages still in flight (their leases will expire and they will be retried)');
+        process.exit(1);
+      }, graceMs);
+      timer.unref();
+      stop().then(
+        () => {
+          clearTimeout(timer);
+          io.err('stopped');
+          resolve();
+        },
+        (error: unknown) => {
+          io.err(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export async function migrateCommand(io: Io, options: GlobalOptions): Promise<number> {
+  return withRuntime(io, options, async (rt) => {
+    // openRuntime already migrated; report what it did (a second run applies nothing).
+    const more = await migrate(rt.db.knex);
+    const applied = [...rt.applied, ...more];
+    io.out(applied.length ? `applied: ${applied.join(', ')}` : `${rt.db.describe} is up to date`);
+    return 0;
+  });
+}

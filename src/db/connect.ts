@@ -1,0 +1,78 @@
+/**
+ * Opening the database named by `database.url`: `sqlite:PATH` (embedded, the default)
+ * or `postgres://…` (several workers on one server). Nothing outside src/db imports knex.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import { AppError } from '../errors.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  knex: Knex;
+  dialect: Dialect;
+  /** Where it lives, without credentials: for the banner and `status`. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+// Postgres returns BIGINT (int8) as strings by default; our bigints are epoch milliseconds
+// and counts, all far below 2^53, so numbers are exact and simpler everywhere.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export function openDatabase(url: string): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  throw new AppError('E_DATABASE_URL', `DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
+}
+
+function openSqlite(path: string): Database {
+  if (path === '') throw new AppError('E_DATABASE_URL', 'DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/rapport.db');
+  const filename = path === ':memory:' ? path : resolve(path);
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  const db = knex({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    // One connection: SQLite has one writer anyway, and a single connection keeps
+    // BEGIN IMMEDIATE semantics simple and avoids SQLITE_BUSY between our own connections.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        try {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('synchronous = NORMAL');
+          // Another process (an import, a second worker) may hold the write lock briefly.
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('foreign_keys = ON');
+          done(null, conn);
+        } catch (err) {
+          done(err as Error, conn);
+        }
+      },
+    },
+  });
+  return {
+    knex: db,
+    dialect: 'sqlite',
+    describe: `sqlite:${filename}`,
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string): Database {
+  const db = knex({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: 10 },
+  });
+  return {
+    knex: db,
+    dialect: 'postgres',
+    describe: url.replace(/\/\/([^:/@]+)(:[^@]*)?@/, '//$1@'),
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,211 @@
+/** Queries on the `customers` table. */
+import type { Knex } from 'knex';
+import type { Customer } from '../domain.js';
+import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool } from './rows.js';
+
+export type CustomerInput = Omit<Customer, 'created_at' | 'updated_at'>;
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+interface CustomerRow {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  birthday: string | null;
+  birth_md: number | null;
+  timezone: string | null;
+  locale: string | null;
+  customer_since: string | null;
+  since_md: number | null;
+  tags: string;
+  subscribed: boolean | number;
+  attributes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function rowToCustomer(row: CustomerRow): Customer {
+  return {
+    id: row.id,
+    email: row.email,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    birthday: row.birthday,
+    timezone: row.timezone,
+    locale: row.locale,
+    customer_since: row.customer_since,
+    tags: parseJson<string[]>(row.tags, []),
+    subscribed: toBool(row.subscribed),
+    attributes: parseJson<Record<string, string>>(row.attributes, {}),
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+  };
+}
+
+function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | 'updated_at'> {
+  return {
+    id: c.id,
+    email: c.email,
+    first_name: c.first_name,
+    last_name: c.last_name,
+    birthday: c.birthday,
+    birth_md: monthDayKey(c.birthday),
+    timezone: c.timezone,
+    locale: c.locale,
+    customer_since: c.customer_since,
+    since_md: monthDayKey(c.customer_since),
+    tags: JSON.stringify(c.tags),
+    subscribed: c.subscribed,
+    attributes: JSON.stringify(c.attributes),
+  };
+}
+
+function sameCustomer(a: ReturnType<typeof inputToRow>, b: CustomerRow): boolean {
+  return (
+    a.email === b.email &&
+    a.first_name === b.first_name &&
+    a.last_name === b.last_name &&
+    a.birthday === b.birthday &&
+    a.timezone === b.timezone &&
+    a.locale === b.locale &&
+    a.customer_since === b.customer_since &&
+    a.tags === b.tags &&
+    a.subscribed === toBool(b.subscribed) &&
+    a.attributes === b.attributes
+  );
+}
+
+/**
+ * Insert new customers and update changed ones, in one transaction. A row identical to what is
+ * stored is left alone (its updated_at too), so re-importing a file changes nothing.
+ */
+export async function upsertCustomers(knex: Knex, inputs: readonly CustomerInput[], now: number): Promise<UpsertCounts> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  await knex.transaction(async (trx) => {
+    for (const batch of chunks(inputs, IN_CHUNK)) {
+      const existing = new Map<string, CustomerRow>();
+      const rows = (await trx('customers').whereIn('id', batch.map((c) => c.id))) as CustomerRow[];
+      for (const row of rows) existing.set(row.id, row);
+      const inserts: CustomerRow[] = [];
+      for (const input of batch) {
+        const row = inputToRow(input);
+        const old = existing.get(input.id);
+        if (!old) {
+          inserts.push({ ...row, created_at: now, updated_at: now });
+        } else if (sameCustomer(row, old)) {
+          counts.unchanged++;
+        } else {
+          await trx('customers').where('id', input.id).update({ ...row, updated_at: now });
+          counts.updated++;
+        }
+      }
+      if (inserts.length > 0) {
+        await trx('customers').insert(inserts);
+        counts.inserted += inserts.length;
+      }
+    }
+  });
+  return counts;
+}
+
+export async function getCustomer(knex: Knex, id: string): Promise<Customer | undefined> {
+  const row = (await knex('customers').where('id', id).first()) as CustomerRow | undefined;
+  return row ? rowToCustomer(row) : undefined;
+}
+
+export async function getCustomersByIds(knex: Knex, ids: readonly string[]): Promise<Map<string, Customer>> {
+  const out = new Map<string, Customer>();
+  for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
+    const rows = (await knex('customers').whereIn('id', batch)) as CustomerRow[];
+    for (const row of rows) out.set(row.id, rowToCustomer(row));
+  }
+  return out;
+}
+
+export async function findCustomerByEmail(knex: Knex, email: string): Promise<Customer[]> {
+  const rows = (await knex('customers').whereRaw('lower(email) = ?', [email.toLowerCase()]).orderBy('id')) as CustomerRow[];
+  return rows.map(rowToCustomer);
+}
+
+export async function missingCustomerIds(knex: Knex, ids: readonly string[]): Promise<Set<string>> {
+  const wanted = new Set(ids);
+  for (const batch of chunks([...wanted], IN_CHUNK)) {
+    const rows = (await knex('customers').whereIn('id', batch).select('id')) as Array<{ id: string }>;
+    for (const row of rows) wanted.delete(row.id);
+  }
+  return wanted;
+}
+
+export async function countCustomers(knex: Knex): Promise<number> {
+  const row = (await knex('customers').count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** Which customers a page query selects. */
+export type CustomerSelector =
+  | { kind: 'all' }
+  | { kind: 'birth_md' | 'since_md'; monthDays: readonly number[] }
+  | { kind: 'updated_since'; since: number }
+  | { kind: 'created_between'; from: number; to: number }
+  | { kind: 'ids'; ids: readonly string[] };
+
+/**
+ * One page of customers in id order (keyset pagination: never OFFSET, never everything at once).
+ */
+export async function customerPage(
+  knex: Knex,
+  selector: CustomerSelector,
+  afterId: string | null,
+  limit: number,
+): Promise<Customer[]> {
+  const q = knex('customers').orderBy('id').limit(limit);
+  if (afterId !== null) q.where('id', '>', afterId);
+  switch (selector.kind) {
+    case 'birth_md':
+    case 'since_md':
+      if (selector.monthDays.length === 0) return [];
+      q.whereIn(selector.kind, selector.monthDays);
+      break;
+    case 'updated_since':
+      q.where('updated_at', '>=', selector.since);
+      break;
+    case 'created_between':
+      q.where('created_at', '>=', selector.from).where('created_at', '<', selector.to);
+      break;
+    case 'ids':
+      if (selector.ids.length === 0) return [];
+      q.whereIn('id', selector.ids.slice(0, IN_CHUNK));
+      break;
+    case 'all':
+      break;
+  }
+  return ((await q) as CustomerRow[]).map(rowToCustomer);
+}
+
+/** Iterate a selection page by page. */
+export async function* iterateCustomers(
+  knex: Knex,
+  selector: CustomerSelector,
+  pageSize = 1000,
+): AsyncGenerator<Customer[]> {
+  if (selector.kind === 'ids') {
+    for (const batch of chunks([...new Set(selector.ids)].sort(), IN_CHUNK)) {
+      const page = await customerPage(knex, { kind: 'ids', ids: batch }, null, batch.length);
+      if (page.length > 0) yield page;
+    }
+    return;
+  }
+  let after: string | null = null;
+  for (;;) {
+    const page = await customerPage(knex, selector, after, pageSize);
+    if (page.length === 0) return;
+    yield page;
+    after = (page[page.length - 1] as Customer).id;
+    if (page.length < pageSize) return;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * Queries on the `deliveries` table: the schedule and the books.
+ *
+ *   pending ──claim──► sending(locked_by, locked_until) ──► sent | failed | suppressed | expired
+ *      ▲                       │ temporary failure ──► pending (available_at later)
+ *      └── lease expired ──────┘
+ */
+import type { Knex } from 'knex';
+import type { DeliveryStatus } from '../domain.js';
+import type { PlannedDelivery } from '../plan/types.js';
+import { chunks, toBool } from './rows.js';
+import type { Dialect } from './connect.js';
+
+export interface DeliveryRow {
+  id: number;
+  automation_id: string;
+  customer_id: string;
+  occurrence: string;
+  event_id: string | null;
+  transactional: boolean;
+  status: DeliveryStatus;
+  reason: string | null;
+  trigger_at: number;
+  due_at: number;
+  available_at: number;
+  attempts: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  sent_at: number | null;
+  message_id: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const BIGINTS = ['trigger_at', 'due_at', 'available_at', 'locked_until', 'sent_at', 'created_at', 'updated_at'] as const;
+
+function normalise(row: Record<string, unknown>): DeliveryRow {
+  const out = { ...row } as unknown as DeliveryRow;
+  for (const key of BIGINTS) {
+    const v = row[key];
+    (out as unknown as Record<string, unknown>)[key] = v === null || v === undefined ? null : Number(v);
+  }
+  out.id = Number(row.id);
+  out.attempts = Number(row.attempts);
+  out.transactional = toBool(row.transactional);
+  return out;
+}
+
+/**
+ * Store planned deliveries; a key that already exists is left as it is (a missed, doubled or
+ * late tick plans the same keys again and nothing changes). Returns how many rows were new.
+ */
+export async function insertPlanned(knex: Knex, planned: readonly PlannedDelivery[], now: number): Promise<number> {
+  let inserted = 0;
+  await knex.transaction(async (trx) => {
+    for (const batch of chunks(planned, 500)) {
+      const rows = batch.map((p) => ({
+        automation_id: p.automationId,
+        customer_id: p.customerId,
+        occurrence: p.occurrence,
+        event_id: p.eventId,
+        transactional: p.transactional,
+        status: p.status,
+        reason: p.reason,
+        trigger_at: p.triggerAt,
+        due_at: p.dueAt,
+        available_at: p.dueAt,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+      }));
+      const result = (await trx('deliveries')
+        .insert(rows)
+        .onConflict(['automation_id', 'customer_id', 'occurrence'])
+        .ignore()
+        .returning('id')) as unknown[];
+      inserted += result.length;
+    }
+  });
+  return inserted;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+/**
+ * Claim up to `limit` due pending rows for this worker, atomically: one conditional UPDATE.
+ * On Postgres, SKIP LOCKED lets several workers claim disjoint batches without waiting.
+ */
+export async function claimDue(knex: Knex, dialect: Dialect, o: ClaimOptions): Promise<DeliveryRow[]> {
+  const set = `status = 'sending', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?`;
+  const pick = `SELECT id FROM deliveries WHERE status = 'pending' AND available_at <= ? ORDER BY available_at, id LIMIT ?`;
+  const bindings = [o.workerId, o.now + o.leaseMs, o.now, o.now, o.limit];
+  const sql =
+    dialect === 'postgres'
+      ? `UPDATE deliveries d SET ${set} FROM (${pick} FOR UPDATE SKIP LOCKED) c WHERE d.id = c.id RETURNING d.*`
+      : `UPDATE deliveries SET ${set} WHERE id IN (${pick}) RETURNING *`;
+  const result = await knex.raw(sql, bindings);
+  const rows = (dialect === 'postgres' ? result.rows : result) as Record<string, unknown>[];
+  return rows.map(normalise).sort((a, b) => a.available_at - b.available_at || a.id - b.id);
+}
+
+/** Return rows whose lease ran out (their worker died or stalled) to pending. */
+export async function releaseExpiredLeases(knex: Knex, now: number): Promise<number> {
+  return knex('deliveries')
+    .where('status', 'sending')
+    .where('locked_until', '<', now)
+    .update({ status: 'pending', locked_by: null, locked_until: null, updated_at: now });
+}
+
+export type DeliveryOutcome =
+  | { id: number; status: 'sent'; messageId: string; sentAt: number }
+  | { id: number; status: 'pending'; availableAt: number; error: string }
+  | { id: number; status: 'failed' | 'expired' | 'suppressed' | 'skipped'; reason: string | null; error: string | null }
+  /** Given back untried (graceful stop): the attempt does not count. */
+  | { id: number; status: 'released' };
+
+/**
+ * Record outcomes in one transaction. Each update only applies while this worker still holds
+ * the claim, so a worker whose lease expired cannot overwrite another worker's result.
+ * Returns how many outcomes were applied.
+ */
+export async function recordOutcomes(
+  knex: Knex,
+  workerId: string,
+  outcomes: readonly DeliveryOutcome[],
+  now: number,
+): Promise<number> {
+  if (outcomes.length === 0) return 0;
+  let applied = 0;
+  await knex.transaction(async (trx) => {
+    for (const o of outcomes) {
+      applied += await trx('deliveries')
+        .where({ id: o.id, status: 'sending', locked_by: workerId })
+        .update(outcomeColumns(o, now, trx));
+    }
+  });
+  return applied;
+}
+
+function outcomeColumns(o: DeliveryOutcome, now: number, knex: Knex): Record<string, unknown> {
+  const unlock = { locked_by: null, locked_until: null, updated_at: now };
+  switch (o.status) {
+    case 'sent':
+      return { ...unlock, status: 'sent', sent_at: o.sentAt, message_id: o.messageId, error: null, reason: null };
+    case 'pending':
+      return { ...unlock, status: 'pending', available_at: o.availableAt, error: o.error };
+    case 'released':
+      return { ...unlock, status: 'pending', attempts: knex.raw('attempts - 1') };
+    default:
+      return { ...unlock, status: o.status, reason: o.reason, error: o.error };
+  }
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  customerId?: string;
+  automationId?: string;
+  limit?: number;
+  afterId?: number;
+}
+
+export interface DeliveryListRow extends DeliveryRow {
+  email: string | null;
+}
+
+export async function listDeliveries(knex: Knex, q: DeliveryQuery): Promise<DeliveryListRow[]> {
+  const query = knex('deliveries as d')
+    .leftJoin('customers as c', 'c.id', 'd.customer_id')
+    .select('d.*', 'c.email as email')
+    .orderBy('d.id')
+    .limit(q.limit ?? 1000);
+  if (q.status) query.where('d.status', q.status);
+  if (q.customerId) query.where('d.customer_id', q.customerId);
+  if (q.automationId) query.where('d.automation_id', q.automationId);
+  if (q.afterId !== undefined) query.where('d.id', '>', q.afterId);
+  const rows = (await query) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({ ...normalise(r), email: (r.email as string | null) ?? null }));
+}
+
+export async function countByStatus(knex: Knex): Promise<Record<DeliveryStatus, number>> {
+  const rows = (await knex('deliveries').select('status').count({ n: '*' }).groupBy('status')) as Array<{
+    status: DeliveryStatus;
+    n: number | string;
+  }>;
+  const out = { pending: 0, sending: 0, sent: 0, failed: 0, expired: 0, skipped: 0, suppressed: 0 };
+  for (const r of rows) out[r.status] = Number(r.n);
+  return out;
+}
+
+export async function countByAutomationAndStatus(
+  knex: Knex,
+): Promise<Array<{ automation_id: string; status: DeliveryStatus; n: number }>> {
+  const rows = (await knex('deliveries')
+    .select('automation_id', 'status')
+    .count({ n: '*' })
+    .groupBy('automation_id', 'status')
+    .orderBy(['automation_id', 'status'])) as Array<{ automation_id: string; status: DeliveryStatus; n: number | string }>;
+  return rows.map((r) => ({ ...r, n: Number(r.n) }));
+}
+
+/** The earliest time a pending row becomes claimable, or null when none is pending. */
+export async function nextAvailableAt(knex: Knex): Promise<number | null> {
+  const row = (await knex('deliveries').where('status', 'pending').min({ t: 'available_at' }).first()) as
+    | { t: number | string | null }
+    | undefined;
+  return row?.t === null || row?.t === undefined ? null : Number(row.t);
+}
+
+/** Pending rows claimable now: the queue depth. */
+export async function countDue(knex: Knex, now: number): Promise<number> {
+  const row = (await knex('deliveries').where('status', 'pending').where('available_at', '<=', now).count({ n: '*' }).first()) as
+    | { n: number | string }
+    | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** Current status of each of these keys that is already in the books. */
+export async function deliveryStatuses(
+  knex: Knex,
+  keys: ReadonlyArray<{ automationId: string; customerId: string; occurrence: string }>,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const customerIds = [...new Set(keys.map((k) => k.customerId))];
+  for (const batch of chunks(customerIds, 500)) {
+    const rows = (await knex('deliveries')
+      .whereIn('customer_id', batch)
+      .select('automation_id', 'customer_id', 'occurrence', 'status')) as Array<{
+      automation_id: string;
+      customer_id: string;
+      occurrence: string;
+      status: string;
+    }>;
+    for (const r of rows) out.set(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`, r.status);
+  }
+  return out;
+}

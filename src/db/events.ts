@@ -1,0 +1,145 @@
+/** Queries on the `events` table. */
+import type { Knex } from 'knex';
+import type { CustomerEvent } from '../domain.js';
+import type { UpsertCounts } from './customers.js';
+import { chunks, IN_CHUNK, parseJson } from './rows.js';
+
+interface EventRow {
+  id: string;
+  customer_id: string;
+  type: string;
+  occurred_at: number;
+  data: string;
+  ingested_at: number;
+}
+
+function rowToEvent(row: EventRow): CustomerEvent {
+  return {
+    id: row.id,
+    customer_id: row.customer_id,
+    type: row.type,
+    occurred_at: Number(row.occurred_at),
+    data: parseJson<Record<string, unknown>>(row.data, {}),
+  };
+}
+
+/** Upsert by id; identical rows are left alone (re-importing changes nothing). */
+export async function upsertEvents(knex: Knex, inputs: readonly CustomerEvent[], now: number): Promise<UpsertCounts> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  await knex.transaction(async (trx) => {
+    for (const batch of chunks(inputs, IN_CHUNK)) {
+      const existing = new Map<string, EventRow>();
+      for (const row of (await trx('events').whereIn('id', batch.map((e) => e.id))) as EventRow[]) {
+        existing.set(row.id, row);
+      }
+      const inserts: EventRow[] = [];
+      for (const e of batch) {
+        const row = { id: e.id, customer_id: e.customer_id, type: e.type, occurred_at: e.occurred_at, data: JSON.stringify(e.data) };
+        const old = existing.get(e.id);
+        if (!old) {
+          inserts.push({ ...row, ingested_at: now });
+        } else if (
+          old.customer_id === row.customer_id &&
+          old.type === row.type &&
+          Number(old.occurred_at) === row.occurred_at &&
+          old.data === row.data
+        ) {
+          counts.unchanged++;
+        } else {
+          await trx('events').where('id', e.id).update({ ...row, ingested_at: now });
+          counts.updated++;
+        }
+      }
+      if (inserts.length > 0) {
+        await trx('events').insert(inserts);
+        counts.inserted += inserts.length;
+      }
+    }
+  });
+  return counts;
+}
+
+export async function getEvent(knex: Knex, id: string): Promise<CustomerEvent | undefined> {
+  const row = (await knex('events').where('id', id).first()) as EventRow | undefined;
+  return row ? rowToEvent(row) : undefined;
+}
+
+/** The given customers' events of the given types, grouped by customer, each list in time order. */
+export async function eventsForCustomers(
+  knex: Knex,
+  customerIds: readonly string[],
+  types: readonly string[],
+): Promise<Map<string, CustomerEvent[]>> {
+  const out = new Map<string, CustomerEvent[]>();
+  if (types.length === 0) return out;
+  for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
+    const rows = (await knex('events')
+      .whereIn('customer_id', batch)
+      .whereIn('type', types)
+      .orderBy([{ column: 'customer_id' }, { column: 'occurred_at' }, { column: 'id' }])) as EventRow[];
+    for (const row of rows) {
+      const list = out.get(row.customer_id) ?? [];
+      list.push(rowToEvent(row));
+      out.set(row.customer_id, list);
+    }
+  }
+  return out;
+}
+
+/** Ids of customers with an event of `type` that occurred in [from, to): keyset-paged by customer id. */
+export async function customersWithEventsBetween(
+  knex: Knex,
+  type: string,
+  from: number,
+  to: number,
+  afterCustomerId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const q = knex('events')
+    .distinct('customer_id')
+    .where('type', type)
+    .where('occurred_at', '>=', from)
+    .where('occurred_at', '<', to)
+    .orderBy('customer_id')
+    .limit(limit);
+  if (afterCustomerId !== null) q.where('customer_id', '>', afterCustomerId);
+  return ((await q) as Array<{ customer_id: string }>).map((r) => r.customer_id);
+}
+
+/** Ids of customers with events stored or changed since `since` (ingestion time): keyset-paged. */
+export async function customersWithEventsIngestedSince(
+  knex: Knex,
+  since: number,
+  afterCustomerId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const q = knex('events').distinct('customer_id').where('ingested_at', '>=', since).orderBy('customer_id').limit(limit);
+  if (afterCustomerId !== null) q.where('customer_id', '>', afterCustomerId);
+  return ((await q) as Array<{ customer_id: string }>).map((r) => r.customer_id);
+}
+
+/** Whether `customerId` has an event of `type` in (after, until], other than `exceptId`. */
+export async function hasEventBetween(
+  knex: Knex,
+  customerId: string,
+  type: string,
+  after: number,
+  until: number,
+  exceptId: string | null,
+): Promise<boolean> {
+  const q = knex('events')
+    .where({ customer_id: customerId, type })
+    .where('occurred_at', '>', after)
+    .where('occurred_at', '<=', until)
+    .first('id');
+  if (exceptId !== null) q.whereNot('id', exceptId);
+  return (await q) !== undefined;
+}
+
+export async function getEventsByIds(knex: Knex, ids: readonly string[]): Promise<Map<string, CustomerEvent>> {
+  const out = new Map<string, CustomerEvent>();
+  for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
+    for (const row of (await knex('events').whereIn('id', batch)) as EventRow[]) out.set(row.id, rowToEvent(row));
+  }
+  return out;
+}

@@ -1,0 +1,156 @@
+/**
+ * Schema migrations, kept in code (not files on disk) so the compiled daemon carries them
+ * and the same list runs on SQLite and Postgres. Never edit a shipped migration: add one.
+ * Times are BIGINT epoch milliseconds (UTC) on both databases.
+ */
+import type { Knex } from 'knex';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const initial: Migration = {
+  name: '0001_initial',
+  async up(knex) {
+    await knex.schema.createTable('customers', (t) => {
+      t.string('id', 200).primary();
+      t.string('email', 254).notNullable().index();
+      t.text('first_name');
+      t.text('last_name');
+      t.string('birthday', 10);
+      // month * 100 + day, so "whose birthday is on these dates" is an index lookup.
+      t.integer('birth_md').index();
+      t.string('timezone', 64);
+      t.string('locale', 35);
+      t.string('customer_since', 10);
+      t.integer('since_md').index();
+      t.text('tags').notNullable().defaultTo('[]');
+      t.boolean('subscribed').notNullable().defaultTo(true);
+      t.text('attributes').notNullable().defaultTo('{}');
+      // created_at: "inactive since they were added" for customers without events.
+      t.bigInteger('created_at').notNullable().index();
+      t.bigInteger('updated_at').notNullable().index();
+    });
+    await knex.schema.createTable('events', (t) => {
+      t.string('id', 200).primary();
+      t.string('customer_id', 200).notNullable();
+      t.string('type', 64).notNullable();
+      t.bigInteger('occurred_at').notNullable();
+      t.text('data').notNullable().defaultTo('{}');
+      t.bigInteger('ingested_at').notNullable().index();
+      t.index(['type', 'occurred_at']);
+      t.index(['customer_id', 'type', 'occurred_at']);
+    });
+    await knex.schema.createTable('content', (t) => {
+      t.string('id', 200).primary();
+      t.text('title').notNullable();
+      t.text('url').notNullable();
+      t.text('summary');
+      t.text('tags').notNullable().defaultTo('[]');
+      t.bigInteger('published_at').notNullable().index();
+      t.bigInteger('updated_at').notNullable();
+    });
+    await knex.schema.createTable('deliveries', (t) => {
+      t.increments('id').primary();
+      t.string('automation_id', 64).notNullable();
+      t.string('customer_id', 200).notNullable().index();
+      t.string('occurrence', 200).notNullable();
+      t.string('event_id', 200);
+      t.boolean('transactional').notNullable().defaultTo(false);
+      t.string('status', 16).notNullable();
+      t.text('reason');
+      t.bigInteger('trigger_at').notNullable();
+      t.bigInteger('due_at').notNullable();
+      // When the row may next be claimed: due_at at first, later the retry time.
+      t.bigInteger('available_at').notNullable();
+      t.integer('attempts').notNullable().defaultTo(0);
+      t.string('locked_by', 100);
+      t.bigInteger('locked_until');
+      t.bigInteger('sent_at');
+      t.string('message_id', 300);
+      t.text('error');
+      t.bigInteger('created_at').notNullable();
+      t.bigInteger('updated_at').notNullable();
+      // The occurrence key: nothing is ever planned twice.
+      t.unique(['automation_id', 'customer_id', 'occurrence']);
+      t.index(['status', 'available_at']);
+      t.index(['status', 'locked_until']);
+    });
+    await knex.schema.createTable('suppressions', (t) => {
+      t.string('email', 254).primary();
+      t.text('reason').notNullable();
+      t.string('source', 32).notNullable();
+      t.bigInteger('created_at').notNullable();
+    });
+    // Current opt-outs: scope '*' stops all marketing mail, an automation id stops that one.
+    await knex.schema.createTable('opt_outs', (t) => {
+      t.string('customer_id', 200).notNullable();
+      t.string('scope', 64).notNullable();
+      t.string('source', 32).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.primary(['customer_id', 'scope']);
+    });
+    // Append-only consent log: every opt-out and opt-in, with when and how.
+    await knex.schema.createTable('consent_log', (t) => {
+      t.increments('id').primary();
+      t.string('customer_id', 200).notNullable().index();
+      t.string('email', 254).notNullable();
+      t.string('action', 16).notNullable();
+      t.string('scope', 64).notNullable();
+      t.string('source', 32).notNullable();
+      t.bigInteger('created_at').notNullable();
+    });
+    await knex.schema.createTable('worker_state', (t) => {
+      t.string('key', 100).primary();
+      t.text('value').notNullable();
+      t.bigInteger('updated_at').notNullable();
+    });
+  },
+  async down(knex) {
+    for (const table of [
+      'worker_state',
+      'consent_log',
+      'opt_outs',
+      'suppressions',
+      'deliveries',
+      'content',
+      'events',
+      'customers',
+    ]) {
+      await knex.schema.dropTableIfExists(table);
+    }
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial];
+
+class CodeMigrationSource implements Knex.MigrationSource<Migration> {
+  async getMigrations(): Promise<Migration[]> {
+    return [...MIGRATIONS];
+  }
+  getMigrationName(migration: Migration): string {
+    return migration.name;
+  }
+  async getMigration(migration: Migration): Promise<Knex.Migration> {
+    return { up: migration.up, down: migration.down };
+  }
+}
+
+const MIGRATION_CONFIG: Knex.MigratorConfig = {
+  migrationSource: new CodeMigrationSource(),
+  tableName: 'rapport_migrations',
+};
+
+/** Applies pending migrations; returns the names applied. Safe to run from several workers at once. */
+export async function migrate(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest(MIGRATION_CONFIG)) as [number, string[]];
+  return applied;
+}
+
+/** Names of migrations not yet applied. */
+export async function pendingMigrations(knex: Knex): Promise<string[]> {
+  const [, pending] = (await knex.migrate.list(MIGRATION_CONFIG)) as [unknown, Array<{ name?: string; file?: string }>];
+  return pending.map((m) => m.name ?? m.file ?? String(m));
+}

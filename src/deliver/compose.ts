@@ -1,0 +1,74 @@
+/**
+ * From a rendered template to an outgoing message: headers, Message-ID, List-Unsubscribe.
+ */
+import { createHash } from 'node:crypto';
+import type { OutgoingMessage } from './mailer.js';
+
+export interface DeliveryKey {
+  automationId: string;
+  customerId: string;
+  occurrence: string;
+}
+
+export interface Rendered {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface ComposeInput {
+  key: DeliveryKey;
+  rendered: Rendered;
+  from: string;
+  replyTo?: string;
+  to: { name: string; address: string };
+  transactional: boolean;
+  unsubscribeUrl: string;
+  date: Date;
+}
+
+/**
+ * The Message-ID is a hash of the delivery key, so a message that is ever sent twice (a crash
+ * between the server's 250 and our commit) carries the same id and receivers can tell.
+ */
+export function messageIdFor(key: DeliveryKey, from: string): string {
+  const digest = createHash('sha256')
+    .update(`${key.automationId}\u0000${key.customerId}\u0000${key.occurrence}`)
+    .digest('hex')
+    .slice(0, 32);
+  return `<${digest}@${domainOf(from)}>`;
+}
+
+export function domainOf(from: string): string {
+  const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from.trim());
+  return m?.[1]?.toLowerCase() ?? 'rapport.invalid';
+}
+
+export function composeMessage(input: ComposeInput): OutgoingMessage {
+  const headers: Record<string, string> = {
+    // Tell auto-responders (vacation replies) not to answer automated mail.
+    'Auto-Submitted': 'auto-generated',
+  };
+  if (!input.transactional) {
+    // RFC 2369 + RFC 8058 one-click unsubscribe.
+    headers['List-Unsubscribe'] = `<${input.unsubscribeUrl}>`;
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  }
+  return {
+    from: input.from,
+    to: { name: oneLine(input.to.name), address: input.to.address },
+    ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+    subject: oneLine(input.rendered.subject),
+    text: input.rendered.text,
+    html: input.rendered.html,
+    messageId: messageIdFor(input.key, input.from),
+    headers,
+    date: input.date,
+  };
+}
+
+/** No value a customer supplied may break a header line. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}

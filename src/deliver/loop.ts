@@ -1,0 +1,79 @@
+/**
+ * Keeps the Deliverer busy: batch after batch while work is due, then waits for the poll
+ * interval or a wake-up hint (a tick, an API event). Correctness never depends on the hint.
+ */
+import type { Logger } from '../log.js';
+import type { BatchReport, Deliverer } from './deliver.js';
+
+export interface LoopOptions {
+  pollMs: number;
+  log: Logger;
+  /** After an unexpected error (database unavailable, disk full) wait this long before claiming again. */
+  errorBackoffMs?: number;
+  onBatch?(report: BatchReport): void;
+}
+
+export class DeliveryLoop {
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private wakeUp: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** The last error that stopped claiming, until a batch succeeds again. */
+  lastError: string | null = null;
+
+  constructor(
+    private readonly deliverer: Deliverer,
+    private readonly options: LoopOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = this.run();
+  }
+
+  /** A hint that work may be due now. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stop claiming; resolves when the in-flight batch is finished or released. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.deliverer.stop();
+    this.wake();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let wait = this.options.pollMs;
+      try {
+        const report = await this.deliverer.runBatch();
+        this.lastError = null;
+        this.options.onBatch?.(report);
+        if (report.claimed > 0 && report.released === 0) continue;
+        const reopens = this.deliverer.breaker.reopensAt;
+        if (reopens !== null) wait = Math.max(wait, reopens - Date.now());
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.options.log.error({ event: 'delivery.loop_error', error: this.lastError }, 'delivery paused after an error');
+        wait = this.options.errorBackoffMs ?? 5_000;
+      }
+      await this.pause(wait);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
+        this.wakeUp = null;
+        resolve();
+      };
+      this.wakeUp = done;
+      this.timer = setTimeout(done, ms);
+    });
+  }
+}

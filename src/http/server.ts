@@ -1,0 +1,89 @@
+/**
+ * The HTTP side, on node:http: a handful of routes, each small, with our own body limits and
+ * exact control of one-click semantics — a framework would add more than it saves here.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import { HttpError, sendJson, sendText } from './respond.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
+
+export interface Route {
+  methods: readonly string[];
+  pattern: RegExp;
+  handler: Handler;
+}
+
+export interface HttpServer {
+  /** `http://host:port` actually bound (port 0 resolved). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`"${listen}" is not host:port`);
+  return { host: (m[1] ?? m[2]) as string, port: Number(m[3]) };
+}
+
+export async function startHttpServer(listen: string, routes: readonly Route[], log: Logger): Promise<HttpServer> {
+  const server = createServer((req, res) => {
+    dispatch(routes, req, res, log).catch((error: unknown) => fail(res, error, log));
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  const { host, port } = parseListen(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { url: `http://${shownHost}:${address.port}`, close: () => closeServer(server) };
+}
+
+async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  let pathMatched = false;
+  for (const route of routes) {
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (!route.methods.includes(req.method ?? 'GET')) continue;
+    await route.handler(req, res, m.slice(1));
+    return;
+  }
+  if (pathMatched) {
+    res.setHeader('Allow', [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].join(', '));
+    return sendJson(res, 405, { error: 'method not allowed' });
+  }
+  log.debug({ event: 'http.not_found', path }, 'not found');
+  sendJson(res, 404, { error: 'not found' });
+}
+
+function fail(res: ServerResponse, error: unknown, log: Logger): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof HttpError) {
+    sendJson(res, error.status, { error: error.message, ...(error.details.length ? { errors: error.details } : {}) });
+    return;
+  }
+  log.error({ event: 'http.error', error: error instanceof Error ? error.message : String(error) }, 'request failed');
+  sendText(res, 500, 'internal error\n');
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive sockets would hold close() open.
+    server.closeIdleConnections();
+  });
+}

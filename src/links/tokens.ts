@@ -1,0 +1,54 @@
+/**
+ * Signed link tokens for unsubscribe and preferences: base64url(payload).base64url(HMAC-SHA256).
+ * The payload names the customer, the scope and the issue time; verification is constant-time,
+ * and any failure (tampered, expired, malformed) looks the same to the caller: null.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export interface LinkToken {
+  /** Customer id. */
+  c: string;
+  /** Scope: 'u' unsubscribe from all marketing, 'p' preferences page, or 'a:<automation>' one automation. */
+  s: string;
+  /** Issued at, seconds since the epoch. */
+  t: number;
+}
+
+/** Links in mail stay valid for about thirteen months: long enough for an old newsletter. */
+export const TOKEN_LIFETIME_MS = 400 * 86_400_000;
+
+export function signToken(key: string, token: LinkToken): string {
+  const payload = Buffer.from(JSON.stringify(token)).toString('base64url');
+  return `${payload}.${mac(key, payload)}`;
+}
+
+export function verifyToken(key: string, text: string, now: number, lifetimeMs = TOKEN_LIFETIME_MS): LinkToken | null {
+  if (text.length > 1024) return null;
+  const dot = text.indexOf('.');
+  if (dot <= 0) return null;
+  const payload = text.slice(0, dot);
+  const given = Buffer.from(text.slice(dot + 1), 'base64url');
+  const expected = Buffer.from(mac(key, payload), 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  let token: unknown;
+  try {
+    token = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!isToken(token)) return null;
+  const issued = token.t * 1000;
+  if (issued > now + 5 * 60_000 || now - issued > lifetimeMs) return null;
+  return token;
+}
+
+function mac(key: string, payload: string): string {
+  return createHmac('sha256', key).update(payload).digest('base64url');
+}
+
+function isToken(v: unknown): v is LinkToken {
+  const t = v as LinkToken;
+  return (
+    typeof v === 'object' && v !== null && typeof t.c === 'string' && typeof t.s === 'string' && Number.isInteger(t.t)
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * The composition root: configuration + database + templates + mailer + worker + HTTP.
+ * Everything long-lived is constructed here and nowhere else.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Cron } from 'croner';
+import type { Customer, CustomerEvent } from './domain.js';
+import type { DbRuntime } from './runtime.js';
+import type { DeliveryRow } from './db/deliveries.js';
+import { composeMessage } from './deliver/compose.js';
+import { Deliverer, type BatchReport, type MessageBuilder } from './deliver/deliver.js';
+import { DeliveryLoop } from './deliver/loop.js';
+import { createMailer, type Mailer } from './deliver/mailer.js';
+import { linksFor } from './links/links.js';
+import { buildTemplateData } from './render/data.js';
+import { createTemplateEngine, type TemplateEngine } from './render/engine.js';
+import { Scheduler } from './schedule/scheduler.js';
+import { runTick, type TickReport } from './schedule/tick.js';
+import { buildRoutes } from './http/routes.js';
+import { Histogram, type WorkerHealth } from './http/health.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
+
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+/** Render + compose one delivery into a message, with links signed for that customer. */
+export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBuilder {
+  const { config } = rt;
+  const automations = new Map(config.automations.map((a) => [a.id, a]));
+  return (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined) => {
+    const automation = automations.get(row.automation_id);
+    if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
+    const now = rt.now();
+    const links = linksFor(config.http.public_url, rt.signingKey, customer.id, now);
+    const data = buildTemplateData({
+      customer,
+      business: config.business,
+      links,
+      automation: { id: automation.id, transactional: row.transactional },
+      event: event ?? null,
+      now,
+    });
+    const rendered = engine.render(automation.template, data);
+    const name = [customer.first_name, customer.last_name].filter(Boolean).join(' ');
+    return composeMessage({
+      key: { automationId: row.automation_id, customerId: row.customer_id, occurrence: row.occurrence },
+      rendered,
+      from: config.business.from,
+      ...(config.business.reply_to ? { replyTo: config.business.reply_to } : {}),
+      to: { name, address: customer.email },
+      transactional: row.transactional,
+      unsubscribeUrl: links.unsubscribe,
+      date: new Date(now),
+    });
+  };
+}
+
+interface Core {
+  engine: TemplateEngine;
+  mailer: Mailer;
+  deliverer: Deliverer;
+  sendLatency: Histogram;
+}
+
+function buildCore(rt: DbRuntime, workerId: string): Core {
+  const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log });
+  const mailer = createMailer(rt.config.smtp.url, { poolSize: rt.config.smtp.pool_size });
+  const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  const deliverer = new Deliverer({
+    db: rt.db,
+    config: rt.config,
+    mailer,
+    build: messageBuilder(rt, engine),
+    log: rt.log,
+    workerId,
+    now: rt.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+    onSent: (ms) => sendLatency.observe(ms / 1000),
+  });
+  return { engine, mailer, deliverer, sendLatency };
+}
+
+export interface OnceReport {
+  tick: TickReport;
+  batches: BatchReport[];
+}
+
+/** `start --once`: plan, then deliver everything due now, then stop. */
+export async function runOnce(rt: DbRuntime): Promise<OnceReport> {
+  const core = buildCore(rt, newWorkerId());
+  try {
+    const tick = await runTick(rt.db, rt.config, rt.now());
+    const batches: BatchReport[] = [];
+    for (;;) {
+      const report = await core.deliverer.runBatch();
+      if (report.claimed === 0) break;
+      batches.push(report);
+      if (report.released === report.claimed) break;
+    }
+    return { tick, batches };
+  } finally {
+    await core.mailer.close();
+    core.engine.close();
+  }
+}
+
+export interface Daemon {
+  httpUrl: string;
+  mailer: string;
+  scheduler: Scheduler;
+  loop: DeliveryLoop;
+  /** Stop claiming, finish or release in-flight mail, close HTTP and the database. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
+  const core = buildCore(rt, newWorkerId());
+  const scheduler = new Scheduler({ db: rt.db, config: rt.config, log: rt.log, now: rt.now });
+  const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
+  const startedAt = rt.now();
+  const health: WorkerHealth = {
+    startedAt,
+    lastTickAt: () => scheduler.lastTickAt,
+    tickStaleAfterMs: () => 2 * tickInterval(rt.config.worker.tick) + 60_000,
+    breakerOpen: () => core.deliverer.breaker.isOpen,
+    deliveryError: () => loop.lastError,
+    sendLatency: core.sendLatency,
+  };
+  let http: HttpServer | null = null;
+  try {
+    http = await startHttpServer(
+      rt.config.http.listen,
+      buildRoutes({ rt, health, wake: () => loop.wake() }),
+      rt.log,
+    );
+  } catch (error) {
+    await core.mailer.close();
+    core.engine.close();
+    throw error;
+  }
+  core.engine.watch();
+  await scheduler.tick();
+  scheduler.start();
+  loop.start();
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await scheduler.stop();
+      await loop.stop();
+      await http?.close();
+      core.engine.close();
+      await core.mailer.close();
+      await rt.close();
+    })());
+  return { httpUrl: http.url, mailer: core.mailer.describe, scheduler, loop, stop };
+}
+
+/** The usual gap between two ticks of a cron expression. */
+function tickInterval(expr: string): number {
+  const [a, b] = new Cron(expr, { paused: true }).nextRuns(2);
+  return a && b ? b.getTime() - a.getTime() : 60_000;
+}

@@ -1,0 +1,70 @@
+/**
+ * The pieces every command shares: configuration, database (migrated), logger, link key.
+ * Built here and in main.ts only; nothing else constructs them.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from './config/schema.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
+import { loadOrCreateSecret } from './config/secret.js';
+import { openDatabase, type Database } from './db/connect.js';
+import { migrate } from './db/migrations.js';
+import type { Logger } from './log.js';
+
+export interface RuntimeOptions {
+  configFile?: string;
+  env: Record<string, string | undefined>;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface Runtime {
+  loaded: LoadedConfig;
+  config: Config;
+  log: Logger;
+  now: () => number;
+  templatesDir: string;
+}
+
+export interface DbRuntime extends Runtime {
+  db: Database;
+  /** Migrations applied while opening. */
+  applied: string[];
+  /** Key that signs unsubscribe and preference links. */
+  signingKey: string;
+  close(): Promise<void>;
+}
+
+/** Load and validate the configuration (templates are checked to exist by folder). */
+export function openConfig(options: RuntimeOptions): Runtime {
+  const loaded = loadConfig({
+    file: options.configFile,
+    env: options.env,
+    templateExists: (name, dir) => {
+      const path = join(resolve(dir), name);
+      return existsSync(path) && statSync(path).isDirectory();
+    },
+  });
+  return {
+    loaded,
+    config: loaded.config,
+    log: options.log,
+    now: options.now ?? Date.now,
+    templatesDir: resolve(loaded.config.templates.dir),
+  };
+}
+
+/** Configuration plus a migrated database. */
+export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
+  const runtime = openConfig(options);
+  const db = openDatabase(runtime.config.database.url);
+  try {
+    const applied = await migrate(db.knex);
+    const secretFile = resolve('data', 'secret');
+    const signingKey = loadOrCreateSecret(runtime.loaded.secrets.signingKey, secretFile);
+    return { ...runtime, db, applied, signingKey, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

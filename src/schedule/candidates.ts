@@ -1,0 +1,74 @@
+/**
+ * Which customers can have an occurrence in a planning window, per rule kind, as index-friendly
+ * selections: cost follows the due set, not the customer count. Pure: the caller runs them.
+ * Selections may over-include (a day's margin for time zones); the planner decides exactly.
+ */
+import { Cron } from 'croner';
+import type { Automation } from '../config/schema.js';
+import type { CustomerSelector } from '../db/customers.js';
+import type { TimeWindow } from '../plan/types.js';
+
+export type CandidateSource =
+  | { kind: 'customers'; selector: CustomerSelector }
+  | { kind: 'events'; type: string; from: number; to: number };
+
+const DAY = 86_400_000;
+/** Every zone is within 14 hours of UTC; a day's margin on each side also covers `at` moves. */
+const ZONE_MARGIN = DAY;
+
+export function candidateSources(automations: readonly Automation[], window: TimeWindow): CandidateSource[] {
+  const sources: CandidateSource[] = [];
+  const birthMd = new Set<number>();
+  const sinceMd = new Set<number>();
+  const dates = monthDaysBetween(window.from - ZONE_MARGIN, window.to + ZONE_MARGIN);
+  for (const a of automations) {
+    if (!a.enabled) continue;
+    const on = a.on;
+    if ('birthday' in on) dates.forEach((md) => birthMd.add(md));
+    else if ('anniversary' in on) dates.forEach((md) => sinceMd.add(md));
+    else if ('date' in on) {
+      if (dates.has(monthDayOf(on.date))) return [{ kind: 'customers', selector: { kind: 'all' } }];
+    } else if ('schedule' in on) {
+      if (cronFiresBetween(on.schedule, window.from - ZONE_MARGIN, window.to + ZONE_MARGIN)) {
+        return [{ kind: 'customers', selector: { kind: 'all' } }];
+      }
+    } else if ('inactive' in on) {
+      const from = window.from - on.inactive.for - ZONE_MARGIN;
+      const to = window.to - on.inactive.for + 1;
+      sources.push({ kind: 'events', type: on.inactive.event, from, to });
+      sources.push({ kind: 'customers', selector: { kind: 'created_between', from, to } });
+    } else {
+      // event rules, with or without count: the (N-th) event's time + after, moved to `at`.
+      sources.push({ kind: 'events', type: on.event, from: window.from - on.after - ZONE_MARGIN, to: window.to - on.after + 1 });
+    }
+  }
+  if (birthMd.size > 0) sources.push({ kind: 'customers', selector: { kind: 'birth_md', monthDays: withLeapDay(birthMd) } });
+  if (sinceMd.size > 0) sources.push({ kind: 'customers', selector: { kind: 'since_md', monthDays: withLeapDay(sinceMd) } });
+  return sources;
+}
+
+function monthDayOf(mmdd: string): number {
+  return Number(mmdd.slice(0, 2)) * 100 + Number(mmdd.slice(3, 5));
+}
+
+/** MMDD numbers of every UTC calendar day touching [from, to]; a year or more gives all days. */
+function monthDaysBetween(from: number, to: number): Set<number> {
+  const out = new Set<number>();
+  const start = Math.floor(from / DAY) * DAY;
+  for (let t = start; t <= to && out.size < 366; t += DAY) {
+    const d = new Date(t);
+    out.add((d.getUTCMonth() + 1) * 100 + d.getUTCDate());
+  }
+  return out;
+}
+
+/** Feb 29 birthdays are celebrated on Feb 28 or Mar 1 in other years: include them when either is near. */
+function withLeapDay(mds: Set<number>): number[] {
+  if (mds.has(228) || mds.has(301)) mds.add(229);
+  return [...mds].sort((a, b) => a - b);
+}
+
+function cronFiresBetween(expr: string, from: number, to: number): boolean {
+  const next = new Cron(expr, { paused: true, timezone: 'UTC' }).nextRun(new Date(from - 1));
+  return next !== null && next.getTime() <= to;
+}

@@ -1,0 +1,115 @@
+/**
+ * Planning against the database: select candidates for a window, run the pure planner on each
+ * page of customers, and store what it plans (conflicts on the occurrence key are ignored).
+ */
+import type { Config } from '../config/schema.js';
+import type { Customer } from '../domain.js';
+import type { Database } from '../db/connect.js';
+import { getCustomersByIds, iterateCustomers } from '../db/customers.js';
+import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
+import { insertPlanned } from '../db/deliveries.js';
+import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
+import { TimeCache } from '../plan/time.js';
+import type { PlannedDelivery, TimeWindow } from '../plan/types.js';
+import { candidateSources, type CandidateSource } from './candidates.js';
+
+const PAGE = 1000;
+
+export interface PlanResult {
+  /** Occurrences the planner found in the window. */
+  planned: number;
+  /** Rows that were new in the deliveries table. */
+  inserted: number;
+  customers: number;
+}
+
+/** Everything the planner needs besides data: built once per tick. */
+export class PlanRun {
+  readonly cache = new TimeCache();
+  readonly policy;
+  readonly eventTypes: string[];
+  readonly result: PlanResult = { planned: 0, inserted: 0, customers: 0 };
+
+  constructor(
+    readonly db: Database,
+    readonly config: Config,
+    readonly now: number,
+    /** Store planned rows (false: only collect them, for forecasts). */
+    readonly store: boolean,
+    readonly collect?: (planned: PlannedDelivery[], customers: readonly Customer[]) => Promise<void> | void,
+  ) {
+    this.policy = planPolicyFromConfig(config);
+    this.eventTypes = eventTypesUsed(config);
+  }
+
+  async planPage(customers: readonly Customer[], window: TimeWindow): Promise<void> {
+    if (customers.length === 0) return;
+    const events = await eventsForCustomers(
+      this.db.knex,
+      customers.map((c) => c.id),
+      this.eventTypes,
+    );
+    const planned: PlannedDelivery[] = [];
+    for (const customer of customers) {
+      const found = planCustomer(
+        {
+          automations: this.config.automations,
+          customer,
+          events: events.get(customer.id) ?? [],
+          window,
+          now: this.now,
+          policy: this.policy,
+        },
+        this.cache,
+      );
+      for (const p of found) planned.push(p);
+    }
+    this.result.customers += customers.length;
+    this.result.planned += planned.length;
+    if (planned.length === 0) return;
+    await this.collect?.(planned, customers);
+    if (this.store) this.result.inserted += await insertPlanned(this.db.knex, planned, this.now);
+  }
+}
+
+export function eventTypesUsed(config: Config): string[] {
+  const types = new Set<string>();
+  for (const a of config.automations) {
+    if ('event' in a.on) types.add(a.on.event);
+    if ('inactive' in a.on) types.add(a.on.inactive.event);
+    if (a.unless) types.add(a.unless.event);
+  }
+  return [...types];
+}
+
+/** Plan every occurrence whose nominal time falls in `window`, for every customer it can concern. */
+export async function planWindow(run: PlanRun, window: TimeWindow): Promise<void> {
+  for (const source of candidateSources(run.config.automations, window)) {
+    await planSource(run, source, window);
+  }
+}
+
+async function planSource(run: PlanRun, source: CandidateSource, window: TimeWindow): Promise<void> {
+  if (source.kind === 'customers') {
+    for await (const page of iterateCustomers(run.db.knex, source.selector, PAGE)) {
+      await run.planPage(page, window);
+    }
+    return;
+  }
+  let after: string | null = null;
+  for (;;) {
+    const ids = await customersWithEventsBetween(run.db.knex, source.type, source.from, source.to, after, PAGE);
+    if (ids.length === 0) return;
+    const customers = await getCustomersByIds(run.db.knex, ids);
+    await run.planPage([...customers.values()], window);
+    after = ids[ids.length - 1] as string;
+    if (ids.length < PAGE) return;
+  }
+}
+
+/** Plan the whole window for the given customers (changed data, an API event). */
+export async function planCustomers(run: PlanRun, ids: readonly string[], window: TimeWindow): Promise<void> {
+  for await (const page of iterateCustomers(run.db.knex, { kind: 'ids', ids }, PAGE)) {
+    await run.planPage(page, window);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * node-cron wakes the worker on `worker.tick`; each wake runs one planning tick, then hints the
+ * delivery loop. Overlapping ticks are skipped (noOverlap) — the next one covers the gap.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Config } from '../config/schema.js';
+import type { Database } from '../db/connect.js';
+import type { Logger } from '../log.js';
+import { runTick, type TickReport } from './tick.js';
+
+export interface SchedulerOptions {
+  db: Database;
+  config: Config;
+  log: Logger;
+  now(): number;
+  afterTick?(report: TickReport): void;
+}
+
+export class Scheduler {
+  private task: ScheduledTask | null = null;
+  lastTickAt: number | null = null;
+  lastError: string | null = null;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  start(): void {
+    if (this.task) return;
+    this.task = cron.schedule(this.options.config.worker.tick, () => this.tick(), {
+      noOverlap: true,
+      name: 'rapport-tick',
+      // Our own logger reports ticks; node-cron's missed-execution warnings would be noise.
+      suppressMissedWarning: true,
+    });
+  }
+
+  /** Run one tick now; errors are logged and kept for /readyz, never thrown. */
+  async tick(): Promise<TickReport | null> {
+    const { db, config, log } = this.options;
+    const now = this.options.now();
+    try {
+      const report = await runTick(db, config, now);
+      this.lastTickAt = now;
+      this.lastError = null;
+      log.info({ event: 'tick.done', planned: report.planned, inserted: report.inserted }, 'planned');
+      this.options.afterTick?.(report);
+      return report;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      log.error({ event: 'tick.failed', error: this.lastError }, 'planning tick failed');
+      return null;
+    }
+  }
+
+  nextTickAt(): number | null {
+    return this.task?.getNextRun()?.getTime() ?? null;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.task) return;
+    const task = this.task;
+    this.task = null;
+    await task.stop();
+    await task.destroy();
+  }
+}
