@@ -1,0 +1,159 @@
+/**
+ * One import from start to end: read, validate, drop duplicates, check references, and
+ * write good rows in batches through an ImportStore. Memory holds one batch and the ids
+ * seen so far (to report duplicates), never the file.
+ */
+import type { Readable } from 'node:stream';
+import type { ContentItem } from '../domain.js';
+import { EXIT } from '../errors.js';
+import { checkHeader } from './columns.js';
+import { readRecords } from './parse.js';
+import { Tally, type ImportReport } from './tally.js';
+import { show } from './text.js';
+import {
+  type CustomerInput,
+  type EventInput,
+  type ImportFormat,
+  type ImportKind,
+  type ImportStore,
+  RECORD_FIELD,
+  type RowError,
+  type UpsertCounts,
+  type Validation,
+} from './types.js';
+import { validateContent } from './validate-content.js';
+import { validateCustomer } from './validate-customer.js';
+import { validateEvent } from './validate-event.js';
+
+export { formatRowError } from './format.js';
+export type { ImportReport } from './tally.js';
+export type { ImportStore, UpsertCounts } from './types.js';
+
+export interface ImportOptions {
+  kind: ImportKind;
+  input: Readable;
+  format: ImportFormat;
+  store: ImportStore;
+  /** Validate (and check references) only; write nothing. */
+  dryRun: boolean;
+  /** The current time, epoch ms: passed to the store and used for "in the future" checks. */
+  now: number;
+  /** Rows per store call. */
+  batchSize?: number;
+  /** How many problems the report keeps; more are counted, not kept. */
+  maxErrors?: number;
+}
+
+interface Pending<T> {
+  line: number;
+  value: T;
+}
+
+interface KindHandler<T> {
+  validate(record: Record<string, unknown>, line: number, now: number): Validation<T>;
+  upsert(store: ImportStore, rows: T[], now: number): Promise<UpsertCounts>;
+  /** Problems found by asking the store about a whole batch (one per refused row). */
+  screen?(store: ImportStore, rows: readonly Pending<T>[]): Promise<RowError[]>;
+}
+
+const customers: KindHandler<CustomerInput> = {
+  validate: validateCustomer,
+  upsert: (store, rows, now) => store.upsertCustomers(rows, now),
+};
+
+const events: KindHandler<EventInput> = {
+  validate: validateEvent,
+  upsert: (store, rows, now) => store.upsertEvents(rows, now),
+  async screen(store, rows) {
+    const ids = [...new Set(rows.map((row) => row.value.customer_id))];
+    const missing = await store.missingCustomerIds(ids);
+    return rows
+      .filter((row) => missing.has(row.value.customer_id))
+      .map((row) => ({
+        line: row.line,
+        field: 'customer_id',
+        reason: `no customer with id ${show(row.value.customer_id)}`,
+      }));
+  },
+};
+
+const content: KindHandler<ContentItem> = {
+  validate: (record, line) => validateContent(record, line),
+  upsert: (store, rows, now) => store.upsertContent(rows, now),
+};
+
+/** Imports one file; throws AppError E_IMPORT_UNREADABLE when nothing can be read. */
+export function runImport(options: ImportOptions): Promise<ImportReport> {
+  switch (options.kind) {
+    case 'customers':
+      return importWith(customers, options);
+    case 'events':
+      return importWith(events, options);
+    case 'content':
+      return importWith(content, options);
+  }
+}
+
+async function importWith<T extends { id: string }>(
+  handler: KindHandler<T>,
+  options: ImportOptions,
+): Promise<ImportReport> {
+  const { kind, input, format, now } = options;
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
+  const tally = new Tally(kind, options.dryRun, options.maxErrors ?? 1000);
+  const firstLineOf = new Map<string, number>();
+  let batch: Pending<T>[] = [];
+  const onHeader = (columns: readonly string[]) => checkHeader(kind, columns);
+  for await (const item of readRecords(input, format, { onHeader })) {
+    tally.read();
+    if ('error' in item) {
+      tally.reject([{ line: item.line, field: RECORD_FIELD, reason: item.error }]);
+      continue;
+    }
+    const result = handler.validate(item.record, item.line, now);
+    if ('errors' in result) {
+      tally.reject(result.errors);
+      continue;
+    }
+    const first = firstLineOf.get(result.value.id);
+    if (first !== undefined) {
+      tally.reject([{ line: item.line, field: 'id', reason: `duplicate of line ${first}` }]);
+      continue;
+    }
+    firstLineOf.set(result.value.id, item.line);
+    batch.push({ line: item.line, value: result.value });
+    if (batch.length >= batchSize) {
+      await flush(handler, batch, options, tally);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await flush(handler, batch, options, tally);
+  return tally.finish();
+}
+
+/** Screens one batch, then writes what is left in a single store call (none in a dry run). */
+async function flush<T>(
+  handler: KindHandler<T>,
+  batch: Pending<T>[],
+  options: ImportOptions,
+  tally: Tally,
+): Promise<void> {
+  let rows = batch;
+  const problems = handler.screen ? await handler.screen(options.store, batch) : [];
+  if (problems.length > 0) {
+    for (const problem of problems) tally.reject([problem]);
+    const refused = new Set(problems.map((problem) => problem.line));
+    rows = batch.filter((row) => !refused.has(row.line));
+  }
+  if (options.dryRun || rows.length === 0) {
+    tally.accept(rows.length);
+    return;
+  }
+  const values = rows.map((row) => row.value);
+  tally.accept(rows.length, await handler.upsert(options.store, values, options.now));
+}
+
+/** The exit code of a finished import: 0 when every row was good, 3 when some were refused. */
+export function exitCodeFor(report: ImportReport): number {
+  return report.rejectedCount > 0 ? EXIT.rejectedRows : EXIT.ok;
+}

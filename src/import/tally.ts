@@ -1,0 +1,70 @@
+/** The running totals of one import, turned into its report at the end. */
+import type { ImportKind, RowError, UpsertCounts } from './types.js';
+
+export interface ImportReport {
+  kind: ImportKind;
+  dryRun: boolean;
+  /** Rows read (blank lines not counted), good or bad. */
+  read: number;
+  /** Rows that passed every check (in a dry run: would have been written). */
+  accepted: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** The first problems found (at most `maxErrors`), in line order. */
+  rejected: RowError[];
+  /** Rows refused, including those whose errors were not kept in `rejected`. */
+  rejectedCount: number;
+  /** Problems found but not kept in `rejected`. */
+  errorsOmitted: number;
+}
+
+export class Tally {
+  private readonly report: ImportReport;
+
+  constructor(
+    kind: ImportKind,
+    dryRun: boolean,
+    private readonly maxErrors: number,
+  ) {
+    this.report = {
+      kind,
+      dryRun,
+      read: 0,
+      accepted: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: [],
+      rejectedCount: 0,
+      errorsOmitted: 0,
+    };
+  }
+
+  read(): void {
+    this.report.read++;
+  }
+
+  /** One refused row, with all its problems. */
+  reject(errors: readonly RowError[]): void {
+    this.report.rejectedCount++;
+    for (const error of errors) {
+      if (this.report.rejected.length < this.maxErrors) this.report.rejected.push(error);
+      else this.report.errorsOmitted++;
+    }
+  }
+
+  accept(rows: number, counts?: UpsertCounts): void {
+    this.report.accepted += rows;
+    if (!counts) return;
+    this.report.inserted += counts.inserted;
+    this.report.updated += counts.updated;
+    this.report.unchanged += counts.unchanged;
+  }
+
+  finish(): ImportReport {
+    // Stable sort: a row's own errors keep their column order.
+    this.report.rejected.sort((a, b) => a.line - b.line);
+    return this.report;
+  }
+}

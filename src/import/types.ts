@@ -1,0 +1,52 @@
+import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
+
+/** What an import brings in: a customer file, an event file or a content file. */
+export type ImportKind = 'customers' | 'events' | 'content';
+
+/** The two file formats an import reads. */
+export type ImportFormat = 'csv' | 'jsonl';
+
+/** A customer as imported: the stored record without the timestamps the database keeps. */
+export type CustomerInput = Omit<Customer, 'created_at' | 'updated_at'>;
+
+/** An event as imported. */
+export type EventInput = CustomerEvent;
+
+/** One problem with one row, printed as `line N: field: reason`. */
+export interface RowError {
+  /** The line in the file where the row starts (CSV header = line 1, first JSON line = line 1). */
+  line: number;
+  /** The column at fault, or `(record)` when the row as a whole is wrong. */
+  field: string;
+  /** What is wrong, in words a person who edits the spreadsheet can act on. */
+  reason: string;
+}
+
+/** One item of a parsed file: a record, or a row that could not be parsed at all. */
+export type ParsedRow = { line: number; record: Record<string, unknown> } | { line: number; error: string };
+
+/** The outcome of validating one row. */
+export type Validation<T> = { value: T } | { errors: RowError[] };
+
+/** What the store did with a batch of rows. */
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * Where validated rows go; implemented on the database elsewhere. Every call receives a
+ * whole batch and must apply it atomically; upserting a row identical to the stored one
+ * counts as `unchanged` and changes nothing (so re-importing a file is a no-op).
+ */
+export interface ImportStore {
+  upsertCustomers(rows: CustomerInput[], now: number): Promise<UpsertCounts>;
+  upsertEvents(rows: EventInput[], now: number): Promise<UpsertCounts>;
+  upsertContent(rows: ContentItem[], now: number): Promise<UpsertCounts>;
+  /** The ids among `ids` that name no stored customer. */
+  missingCustomerIds(ids: string[]): Promise<Set<string>>;
+}
+
+/** The field name used for errors about a whole row rather than one column. */
+export const RECORD_FIELD = '(record)';
