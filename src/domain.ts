@@ -24,6 +24,9 @@ export interface Customer {
   updated_at: number;
 }
 
+/** A customer as imported or posted: the stored record without the database's timestamps. */
+export type CustomerInput = Omit<Customer, 'created_at' | 'updated_at'>;
+
 export interface CustomerEvent {
   id: string;
   customer_id: string;

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
-import type { Customer, CustomerEvent } from './domain.js';
+import type { ContentItem, Customer, CustomerEvent } from './domain.js';
 import type { DbRuntime } from './runtime.js';
 import type { DeliveryRow } from './db/deliveries.js';
 import { composeMessage } from './deliver/compose.js';
@@ -29,7 +29,7 @@ export function newWorkerId(): string {
 export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBuilder {
   const { config } = rt;
   const automations = new Map(config.automations.map((a) => [a.id, a]));
-  return (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined) => {
+  return (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined, items?: readonly ContentItem[]) => {
     const automation = automations.get(row.automation_id);
     if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
     const now = rt.now();
@@ -40,6 +40,7 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
       links,
       automation: { id: automation.id, transactional: row.transactional },
       event: event ?? null,
+      ...(items ? { items } : {}),
       now,
     });
     const rendered = engine.render(automation.template, data);

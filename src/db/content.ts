@@ -87,3 +87,61 @@ export async function countContent(knex: Knex): Promise<number> {
   const row = (await knex('content').count({ n: '*' }).first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
 }
+
+/**
+ * A cheap fingerprint of the whole table, for caches of rendered content (the feed): it changes
+ * whenever a row is added or changed, and `nextPublication` says when a scheduled item goes live.
+ * The sum catches two different rows changed within the same millisecond, which max() alone
+ * would not; the modulo keeps it far from any integer overflow.
+ */
+export async function contentVersion(knex: Knex, now: number): Promise<{ key: string; nextPublication: number | null }> {
+  const next = knex('content').min('published_at').where('published_at', '>', now).as('next');
+  const row = (await knex('content')
+    .select(
+      knex.raw('count(*) as n'),
+      knex.raw('max(updated_at) as last'),
+      knex.raw('sum(updated_at % 1000000) as spread'),
+      next,
+    )
+    .first()) as { n: unknown; last: unknown; spread: unknown; next: unknown } | undefined;
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    key: `${num(row?.n) ?? 0}:${num(row?.last) ?? 0}:${num(row?.spread) ?? 0}`,
+    nextPublication: num(row?.next),
+  };
+}
+
+/**
+ * The latest published items for a feed, newest first, each with when its row last changed;
+ * with `tag`, only items carrying exactly that tag. The tag is matched in SQL as a JSON string
+ * inside the stored array (`instr`/`strpos`: exact and case-sensitive, unlike LIKE in SQLite),
+ * then checked again on the parsed list.
+ */
+export async function feedContent(
+  knex: Knex,
+  options: { now: number; limit: number; tag: string | null },
+): Promise<Array<ContentItem & { updated_at: number }>> {
+  const q = knex('content').where('published_at', '<=', options.now).orderBy([
+    { column: 'published_at', order: 'desc' },
+    { column: 'id', order: 'asc' },
+  ]);
+  if (options.tag !== null) {
+    const find = (knex.client as { config: { client: string } }).config.client === 'pg' ? 'strpos' : 'instr';
+    q.whereRaw(`${find}(tags, ?) > 0`, [JSON.stringify(options.tag)]);
+  }
+  const rows = (await q.limit(options.limit)) as ContentRow[];
+  return rows
+    .map((row) => ({ ...rowToItem(row), updated_at: Number(row.updated_at) }))
+    .filter((item) => options.tag === null || item.tags.includes(options.tag));
+}
+
+/** Every item, published or scheduled, newest publication first (for `rapport content list`). */
+export async function listContent(knex: Knex, limit: number): Promise<ContentItem[]> {
+  const rows = (await knex('content')
+    .orderBy([
+      { column: 'published_at', order: 'desc' },
+      { column: 'id', order: 'asc' },
+    ])
+    .limit(limit)) as ContentRow[];
+  return rows.map(rowToItem);
+}

@@ -1,15 +1,11 @@
 /** Queries on the `customers` table. */
 import type { Knex } from 'knex';
-import type { Customer } from '../domain.js';
+import type { Customer, CustomerInput } from '../domain.js';
 import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool } from './rows.js';
 
-export type CustomerInput = Omit<Customer, 'created_at' | 'updated_at'>;
+import type { UpsertCounts } from '../import/types.js';
 
-export interface UpsertCounts {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
+export type { CustomerInput, UpsertCounts };
 
 interface CustomerRow {
   id: string;

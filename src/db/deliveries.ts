@@ -240,3 +240,18 @@ export async function deliveryStatuses(
   }
   return out;
 }
+
+/** When each of these customers last had this automation sent, epoch ms. */
+export async function lastSentAt(knex: Knex, automationId: string, customerIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const batch of chunks([...new Set(customerIds)], 500)) {
+    const rows = (await knex('deliveries')
+      .where({ automation_id: automationId, status: 'sent' })
+      .whereIn('customer_id', batch)
+      .select('customer_id')
+      .max({ t: 'sent_at' })
+      .groupBy('customer_id')) as Array<{ customer_id: string; t: number | string | null }>;
+    for (const r of rows) if (r.t !== null) out.set(r.customer_id, Number(r.t));
+  }
+  return out;
+}

@@ -143,10 +143,22 @@ const MIGRATION_CONFIG: Knex.MigratorConfig = {
   tableName: 'rapport_migrations',
 };
 
-/** Applies pending migrations; returns the names applied. Safe to run from several workers at once. */
-export async function migrate(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest(MIGRATION_CONFIG)) as [number, string[]];
-  return applied;
+/**
+ * Applies pending migrations; returns the names applied. Safe to run from several workers at
+ * once: knex holds a lock row while migrating, and a worker that finds it taken waits and
+ * tries again (then finds nothing left to apply).
+ */
+export async function migrate(knex: Knex, attempts = 60): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [, applied] = (await knex.migrate.latest(MIGRATION_CONFIG)) as [number, string[]];
+      return applied;
+    } catch (error) {
+      const locked = error instanceof Error && /lock/i.test(error.name + error.message);
+      if (!locked || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 250));
+    }
+  }
 }
 
 /** Names of migrations not yet applied. */

@@ -3,10 +3,12 @@
  * send through the pool (bounded in flight, rate-limited) → record outcomes in one transaction.
  */
 import type { Config, Automation } from '../config/schema.js';
-import type { Customer, CustomerEvent } from '../domain.js';
+import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
 import type { Database } from '../db/connect.js';
 import { getCustomersByIds } from '../db/customers.js';
 import { eventsForCustomers, getEventsByIds } from '../db/events.js';
+import { lastSentAt } from '../db/deliveries.js';
+import { publishedContent } from '../db/content.js';
 import { claimDue, recordOutcomes, releaseExpiredLeases, type DeliveryOutcome, type DeliveryRow } from '../db/deliveries.js';
 import { ALL_MARKETING, optOutsFor, suppress, suppressedAmong } from '../db/consent.js';
 import { exitConditionMet } from '../plan/plan.js';
@@ -18,7 +20,12 @@ import { classifySmtpError } from './smtp-errors.js';
 import { CircuitBreaker } from './breaker.js';
 
 /** Builds the message for one delivery (render + compose); throws AppError on template problems. */
-export type MessageBuilder = (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined) => OutgoingMessage;
+export type MessageBuilder = (
+  row: DeliveryRow,
+  customer: Customer,
+  event: CustomerEvent | undefined,
+  items?: readonly ContentItem[],
+) => OutgoingMessage;
 
 export interface DeliverDeps {
   db: Database;
@@ -95,6 +102,7 @@ export class Deliverer {
     const unlessTypes = [...new Set(config.automations.flatMap((a) => (a.unless ? [a.unless.event] : [])))];
     const unlessRows = rows.filter((r) => this.automations.get(r.automation_id)?.unless);
     const history = await eventsForCustomers(knex, unlessRows.map((r) => r.customer_id), unlessTypes);
+    const digests = await this.newContent(rows, customers, now);
     const ready: Prepared[] = [];
     const outcomes: DeliveryOutcome[] = [];
     for (const row of rows) {
@@ -109,11 +117,16 @@ export class Deliverer {
       else if (!row.transactional && isOptedOut(customer, optOuts.get(customer.id), automation.id)) {
         skip('suppressed', 'unsubscribed');
       } else if (now - row.due_at > config.sending.max_lateness) skip('expired', 'expired');
-      else if (event && exitConditionMet(automation, event, history.get(customer.id) ?? [], now)) {
+      else if (
+        automation.unless &&
+        exitConditionMet(automation, event ?? { id: null, occurred_at: row.trigger_at }, history.get(customer.id) ?? [], now)
+      ) {
         skip('skipped', 'exit-condition');
+      } else if (automation.content === 'new' && (digests.get(row.id)?.length ?? 0) === 0) {
+        skip('skipped', 'no-new-content');
       } else {
         try {
-          ready.push({ row, message: this.deps.build(row, customer, event) });
+          ready.push({ row, message: this.deps.build(row, customer, event, digests.get(row.id)) });
         } catch (error) {
           // A template problem is the operator's to fix: keep the message and try again later.
           const message = error instanceof Error ? error.message : String(error);
@@ -123,6 +136,31 @@ export class Deliverer {
       }
     }
     return { ready, outcomes };
+  }
+
+  /**
+   * For digest rows: the items published since that customer's last digest was sent (or since
+   * they were added). One query for the batch, then filtered per customer.
+   */
+  private async newContent(rows: DeliveryRow[], customers: Map<string, Customer>, now: number): Promise<Map<number, ContentItem[]>> {
+    const out = new Map<number, ContentItem[]>();
+    const digestRows = rows.filter((r) => this.automations.get(r.automation_id)?.content === 'new');
+    if (digestRows.length === 0) return out;
+    const knex = this.deps.db.knex;
+    const since = new Map<number, number>();
+    for (const automationId of new Set(digestRows.map((r) => r.automation_id))) {
+      const mine = digestRows.filter((r) => r.automation_id === automationId);
+      const last = await lastSentAt(knex, automationId, mine.map((r) => r.customer_id));
+      for (const r of mine) since.set(r.id, last.get(r.customer_id) ?? customers.get(r.customer_id)?.created_at ?? 0);
+    }
+    const earliest = Math.min(...since.values());
+    const limit = this.deps.config.feed.items;
+    const items = await publishedContent(knex, { now, since: earliest, limit: 500 });
+    for (const r of digestRows) {
+      const from = since.get(r.id) ?? 0;
+      out.set(r.id, items.filter((i) => i.published_at > from).slice(0, limit));
+    }
+    return out;
   }
 
   /** Send with a bounded number in flight; each result becomes an outcome. */

@@ -3,6 +3,10 @@ import type { DbRuntime } from '../runtime.js';
 import { handleHealthz, handleMetrics, handleReadyz, type WorkerHealth } from './health.js';
 import type { Route } from './server.js';
 import { handleUnsubscribe } from './unsubscribe.js';
+import { handleFeed } from './feed.js';
+import { createFeedCache } from '../feed/service.js';
+import { handleApi } from './api.js';
+import type { ImportKind } from '../import/types.js';
 
 export interface RouteDeps {
   rt: DbRuntime;
@@ -11,17 +15,30 @@ export interface RouteDeps {
   wake(): void;
 }
 
-export function buildRoutes({ rt, health }: RouteDeps): Route[] {
+export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
+  const apiDeps = { rt, token: rt.loaded.secrets.apiToken, wake };
   const healthDeps = { db: rt.db, worker: health, now: rt.now };
+  const feeds = createFeedCache(rt);
   const consentDeps = { db: rt.db, config: rt.config, signingKey: rt.signingKey, log: rt.log, now: rt.now };
   return [
     { methods: ['GET', 'HEAD'], pattern: /^\/healthz$/, handler: handleHealthz },
     { methods: ['GET', 'HEAD'], pattern: /^\/readyz$/, handler: (req, res) => handleReadyz(healthDeps, req, res) },
     { methods: ['GET'], pattern: /^\/metrics$/, handler: (req, res) => handleMetrics(healthDeps, req, res) },
+    { methods: ['GET', 'HEAD'], pattern: /^\/feed\.xml$/, handler: (req, res) => handleFeed(feeds, req, res) },
+    {
+      methods: ['GET', 'HEAD'],
+      pattern: /^\/feed\/([^/]{1,256})\.xml$/,
+      handler: (req, res, [tag]) => handleFeed(feeds, req, res, tag as string),
+    },
     {
       methods: ['GET', 'HEAD', 'POST'],
       pattern: /^\/u\/([A-Za-z0-9_.-]{1,1024})$/,
       handler: (req, res, [token]) => handleUnsubscribe(consentDeps, req, res, token as string),
+    },
+    {
+      methods: ['POST'],
+      pattern: /^\/api\/(customers|events|content)$/,
+      handler: (req, res, [kind]) => handleApi(apiDeps, req, res, kind as ImportKind),
     },
   ];
 }

@@ -1,4 +1,4 @@
-import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
+import type { ContentItem, CustomerEvent } from '../domain.js';
 
 /** What an import brings in: a customer file, an event file or a content file. */
 export type ImportKind = 'customers' | 'events' | 'content';
@@ -6,8 +6,8 @@ export type ImportKind = 'customers' | 'events' | 'content';
 /** The two file formats an import reads. */
 export type ImportFormat = 'csv' | 'jsonl';
 
-/** A customer as imported: the stored record without the timestamps the database keeps. */
-export type CustomerInput = Omit<Customer, 'created_at' | 'updated_at'>;
+export type { CustomerInput } from '../domain.js';
+import type { CustomerInput } from '../domain.js';
 
 /** An event as imported. */
 export type EventInput = CustomerEvent;

@@ -1,0 +1,131 @@
+/**
+ * The ingestion API: POST /api/customers|events|content with a JSON object or array,
+ * `Authorization: Bearer $RAPPORT_API_TOKEN`. Rows are validated exactly as an import validates
+ * them; a request is all or nothing: any bad record → 400 with every problem, nothing stored.
+ * Events (and changed customers) are planned at once and the delivery loop is woken.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DbRuntime } from '../runtime.js';
+import { missingCustomerIds, upsertCustomers } from '../db/customers.js';
+import { upsertEvents } from '../db/events.js';
+import { upsertContent } from '../db/content.js';
+import { validateCustomer } from '../import/validate-customer.js';
+import { validateEvent } from '../import/validate-event.js';
+import { validateContent } from '../import/validate-content.js';
+import { formatRowError } from '../import/format.js';
+import type { ImportKind, RowError, Validation } from '../import/types.js';
+import { planNow } from '../schedule/tick.js';
+import { HttpError, readBody, sendJson } from './respond.js';
+
+export const API_MAX_BODY = 2 * 1024 * 1024;
+export const API_MAX_RECORDS = 1000;
+
+export interface ApiDeps {
+  rt: DbRuntime;
+  token: string | undefined;
+  /** Called after stored rows may have made something due. */
+  wake(): void;
+  /** Fired after content changed (feed caches). */
+  onContentChanged?(): void;
+}
+
+/** Constant-time comparison of the bearer token (hashing first evens out the lengths). */
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return false;
+  const a = createHash('sha256').update(m[1] as string).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
+
+export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: ServerResponse, kind: ImportKind): Promise<void> {
+  if (!deps.token) throw new HttpError(404, 'the API is disabled: set RAPPORT_API_TOKEN to enable it');
+  if (!tokenMatches(req.headers.authorization, deps.token)) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="rapport"');
+    throw new HttpError(401, 'missing or wrong bearer token');
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'send Content-Type: application/json');
+  const records = parseRecords(await readBody(req, API_MAX_BODY));
+  const now = deps.rt.now();
+  const { values, errors } = await validateAll(deps.rt, kind, records, now);
+  if (errors.length > 0) {
+    throw new HttpError(
+      400,
+      `${new Set(errors.map((e) => e.line)).size} of ${records.length} records rejected; nothing was stored`,
+      errors.map((e) => ({ ...e, message: formatRowError(e) })),
+    );
+  }
+  const counts = await store(deps.rt, kind, values, now);
+  if (kind !== 'content') {
+    const ids = [...new Set(values.map((v) => (kind === 'events' ? (v as unknown as { customer_id: string }).customer_id : v.id)))];
+    const planned = await planNow(deps.rt.db, deps.rt.config, now, ids);
+    if (planned.inserted > 0) deps.wake();
+    sendJson(res, 200, { received: records.length, ...counts, planned: planned.inserted });
+    return;
+  }
+  deps.onContentChanged?.();
+  sendJson(res, 200, { received: records.length, ...counts });
+}
+
+function parseRecords(body: string): Record<string, unknown>[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  if (list.length === 0) throw new HttpError(400, 'the body is an empty array');
+  if (list.length > API_MAX_RECORDS) {
+    throw new HttpError(413, `at most ${API_MAX_RECORDS} records per request (got ${list.length}); send several requests`);
+  }
+  const bad = list.findIndex((r) => r === null || typeof r !== 'object' || Array.isArray(r));
+  if (bad >= 0) throw new HttpError(400, `record ${bad + 1} is not a JSON object`);
+  return list as Record<string, unknown>[];
+}
+
+type Valid = { id: string };
+
+async function validateAll(
+  rt: DbRuntime,
+  kind: ImportKind,
+  records: Record<string, unknown>[],
+  now: number,
+): Promise<{ values: Valid[]; errors: RowError[] }> {
+  const values: Valid[] = [];
+  const errors: RowError[] = [];
+  const lines = new Map<string, number>();
+  records.forEach((record, i) => {
+    const line = i + 1;
+    const result = validateOne(kind, record, line, now);
+    if ('errors' in result) return void errors.push(...result.errors);
+    const first = lines.get(result.value.id);
+    if (first !== undefined) return void errors.push({ line, field: 'id', reason: `duplicate of record ${first}` });
+    lines.set(result.value.id, line);
+    values.push(result.value);
+  });
+  if (kind === 'events' && values.length > 0) {
+    const missing = await missingCustomerIds(rt.db.knex, values.map((v) => (v as unknown as { customer_id: string }).customer_id));
+    for (const v of values as Array<Valid & { customer_id: string }>) {
+      if (missing.has(v.customer_id)) {
+        errors.push({ line: lines.get(v.id) ?? 0, field: 'customer_id', reason: `no customer with id "${v.customer_id}"` });
+      }
+    }
+  }
+  return { values, errors: errors.sort((a, b) => a.line - b.line) };
+}
+
+function validateOne(kind: ImportKind, record: Record<string, unknown>, line: number, now: number): Validation<Valid> {
+  if (kind === 'customers') return validateCustomer(record, line, now);
+  if (kind === 'events') return validateEvent(record, line, now);
+  return validateContent(record, line);
+}
+
+async function store(rt: DbRuntime, kind: ImportKind, values: Valid[], now: number) {
+  const knex = rt.db.knex;
+  if (kind === 'customers') return upsertCustomers(knex, values as unknown as Parameters<typeof upsertCustomers>[1], now);
+  if (kind === 'events') return upsertEvents(knex, values as unknown as Parameters<typeof upsertEvents>[1], now);
+  return upsertContent(knex, values as unknown as Parameters<typeof upsertContent>[1], now);
+}

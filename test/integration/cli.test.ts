@@ -1,0 +1,151 @@
+/**
+ * The command line as a user runs it: exit codes, messages, JSON shapes, and the daemon's
+ * banner and graceful stop as a real child process.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { Io } from '../../src/cli/io.js';
+import { REPO, writeTestConfig } from '../support/runtime.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function workspace(): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'rapport-cli-'));
+  return {
+    dir,
+    env: {
+      RAPPORT_CONFIG: writeTestConfig(),
+      DATABASE_URL: `sqlite:${join(dir, 'rapport.db')}`,
+      SMTP_URL: `file:${join(dir, 'outbox')}`,
+      RAPPORT_SECRET: 'cli-test-secret-0123456789abcdef0123',
+      RAPPORT_LOG_LEVEL: 'silent',
+    },
+  };
+}
+
+async function cli(env: Record<string, string>, ...argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const io: Io = {
+    out: (t) => void (out += t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => void (err += t.endsWith('\n') ? t : `${t}\n`),
+    env,
+    stdin: process.stdin,
+  };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+function file(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('rapport CLI', () => {
+  it('imports with per-line errors and the contract exit codes', async () => {
+    const { dir, env } = workspace();
+    const good = file(dir, 'good.csv', 'id,email,first_name,birthday,timezone\nc1,ann@example.com,Ann,1990-05-17,Europe/Paris\n');
+    expect(await cli(env, 'import', 'customers', good)).toMatchObject({ code: 0 });
+    const again = await cli(env, 'import', 'customers', good);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('0 new, 0 changed, 1 unchanged');
+
+    const mixed = file(dir, 'mixed.csv', 'id,email,birthday\nc2,bob@example.com,02-30\nc3,cat@example.com,\n');
+    const run = await cli(env, 'import', 'customers', mixed);
+    expect(run.code).toBe(3);
+    expect(run.err).toContain('line 2: birthday: "02-30" is not a real date');
+    expect(run.out).toContain('imported 1 (1 new');
+
+    expect((await cli(env, 'import', 'customers', join(dir, 'missing.csv'))).code).toBe(1);
+    expect((await cli(env, 'import', 'people', good)).code).toBe(2);
+    expect((await cli(env, 'import', 'customers', good, '--dry-run')).out).toContain('would import 1');
+  });
+
+  it('records opt-outs and suppressions and shows them in the books', async () => {
+    const { dir, env } = workspace();
+    await cli(env, 'import', 'customers', file(dir, 'c.csv', 'id,email\nc1,ann@example.com\n'));
+    const un = await cli(env, 'unsubscribe', 'ANN@example.com');
+    expect(un).toMatchObject({ code: 0 });
+    expect(un.out).toContain('unsubscribed from all non-transactional mail');
+    expect((await cli(env, 'unsubscribe', 'nobody@example.com')).code).toBe(1);
+    expect((await cli(env, 'unsubscribe', 'ann@example.com', '--automation', 'nope')).code).toBe(2);
+    expect((await cli(env, 'suppress', 'ann@example.com', '--reason', 'asked by phone')).out).toContain('is suppressed');
+    expect((await cli(env, 'suppress', 'ann@example.com', '--remove')).out).toContain('no longer suppressed');
+    const status = await cli(env, 'status', '--json');
+    expect(JSON.parse(status.out)).toMatchObject({ customers: 1, deliveries: { sent: 0, pending: 0 } });
+  });
+
+  it('sends with start --once, lists deliveries as JSON Lines, and never twice', async () => {
+    const { dir, env } = workspace();
+    await cli(env, 'import', 'customers', file(dir, 'c.csv', 'id,email,first_name\nc1,ann@example.com,Ann\n'));
+    const at = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    await cli(env, 'import', 'events', file(dir, 'e.jsonl', `{"id":"o1","customer_id":"c1","type":"purchase","occurred_at":"${at}"}\n`));
+    expect((await cli(env, 'start', '--once')).out).toContain('sent 1');
+    expect((await cli(env, 'start', '--once')).out).toContain('sent 0');
+    const lines = (await cli(env, 'deliveries', '--json')).out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(Object.keys(lines[0])).toEqual([
+      'id', 'automation', 'customer_id', 'email', 'occurrence', 'status', 'attempts', 'due_at', 'sent_at', 'message_id', 'error',
+    ]);
+    expect(lines[0]).toMatchObject({ automation: 'thank-you', customer_id: 'c1', occurrence: 'o1', status: 'sent' });
+    expect((await cli(env, 'deliveries', '--status', 'bogus')).code).toBe(2);
+  });
+
+  it('check names the file and line of a broken template and exits 1', async () => {
+    const { dir, env } = workspace();
+    const templates = join(dir, 'templates');
+    cpSync(join(REPO, 'templates'), templates, { recursive: true });
+    writeFileSync(join(templates, 'birthday', 'html.hbs'), '<p>Hi {{customer.first_name}}</p>\n{{#if customer.email}}\n<p>unclosed\n');
+    const broken = { ...env, RAPPORT_CONFIG: writeTestConfig({ templates: { dir: templates } }) };
+    const run = await cli(broken, 'check');
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(/templates\/birthday\/html\.hbs:\d+: /);
+    expect((await cli(env, 'check')).code).toBe(0);
+  });
+
+  it('previews a template as a MIME message', async () => {
+    const { env } = workspace();
+    const run = await cli(env, 'preview', 'birthday', '--format', 'eml');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Content-Type: multipart\/alternative/m);
+    expect(run.out).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+    expect((await cli(env, 'preview', 'no-such-template')).code).toBe(1);
+  });
+
+  it('runs as a daemon: prints the banner, serves health, stops cleanly on SIGTERM', async () => {
+    const { dir, env } = workspace();
+    mkdirSync(join(dir, 'data'));
+    const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'src/bin.ts'), 'start'], {
+      cwd: dir,
+      env: { ...process.env, ...env, RAPPORT_HTTP: '127.0.0.1:0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 20_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /http\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+    });
+    expect(out).toContain('No customers yet');
+    expect(out).toMatch(/database\s+sqlite:/);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
