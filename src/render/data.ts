@@ -1,0 +1,208 @@
+/**
+ * What a template can see. Built once per message from validated records; the checker's
+ * picture of the same shape lives in shape.ts, and a test keeps the two in step.
+ */
+import { DateTime } from 'luxon';
+import { validZone } from './audience.js';
+import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
+
+export interface TemplateCustomer {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string;
+  /** `YYYY-MM-DD` or `MM-DD`. */
+  birthday: string | null;
+  timezone: string | null;
+  locale: string | null;
+  /** `YYYY-MM-DD`, the local date the relationship started. */
+  customer_since: string | null;
+  /** Whole years since `customer_since` on the day of sending (for anniversaries); null when unknown. */
+  years_as_customer: number | null;
+  tags: string[];
+  attributes: Record<string, string>;
+}
+
+export interface TemplateBusiness {
+  name: string;
+  postal_address: string | null;
+  timezone: string;
+  locale: string;
+  url?: string;
+}
+
+export interface TemplateLinks {
+  unsubscribe: string;
+  preferences: string;
+  feed: string;
+}
+
+export interface TemplateEvent {
+  id: string;
+  type: string;
+  /** ISO 8601, UTC. */
+  occurred_at: string;
+  data: Record<string, unknown>;
+}
+
+export interface TemplateItem {
+  id: string;
+  title: string;
+  url: string;
+  summary: string | null;
+  /** ISO 8601, UTC. */
+  published_at: string;
+  tags: string[];
+}
+
+export interface TemplateData {
+  customer: TemplateCustomer;
+  business: TemplateBusiness;
+  links: TemplateLinks;
+  automation: { id: string; transactional: boolean };
+  event?: TemplateEvent;
+  items?: TemplateItem[];
+}
+
+/** The business settings a template needs; `Config['business']` fits as is. */
+export interface BusinessInput {
+  name: string;
+  postal_address?: string | null;
+  timezone: string;
+  locale: string;
+  url?: string;
+}
+
+export interface TemplateDataInput {
+  customer: Customer;
+  business: BusinessInput;
+  links: TemplateLinks;
+  automation: { id: string; transactional: boolean };
+  event?: CustomerEvent | null;
+  items?: readonly ContentItem[];
+  /** Epoch ms of sending: only used to count `years_as_customer` in the customer's zone. */
+  now: number;
+}
+
+export function buildTemplateData(input: TemplateDataInput): TemplateData {
+  const { customer, business } = input;
+  const zone = validZone(customer.timezone) ?? validZone(business.timezone) ?? 'UTC';
+  const data: TemplateData = {
+    customer: {
+      id: customer.id,
+      first_name: customer.first_name,
+      last_name: customer.last_name,
+      email: customer.email,
+      birthday: customer.birthday,
+      timezone: customer.timezone,
+      locale: customer.locale,
+      customer_since: customer.customer_since,
+      years_as_customer: yearsSince(customer.customer_since, input.now, zone),
+      tags: [...customer.tags],
+      attributes: { ...customer.attributes },
+    },
+    business: toTemplateBusiness(business),
+    links: { ...input.links },
+    automation: { id: input.automation.id, transactional: input.automation.transactional },
+  };
+  if (input.event) data.event = toTemplateEvent(input.event);
+  if (input.items) data.items = input.items.map(toTemplateItem);
+  return data;
+}
+
+/**
+ * A believable customer for previews and for test-rendering edited templates, with an event
+ * and a few items so that every section of every shipped template shows something.
+ * Fixed dates keep previews and snapshots stable.
+ */
+export function sampleTemplateData(
+  business: BusinessInput,
+  links: TemplateLinks,
+  automation: { id: string; transactional: boolean } = { id: 'preview', transactional: false },
+): TemplateData {
+  return {
+    customer: {
+      id: 'sample-customer',
+      first_name: 'Maya',
+      last_name: 'Lindqvist',
+      email: 'maya.lindqvist@example.com',
+      birthday: '1988-03-14',
+      timezone: business.timezone,
+      locale: business.locale,
+      customer_since: '2022-05-02',
+      years_as_customer: 3,
+      tags: ['newsletter'],
+      attributes: { favorite: 'Flat white' },
+    },
+    business: toTemplateBusiness(business),
+    links: { ...links },
+    automation: { ...automation },
+    event: {
+      id: 'sample-order-1042',
+      type: 'purchase',
+      occurred_at: '2025-05-06T15:42:00.000Z',
+      data: { order_id: '1042', total: '18.50' },
+    },
+    items: SAMPLE_ITEMS.map((item) => ({ ...item, tags: [...item.tags] })),
+  };
+}
+
+const SAMPLE_ITEMS: readonly TemplateItem[] = [
+  {
+    id: 'sample-item-1',
+    title: 'How we choose our beans each season',
+    url: 'https://example.com/posts/choosing-beans',
+    summary: 'A short visit to the three small farms we have bought from for five years.',
+    published_at: '2025-05-05T13:00:00.000Z',
+    tags: ['stories'],
+  },
+  {
+    id: 'sample-item-2',
+    title: 'Brewing at home: a five-minute pour-over',
+    url: 'https://example.com/posts/pour-over',
+    summary: null,
+    published_at: '2025-05-02T09:30:00.000Z',
+    tags: ['guides'],
+  },
+];
+
+function toTemplateBusiness(business: BusinessInput): TemplateBusiness {
+  const out: TemplateBusiness = {
+    name: business.name,
+    postal_address: business.postal_address ?? null,
+    timezone: business.timezone,
+    locale: business.locale,
+  };
+  if (business.url !== undefined) out.url = business.url;
+  return out;
+}
+
+function toTemplateEvent(event: CustomerEvent): TemplateEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    occurred_at: new Date(event.occurred_at).toISOString(),
+    data: { ...event.data },
+  };
+}
+
+function toTemplateItem(item: ContentItem): TemplateItem {
+  return {
+    id: item.id,
+    title: item.title,
+    url: item.url,
+    summary: item.summary,
+    published_at: new Date(item.published_at).toISOString(),
+    tags: [...item.tags],
+  };
+}
+
+/** Whole years from a `YYYY-MM-DD` date to the local date of `now` in `zone`. */
+function yearsSince(since: string | null, now: number, zone: string): number | null {
+  if (since === null) return null;
+  const start = DateTime.fromISO(since, { zone });
+  if (!start.isValid) return null;
+  const today = DateTime.fromMillis(now, { zone }).startOf('day');
+  const years = Math.floor(today.diff(start.startOf('day'), 'years').years);
+  return years >= 0 ? years : null;
+}

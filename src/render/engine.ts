@@ -1,0 +1,143 @@
+/**
+ * The template engine: renders a named template with TemplateData into subject, html and text,
+ * and keeps serving the last good version of anything that a later edit broke.
+ */
+import path from 'node:path';
+import { AppError } from '../errors.js';
+import {
+  checkSources,
+  formatProblem,
+  type AutomationTemplate,
+  type CheckOptions,
+  type Problem,
+} from './check.js';
+import type { TemplateData } from './data.js';
+import { DEFAULT_LAYOUT, readTemplateSources } from './load.js';
+import { Registry, type TemplateLogger } from './registry.js';
+import { htmlToText, oneLine } from './text.js';
+import { watchFolder, type FolderWatch } from './watch.js';
+
+export type { TemplateLogger };
+
+export interface RenderedEmail {
+  /** One line: no CR, LF or tab, whatever the data held. */
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface TemplateEngineOptions {
+  /** The templates folder (CONTRACT.md "Templates"). */
+  dir: string;
+  logger?: TemplateLogger;
+  /** The configured automations: enables the marketing-footer rule on load and reload. */
+  automations?: readonly AutomationTemplate[];
+  /** Quiet time after the last file event before reloading; default 100 ms. */
+  watchDelayMs?: number;
+}
+
+export interface ReloadResult {
+  /** What was swapped in, e.g. `template:birthday`, `partial:footer`. */
+  updated: string[];
+  /** Why the other edits were not taken (their last good version, if any, stays in use). */
+  problems: Problem[];
+}
+
+export interface TemplateEngine {
+  render(name: string, data: TemplateData): RenderedEmail;
+  /** True when `name` can be rendered (it has a good version). */
+  has(name: string): boolean;
+  /** Renderable template names, sorted. */
+  names(): string[];
+  /** The files on disk as they are now; defaults to the automations given at creation. */
+  check(options?: CheckOptions): Problem[];
+  /** Re-reads the folder and swaps in every changed file that passes. Never throws. */
+  reload(): ReloadResult;
+  /** Reloads after edits (fs.watch, debounced). Idempotent. */
+  watch(): void;
+  close(): void;
+}
+
+export function createTemplateEngine(options: TemplateEngineOptions): TemplateEngine {
+  const dir = path.resolve(options.dir);
+  const { logger } = options;
+  const registry = new Registry(logger);
+  const defaultCheck: CheckOptions = options.automations ? { automations: options.automations } : {};
+  const reload = (initial: boolean) => load(registry, dir, defaultCheck, logger, initial);
+  let watching: FolderWatch | undefined;
+
+  const first = reload(true);
+  const templates = [...registry.templates.keys()].sort();
+  logger?.info(
+    { event: 'templates.loaded', dir, templates, problems: first.problems.length },
+    'templates loaded',
+  );
+
+  return {
+    render: (name, data) => render(registry, name, data, options.dir),
+    has: (name) => registry.templates.has(name),
+    names: () => [...registry.templates.keys()].sort(),
+    check: (checkOptions) => checkSources(readTemplateSources(dir), checkOptions ?? defaultCheck),
+    reload: () => reload(false),
+    watch() {
+      const failed = (error: unknown) =>
+        logger?.warn({ event: 'template.watch_failed', err: String(error) }, 'not watching templates');
+      watching ??= watchFolder(dir, () => reload(false), failed, options.watchDelayMs);
+    },
+    close() {
+      watching?.close();
+      watching = undefined;
+    },
+  };
+}
+
+function load(
+  registry: Registry,
+  dir: string,
+  check: CheckOptions,
+  logger: TemplateLogger | undefined,
+  initial: boolean,
+): ReloadResult {
+  try {
+    const sources = readTemplateSources(dir);
+    return registry.apply(sources, checkSources(sources, check), initial);
+  } catch (error) {
+    // A file vanished mid-read (an editor's rename); the next event reloads again.
+    const problem = { file: dir, line: 0, message: `could not be read: ${String(error)}` };
+    logger?.warn({ event: 'template.invalid', problems: [formatProblem(problem)] }, 'templates not reloaded');
+    return { updated: [], problems: [problem] };
+  }
+}
+
+function render(registry: Registry, name: string, data: TemplateData, dir: string): RenderedEmail {
+  const template = registry.templates.get(name);
+  if (template === undefined) {
+    if (registry.onDisk.has(name)) {
+      throw new AppError(
+        'E_TEMPLATE_INVALID',
+        `template "${name}" has problems and no earlier good version; run "rapport check" to see them`,
+      );
+    }
+    const folder = path.join(dir, name);
+    throw new AppError(
+      'E_TEMPLATE_MISSING',
+      `template "${name}" does not exist: create the folder ${folder}/ with subject.hbs and html.hbs`,
+    );
+  }
+  const layout = registry.layouts.get(DEFAULT_LAYOUT);
+  if (layout === undefined) {
+    throw new AppError(
+      'E_TEMPLATE_INVALID',
+      `the layout ${path.join(dir, 'layouts', `${DEFAULT_LAYOUT}.hbs`)} is missing or has problems; run "rapport check"`,
+    );
+  }
+  try {
+    const subject = oneLine(template.subject(data));
+    const html = layout({ ...data, body: template.html(data), subject });
+    const text = template.text ? template.text(data).trim() : htmlToText(html);
+    return { subject, html, text };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AppError('E_TEMPLATE_RENDER', `template "${name}" failed to render: ${reason}`);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The template helpers. Kept few on purpose — the people who edit templates are not developers:
+ *
+ *   {{formatDate value [format]}}   a date in the customer's zone and locale. value: epoch ms, ISO
+ *                                   string, `YYYY-MM-DD` or `MM-DD`; format: short | medium (default) |
+ *                                   long | full | month-day, or a luxon token string ("d LLLL yyyy").
+ *                                   Calendar dates (birthdays) never shift by zone; `MM-DD` never shows a year.
+ *   {{formatNumber value}}          1,234.5 in the customer's locale
+ *   {{formatMoney value "EUR"}}     18,50 € in the customer's locale (ISO 4217 currency code)
+ *   {{default value "there"}}       value, or the fallback when value is missing or blank
+ *   {{#if (eq a b)}}                equality; "5" equals 5 because imported values are text
+ *
+ * plus Handlebars' own if, unless, each, with and lookup. `log` does nothing: templates must not
+ * write to the daemon's console, and `rapport check` reports it as unknown. No helper reads the
+ * clock (no "current year"): the same data always renders the same email, which is what makes
+ * previews and snapshots trustworthy.
+ */
+import type { HelperDelegate, HelperOptions } from 'handlebars';
+import { DateTime, type DateTimeFormatOptions } from 'luxon';
+import { audience } from './audience.js';
+
+/** Allowed number of positional arguments per helper, for the checker. */
+export const HELPER_ARITY: Readonly<Record<string, readonly [min: number, max: number]>> = {
+  if: [1, 1],
+  unless: [1, 1],
+  each: [1, 1],
+  with: [1, 1],
+  lookup: [2, 2],
+  formatDate: [1, 2],
+  formatNumber: [1, 1],
+  formatMoney: [2, 2],
+  default: [2, 2],
+  eq: [2, 2],
+};
+
+/** Helpers that take a `{{#block}}`; the others only work inline or as `(subexpressions)`. */
+export const BLOCK_HELPERS: ReadonlySet<string> = new Set(['if', 'unless', 'each', 'with']);
+
+export function isKnownHelper(name: string): boolean {
+  return Object.hasOwn(HELPER_ARITY, name);
+}
+
+interface HelperHost {
+  registerHelper(name: string, fn: HelperDelegate): void;
+}
+
+export function registerHelpers(hb: HelperHost): void {
+  // The compiler calls `log` directly, so it must stay defined: a no-op rather than a crash.
+  hb.registerHelper('log', () => '');
+  hb.registerHelper('formatDate', formatDateHelper);
+  hb.registerHelper('formatNumber', formatNumberHelper);
+  hb.registerHelper('formatMoney', formatMoneyHelper);
+  hb.registerHelper('default', (value: unknown, fallback: unknown) => (isBlank(value) ? fallback : value));
+  hb.registerHelper('eq', (a: unknown, b: unknown) => looselyEqual(a, b));
+}
+
+const DATE_PRESETS: Readonly<Record<string, DateTimeFormatOptions>> = {
+  short: DateTime.DATE_SHORT,
+  medium: DateTime.DATE_MED,
+  long: DateTime.DATE_FULL,
+  full: DateTime.DATE_HUGE,
+  'month-day': { month: 'long', day: 'numeric' },
+};
+
+/** Handlebars passes its options object last, whatever the number of arguments written. */
+function split(args: unknown[]): { params: unknown[]; options: HelperOptions } {
+  return { params: args.slice(0, -1), options: args[args.length - 1] as HelperOptions };
+}
+
+function formatDateHelper(...args: unknown[]): string {
+  const { params, options } = split(args);
+  const [value, format] = params;
+  const { zone, locale } = audience(options);
+  const parsed = parseDateValue(value, zone, locale);
+  if (parsed === undefined) return value === null || value === undefined ? '' : String(value);
+  const name = typeof format === 'string' ? format : 'medium';
+  const preset = DATE_PRESETS[name];
+  if (preset === undefined) return parsed.dt.toFormat(name);
+  // A month-day has no real year or weekday: show only what we know.
+  return parsed.monthDay ? parsed.dt.toLocaleString(monthDayOnly(preset)) : parsed.dt.toLocaleString(preset);
+}
+
+function monthDayOnly(preset: DateTimeFormatOptions): DateTimeFormatOptions {
+  return { month: preset.month ?? 'long', day: preset.day ?? 'numeric' };
+}
+
+interface ParsedDate {
+  dt: DateTime;
+  monthDay: boolean;
+}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Calendar dates are placed at local noon so no zone rule (or midnight DST gap) moves the day. */
+export function parseDateValue(value: unknown, zone: string, locale: string): ParsedDate | undefined {
+  const opts = { zone, locale };
+  let dt: DateTime | undefined;
+  let monthDay = false;
+  if (typeof value === 'number') dt = DateTime.fromMillis(value, opts);
+  else if (value instanceof Date) dt = DateTime.fromJSDate(value, opts);
+  else if (typeof value === 'string') {
+    const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    const md = /^(\d{2})-(\d{2})$/.exec(value);
+    if (date) dt = DateTime.fromObject({ year: +date[1]!, month: +date[2]!, day: +date[3]!, hour: 12 }, opts);
+    else if (md) {
+      // 2000 is a leap year, so "02-29" is a valid birthday.
+      dt = DateTime.fromObject({ year: 2000, month: +md[1]!, day: +md[2]!, hour: 12 }, opts);
+      monthDay = true;
+    } else if (INSTANT.test(value)) {
+      // An instant with its offset: Date.parse is exact here and several times cheaper than fromISO.
+      dt = DateTime.fromMillis(Date.parse(value), opts);
+    } else dt = DateTime.fromISO(value, opts);
+  }
+  return dt?.isValid ? { dt, monthDay } : undefined;
+}
+
+function formatNumberHelper(...args: unknown[]): string {
+  const { params, options } = split(args);
+  const value = params[0];
+  const n = toNumber(value);
+  if (n === undefined) return isBlank(value) ? '' : String(value);
+  return new Intl.NumberFormat(audience(options).locale).format(n);
+}
+
+function formatMoneyHelper(...args: unknown[]): string {
+  const { params, options } = split(args);
+  const [value, currency] = params;
+  const n = toNumber(value);
+  if (n === undefined) return isBlank(value) ? '' : String(value);
+  const locale = audience(options).locale;
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency: String(currency) }).format(n);
+  } catch {
+    // An unknown currency code should not stop the email: show the amount and the code as given.
+    return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 2 }).format(n)} ${String(currency)}`;
+  }
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function isBlank(value: unknown): boolean {
+  return value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
+}
+
+function looselyEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  return scalar(a) && scalar(b) && String(a) === String(b);
+}
