@@ -145,3 +145,13 @@ export async function listContent(knex: Knex, limit: number): Promise<ContentIte
     .limit(limit)) as ContentRow[];
   return rows.map(rowToItem);
 }
+
+/** Publication times in (after, until], ascending: enough to tell whether a digest finds anything. */
+export async function publicationTimes(knex: Knex, after: number, until: number): Promise<number[]> {
+  const rows = (await knex('content')
+    .where('published_at', '>', after)
+    .where('published_at', '<=', until)
+    .orderBy('published_at')
+    .select('published_at')) as Array<{ published_at: number | string }>;
+  return rows.map((r) => Number(r.published_at));
+}

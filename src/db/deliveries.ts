@@ -118,7 +118,9 @@ export type DeliveryOutcome =
   | { id: number; status: 'pending'; availableAt: number; error: string }
   | { id: number; status: 'failed' | 'expired' | 'suppressed' | 'skipped'; reason: string | null; error: string | null }
   /** Given back untried (graceful stop): the attempt does not count. */
-  | { id: number; status: 'released' };
+  | { id: number; status: 'released' }
+  /** Held back by the frequency cap until `availableAt`: not an attempt either. */
+  | { id: number; status: 'deferred'; availableAt: number; reason: string };
 
 /**
  * Record outcomes in one transaction. Each update only applies while this worker still holds
@@ -152,6 +154,8 @@ function outcomeColumns(o: DeliveryOutcome, now: number, knex: Knex): Record<str
       return { ...unlock, status: 'pending', available_at: o.availableAt, error: o.error };
     case 'released':
       return { ...unlock, status: 'pending', attempts: knex.raw('attempts - 1') };
+    case 'deferred':
+      return { ...unlock, status: 'pending', attempts: knex.raw('attempts - 1'), available_at: o.availableAt, reason: o.reason };
     default:
       return { ...unlock, status: o.status, reason: o.reason, error: o.error };
   }
@@ -254,4 +258,59 @@ export async function lastSentAt(knex: Knex, automationId: string, customerIds: 
     for (const r of rows) if (r.t !== null) out.set(r.customer_id, Number(r.t));
   }
   return out;
+}
+
+/** Send times of non-transactional mail sent to these customers after `since`, per customer. */
+export async function recentMarketingSends(
+  knex: Knex,
+  customerIds: readonly string[],
+  since: number,
+): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const batch of chunks([...new Set(customerIds)], 500)) {
+    const rows = (await knex('deliveries')
+      .whereIn('customer_id', batch)
+      .where({ status: 'sent', transactional: false })
+      .where('sent_at', '>', since)
+      .select('customer_id', 'sent_at')) as Array<{ customer_id: string; sent_at: number | string }>;
+    for (const r of rows) {
+      const list = out.get(r.customer_id) ?? [];
+      list.push(Number(r.sent_at));
+      out.set(r.customer_id, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * Bring these customers' pending, never-attempted rows in line with a fresh plan of their
+ * current data: rows the plan no longer has are deleted (a corrected birthday, a changed
+ * tag), rows whose due time moved are moved. Claimed, retried and finished rows stay as they
+ * are. Returns how many rows were deleted or moved.
+ */
+export async function reconcilePending(
+  knex: Knex,
+  customerIds: readonly string[],
+  planned: readonly PlannedDelivery[],
+  now: number,
+): Promise<number> {
+  const wanted = new Map(planned.map((p) => [`${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`, p]));
+  let changed = 0;
+  for (const batch of chunks([...new Set(customerIds)], 500)) {
+    const rows = (await knex('deliveries')
+      .whereIn('customer_id', batch)
+      .where({ status: 'pending', attempts: 0 })
+      .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<Record<string, unknown>>;
+    for (const r of rows) {
+      const p = wanted.get(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`);
+      if (!p) {
+        changed += await knex('deliveries').where({ id: r.id, status: 'pending' }).delete();
+      } else if (p.dueAt !== Number(r.due_at) && p.status === 'pending') {
+        changed += await knex('deliveries')
+          .where({ id: r.id, status: 'pending' })
+          .update({ trigger_at: p.triggerAt, due_at: p.dueAt, available_at: p.dueAt, updated_at: now });
+      }
+    }
+  }
+  return changed;
 }

@@ -5,13 +5,10 @@
 import type { Config, Automation } from '../config/schema.js';
 import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
 import type { Database } from '../db/connect.js';
-import { getCustomersByIds } from '../db/customers.js';
-import { eventsForCustomers, getEventsByIds } from '../db/events.js';
-import { lastSentAt } from '../db/deliveries.js';
-import { publishedContent } from '../db/content.js';
 import { claimDue, recordOutcomes, releaseExpiredLeases, type DeliveryOutcome, type DeliveryRow } from '../db/deliveries.js';
-import { ALL_MARKETING, optOutsFor, suppress, suppressedAmong } from '../db/consent.js';
-import { exitConditionMet } from '../plan/plan.js';
+import { suppress } from '../db/consent.js';
+import { loadBatchContext } from './context.js';
+import { decide } from './decide.js';
 import type { Logger } from '../log.js';
 import { nextAttemptDelay } from './backoff.js';
 import type { Mailer, OutgoingMessage } from './mailer.js';
@@ -45,6 +42,8 @@ export interface BatchReport {
   claimed: number;
   sent: number;
   retried: number;
+  /** Held back by the frequency cap. */
+  deferred: number;
   failed: number;
   suppressed: number;
   skipped: number;
@@ -61,11 +60,13 @@ export class Deliverer {
   readonly breaker: CircuitBreaker;
   private readonly limiter: RateLimiter;
   private readonly automations: Map<string, Automation>;
+  private readonly order: Map<string, number>;
   private stopping = false;
 
   constructor(private readonly deps: DeliverDeps) {
     this.limiter = new RateLimiter(deps.config.sending.rate_limit, { now: deps.now, sleep: deps.sleep });
     this.automations = new Map(deps.config.automations.map((a) => [a.id, a]));
+    this.order = new Map(deps.config.automations.map((a, i) => [a.id, i]));
     this.breaker = new CircuitBreaker({ now: deps.now });
   }
 
@@ -91,42 +92,26 @@ export class Deliverer {
     return report;
   }
 
-  /** Decide each claimed row: consent, exit condition, lateness; render the rest. */
+  /** Decide each claimed row (see decide.ts); render the ones to send. */
   private async prepare(rows: DeliveryRow[], now: number): Promise<{ ready: Prepared[]; outcomes: DeliveryOutcome[] }> {
     const { db, config } = this.deps;
-    const knex = db.knex;
-    const customers = await getCustomersByIds(knex, rows.map((r) => r.customer_id));
-    const optOuts = await optOutsFor(knex, [...customers.keys()]);
-    const suppressed = await suppressedAmong(knex, [...customers.values()].map((c) => c.email));
-    const events = await getEventsByIds(knex, rows.flatMap((r) => (r.event_id ? [r.event_id] : [])));
-    const unlessTypes = [...new Set(config.automations.flatMap((a) => (a.unless ? [a.unless.event] : [])))];
-    const unlessRows = rows.filter((r) => this.automations.get(r.automation_id)?.unless);
-    const history = await eventsForCustomers(knex, unlessRows.map((r) => r.customer_id), unlessTypes);
-    const digests = await this.newContent(rows, customers, now);
+    const ctx = await loadBatchContext(db, config, this.automations, rows, now);
     const ready: Prepared[] = [];
     const outcomes: DeliveryOutcome[] = [];
-    for (const row of rows) {
-      const automation = this.automations.get(row.automation_id);
-      const customer = customers.get(row.customer_id);
-      const event = row.event_id ? events.get(row.event_id) : undefined;
-      const skip = (status: 'skipped' | 'suppressed' | 'expired', reason: string) =>
-        outcomes.push({ id: row.id, status, reason, error: null });
-      if (!automation || !automation.enabled) skip('skipped', 'automation-removed');
-      else if (!customer) skip('skipped', 'customer-deleted');
-      else if (suppressed.has(customer.email.toLowerCase())) skip('suppressed', 'suppressed');
-      else if (!row.transactional && isOptedOut(customer, optOuts.get(customer.id), automation.id)) {
-        skip('suppressed', 'unsubscribed');
-      } else if (now - row.due_at > config.sending.max_lateness) skip('expired', 'expired');
-      else if (
-        automation.unless &&
-        exitConditionMet(automation, event ?? { id: null, occurred_at: row.trigger_at }, history.get(customer.id) ?? [], now)
-      ) {
-        skip('skipped', 'exit-condition');
-      } else if (automation.content === 'new' && (digests.get(row.id)?.length ?? 0) === 0) {
-        skip('skipped', 'no-new-content');
+    // Earlier-due first; at the same time, the automation listed first in the config wins the cap.
+    const order = (r: DeliveryRow) => this.order.get(r.automation_id) ?? Number.MAX_SAFE_INTEGER;
+    const sorted = [...rows].sort((a, b) => a.due_at - b.due_at || order(a) - order(b) || a.id - b.id);
+    for (const row of sorted) {
+      const decision = decide(row, this.automations.get(row.automation_id), ctx, config, now);
+      if (decision.kind === 'drop') {
+        outcomes.push({ id: row.id, status: decision.status, reason: decision.reason, error: null });
+      } else if (decision.kind === 'defer') {
+        outcomes.push({ id: row.id, status: 'deferred', availableAt: decision.until, reason: decision.reason });
       } else {
+        const customer = ctx.customers.get(row.customer_id) as Customer;
+        const event = row.event_id ? ctx.events.get(row.event_id) : undefined;
         try {
-          ready.push({ row, message: this.deps.build(row, customer, event, digests.get(row.id)) });
+          ready.push({ row, message: this.deps.build(row, customer, event, ctx.digests.get(row.id)) });
         } catch (error) {
           // A template problem is the operator's to fix: keep the message and try again later.
           const message = error instanceof Error ? error.message : String(error);
@@ -136,31 +121,6 @@ export class Deliverer {
       }
     }
     return { ready, outcomes };
-  }
-
-  /**
-   * For digest rows: the items published since that customer's last digest was sent (or since
-   * they were added). One query for the batch, then filtered per customer.
-   */
-  private async newContent(rows: DeliveryRow[], customers: Map<string, Customer>, now: number): Promise<Map<number, ContentItem[]>> {
-    const out = new Map<number, ContentItem[]>();
-    const digestRows = rows.filter((r) => this.automations.get(r.automation_id)?.content === 'new');
-    if (digestRows.length === 0) return out;
-    const knex = this.deps.db.knex;
-    const since = new Map<number, number>();
-    for (const automationId of new Set(digestRows.map((r) => r.automation_id))) {
-      const mine = digestRows.filter((r) => r.automation_id === automationId);
-      const last = await lastSentAt(knex, automationId, mine.map((r) => r.customer_id));
-      for (const r of mine) since.set(r.id, last.get(r.customer_id) ?? customers.get(r.customer_id)?.created_at ?? 0);
-    }
-    const earliest = Math.min(...since.values());
-    const limit = this.deps.config.feed.items;
-    const items = await publishedContent(knex, { now, since: earliest, limit: 500 });
-    for (const r of digestRows) {
-      const from = since.get(r.id) ?? 0;
-      out.set(r.id, items.filter((i) => i.published_at > from).slice(0, limit));
-    }
-    return out;
   }
 
   /** Send with a bounded number in flight; each result becomes an outcome. */
@@ -218,13 +178,8 @@ export class Deliverer {
   }
 }
 
-function isOptedOut(customer: Customer, scopes: Set<string> | undefined, automationId: string): boolean {
-  if (!customer.subscribed) return true;
-  return scopes !== undefined && (scopes.has(ALL_MARKETING) || scopes.has(automationId));
-}
-
 function emptyReport(claimed: number): BatchReport {
-  return { claimed, sent: 0, retried: 0, failed: 0, suppressed: 0, skipped: 0, expired: 0, released: 0 };
+  return { claimed, sent: 0, retried: 0, deferred: 0, failed: 0, suppressed: 0, skipped: 0, expired: 0, released: 0 };
 }
 
 function countOutcome(report: BatchReport, o: DeliveryOutcome): void {

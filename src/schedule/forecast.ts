@@ -10,6 +10,7 @@ import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
 import { deliveryStatuses } from '../db/deliveries.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { PlanRun, planWindow } from './plan-service.js';
+import { markDigestsWithoutContent, type ForecastEntry } from './digest-forecast.js';
 
 export interface ForecastLine {
   automation: string;
@@ -38,16 +39,20 @@ export async function forecast(db: Database, config: Config, o: ForecastOptions)
     const optOuts = await optOutsFor(db.knex, [...byId.keys()]);
     const suppressed = await suppressedAmong(db.knex, customers.map((c) => c.email));
     const books = o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map<string, string>();
+    const entries: ForecastEntry[] = [];
     for (const p of planned) {
       if (p.dueAt < o.from || p.dueAt >= o.to) continue;
       const customer = byId.get(p.customerId) as Customer;
       const booked = books.get(bookKey(p));
       if (booked !== undefined && booked !== 'pending') continue;
-      const reason = p.reason ?? consentReason(p, customer, optOuts.get(customer.id), suppressed);
+      entries.push({ p, reason: p.reason ?? consentReason(p, customer, optOuts.get(customer.id), suppressed) });
+    }
+    await markDigestsWithoutContent(db, config, entries, byId);
+    for (const { p, reason } of entries) {
       lines.push({
         automation: p.automationId,
         customer_id: p.customerId,
-        email: customer.email,
+        email: (byId.get(p.customerId) as Customer).email,
         occurrence: p.occurrence,
         send_at: new Date(p.dueAt).toISOString(),
         local_time: p.localTime,

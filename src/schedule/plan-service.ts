@@ -7,7 +7,7 @@ import type { Customer } from '../domain.js';
 import type { Database } from '../db/connect.js';
 import { getCustomersByIds, iterateCustomers } from '../db/customers.js';
 import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
-import { insertPlanned } from '../db/deliveries.js';
+import { insertPlanned, reconcilePending } from '../db/deliveries.js';
 import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
 import { TimeCache } from '../plan/time.js';
 import type { PlannedDelivery, TimeWindow } from '../plan/types.js';
@@ -42,7 +42,11 @@ export class PlanRun {
     this.eventTypes = eventTypesUsed(config);
   }
 
-  async planPage(customers: readonly Customer[], window: TimeWindow): Promise<void> {
+  /**
+   * Plan these customers over `window`. With `replace` (their data changed), their pending
+   * rows are reconciled with the fresh plan: cancelled when no longer due, moved when moved.
+   */
+  async planPage(customers: readonly Customer[], window: TimeWindow, replace = false): Promise<void> {
     if (customers.length === 0) return;
     const events = await eventsForCustomers(
       this.db.knex,
@@ -66,9 +70,15 @@ export class PlanRun {
     }
     this.result.customers += customers.length;
     this.result.planned += planned.length;
-    if (planned.length === 0) return;
-    await this.collect?.(planned, customers);
-    if (this.store) this.result.inserted += await insertPlanned(this.db.knex, planned, this.now);
+    if (replace && this.store) {
+      await reconcilePending(this.db.knex, customers.map((c) => c.id), planned, this.now);
+    }
+    // Re-planning changed data looks back further than lateness (so a deferred row is still
+    // recognised), but mail that was never planned and is too late now is simply not planned.
+    const toStore = replace ? planned.filter((p) => p.status !== 'expired') : planned;
+    if (toStore.length === 0) return;
+    await this.collect?.(toStore, customers);
+    if (this.store) this.result.inserted += await insertPlanned(this.db.knex, toStore, this.now);
   }
 }
 
@@ -107,9 +117,9 @@ async function planSource(run: PlanRun, source: CandidateSource, window: TimeWin
   }
 }
 
-/** Plan the whole window for the given customers (changed data, an API event). */
+/** Plan the whole window afresh for the given customers (changed data, an API event). */
 export async function planCustomers(run: PlanRun, ids: readonly string[], window: TimeWindow): Promise<void> {
   for await (const page of iterateCustomers(run.db.knex, { kind: 'ids', ids }, PAGE)) {
-    await run.planPage(page, window);
+    await run.planPage(page, window, true);
   }
 }

@@ -40,7 +40,7 @@ export async function runTick(db: Database, config: Config, now: number): Promis
 
   const seen = await getNumberState(db.knex, STATE.changesSeen);
   const changedCustomers =
-    seen === undefined ? 0 : await planChanged(run, seen - CHANGE_OVERLAP, { from: now - lateness, to });
+    seen === undefined ? 0 : await planChanged(run, seen - CHANGE_OVERLAP, { from: now - lateness - DAY, to });
 
   await setState(db.knex, STATE.plannedTo, String(Math.max(watermark ?? 0, to)), now);
   await setState(db.knex, STATE.changesSeen, String(now), now);
@@ -51,7 +51,7 @@ export async function runTick(db: Database, config: Config, now: number): Promis
 /** Plan at once for these customers (an event arrived through the API, an import finished). */
 export async function planNow(db: Database, config: Config, now: number, customerIds: readonly string[]): Promise<PlanResult> {
   const run = new PlanRun(db, config, now, true);
-  await planCustomers(run, customerIds, { from: now - config.sending.max_lateness, to: now + config.worker.horizon });
+  await planCustomers(run, customerIds, { from: now - config.sending.max_lateness - DAY, to: now + config.worker.horizon });
   return run.result;
 }
 
@@ -59,7 +59,7 @@ export async function planNow(db: Database, config: Config, now: number, custome
 async function planChanged(run: PlanRun, since: number, window: { from: number; to: number }): Promise<number> {
   let count = 0;
   for await (const page of iterateCustomers(run.db.knex, { kind: 'updated_since', since })) {
-    await run.planPage(page, window);
+    await run.planPage(page, window, true);
     count += page.length;
   }
   let after: string | null = null;
