@@ -11,7 +11,10 @@ export async function upcomingCommand(io: Io, options: GlobalOptions & { days: s
   }
   return withRuntime(io, options, async (rt) => {
     const from = rt.now();
-    const lines = await forecast(rt.db, rt.config, { from, to: from + days * 86_400_000, useBooks: true });
+    const lines: ForecastLine[] = [];
+    await forecast(rt.db, rt.config, { from, to: from + days * 86_400_000, useBooks: true, onLines: (l) => void lines.push(...l) });
+    // A week ahead is small enough to show in time order.
+    lines.sort((a, b) => a.send_at.localeCompare(b.send_at) || a.customer_id.localeCompare(b.customer_id));
     print(io, lines, options.json === true);
     return 0;
   });
@@ -22,8 +25,21 @@ export async function simulateCommand(io: Io, options: GlobalOptions & { from: s
   const to = parseInstant('--to', options.to);
   if (to <= from) throw new AppError('E_USAGE', '--to must be after --from');
   return withRuntime(io, options, async (rt) => {
-    const lines = await forecast(rt.db, rt.config, { from, to, useBooks: false });
-    print(io, lines, options.json === true);
+    // Streamed page by page (customer order, then time): a year for many customers is large.
+    let sends = 0;
+    let total = 0;
+    await forecast(rt.db, rt.config, {
+      from,
+      to,
+      useBooks: false,
+      onLines: (lines) => {
+        total += lines.length;
+        sends += lines.filter((l) => l.outcome === 'send').length;
+        if (options.json) io.out(jsonLines(lines));
+        else io.out(lines.map(textLine).join('\n'));
+      },
+    });
+    if (!options.json) io.out(total === 0 ? 'Nothing to send in that period.' : `\n${sends} to send, ${total - sends} skipped`);
     return 0;
   });
 }
@@ -34,6 +50,11 @@ function parseInstant(flag: string, text: string): number {
     throw new AppError('E_USAGE', `${flag}: "${text}" is not an ISO 8601 date or time (e.g. 2027-01-01T00:00:00Z)`);
   }
   return ms;
+}
+
+function textLine(l: ForecastLine): string {
+  const outcome = l.outcome === 'send' ? 'send' : `skip (${l.reason})`;
+  return `${l.send_at}  ${l.local_time.padEnd(25)}  ${l.automation.padEnd(16)}  ${l.customer_id}  ${l.email}  ${outcome}`;
 }
 
 function print(io: Io, lines: ForecastLine[], json: boolean): void {

@@ -1,16 +1,20 @@
 /**
- * What will be sent, when and why — the daemon's own planner over a window, without writing.
- * `upcoming` looks ahead from now and honours what is already in the books; `simulate`
- * runs through any window as if the worker had been running through it.
+ * What will be sent, when and why — the daemon's own planner and policies over a window,
+ * without writing anything. `upcoming` looks ahead from now and honours the books;
+ * `simulate` runs through any window as if the worker had been running through it.
+ * Customers are planned one page at a time, so memory does not grow with their number.
  */
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { Customer } from '../domain.js';
+import { iterateCustomers } from '../db/customers.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
-import { deliveryStatuses } from '../db/deliveries.js';
+import { deliveryStatuses, recentMarketingSends } from '../db/deliveries.js';
+import { capDecision } from '../plan/cap.js';
+import { applySendWindow } from '../plan/send-window.js';
+import { localIso, TimeCache } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
-import { PlanRun, planWindow } from './plan-service.js';
-import { markDigestsWithoutContent, type ForecastEntry } from './digest-forecast.js';
+import { PlanRun } from './plan-service.js';
 
 export interface ForecastLine {
   automation: string;
@@ -27,46 +31,113 @@ export interface ForecastLine {
 export interface ForecastOptions {
   from: number;
   to: number;
-  /** Skip occurrences already in the deliveries table (upcoming), or ignore the books (simulate). */
+  /** Skip occurrences already in the deliveries table and count real sends (upcoming); or not (simulate). */
   useBooks: boolean;
+  /** Receives each page's lines, in time order within a customer. */
+  onLines(lines: ForecastLine[]): void | Promise<void>;
 }
 
-export async function forecast(db: Database, config: Config, o: ForecastOptions): Promise<ForecastLine[]> {
-  const templates = new Map(config.automations.map((a) => [a.id, a.template]));
-  const lines: ForecastLine[] = [];
+const DAY = 86_400_000;
+
+export async function forecast(db: Database, config: Config, o: ForecastOptions): Promise<void> {
   const collect = async (planned: PlannedDelivery[], customers: readonly Customer[]) => {
-    const byId = new Map(customers.map((c) => [c.id, c]));
-    const optOuts = await optOutsFor(db.knex, [...byId.keys()]);
-    const suppressed = await suppressedAmong(db.knex, customers.map((c) => c.email));
-    const books = o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map<string, string>();
-    const entries: ForecastEntry[] = [];
-    for (const p of planned) {
-      if (p.dueAt < o.from || p.dueAt >= o.to) continue;
-      const customer = byId.get(p.customerId) as Customer;
-      const booked = books.get(bookKey(p));
-      if (booked !== undefined && booked !== 'pending') continue;
-      entries.push({ p, reason: p.reason ?? consentReason(p, customer, optOuts.get(customer.id), suppressed) });
+    const page = await pageContext(db, config, planned, customers, o);
+    const lines: ForecastLine[] = [];
+    for (const customer of customers) {
+      const mine = planned.filter((p) => p.customerId === customer.id);
+      lines.push(...customerLines(config, customer, mine, page, o, run.cache));
     }
-    await markDigestsWithoutContent(db, config, entries, byId);
-    for (const { p, reason } of entries) {
-      lines.push({
-        automation: p.automationId,
-        customer_id: p.customerId,
-        email: (byId.get(p.customerId) as Customer).email,
-        occurrence: p.occurrence,
-        send_at: new Date(p.dueAt).toISOString(),
-        local_time: p.localTime,
-        template: templates.get(p.automationId) ?? '',
-        outcome: reason === null ? 'send' : 'skip',
-        reason,
-      });
-    }
+    if (lines.length > 0) await o.onLines(lines);
   };
-  // Occurrences are selected by their nominal time; start a day early so that mail deferred by
-  // the send window into [from, to) is included, then keep only what is due inside.
   const run = new PlanRun(db, config, o.from, false, collect);
-  await planWindow(run, { from: o.from - 86_400_000, to: o.to });
-  return lines.sort((a, b) => a.send_at.localeCompare(b.send_at) || a.customer_id.localeCompare(b.customer_id));
+  // Occurrences are selected by their nominal time; start a day early so mail the send window
+  // defers into [from, to) is included, then keep what is due inside.
+  for await (const customers of iterateCustomers(db.knex, { kind: 'all' })) {
+    await run.planPage(customers, { from: o.from - DAY, to: o.to });
+  }
+}
+
+interface PageContext {
+  optOuts: Map<string, Set<string>>;
+  suppressed: Set<string>;
+  books: Map<string, string>;
+  sends: Map<string, number[]>;
+}
+
+async function pageContext(
+  db: Database,
+  config: Config,
+  planned: PlannedDelivery[],
+  customers: readonly Customer[],
+  o: ForecastOptions,
+): Promise<PageContext> {
+  const ids = customers.map((c) => c.id);
+  const cap = config.sending.frequency_cap;
+  return {
+    optOuts: await optOutsFor(db.knex, ids),
+    suppressed: await suppressedAmong(db.knex, customers.map((c) => c.email)),
+    books: o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map(),
+    sends: o.useBooks && cap ? await recentMarketingSends(db.knex, ids, o.from - cap.per) : new Map(),
+  };
+}
+
+/** One customer's lines: consent, then the frequency cap in due order over a virtual outbox. */
+function customerLines(
+  config: Config,
+  customer: Customer,
+  planned: PlannedDelivery[],
+  page: PageContext,
+  o: ForecastOptions,
+  cache: TimeCache,
+): ForecastLine[] {
+  const zone = customer.timezone ?? config.business.timezone;
+  const queue = planned.filter((p) => p.dueAt >= o.from - config.sending.max_lateness && !isBooked(page, p));
+  const sent = [...(page.sends.get(customer.id) ?? [])];
+  const lines: ForecastLine[] = [];
+  queue.sort((a, b) => a.dueAt - b.dueAt);
+  while (queue.length > 0) {
+    const p = queue.shift() as PlannedDelivery;
+    let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), page.suppressed);
+    if (reason === null && !p.transactional && config.sending.frequency_cap) {
+      const window = config.sending.window;
+      const intoWindow = (t: number) => (window ? applySendWindow(cache, zone, t, window) : t);
+      const d = capDecision(sent, p.dueAt, p.dueAt, config.sending.frequency_cap, config.sending.max_lateness, intoWindow);
+      if (d.kind === 'defer') {
+        insertByDue(queue, { ...p, dueAt: d.until, localTime: localIso(cache, zone, d.until) });
+        continue;
+      }
+      if (d.kind === 'skip') reason = 'frequency-cap';
+      else sent.push(p.dueAt);
+    }
+    if (p.dueAt < o.from || p.dueAt >= o.to) continue;
+    lines.push(toLine(config, customer, p, reason));
+  }
+  return lines;
+}
+
+function isBooked(page: PageContext, p: PlannedDelivery): boolean {
+  const status = page.books.get(bookKey(p));
+  return status !== undefined && status !== 'pending';
+}
+
+function insertByDue(queue: PlannedDelivery[], p: PlannedDelivery): void {
+  const at = queue.findIndex((q) => q.dueAt > p.dueAt);
+  if (at === -1) queue.push(p);
+  else queue.splice(at, 0, p);
+}
+
+function toLine(config: Config, customer: Customer, p: PlannedDelivery, reason: string | null): ForecastLine {
+  return {
+    automation: p.automationId,
+    customer_id: p.customerId,
+    email: customer.email,
+    occurrence: p.occurrence,
+    send_at: new Date(p.dueAt).toISOString(),
+    local_time: p.localTime,
+    template: config.automations.find((a) => a.id === p.automationId)?.template ?? '',
+    outcome: reason === null ? 'send' : 'skip',
+    reason,
+  };
 }
 
 export function bookKey(p: Pick<PlannedDelivery, 'automationId' | 'customerId' | 'occurrence'>): string {
