@@ -32,7 +32,8 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
     },
     {
       methods: ['GET', 'HEAD', 'POST'],
-      pattern: /^\/u\/([A-Za-z0-9_.-]{1,1024})$/,
+      // Any segment: a malformed token must get the same 404 page as a forged one.
+      pattern: /^\/u\/([^/]+)$/,
       handler: (req, res, [token]) => handleUnsubscribe(consentDeps, req, res, token as string),
     },
     {

@@ -29,7 +29,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 export async function startHttpServer(listen: string, routes: readonly Route[], log: Logger): Promise<HttpServer> {
   const server = createServer((req, res) => {
-    dispatch(routes, req, res, log).catch((error: unknown) => fail(res, error, log));
+    dispatch(routes, req, res, log).catch((error: unknown) => fail(req, res, error, log));
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
@@ -66,11 +66,14 @@ async function dispatch(routes: readonly Route[], req: IncomingMessage, res: Ser
   sendJson(res, 404, { error: 'not found' });
 }
 
-function fail(res: ServerResponse, error: unknown, log: Logger): void {
+function fail(req: IncomingMessage, res: ServerResponse, error: unknown, log: Logger): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  // A body we refused part-way (413) would otherwise keep the connection busy: node would read
+  // and discard the rest, and close() would wait for it. Answer, then hang up.
+  if (!req.complete) res.setHeader('Connection', 'close');
   if (error instanceof HttpError) {
     sendJson(res, error.status, { error: error.message, ...(error.details.length ? { errors: error.details } : {}) });
     return;

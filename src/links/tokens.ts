@@ -27,8 +27,10 @@ export function verifyToken(key: string, text: string, now: number, lifetimeMs =
   const dot = text.indexOf('.');
   if (dot <= 0) return null;
   const payload = text.slice(0, dot);
-  const given = Buffer.from(text.slice(dot + 1), 'base64url');
-  const expected = Buffer.from(mac(key, payload), 'base64url');
+  // Compare the signature as written, not as decoded: base64url decoding is lenient (it drops
+  // stray characters and the unused low bits of the last one), so several spellings would pass.
+  const given = Buffer.from(text.slice(dot + 1), 'utf8');
+  const expected = Buffer.from(mac(key, payload), 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   let token: unknown;
   try {
