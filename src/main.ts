@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import type { ContentItem, Customer, CustomerEvent } from './domain.js';
-import type { DbRuntime } from './runtime.js';
+import { mailerOptions, type DbRuntime } from './runtime.js';
 import type { DeliveryRow } from './db/deliveries.js';
 import { composeMessage } from './deliver/compose.js';
 import { Deliverer, type BatchReport, type MessageBuilder } from './deliver/deliver.js';
@@ -58,16 +58,17 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
   };
 }
 
-interface Core {
+export interface Core {
   engine: TemplateEngine;
   mailer: Mailer;
   deliverer: Deliverer;
   sendLatency: Histogram;
 }
 
-function buildCore(rt: DbRuntime, workerId: string): Core {
+/** The template engine, mailer and deliverer every sending mode shares (daemon, --once, the demo). */
+export function buildCore(rt: DbRuntime, workerId: string): Core {
   const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log });
-  const mailer = createMailer(rt.config.smtp.url, { poolSize: rt.config.smtp.pool_size });
+  const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config));
   const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   const deliverer = new Deliverer({
     db: rt.db,

@@ -2,7 +2,7 @@
  * The pieces every command shares: configuration, database (migrated), logger, link key.
  * Built here and in main.ts only; nothing else constructs them.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
@@ -10,6 +10,8 @@ import { loadOrCreateSecret } from './config/secret.js';
 import { openDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrations.js';
 import type { Logger } from './log.js';
+import { AppError } from './errors.js';
+import type { MailerOptions } from './deliver/mailer.js';
 
 export interface RuntimeOptions {
   configFile?: string;
@@ -67,4 +69,23 @@ export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
     await db.close();
     throw error;
   }
+}
+
+/** Mail transport options from the config; the DKIM key is read from its file here, once. */
+export function mailerOptions(config: Config, poolSize = config.smtp.pool_size): MailerOptions {
+  const dkim = config.smtp.dkim;
+  if (!dkim) return { poolSize };
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(resolve(dkim.private_key_file), 'utf8');
+  } catch (error) {
+    throw new AppError(
+      'E_DKIM_KEY',
+      `smtp.dkim.private_key_file: cannot read ${dkim.private_key_file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  if (!privateKey.includes('PRIVATE KEY')) {
+    throw new AppError('E_DKIM_KEY', `smtp.dkim.private_key_file: ${dkim.private_key_file} is not a PEM private key`);
+  }
+  return { poolSize, dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey } };
 }

@@ -7,7 +7,7 @@ import { linksFor } from '../links/links.js';
 import { checkTemplateDir, formatProblem } from '../render/check.js';
 import { buildTemplateData, sampleTemplateData, type TemplateData } from '../render/data.js';
 import { createTemplateEngine } from '../render/engine.js';
-import type { DbRuntime } from '../runtime.js';
+import { mailerOptions, type DbRuntime } from '../runtime.js';
 import { configOnly, withRuntime, type GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 import nodemailer from 'nodemailer';
@@ -94,7 +94,7 @@ export async function sendTestCommand(
   }
   return withRuntime(io, options, async (rt) => {
     const { message } = await renderFor(rt, template, options.customer);
-    const mailer = createMailer(rt.config.smtp.url, { poolSize: 1 });
+    const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config, 1));
     try {
       const result = await mailer.send({ ...message, to: { name: '', address: options.to }, subject: `[test] ${message.subject}` });
       io.out(`sent "${message.subject}" to ${options.to} via ${mailer.describe}: ${result.response}`);

@@ -142,6 +142,14 @@ export const configSchema = z.strictObject({
     .strictObject({
       url: z.string().min(1).default('file:data/outbox'),
       pool_size: z.number().int().min(1).max(50).default(5),
+      /** Optional DKIM signing of every message. */
+      dkim: z
+        .strictObject({
+          domain: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'a domain name such as corner.example'),
+          selector: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a DKIM selector such as mail2026'),
+          private_key_file: z.string().min(1),
+        })
+        .optional(),
     })
     .prefault({}),
   http: z
