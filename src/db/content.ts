@@ -1,8 +1,7 @@
 /** Queries on the `content` table. */
 import type { Knex } from 'knex';
 import type { ContentItem } from '../domain.js';
-import type { UpsertCounts } from './customers.js';
-import { chunks, IN_CHUNK, parseJson } from './rows.js';
+import { parseJson, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
 
 interface ContentRow {
   id: string;
@@ -25,47 +24,23 @@ function rowToItem(row: ContentRow): ContentItem {
   };
 }
 
+const CONTENT: UpsertSpec = {
+  table: 'content',
+  compare: ['title', 'url', 'summary', 'tags', 'published_at'],
+  inserted: (now) => ({ updated_at: now }),
+  updated: (now) => ({ updated_at: now }),
+};
+
 export async function upsertContent(knex: Knex, inputs: readonly ContentItem[], now: number): Promise<UpsertCounts> {
-  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
-  await knex.transaction(async (trx) => {
-    for (const batch of chunks(inputs, IN_CHUNK)) {
-      const existing = new Map<string, ContentRow>();
-      for (const row of (await trx('content').whereIn('id', batch.map((c) => c.id))) as ContentRow[]) {
-        existing.set(row.id, row);
-      }
-      const inserts: ContentRow[] = [];
-      for (const item of batch) {
-        const row = {
-          id: item.id,
-          title: item.title,
-          url: item.url,
-          summary: item.summary,
-          tags: JSON.stringify(item.tags),
-          published_at: item.published_at,
-        };
-        const old = existing.get(item.id);
-        if (!old) {
-          inserts.push({ ...row, updated_at: now });
-        } else if (
-          old.title === row.title &&
-          old.url === row.url &&
-          old.summary === row.summary &&
-          old.tags === row.tags &&
-          Number(old.published_at) === row.published_at
-        ) {
-          counts.unchanged++;
-        } else {
-          await trx('content').where('id', item.id).update({ ...row, updated_at: now });
-          counts.updated++;
-        }
-      }
-      if (inserts.length > 0) {
-        await trx('content').insert(inserts);
-        counts.inserted += inserts.length;
-      }
-    }
-  });
-  return counts;
+  const rows = inputs.map((item) => ({
+    id: item.id,
+    title: item.title,
+    url: item.url,
+    summary: item.summary,
+    tags: JSON.stringify(item.tags),
+    published_at: item.published_at,
+  }));
+  return upsertById(knex, CONTENT, rows, now);
 }
 
 /** Published items (published_at <= now), newest first, optionally with a tag. */

@@ -1,9 +1,7 @@
 /** Queries on the `customers` table. */
 import type { Knex } from 'knex';
 import type { Customer, CustomerInput } from '../domain.js';
-import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool } from './rows.js';
-
-import type { UpsertCounts } from '../import/types.js';
+import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
 
 export type { CustomerInput, UpsertCounts };
 
@@ -61,52 +59,16 @@ function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | 'updated
   };
 }
 
-function sameCustomer(a: ReturnType<typeof inputToRow>, b: CustomerRow): boolean {
-  return (
-    a.email === b.email &&
-    a.first_name === b.first_name &&
-    a.last_name === b.last_name &&
-    a.birthday === b.birthday &&
-    a.timezone === b.timezone &&
-    a.locale === b.locale &&
-    a.customer_since === b.customer_since &&
-    a.tags === b.tags &&
-    a.subscribed === toBool(b.subscribed) &&
-    a.attributes === b.attributes
-  );
-}
+const CUSTOMERS: UpsertSpec = {
+  table: 'customers',
+  compare: ['email', 'first_name', 'last_name', 'birthday', 'timezone', 'locale', 'customer_since', 'tags', 'subscribed', 'attributes'],
+  inserted: (now) => ({ created_at: now, updated_at: now }),
+  updated: (now) => ({ updated_at: now }),
+};
 
-/**
- * Insert new customers and update changed ones, in one transaction. A row identical to what is
- * stored is left alone (its updated_at too), so re-importing a file changes nothing.
- */
+/** Insert new customers and update changed ones (see upsertById). */
 export async function upsertCustomers(knex: Knex, inputs: readonly CustomerInput[], now: number): Promise<UpsertCounts> {
-  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
-  await knex.transaction(async (trx) => {
-    for (const batch of chunks(inputs, IN_CHUNK)) {
-      const existing = new Map<string, CustomerRow>();
-      const rows = (await trx('customers').whereIn('id', batch.map((c) => c.id))) as CustomerRow[];
-      for (const row of rows) existing.set(row.id, row);
-      const inserts: CustomerRow[] = [];
-      for (const input of batch) {
-        const row = inputToRow(input);
-        const old = existing.get(input.id);
-        if (!old) {
-          inserts.push({ ...row, created_at: now, updated_at: now });
-        } else if (sameCustomer(row, old)) {
-          counts.unchanged++;
-        } else {
-          await trx('customers').where('id', input.id).update({ ...row, updated_at: now });
-          counts.updated++;
-        }
-      }
-      if (inserts.length > 0) {
-        await trx('customers').insert(inserts);
-        counts.inserted += inserts.length;
-      }
-    }
-  });
-  return counts;
+  return upsertById(knex, CUSTOMERS, inputs.map(inputToRow), now);
 }
 
 export async function getCustomer(knex: Knex, id: string): Promise<Customer | undefined> {

@@ -1,8 +1,7 @@
 /** Queries on the `events` table. */
 import type { Knex } from 'knex';
 import type { CustomerEvent } from '../domain.js';
-import type { UpsertCounts } from './customers.js';
-import { chunks, IN_CHUNK, parseJson } from './rows.js';
+import { chunks, IN_CHUNK, parseJson, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
 
 interface EventRow {
   id: string;
@@ -23,40 +22,18 @@ function rowToEvent(row: EventRow): CustomerEvent {
   };
 }
 
+const EVENTS: UpsertSpec = {
+  table: 'events',
+  compare: ['customer_id', 'type', 'occurred_at', 'data'],
+  // ingested_at tells the planner which customers to look at again.
+  inserted: (now) => ({ ingested_at: now }),
+  updated: (now) => ({ ingested_at: now }),
+};
+
 /** Upsert by id; identical rows are left alone (re-importing changes nothing). */
 export async function upsertEvents(knex: Knex, inputs: readonly CustomerEvent[], now: number): Promise<UpsertCounts> {
-  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
-  await knex.transaction(async (trx) => {
-    for (const batch of chunks(inputs, IN_CHUNK)) {
-      const existing = new Map<string, EventRow>();
-      for (const row of (await trx('events').whereIn('id', batch.map((e) => e.id))) as EventRow[]) {
-        existing.set(row.id, row);
-      }
-      const inserts: EventRow[] = [];
-      for (const e of batch) {
-        const row = { id: e.id, customer_id: e.customer_id, type: e.type, occurred_at: e.occurred_at, data: JSON.stringify(e.data) };
-        const old = existing.get(e.id);
-        if (!old) {
-          inserts.push({ ...row, ingested_at: now });
-        } else if (
-          old.customer_id === row.customer_id &&
-          old.type === row.type &&
-          Number(old.occurred_at) === row.occurred_at &&
-          old.data === row.data
-        ) {
-          counts.unchanged++;
-        } else {
-          await trx('events').where('id', e.id).update({ ...row, ingested_at: now });
-          counts.updated++;
-        }
-      }
-      if (inserts.length > 0) {
-        await trx('events').insert(inserts);
-        counts.inserted += inserts.length;
-      }
-    }
-  });
-  return counts;
+  const rows = inputs.map((e) => ({ id: e.id, customer_id: e.customer_id, type: e.type, occurred_at: e.occurred_at, data: JSON.stringify(e.data) }));
+  return upsertById(knex, EVENTS, rows, now);
 }
 
 export async function getEvent(knex: Knex, id: string): Promise<CustomerEvent | undefined> {

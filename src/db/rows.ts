@@ -1,3 +1,5 @@
+import type { Knex } from 'knex';
+
 /** Small helpers shared by the table modules: JSON columns, booleans, chunking. */
 
 export function parseJson<T>(text: unknown, fallback: T): T {
@@ -28,3 +30,57 @@ export function monthDayKey(date: string | null): number | null {
 
 /** IN-lists are chunked so a query never exceeds SQLite's or Postgres's bound-parameter limit. */
 export const IN_CHUNK = 500;
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface UpsertSpec {
+  table: string;
+  /** The columns that make two versions of a row the same (besides the id). */
+  compare: readonly string[];
+  /** Extra columns for a new row (created_at…) and for a changed row (updated_at…). */
+  inserted(now: number): Record<string, number>;
+  updated(now: number): Record<string, number>;
+}
+
+/** Booleans come back as 0/1 from SQLite; compare stored and new values on equal terms. */
+function comparable(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === undefined) return null;
+  return value;
+}
+
+/**
+ * Insert new rows and update changed ones by id, in one transaction; a row identical to what
+ * is stored is left alone (its timestamps too), so importing the same data twice changes nothing.
+ */
+export async function upsertById(
+  knex: Knex,
+  spec: UpsertSpec,
+  rows: ReadonlyArray<Record<string, unknown> & { id: string }>,
+  now: number,
+): Promise<UpsertCounts> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  await knex.transaction(async (trx) => {
+    for (const batch of chunks(rows, IN_CHUNK)) {
+      const stored = (await trx(spec.table).whereIn('id', batch.map((r) => r.id))) as Array<Record<string, unknown>>;
+      const existing = new Map(stored.map((r) => [r.id as string, r]));
+      const inserts: Array<Record<string, unknown>> = [];
+      for (const row of batch) {
+        const old = existing.get(row.id);
+        if (!old) inserts.push({ ...row, ...spec.inserted(now) });
+        else if (spec.compare.every((c) => comparable(row[c]) === comparable(old[c]))) counts.unchanged++;
+        else {
+          await trx(spec.table).where('id', row.id).update({ ...row, ...spec.updated(now) });
+          counts.updated++;
+        }
+      }
+      if (inserts.length > 0) await trx(spec.table).insert(inserts);
+      counts.inserted += inserts.length;
+    }
+  });
+  return counts;
+}
