@@ -11,6 +11,7 @@ import { simulateCommand, upcomingCommand } from './cli/forecast.js';
 import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.js';
 import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
+import { registerContentCommands } from './cli/content.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -104,6 +105,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--reason <text>', 'why, for the books')
     .option('--remove', 'lift the suppression')
     .action(run((email: string, o: object) => suppressCommand(io, email, o)));
+  registerContentCommands(program, io, run);
   return program;
 }
 

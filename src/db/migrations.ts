@@ -44,7 +44,8 @@ const initial: Migration = {
       t.index(['customer_id', 'type', 'occurred_at']);
     });
     await knex.schema.createTable('content', (t) => {
-      t.string('id', 200).primary();
+      // The guid is often the item's URL: as long as a URL may be.
+      t.string('id', 2000).primary();
       t.text('title').notNullable();
       t.text('url').notNullable();
       t.text('summary');

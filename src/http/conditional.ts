@@ -8,7 +8,11 @@ const ENTITY_TAG = /(?:W\/)?"[^"]*"/g;
  * the RFC asks for GET) or, only when that header is absent, If-Modified-Since at or after
  * `lastModifiedMs`.
  */
-export function notModified(headers: IncomingHttpHeaders, etag: string, lastModifiedMs: number | null): boolean {
+export function notModified(
+  headers: IncomingHttpHeaders,
+  etag: string,
+  lastModifiedMs: number | null,
+): boolean {
   const inm = headers['if-none-match'];
   if (inm !== undefined) {
     if (inm.trim() === '*') return true;

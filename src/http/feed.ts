@@ -25,7 +25,12 @@ export function feedTag(raw: string): string | null {
   return TAG.test(tag) ? tag : null;
 }
 
-export async function handleFeed(feeds: FeedSource, req: IncomingMessage, res: ServerResponse, rawTag?: string): Promise<void> {
+export async function handleFeed(
+  feeds: FeedSource,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawTag?: string,
+): Promise<void> {
   const tag = rawTag === undefined ? null : feedTag(rawTag);
   if (tag === null && rawTag !== undefined) return sendJson(res, 404, { error: 'not found' });
   const feed = await feeds.get(tag);

@@ -2,8 +2,8 @@
  * Forecasting digests honestly. At send time a `content: new` digest carries the items published
  * since that customer's last sent digest (or since they were added) and is skipped with
  * `no-new-content` when there are none (src/deliver/context.ts, decide.ts). A forecast does the
- * same, and over a window the previous digest may itself be a forecast one, so each customer's
- * occurrences are walked in time order: one that would be sent moves "since" to its due time.
+ * same; over a window the previous digest may itself be a forecast one, so the caller walks each
+ * customer's occurrences in due order and records every digest it would send.
  */
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
@@ -14,31 +14,29 @@ import type { PlannedDelivery } from '../plan/types.js';
 
 export const NO_NEW_CONTENT = 'no-new-content';
 
-/** A forecast line in the making: `reason` null means it would be sent. */
-export interface ForecastEntry {
-  p: PlannedDelivery;
-  reason: string | null;
+export interface DigestContext {
+  /** Automations with `content: new`. */
+  digestIds: ReadonlySet<string>;
+  /** `automation\0customer` → when that customer's last digest went (or would go) out. */
+  since: Map<string, number>;
+  /** Publication times, ascending. */
+  published: readonly number[];
 }
 
-/**
- * Pure: which digest occurrences find no new item. `since` maps `automation\0customer` to the
- * last digest sent; `published` is ascending. Returns the entries that would be skipped.
- */
-export function digestsWithoutContent(
-  entries: readonly ForecastEntry[],
-  since: ReadonlyMap<string, number>,
-  published: readonly number[],
-): Set<ForecastEntry> {
-  const last = new Map(since);
-  const skipped = new Set<ForecastEntry>();
-  for (const e of [...entries].sort((a, b) => a.p.dueAt - b.p.dueAt)) {
-    const key = `${e.p.automationId}\u0000${e.p.customerId}`;
-    const from = last.get(key) ?? 0;
-    const first = firstAfter(published, from);
-    if (first < published.length && (published[first] as number) <= e.p.dueAt) last.set(key, e.p.dueAt);
-    else skipped.add(e);
-  }
-  return skipped;
+type Occurrence = Pick<PlannedDelivery, 'automationId' | 'customerId' | 'dueAt'>;
+
+const key = (p: Occurrence) => `${p.automationId}\u0000${p.customerId}`;
+
+/** False for a digest occurrence with nothing published since the previous digest; true otherwise. */
+export function findsNewContent(ctx: DigestContext, p: Occurrence): boolean {
+  if (!ctx.digestIds.has(p.automationId)) return true;
+  const first = firstAfter(ctx.published, ctx.since.get(key(p)) ?? 0);
+  return first < ctx.published.length && (ctx.published[first] as number) <= p.dueAt;
+}
+
+/** A digest occurrence that would be sent: the next one starts from here. */
+export function recordDigestSent(ctx: DigestContext, p: Occurrence): void {
+  if (ctx.digestIds.has(p.automationId)) ctx.since.set(key(p), p.dueAt);
 }
 
 /** Index of the first value > `t` in an ascending list. */
@@ -53,23 +51,23 @@ function firstAfter(sorted: readonly number[], t: number): number {
   return lo;
 }
 
-/** Sets `reason` to `no-new-content` on the digest entries that would find nothing new. */
-export async function markDigestsWithoutContent(
+/** For one page of planned occurrences: each customer's last digest and the publications after it. */
+export async function loadDigestContext(
   db: Database,
   config: Config,
-  entries: readonly ForecastEntry[],
-  customers: ReadonlyMap<string, Customer>,
-): Promise<void> {
+  planned: readonly PlannedDelivery[],
+  customers: readonly Customer[],
+): Promise<DigestContext> {
   const digestIds = new Set(config.automations.filter((a) => a.content === 'new').map((a) => a.id));
-  const digests = entries.filter((e) => e.reason === null && digestIds.has(e.p.automationId));
-  if (digests.length === 0) return;
+  const digests = planned.filter((p) => digestIds.has(p.automationId));
   const since = new Map<string, number>();
-  for (const automationId of new Set(digests.map((e) => e.p.automationId))) {
-    const ids = [...new Set(digests.filter((e) => e.p.automationId === automationId).map((e) => e.p.customerId))];
+  if (digests.length === 0) return { digestIds, since, published: [] };
+  const createdAt = new Map(customers.map((c) => [c.id, c.created_at]));
+  for (const automationId of new Set(digests.map((p) => p.automationId))) {
+    const ids = [...new Set(digests.filter((p) => p.automationId === automationId).map((p) => p.customerId))];
     const sent = await lastSentAt(db.knex, automationId, ids);
-    for (const id of ids) since.set(`${automationId}\u0000${id}`, sent.get(id) ?? customers.get(id)?.created_at ?? 0);
+    for (const id of ids) since.set(`${automationId}\u0000${id}`, sent.get(id) ?? createdAt.get(id) ?? 0);
   }
-  const until = Math.max(...digests.map((e) => e.p.dueAt));
-  const published = await publicationTimes(db.knex, Math.min(...since.values()), until);
-  for (const e of digestsWithoutContent(digests, since, published)) e.reason = NO_NEW_CONTENT;
+  const until = Math.max(...digests.map((p) => p.dueAt));
+  return { digestIds, since, published: await publicationTimes(db.knex, Math.min(...since.values()), until) };
 }

@@ -15,6 +15,7 @@ import { applySendWindow } from '../plan/send-window.js';
 import { localIso, TimeCache } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { PlanRun } from './plan-service.js';
+import { findsNewContent, loadDigestContext, NO_NEW_CONTENT, recordDigestSent, type DigestContext } from './digest-forecast.js';
 
 export interface ForecastLine {
   automation: string;
@@ -62,6 +63,7 @@ interface PageContext {
   suppressed: Set<string>;
   books: Map<string, string>;
   sends: Map<string, number[]>;
+  digests: DigestContext;
 }
 
 async function pageContext(
@@ -78,6 +80,7 @@ async function pageContext(
     suppressed: await suppressedAmong(db.knex, customers.map((c) => c.email)),
     books: o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map(),
     sends: o.useBooks && cap ? await recentMarketingSends(db.knex, ids, o.from - cap.per) : new Map(),
+    digests: await loadDigestContext(db, config, planned, customers),
   };
 }
 
@@ -98,6 +101,7 @@ function customerLines(
   while (queue.length > 0) {
     const p = queue.shift() as PlannedDelivery;
     let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), page.suppressed);
+    if (reason === null && !findsNewContent(page.digests, p)) reason = NO_NEW_CONTENT;
     if (reason === null && !p.transactional && config.sending.frequency_cap) {
       const window = config.sending.window;
       const intoWindow = (t: number) => (window ? applySendWindow(cache, zone, t, window) : t);
@@ -109,6 +113,7 @@ function customerLines(
       if (d.kind === 'skip') reason = 'frequency-cap';
       else sent.push(p.dueAt);
     }
+    if (reason === null) recordDigestSent(page.digests, p);
     if (p.dueAt < o.from || p.dueAt >= o.to) continue;
     lines.push(toLine(config, customer, p, reason));
   }
