@@ -104,8 +104,15 @@ export async function countCustomers(knex: Knex): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** Customers in one zone (null: no zone on file), optionally only those with these month-days. */
+export interface ZonedMonthDays {
+  zone: string | null;
+  monthDays: readonly number[] | null;
+}
+
 /** Which customers a page query selects. */
 export type CustomerSelector =
+  | { kind: 'zoned'; column?: 'birth_md' | 'since_md'; entries: readonly ZonedMonthDays[] }
   | { kind: 'all' }
   | { kind: 'birth_md' | 'since_md'; monthDays: readonly number[] }
   | { kind: 'updated_since'; since: number }
@@ -131,6 +138,17 @@ export async function customerPage(
       break;
     case 'updated_since':
       q.where('updated_at', '>=', selector.since);
+      break;
+    case 'zoned':
+      q.where((w) => {
+        for (const e of selector.entries) {
+          w.orWhere((one) => {
+            if (e.zone === null) one.whereNull('timezone');
+            else one.where('timezone', e.zone);
+            if (e.monthDays && selector.column) one.whereIn(selector.column, e.monthDays);
+          });
+        }
+      });
       break;
     case 'created_between':
       q.where('created_at', '>=', selector.from).where('created_at', '<', selector.to);
@@ -166,4 +184,10 @@ export async function* iterateCustomers(
     after = (page[page.length - 1] as Customer).id;
     if (page.length < pageSize) return;
   }
+}
+
+/** The distinct zones customers are in; null stands for customers without one. */
+export async function customerZones(knex: Knex): Promise<Array<string | null>> {
+  const rows = (await knex('customers').distinct('timezone')) as Array<{ timezone: string | null }>;
+  return rows.map((r) => r.timezone);
 }

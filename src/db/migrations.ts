@@ -21,17 +21,20 @@ const initial: Migration = {
       t.text('last_name');
       t.string('birthday', 10);
       // month * 100 + day, so "whose birthday is on these dates" is an index lookup.
-      t.integer('birth_md').index();
-      t.string('timezone', 64);
+      t.integer('birth_md');
+      // Ticks select "whose local 09:00 is now" by zone and month-day.
+      t.string('timezone', 64).index();
       t.string('locale', 35);
       t.string('customer_since', 10);
-      t.integer('since_md').index();
+      t.integer('since_md');
       t.text('tags').notNullable().defaultTo('[]');
       t.boolean('subscribed').notNullable().defaultTo(true);
       t.text('attributes').notNullable().defaultTo('{}');
       // created_at: "inactive since they were added" for customers without events.
       t.bigInteger('created_at').notNullable().index();
       t.bigInteger('updated_at').notNullable().index();
+      t.index(['birth_md', 'timezone']);
+      t.index(['since_md', 'timezone']);
     });
     await knex.schema.createTable('events', (t) => {
       t.string('id', 200).primary();

@@ -6,7 +6,9 @@
 import { Cron } from 'croner';
 import type { Automation } from '../config/schema.js';
 import type { CustomerSelector } from '../db/customers.js';
-import type { TimeWindow } from '../plan/types.js';
+import type { PlanPolicy, TimeWindow } from '../plan/types.js';
+import type { TimeCache } from '../plan/time.js';
+import { ZONED_MAX_WINDOW, zonedSelector, type ZoneSet } from './zones.js';
 
 export type CandidateSource =
   | { kind: 'customers'; selector: CustomerSelector }
@@ -16,7 +18,19 @@ const DAY = 86_400_000;
 /** Every zone is within 14 hours of UTC; a day's margin on each side also covers `at` moves. */
 const ZONE_MARGIN = DAY;
 
-export function candidateSources(automations: readonly Automation[], window: TimeWindow): CandidateSource[] {
+/** With the customers' zones known, short windows select by zone (see zones.ts). */
+export interface ZoneContext {
+  zones: ZoneSet;
+  policy: PlanPolicy;
+  cache: TimeCache;
+}
+
+export function candidateSources(
+  automations: readonly Automation[],
+  window: TimeWindow,
+  zoned?: ZoneContext,
+): CandidateSource[] {
+  if (zoned && window.to - window.from <= ZONED_MAX_WINDOW) return zonedSources(automations, window, zoned);
   const sources: CandidateSource[] = [];
   const birthMd = new Set<number>();
   const sinceMd = new Set<number>();
@@ -32,19 +46,47 @@ export function candidateSources(automations: readonly Automation[], window: Tim
       if (cronFiresBetween(on.schedule, window.from - ZONE_MARGIN, window.to + ZONE_MARGIN)) {
         return [{ kind: 'customers', selector: { kind: 'all' } }];
       }
-    } else if ('inactive' in on) {
-      const from = window.from - on.inactive.for - ZONE_MARGIN;
-      const to = window.to - on.inactive.for + 1;
-      sources.push({ kind: 'events', type: on.inactive.event, from, to });
-      sources.push({ kind: 'customers', selector: { kind: 'created_between', from, to } });
     } else {
-      // event rules, with or without count: the (N-th) event's time + after, moved to `at`.
-      sources.push({ kind: 'events', type: on.event, from: window.from - on.after - ZONE_MARGIN, to: window.to - on.after + 1 });
+      sources.push(...eventSources(a, window));
     }
   }
   if (birthMd.size > 0) sources.push({ kind: 'customers', selector: { kind: 'birth_md', monthDays: withLeapDay(birthMd) } });
   if (sinceMd.size > 0) sources.push({ kind: 'customers', selector: { kind: 'since_md', monthDays: withLeapDay(sinceMd) } });
   return sources;
+}
+
+function zonedSources(automations: readonly Automation[], window: TimeWindow, z: ZoneContext): CandidateSource[] {
+  const sources: CandidateSource[] = [];
+  for (const a of automations) {
+    if (!a.enabled) continue;
+    const on = a.on;
+    const column = 'birthday' in on ? 'birth_md' : 'anniversary' in on ? 'since_md' : null;
+    if (column || 'date' in on || 'schedule' in on) {
+      const selector = zonedSelector(a, column, z.zones, window, z.policy, z.cache);
+      if (selector) sources.push({ kind: 'customers', selector });
+    } else {
+      sources.push(...eventSources(a, window));
+    }
+  }
+  return sources;
+}
+
+/** Event-driven rules select customers by when their events happened. */
+function eventSources(a: Automation, window: TimeWindow): CandidateSource[] {
+  const on = a.on;
+  if ('inactive' in on) {
+    const from = window.from - on.inactive.for - ZONE_MARGIN;
+    const to = window.to - on.inactive.for + 1;
+    return [
+      { kind: 'events', type: on.inactive.event, from, to },
+      { kind: 'customers', selector: { kind: 'created_between', from, to } },
+    ];
+  }
+  if ('event' in on) {
+    // With or without count: the (N-th) event's time + after, moved to `at`.
+    return [{ kind: 'events', type: on.event, from: window.from - on.after - ZONE_MARGIN, to: window.to - on.after + 1 }];
+  }
+  return [];
 }
 
 function monthDayOf(mmdd: string): number {

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import type { Customer } from '../domain.js';
 import type { Database } from '../db/connect.js';
-import { getCustomersByIds, iterateCustomers } from '../db/customers.js';
+import { customerZones, getCustomersByIds, iterateCustomers } from '../db/customers.js';
 import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
 import { insertPlanned, reconcilePending } from '../db/deliveries.js';
 import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
@@ -94,7 +94,9 @@ export function eventTypesUsed(config: Config): string[] {
 
 /** Plan every occurrence whose nominal time falls in `window`, for every customer it can concern. */
 export async function planWindow(run: PlanRun, window: TimeWindow): Promise<void> {
-  for (const source of candidateSources(run.config.automations, window)) {
+  const zones = { zones: await customerZones(run.db.knex) };
+  const zoned = { zones, policy: run.policy, cache: run.cache };
+  for (const source of candidateSources(run.config.automations, window, zoned)) {
     await planSource(run, source, window);
   }
 }
