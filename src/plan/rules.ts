@@ -4,7 +4,7 @@
  */
 import type { Trigger } from '../config/schema.js';
 import type { Customer, CustomerEvent } from '../domain.js';
-import { DAY_MS, formatDate, parseMonthDay, yearlyDate } from './calendar.js';
+import { DAY_MS, formatDate, fromNaive, parseMonthDay, yearlyDate } from './calendar.js';
 import type { TriggerPoint } from './exit-condition.js';
 import { scheduleSlots } from './schedule.js';
 import type { TimeCache } from './time.js';
@@ -155,7 +155,7 @@ function nthEvent(ctx: RuleContext, trigger: EventTrigger, n: number): Occurrenc
 
 /**
  * One occurrence per inactivity spell: `for` after the latest such event (or after the
- * customer was added), keyed by the anchor's local date. A new event starts a new spell.
+ * customer was added), keyed by the anchor's UTC date. A new event starts a new spell.
  */
 function inactivity(
   ctx: RuleContext,
@@ -171,6 +171,8 @@ function inactivity(
   if (!nearWindow(ctx.window, anchor + rule.for, at)) return [];
   const triggerAt = delayed(ctx, anchor + rule.for, at);
   if (!inWindow(ctx.window, triggerAt)) return [];
-  const occurrence = formatDate(ctx.cache.localDateTime(ctx.zone, anchor));
+  // The anchor's UTC date: a key that does not change when the customer moves zone, so a spell
+  // greeted before the move is not greeted again after it.
+  const occurrence = formatDate(fromNaive(anchor));
   return [{ occurrence, triggerAt, eventId: null, trigger: { id: null, occurred_at: triggerAt } }];
 }

@@ -6,11 +6,12 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
-import type { Customer } from '../domain.js';
+import type { Customer, CustomerEvent } from '../domain.js';
 import { iterateCustomers } from '../db/customers.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
 import { deliveryStatuses, recentMarketingSends } from '../db/deliveries.js';
 import { capDecision } from '../plan/cap.js';
+import { exitConditionMet } from '../plan/exit-condition.js';
 import { applySendWindow } from '../plan/send-window.js';
 import { localIso, TimeCache } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
@@ -41,12 +42,23 @@ export interface ForecastOptions {
 const DAY = 86_400_000;
 
 export async function forecast(db: Database, config: Config, o: ForecastOptions): Promise<void> {
-  const collect = async (planned: PlannedDelivery[], customers: readonly Customer[]) => {
+  const collect = async (
+    planned: PlannedDelivery[],
+    customers: readonly Customer[],
+    events: ReadonlyMap<string, readonly CustomerEvent[]>,
+  ) => {
     const page = await pageContext(db, config, planned, customers, o);
     const lines: ForecastLine[] = [];
+    // Grouped once: filtering the page's plan per customer was quadratic (issue 7's profile).
+    const byCustomer = new Map<string, PlannedDelivery[]>();
+    for (const p of planned) {
+      const list = byCustomer.get(p.customerId);
+      if (list) list.push(p);
+      else byCustomer.set(p.customerId, [p]);
+    }
     for (const customer of customers) {
-      const mine = planned.filter((p) => p.customerId === customer.id);
-      lines.push(...customerLines(config, customer, mine, page, o, run.cache));
+      const mine = byCustomer.get(customer.id) ?? [];
+      lines.push(...customerLines(config, customer, mine, events.get(customer.id) ?? [], page, o, run.cache));
     }
     if (lines.length > 0) await o.onLines(lines);
   };
@@ -89,25 +101,31 @@ function customerLines(
   config: Config,
   customer: Customer,
   planned: PlannedDelivery[],
+  events: readonly CustomerEvent[],
   page: PageContext,
   o: ForecastOptions,
   cache: TimeCache,
 ): ForecastLine[] {
   const zone = customer.timezone ?? config.business.timezone;
-  const queue = planned.filter((p) => p.dueAt >= o.from - config.sending.max_lateness && !isBooked(page, p));
+  const order = (id: string) => config.automations.findIndex((a) => a.id === id);
+  const queue = planned
+    .filter((p) => p.dueAt >= o.from - config.sending.max_lateness && !isBooked(page, p))
+    .map((p) => ({ p, firstDueAt: p.dueAt, order: order(p.automationId) }))
+    .sort(inTurn);
   const sent = [...(page.sends.get(customer.id) ?? [])];
   const lines: ForecastLine[] = [];
-  queue.sort((a, b) => a.dueAt - b.dueAt);
   while (queue.length > 0) {
-    const p = queue.shift() as PlannedDelivery;
+    const { p, firstDueAt, order } = queue.shift() as Queued;
     let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), page.suppressed);
+    if (reason === null && exitedBy(config, p, events)) reason = 'exit-condition';
     if (reason === null && !findsNewContent(page.digests, p)) reason = NO_NEW_CONTENT;
     if (reason === null && !p.transactional && config.sending.frequency_cap) {
       const window = config.sending.window;
       const intoWindow = (t: number) => (window ? applySendWindow(cache, zone, t, window) : t);
-      const d = capDecision(sent, p.dueAt, p.dueAt, config.sending.frequency_cap, config.sending.max_lateness, intoWindow);
+      // Lateness counts from when it was first due, as at claim time (decide.ts).
+      const d = capDecision(sent, p.dueAt, firstDueAt, config.sending.frequency_cap, config.sending.max_lateness, intoWindow);
       if (d.kind === 'defer') {
-        insertByDue(queue, { ...p, dueAt: d.until, localTime: localIso(cache, zone, d.until) });
+        insertInTurn(queue, { p: { ...p, dueAt: d.until, localTime: localIso(cache, zone, d.until) }, firstDueAt, order });
         continue;
       }
       if (d.kind === 'skip') reason = 'frequency-cap';
@@ -120,15 +138,37 @@ function customerLines(
   return lines;
 }
 
+/**
+ * The exit condition as the worker asks it when the message is due (decide.ts), counting the
+ * events up to then: the planner asked it at `from`, before events inside the window happened.
+ */
+function exitedBy(config: Config, p: PlannedDelivery, events: readonly CustomerEvent[]): boolean {
+  const automation = config.automations.find((a) => a.id === p.automationId);
+  if (!automation?.unless) return false;
+  const trigger = (p.eventId ? events.find((e) => e.id === p.eventId) : undefined) ?? { id: null, occurred_at: p.triggerAt };
+  return exitConditionMet(automation, trigger, events, p.dueAt);
+}
+
 function isBooked(page: PageContext, p: PlannedDelivery): boolean {
   const status = page.books.get(bookKey(p));
   return status !== undefined && status !== 'pending';
 }
 
-function insertByDue(queue: PlannedDelivery[], p: PlannedDelivery): void {
-  const at = queue.findIndex((q) => q.dueAt > p.dueAt);
-  if (at === -1) queue.push(p);
-  else queue.splice(at, 0, p);
+/** An occurrence waiting its turn; the cap may move `p.dueAt`, never `firstDueAt`. */
+interface Queued {
+  p: PlannedDelivery;
+  firstDueAt: number;
+  /** Position of its automation in the config: the cap's priority. */
+  order: number;
+}
+
+/** The deliverer's order among what is sendable at once: earlier-due first, then config order. */
+const inTurn = (a: Queued, b: Queued): number => a.p.dueAt - b.p.dueAt || a.firstDueAt - b.firstDueAt || a.order - b.order;
+
+function insertInTurn(queue: Queued[], q: Queued): void {
+  const at = queue.findIndex((other) => inTurn(other, q) > 0);
+  if (at === -1) queue.push(q);
+  else queue.splice(at, 0, q);
 }
 
 function toLine(config: Config, customer: Customer, p: PlannedDelivery, reason: string | null): ForecastLine {

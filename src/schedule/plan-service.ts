@@ -3,7 +3,7 @@
  * page of customers, and store what it plans (conflicts on the occurrence key are ignored).
  */
 import type { Config } from '../config/schema.js';
-import type { Customer } from '../domain.js';
+import type { Customer, CustomerEvent } from '../domain.js';
 import type { Database } from '../db/connect.js';
 import { customerZones, getCustomersByIds, iterateCustomers } from '../db/customers.js';
 import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
@@ -36,7 +36,11 @@ export class PlanRun {
     readonly now: number,
     /** Store planned rows (false: only collect them, for forecasts). */
     readonly store: boolean,
-    readonly collect?: (planned: PlannedDelivery[], customers: readonly Customer[]) => Promise<void> | void,
+    readonly collect?: (
+      planned: PlannedDelivery[],
+      customers: readonly Customer[],
+      events: ReadonlyMap<string, readonly CustomerEvent[]>,
+    ) => Promise<void> | void,
   ) {
     this.policy = planPolicyFromConfig(config);
     this.eventTypes = eventTypesUsed(config);
@@ -77,7 +81,7 @@ export class PlanRun {
     // recognised), but mail that was never planned and is too late now is simply not planned.
     const toStore = replace ? planned.filter((p) => p.status !== 'expired') : planned;
     if (toStore.length === 0) return;
-    await this.collect?.(toStore, customers);
+    await this.collect?.(toStore, customers, events);
     if (this.store) this.result.inserted += await insertPlanned(this.db.knex, toStore, this.now);
   }
 }

@@ -38,11 +38,15 @@ export async function runTick(db: Database, config: Config, now: number): Promis
   const window = from < to ? { from, to } : null;
   if (window) await planWindow(run, window);
 
+  // Changed customers are re-planned up to everything already planned for others: after the
+  // clock stepped back (or behind a worker whose clock runs ahead) that is past now + horizon,
+  // and a shorter re-plan would cancel pending rows there that the watermark never plans again.
+  const plannedTo = Math.max(watermark ?? 0, to);
   const seen = await getNumberState(db.knex, STATE.changesSeen);
   const changedCustomers =
-    seen === undefined ? 0 : await planChanged(run, seen - CHANGE_OVERLAP, { from: now - lateness - DAY, to });
+    seen === undefined ? 0 : await planChanged(run, seen - CHANGE_OVERLAP, { from: now - lateness - DAY, to: plannedTo });
 
-  await setState(db.knex, STATE.plannedTo, String(Math.max(watermark ?? 0, to)), now);
+  await setState(db.knex, STATE.plannedTo, String(plannedTo), now);
   await setState(db.knex, STATE.changesSeen, String(now), now);
   await setState(db.knex, STATE.lastTick, String(now), now);
   return { ...run.result, window, changedCustomers };
@@ -51,7 +55,8 @@ export async function runTick(db: Database, config: Config, now: number): Promis
 /** Plan at once for these customers (an event arrived through the API, an import finished). */
 export async function planNow(db: Database, config: Config, now: number, customerIds: readonly string[]): Promise<PlanResult> {
   const run = new PlanRun(db, config, now, true);
-  await planCustomers(run, customerIds, { from: now - config.sending.max_lateness - DAY, to: now + config.worker.horizon });
+  const plannedTo = Math.max((await getNumberState(db.knex, STATE.plannedTo)) ?? 0, now + config.worker.horizon);
+  await planCustomers(run, customerIds, { from: now - config.sending.max_lateness - DAY, to: plannedTo });
   return run.result;
 }
 

@@ -116,18 +116,21 @@ describe('inactive rules', () => {
   ];
   const wide = { from: ms('2027-01-01T00:00Z'), to: ms('2030-01-01T00:00Z') };
 
-  it('with no such event: `for` after the customer was added, keyed by that local date', () => {
+  it('with no such event: `for` after the customer was added, keyed by that date', () => {
     // created 2027-01-05 12:00Z = 07:00 in New York; +90d = 2027-04-05 08:00 EDT → 10:00.
     expect(plan(on, [event('v', '2027-02-01T10:00:00Z', 'visit')], wide).map(brief)).toEqual([
       ['2027-01-05', '2027-04-05T10:00:00-04:00', null],
     ]);
   });
 
-  it('anchors on the latest event; the key is its local date, not the UTC one', () => {
+  it('anchors on the latest event; the key is its UTC date, the same in every zone', () => {
     const c = customer({ timezone: 'Pacific/Kiritimati' });
     const events = [event('a', '2027-02-01T09:30:00Z'), event('b', '2027-02-10T23:00:00Z')];
     // b is 2027-02-11 13:00 +14:00; +90d = 2027-05-12 13:00 → next 10:00 is 2027-05-13.
-    expect(plan(on, events, wide, c).map(brief)).toEqual([['2027-02-11', '2027-05-13T10:00:00+14:00', null]]);
+    expect(plan(on, events, wide, c).map(brief)).toEqual([['2027-02-10', '2027-05-13T10:00:00+14:00', null]]);
+    // A customer who moves zone keeps the key, so a spell already greeted is not greeted again.
+    const moved = customer({ timezone: 'Etc/GMT+12' });
+    expect(plan(on, events, wide, moved).map((p) => p.occurrence)).toEqual(['2027-02-10']);
   });
 
   it('a new event re-arms with a new anchor; one delivery per spell', () => {
