@@ -33,6 +33,9 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
     await rt.close();
     throw error;
   }
+  // Handlers first, banner after: whoever waits for the banner may signal at once (a test, a
+  // supervisor), and a SIGTERM that arrived before the handler would kill the process outright.
+  const stopped = waitForSignals(io, daemon.stop, rt.config.worker.grace);
   const customers = await countCustomers(rt.db.knex);
   const automations = rt.config.automations;
   const enabled = automations.filter((a) => a.enabled).length;
@@ -63,7 +66,7 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
   }
   lines.push('', 'Stop with Ctrl-C (SIGINT) or SIGTERM; a second signal forces exit.');
   io.out(lines.join('\n'));
-  await waitForSignals(io, daemon.stop, rt.config.worker.grace);
+  await stopped;
   return 0;
 }
 

@@ -41,13 +41,14 @@ function openSqlite(path: string): Database {
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         try {
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
           // Another process (an import, a second worker) may hold the write lock briefly.
           conn.pragma('busy_timeout = 5000');
           conn.pragma('foreign_keys = ON');
+          beginImmediate(conn);
           done(null, conn);
         } catch (err) {
           done(err as Error, conn);
@@ -61,6 +62,23 @@ function openSqlite(path: string): Database {
     describe: `sqlite:${filename}`,
     close: () => db.destroy(),
   };
+}
+
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/**
+ * knex opens SQLite transactions with a plain (deferred) `BEGIN;`. A deferred transaction that
+ * reads before it writes (an import's upsert) must upgrade to the write lock mid-way, and in
+ * WAL mode that upgrade fails at once with "database is locked" when another process holds the
+ * lock or committed since our read: the busy timeout does not apply. `BEGIN IMMEDIATE` takes the
+ * write lock up front, where the busy timeout waits for it. Every transaction we run writes.
+ */
+function beginImmediate(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  conn.prepare = (sql: string) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql);
 }
 
 function openPostgres(url: string): Database {

@@ -10,6 +10,8 @@ import type { DeliveryStatus } from '../domain.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { chunks, toBool } from './rows.js';
 import type { Dialect } from './connect.js';
+import { suppress } from './consent.js';
+import { retryOnLockConflict } from './retry.js';
 
 export interface DeliveryRow {
   id: number;
@@ -52,6 +54,12 @@ function normalise(row: Record<string, unknown>): DeliveryRow {
  * late tick plans the same keys again and nothing changes). Returns how many rows were new.
  */
 export async function insertPlanned(knex: Knex, planned: readonly PlannedDelivery[], now: number): Promise<number> {
+  // Two planners may insert the same keys at once (several workers on Postgres): the unique
+  // key keeps one row, and a deadlock between them is retried (the insert is idempotent).
+  return retryOnLockConflict(() => insertPlannedOnce(knex, planned, now));
+}
+
+async function insertPlannedOnce(knex: Knex, planned: readonly PlannedDelivery[], now: number): Promise<number> {
   let inserted = 0;
   await knex.transaction(async (trx) => {
     for (const batch of chunks(planned, 500)) {
@@ -100,7 +108,8 @@ export async function claimDue(knex: Knex, dialect: Dialect, o: ClaimOptions): P
     dialect === 'postgres'
       ? `UPDATE deliveries d SET ${set} FROM (${pick} FOR UPDATE SKIP LOCKED) c WHERE d.id = c.id RETURNING d.*`
       : `UPDATE deliveries SET ${set} WHERE id IN (${pick}) RETURNING *`;
-  const result = await knex.raw(sql, bindings);
+  // One statement: SQLite's busy timeout covers it; past that, a bounded retry.
+  const result = await retryOnLockConflict(() => knex.raw(sql, bindings));
   const rows = (dialect === 'postgres' ? result.rows : result) as Record<string, unknown>[];
   return rows.map(normalise).sort((a, b) => a.available_at - b.available_at || a.id - b.id);
 }
@@ -116,7 +125,14 @@ export async function releaseExpiredLeases(knex: Knex, now: number): Promise<num
 export type DeliveryOutcome =
   | { id: number; status: 'sent'; messageId: string; sentAt: number }
   | { id: number; status: 'pending'; availableAt: number; error: string }
-  | { id: number; status: 'failed' | 'expired' | 'suppressed' | 'skipped'; reason: string | null; error: string | null }
+  | {
+      id: number;
+      status: 'failed' | 'expired' | 'suppressed' | 'skipped';
+      reason: string | null;
+      error: string | null;
+      /** The relay refused the address itself: suppress it, in the same transaction. */
+      suppress?: { email: string; reason: string };
+    }
   /** Given back untried (graceful stop): the attempt does not count. */
   | { id: number; status: 'released' }
   /** Held back by the frequency cap until `availableAt`: not an attempt either. */
@@ -125,7 +141,8 @@ export type DeliveryOutcome =
 /**
  * Record outcomes in one transaction. Each update only applies while this worker still holds
  * the claim, so a worker whose lease expired cannot overwrite another worker's result.
- * Returns how many outcomes were applied.
+ * The transaction starts with a write, so SQLite's busy timeout covers it; past that it is
+ * retried a few times (nothing was applied when it failed). Returns how many were applied.
  */
 export async function recordOutcomes(
   knex: Knex,
@@ -134,15 +151,60 @@ export async function recordOutcomes(
   now: number,
 ): Promise<number> {
   if (outcomes.length === 0) return 0;
+  return retryOnLockConflict(() => recordOutcomesOnce(knex, workerId, outcomes, now));
+}
+
+async function recordOutcomesOnce(
+  knex: Knex,
+  workerId: string,
+  outcomes: readonly DeliveryOutcome[],
+  now: number,
+): Promise<number> {
   let applied = 0;
   await knex.transaction(async (trx) => {
+    // Sent, the usual outcome, in a few statements; a statement per row cost more than the
+    // sending on Postgres (a round trip each; issue 7). The rest, rare, one by one.
+    const sent = outcomes.filter((o): o is SentOutcome => o.status === 'sent');
+    for (const batch of chunks(sent, 500)) applied += await recordSent(trx, workerId, batch, now);
     for (const o of outcomes) {
+      if (o.status === 'sent') continue;
       applied += await trx('deliveries')
         .where({ id: o.id, status: 'sending', locked_by: workerId })
         .update(outcomeColumns(o, now, trx));
     }
+    // The relay's answer stands even if our lease was lost meanwhile: suppress regardless.
+    for (const o of outcomes) {
+      if ('suppress' in o && o.suppress) await suppress(trx, o.suppress.email, o.suppress.reason, 'bounce', now);
+    }
   });
   return applied;
+}
+
+type SentOutcome = Extract<DeliveryOutcome, { status: 'sent' }>;
+
+/**
+ * The same update as outcomeColumns makes for 'sent', for many rows in one statement: each row
+ * joined to its own values, still only while this worker holds the claim. Returns rows changed.
+ */
+async function recordSent(trx: Knex.Transaction, workerId: string, sent: readonly SentOutcome[], now: number): Promise<number> {
+  if (sent.length === 0) return 0;
+  const postgres = trx.client.dialect === 'postgresql';
+  // Postgres needs the types of the VALUES columns; SQLite takes them as they come.
+  const tuple = postgres ? '(?::integer, ?::bigint, ?::text)' : '(?, ?, ?)';
+  const values = sent.map(() => tuple).join(', ');
+  const set =
+    `status = 'sent', sent_at = v.sent_at, message_id = v.message_id, error = NULL, reason = NULL, ` +
+    'locked_by = NULL, locked_until = NULL, updated_at = ?';
+  const rows = sent.flatMap((o) => [o.id, o.sentAt, o.messageId]);
+  // Placeholders bind in text order: SET comes before the VALUES on Postgres, after on SQLite.
+  const bindings = postgres ? [now, ...rows, workerId] : [...rows, now, workerId];
+  const sql = postgres
+    ? `UPDATE deliveries AS d SET ${set} FROM (VALUES ${values}) AS v(id, sent_at, message_id)
+       WHERE d.id = v.id AND d.status = 'sending' AND d.locked_by = ?`
+    : `WITH v(id, sent_at, message_id) AS (VALUES ${values})
+       UPDATE deliveries SET ${set} FROM v WHERE deliveries.id = v.id AND deliveries.status = 'sending' AND deliveries.locked_by = ?`;
+  const result = (await trx.raw(sql, bindings)) as { rowCount?: number; changes?: number };
+  return Number(postgres ? result.rowCount : result.changes);
 }
 
 function outcomeColumns(o: DeliveryOutcome, now: number, knex: Knex): Record<string, unknown> {
@@ -285,8 +347,8 @@ export async function recentMarketingSends(
 /**
  * Bring these customers' pending, never-attempted rows in line with a fresh plan of their
  * current data: rows the plan no longer has are deleted (a corrected birthday, a changed
- * tag), rows whose due time moved are moved. Claimed, retried and finished rows stay as they
- * are. Returns how many rows were deleted or moved.
+ * tag), rows whose due time moved are moved (and expired when the new time is too late).
+ * Claimed, retried and finished rows stay as they are. Returns how many rows were deleted or moved.
  */
 export async function reconcilePending(
   knex: Knex,
@@ -305,10 +367,13 @@ export async function reconcilePending(
       const p = wanted.get(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`);
       if (!p) {
         changed += await knex('deliveries').where({ id: r.id, status: 'pending' }).delete();
-      } else if (p.dueAt !== Number(r.due_at) && p.status === 'pending') {
+      } else if (p.dueAt !== Number(r.due_at)) {
+        // Moved to a time already past max_lateness (a birthday corrected to two days ago), the
+        // row takes the plan's verdict too: otherwise it would still go out at the old time.
+        const verdict = p.status === 'pending' ? {} : { status: p.status, reason: p.reason };
         changed += await knex('deliveries')
           .where({ id: r.id, status: 'pending' })
-          .update({ trigger_at: p.triggerAt, due_at: p.dueAt, available_at: p.dueAt, updated_at: now });
+          .update({ trigger_at: p.triggerAt, due_at: p.dueAt, available_at: p.dueAt, ...verdict, updated_at: now });
       }
     }
   }

@@ -128,7 +128,29 @@ const initial: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial];
+/** Index names the queries name explicitly (SQLite plans without statistics; see customers.ts). */
+export const ZONE_ORDER_INDEX = 'customers_timezone_id_index';
+
+/**
+ * Everyone in a zone, in id order: a schedule or date rule fires for whole zones, and paging
+ * those customers by keyset needs (timezone, id) — with (timezone) alone every page sorted the
+ * whole zone again, so a Monday digest for 1M customers took hours (issue 7).
+ */
+const zoneOrder: Migration = {
+  name: '0002_customers_timezone_id',
+  async up(knex) {
+    await knex.schema.alterTable('customers', (t) => {
+      t.index(['timezone', 'id'], ZONE_ORDER_INDEX);
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('customers', (t) => {
+      t.dropIndex(['timezone', 'id'], ZONE_ORDER_INDEX);
+    });
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

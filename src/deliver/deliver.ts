@@ -6,15 +6,15 @@ import type { Config, Automation } from '../config/schema.js';
 import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
 import type { Database } from '../db/connect.js';
 import { claimDue, recordOutcomes, releaseExpiredLeases, type DeliveryOutcome, type DeliveryRow } from '../db/deliveries.js';
-import { suppress } from '../db/consent.js';
 import { loadBatchContext } from './context.js';
 import { decide } from './decide.js';
 import type { Logger } from '../log.js';
 import { nextAttemptDelay } from './backoff.js';
 import type { Mailer, OutgoingMessage } from './mailer.js';
 import { RateLimiter } from './rate-limit.js';
-import { classifySmtpError } from './smtp-errors.js';
+import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
 import { CircuitBreaker } from './breaker.js';
+import { OutcomeRecorder } from './recorder.js';
 
 /** Builds the message for one delivery (render + compose); throws AppError on template problems. */
 export type MessageBuilder = (
@@ -62,34 +62,58 @@ export class Deliverer {
   private readonly automations: Map<string, Automation>;
   private readonly order: Map<string, number>;
   private stopping = false;
+  /**
+   * Outcomes go to the books while the batch sends (see recorder.ts). When the database will
+   * not take them (unwritable, disk full), sending stops, they are kept, and they are written
+   * first thing on the next try: until then nothing new is claimed.
+   */
+  private readonly recorder: OutcomeRecorder;
 
   constructor(private readonly deps: DeliverDeps) {
     this.limiter = new RateLimiter(deps.config.sending.rate_limit, { now: deps.now, sleep: deps.sleep });
+    this.recorder = new OutcomeRecorder((o) => recordOutcomes(deps.db.knex, deps.workerId, o, deps.now()), deps.now);
     this.automations = new Map(deps.config.automations.map((a) => [a.id, a]));
     this.order = new Map(deps.config.automations.map((a, i) => [a.id, i]));
     this.breaker = new CircuitBreaker({ now: deps.now });
   }
 
-  /** Stop taking new messages; in-flight ones finish, the rest of the batch is released. */
+  /** Stop taking new messages: in-flight ones finish, the rest of the batch is released, nothing more is claimed. */
   stop(): void {
     this.stopping = true;
   }
 
-  /** Claim and process one batch; returns what happened (claimed 0 when nothing was due). */
+  /** Outcomes still waiting to be written after a database error. */
+  get unrecordedCount(): number {
+    return this.recorder.size;
+  }
+
+  /**
+   * Claim and process one batch; returns what happened (claimed 0 when nothing was due).
+   * Throws when the database fails; outcomes it could not write are kept and written by the
+   * next call (or `flush`) before it claims again.
+   */
   async runBatch(): Promise<BatchReport> {
     const { db, config, workerId } = this.deps;
+    await this.flush();
+    if (this.stopping) return emptyReport(0);
     const now = this.deps.now();
     await releaseExpiredLeases(db.knex, now);
-    const limit = Math.max(1, Math.min(config.worker.batch_size, Math.ceil(config.sending.rate_limit * 10)));
+    // About ten seconds of sending per batch at the rate in force (lower after a slow-down).
+    const limit = Math.max(1, Math.min(config.worker.batch_size, Math.ceil(this.limiter.perSecond * 10)));
     const rows = await claimDue(db.knex, db.dialect, { workerId, now, leaseMs: config.worker.lease, limit });
     const report = emptyReport(rows.length);
     if (rows.length === 0) return report;
     const { ready, outcomes } = await this.prepare(rows, now);
-    const sent = await this.sendAll(ready, now);
-    outcomes.push(...sent);
-    await recordOutcomes(db.knex, workerId, outcomes, this.deps.now());
+    for (const o of outcomes) await this.recorder.add(o);
+    outcomes.push(...(await this.sendAll(ready, now)));
+    await this.flush();
     for (const o of outcomes) countOutcome(report, o);
     return report;
+  }
+
+  /** Write outcomes not yet in the books; throws while the database still fails. */
+  flush(): Promise<void> {
+    return this.recorder.flush();
   }
 
   /** Decide each claimed row (see decide.ts); render the ones to send. */
@@ -123,48 +147,67 @@ export class Deliverer {
     return { ready, outcomes };
   }
 
-  /** Send with a bounded number in flight; each result becomes an outcome. */
+  /**
+   * Send with a bounded number in flight; each result becomes an outcome, recorded as it comes.
+   * Messages not started are released (given back untried) when stopping, when the breaker
+   * opens, when the books stop taking outcomes, or when half the lease is gone — a send must
+   * finish while the claim is still ours, or another worker could take the row over and send it too.
+   */
   private async sendAll(ready: Prepared[], claimedAt: number): Promise<DeliveryOutcome[]> {
     const outcomes: DeliveryOutcome[] = [];
+    const startBy = claimedAt + this.deps.config.worker.lease / 2;
+    const mayStart = () =>
+      !this.stopping && this.breaker.allows() && this.recorder.failed === null && this.deps.now() < startBy;
     let next = 0;
     const lanes = Math.max(1, Math.min(this.deps.mailer.parallelism, ready.length));
     const lane = async () => {
       for (let i = next++; i < ready.length; i = next++) {
         const item = ready[i] as Prepared;
-        if (this.stopping || !this.breaker.allows()) {
-          outcomes.push({ id: item.row.id, status: 'released' });
-          continue;
-        }
-        await this.limiter.take();
-        outcomes.push(await this.sendOne(item, claimedAt));
+        if (mayStart()) await this.limiter.take();
+        // Checked again: the wait for a rate slot can be long after a slow-down.
+        const outcome: DeliveryOutcome = mayStart()
+          ? await this.sendOne(item, claimedAt)
+          : { id: item.row.id, status: 'released' };
+        outcomes.push(outcome);
+        await this.recorder.add(outcome);
       }
     };
     await Promise.all(Array.from({ length: lanes }, lane));
     return outcomes;
   }
 
+  /** Never throws: every message of the batch ends with an outcome, so none is lost from the books. */
   private async sendOne({ row, message }: Prepared, claimedAt: number): Promise<DeliveryOutcome> {
     const { log } = this.deps;
     try {
       await this.deps.mailer.send(message);
-      this.breaker.success();
-      this.deps.onSent?.(this.deps.now() - claimedAt);
-      log.debug({ event: 'delivery.sent', delivery: row.id, automation: row.automation_id }, 'sent');
-      return { id: row.id, status: 'sent', messageId: message.messageId, sentAt: this.deps.now() };
     } catch (error) {
-      const failure = classifySmtpError(error);
-      const now = this.deps.now();
-      if (failure.kind === 'temporary') {
-        if (failure.systemic) this.breaker.failure();
-        log.warn({ event: 'delivery.deferred', delivery: row.id, error: failure.message }, 'temporary failure');
-        return this.retryOutcome(row, now, failure.message);
-      }
-      if (failure.kind === 'address-rejected') {
-        await suppress(this.deps.db.knex, message.to.address, `rejected: ${failure.message}`, 'bounce', now);
-      }
-      log.warn({ event: 'delivery.failed', delivery: row.id, error: failure.message }, 'permanent failure');
-      return { id: row.id, status: 'failed', reason: failure.kind, error: failure.message };
+      return this.failureOutcome(row, message, classifySmtpError(error));
     }
+    this.breaker.success();
+    this.limiter.success();
+    this.deps.onSent?.(this.deps.now() - claimedAt);
+    log.debug({ event: 'delivery.sent', delivery: row.id, automation: row.automation_id }, 'sent');
+    return { id: row.id, status: 'sent', messageId: message.messageId, sentAt: this.deps.now() };
+  }
+
+  private failureOutcome(row: DeliveryRow, message: OutgoingMessage, failure: SmtpFailure): DeliveryOutcome {
+    const { log } = this.deps;
+    if (failure.kind === 'temporary') {
+      if (failure.systemic) this.breaker.failure();
+      if (failure.slowDown && this.limiter.slowDown()) {
+        const rate = this.limiter.perSecond;
+        log.warn({ event: 'delivery.slow_down', rate, error: failure.message }, 'relay asked to slow down');
+      }
+      log.warn({ event: 'delivery.deferred', delivery: row.id, error: failure.message }, 'temporary failure');
+      return this.retryOutcome(row, this.deps.now(), failure.message);
+    }
+    log.warn({ event: 'delivery.failed', delivery: row.id, error: failure.message }, 'permanent failure');
+    const outcome: DeliveryOutcome = { id: row.id, status: 'failed', reason: failure.kind, error: failure.message };
+    if (failure.kind === 'address-rejected') {
+      outcome.suppress = { email: message.to.address, reason: `rejected: ${failure.message}` };
+    }
+    return outcome;
   }
 
   private retryOutcome(row: DeliveryRow, now: number, error: string): DeliveryOutcome {

@@ -36,12 +36,24 @@ export class DeliveryLoop {
     this.wakeUp?.();
   }
 
-  /** Stop claiming; resolves when the in-flight batch is finished or released. Safe to call twice. */
+  /**
+   * Stop claiming; resolves when the in-flight batch is finished or released and recorded.
+   * Safe to call twice.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.deliverer.stop();
     this.wake();
     await this.running;
+    // One last try for outcomes a database error left unwritten; failing that, their leases
+    // expire and they are sent again (the one duplicate the books allow).
+    await this.deliverer.flush().catch((error: unknown) => {
+      const message = describeError(error);
+      this.options.log.error(
+        { event: 'delivery.unrecorded', count: this.deliverer.unrecordedCount, error: message },
+        'could not record the last outcomes',
+      );
+    });
   }
 
   private async run(): Promise<void> {
@@ -55,7 +67,7 @@ export class DeliveryLoop {
         const reopens = this.deliverer.breaker.reopensAt;
         if (reopens !== null) wait = Math.max(wait, reopens - Date.now());
       } catch (error) {
-        this.lastError = error instanceof Error ? error.message : String(error);
+        this.lastError = describeError(error);
         this.options.log.error({ event: 'delivery.loop_error', error: this.lastError }, 'delivery paused after an error');
         wait = this.options.errorBackoffMs ?? 5_000;
       }
@@ -76,4 +88,16 @@ export class DeliveryLoop {
       this.timer = setTimeout(done, ms);
     });
   }
+}
+
+/**
+ * The error as a person should read it in logs and /readyz: knex prefixes a failed query's
+ * message with its SQL (hundreds of placeholders for a batch); keep the driver's part and code.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const cut = typeof code === 'string' ? error.message.lastIndexOf(' - ') : -1;
+  const text = (cut >= 0 ? error.message.slice(cut + 3) : error.message).replace(/\s+/g, ' ').trim();
+  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
 }

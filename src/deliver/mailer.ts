@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions, SMTPPoolOptions, Transporter } from 'nodemailer';
 import { AppError } from '../errors.js';
+import { composeRaw } from './raw-message.js';
 
 export interface OutgoingMessage {
   from: string;
@@ -106,7 +107,12 @@ class SmtpMailer implements Mailer {
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
-    const info = (await this.transport.sendMail(toMailOptions(message))) as { response?: string };
+    const options = toMailOptions(message);
+    // Composed in one pass (raw-message.ts): the same bytes, at a fraction of the CPU.
+    const raw = composeRaw(options);
+    const info = (await this.transport.sendMail(
+      raw ? { envelope: raw.envelope, raw: raw.raw, disableFileAccess: true, disableUrlAccess: true } : options,
+    )) as { response?: string };
     return { response: info.response ?? '' };
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Trigger } from '../config/schema.js';
 import type { Customer, CustomerEvent } from '../domain.js';
-import { DAY_MS, formatDate, fromNaive, parseMonthDay, yearlyDate } from './calendar.js';
+import { DAY_MS, formatDate, fromNaive, naiveOf, parseMonthDay, yearlyDate } from './calendar.js';
 import type { TriggerPoint } from './exit-condition.js';
 import { scheduleSlots } from './schedule.js';
 import type { TimeCache } from './time.js';
@@ -84,7 +84,12 @@ function yearly(
   const toYear = cache.localDateTime(zone, window.to).year + 1;
   const out: Occurrence[] = [];
   for (let year = Math.max(fromYear, firstYear ?? fromYear); year <= toYear; year++) {
-    const triggerAt = cache.resolveDate(zone, yearlyDate(year, month, day, ctx.policy.leapDay), at);
+    const date = yearlyDate(year, month, day, ctx.policy.leapDay);
+    // No zone is a day from UTC: a date that far from the window needs no zone arithmetic
+    // (most customers a tick looks at have their birthday on another day; issue 7's profile).
+    const naive = naiveOf(date.year, date.month, date.day, at);
+    if (naive + DAY_MS < window.from || naive - DAY_MS >= window.to) continue;
+    const triggerAt = cache.resolveDate(zone, date, at);
     if (inWindow(window, triggerAt)) {
       out.push({
         occurrence: String(year),

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/cli/io.js';
 import { REPO, writeTestConfig } from '../support/runtime.js';
+import { TSX_LOADER } from '../support/daemon.js';
 
 interface Run {
   code: number;
@@ -124,7 +125,9 @@ describe('rapport CLI', () => {
   it('runs as a daemon: prints the banner, serves health, stops cleanly on SIGTERM', async () => {
     const { dir, env } = workspace();
     mkdirSync(join(dir, 'data'));
-    const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'src/bin.ts'), 'start'], {
+    // One process (node with tsx's loader), not the tsx wrapper: the wrapper SIGKILLs its child
+    // when a relayed SIGTERM is not acknowledged within 30 ms, which under load made this exit 143.
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO, 'src/bin.ts'), 'start'], {
       cwd: dir,
       env: { ...process.env, ...env, RAPPORT_HTTP: '127.0.0.1:0' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,6 +31,8 @@ export interface SinkFaultStats {
 export interface SmtpSinkOptions {
   /** Largest accepted message in bytes; default 100 MB. */
   size?: number;
+  /** Port to listen on (default: any free one), e.g. to bring a closed sink back where it was. */
+  port?: number;
 }
 
 export interface SmtpSink {
@@ -155,7 +157,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     sockets.set(port, socket);
     socket.once('close', () => sockets.delete(port));
   });
-  const port = await listen(server);
+  const port = await listen(server, options.port ?? 0);
 
   let closing: Promise<void> | undefined;
   return {
@@ -224,10 +226,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   };
 }
 
-function listen(server: SMTPServer): Promise<number> {
+function listen(server: SMTPServer, wanted: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(wanted, '127.0.0.1', () => {
       server.server.off('error', reject);
       const address = server.server.address();
       resolve(typeof address === 'object' && address ? address.port : 0);

@@ -1,0 +1,139 @@
+/**
+ * The two paths issue 7 made set-based, on SQLite and Postgres: customers of several zones paged
+ * zone by zone (each an index range in id order), and sent outcomes recorded in one statement —
+ * still only for rows this worker holds.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { databases } from '../support/databases.js';
+import { openDatabase, type Database } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrations.js';
+import { iterateCustomers, upsertCustomers } from '../../src/db/customers.js';
+import {
+  claimDue,
+  insertPlanned,
+  listDeliveries,
+  recordOutcomes,
+  type DeliveryOutcome,
+} from '../../src/db/deliveries.js';
+import type { CustomerInput } from '../../src/domain.js';
+import type { PlannedDelivery } from '../../src/plan/types.js';
+
+const NOW = Date.parse('2027-03-01T12:00:00Z');
+const ZONES = ['Europe/Paris', 'Asia/Tokyo', null, 'America/Havana'];
+
+function customer(n: number): CustomerInput {
+  return {
+    id: `c${String(n).padStart(4, '0')}`,
+    email: `c${n}@example.com`,
+    first_name: null,
+    last_name: null,
+    birthday: `1990-0${1 + (n % 3)}-1${n % 2}`,
+    timezone: ZONES[n % ZONES.length] as string | null,
+    locale: null,
+    customer_since: null,
+    tags: [],
+    subscribed: true,
+    attributes: {},
+  };
+}
+
+function planned(customerId: string): PlannedDelivery {
+  return {
+    automationId: 'birthday',
+    customerId,
+    occurrence: '2027',
+    triggerAt: NOW - 60_000,
+    dueAt: NOW - 60_000,
+    localTime: '2027-03-01T12:59:00+01:00',
+    eventId: null,
+    transactional: false,
+    status: 'pending',
+    reason: null,
+  };
+}
+
+describe.each(databases())('set-based paths on %s', (dbName) => {
+  const url = dbName.fresh('test');
+  let db: Database | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+
+  async function open(): Promise<Database> {
+    db = openDatabase(url());
+    await migrate(db.knex);
+    await upsertCustomers(
+      db.knex,
+      Array.from({ length: 230 }, (_, n) => customer(n)),
+      NOW,
+    );
+    return db;
+  }
+
+  it('pages several zones one at a time, each in id order, every customer once', async () => {
+    const { knex } = await open();
+    const entries = [
+      { zone: 'Europe/Paris', monthDays: null },
+      { zone: null, monthDays: null },
+      { zone: 'Asia/Tokyo', monthDays: [110, 211] },
+    ];
+    const pages: string[][] = [];
+    for await (const page of iterateCustomers(knex, { kind: 'zoned', column: 'birth_md', entries }, 7)) {
+      pages.push(page.map((c) => c.id));
+    }
+    const ids = pages.flat();
+    const expected = Array.from({ length: 230 }, (_, n) => customer(n))
+      .filter((c) =>
+        c.timezone === 'Europe/Paris' || c.timezone === null
+          ? true
+          : c.timezone === 'Asia/Tokyo' && ['01-10', '02-11'].includes((c.birthday as string).slice(5)),
+      )
+      .map((c) => c.id);
+    expect([...ids].sort()).toEqual([...expected].sort());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const page of pages) expect(page).toEqual([...page].sort());
+  });
+
+  it('records sent outcomes in bulk, only for rows this worker still holds', async () => {
+    const { knex, dialect } = await open();
+    await insertPlanned(knex, ['c0001', 'c0002', 'c0003', 'c0004'].map(planned), NOW);
+    const rows = await claimDue(knex, dialect, { workerId: 'me', now: NOW, leaseMs: 60_000, limit: 10 });
+    expect(rows).toHaveLength(4);
+    // The lease on the third row ran out and another worker took it over.
+    const taken = rows[2]?.id as number;
+    await knex('deliveries').where('id', taken).update({ locked_by: 'other' });
+    const outcomes: DeliveryOutcome[] = rows.map((r, i) => ({
+      id: r.id,
+      status: 'sent',
+      messageId: `<m${i}@example.com>`,
+      sentAt: NOW + i,
+    }));
+    outcomes[3] = {
+      id: rows[3]?.id as number,
+      status: 'pending',
+      availableAt: NOW + 600_000,
+      error: '451 try later',
+    };
+    expect(await recordOutcomes(knex, 'me', outcomes, NOW + 1000)).toBe(3);
+    const books = new Map((await listDeliveries(knex, {})).map((r) => [r.id, r]));
+    for (const i of [0, 1]) {
+      const r = books.get(rows[i]?.id as number);
+      expect(r).toMatchObject({
+        status: 'sent',
+        message_id: `<m${i}@example.com>`,
+        sent_at: NOW + i,
+        locked_by: null,
+        locked_until: null,
+        updated_at: NOW + 1000,
+        error: null,
+      });
+    }
+    expect(books.get(taken)).toMatchObject({ status: 'sending', locked_by: 'other', sent_at: null });
+    expect(books.get(rows[3]?.id as number)).toMatchObject({
+      status: 'pending',
+      available_at: NOW + 600_000,
+      error: '451 try later',
+    });
+  });
+});

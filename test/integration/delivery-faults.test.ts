@@ -1,0 +1,251 @@
+/**
+ * The delivery loop when the database or the clock work against it, in-process: a database
+ * that stops taking writes (disk full), a lease running out mid-batch, a graceful stop
+ * mid-batch, and two planners ticking at once on one Postgres database.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { database } from '../support/databases.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { openTestRuntime } from '../support/runtime.js';
+import {
+  crashOverrides,
+  openBooks,
+  seedDue,
+  sleep,
+  tally,
+  waitFor,
+  type BooksReader,
+} from '../support/crash.js';
+import { buildCore, messageBuilder, type Core } from '../../src/main.js';
+import { DeliveryLoop } from '../../src/deliver/loop.js';
+import { Deliverer } from '../../src/deliver/deliver.js';
+import type { Mailer, OutgoingMessage } from '../../src/deliver/mailer.js';
+import { createTemplateEngine } from '../../src/render/engine.js';
+import { runTick } from '../../src/schedule/tick.js';
+import { Histogram, readiness } from '../../src/http/health.js';
+import { silentLogger } from '../../src/log.js';
+import type { DbRuntime } from '../../src/runtime.js';
+
+const sqlite = database('sqlite');
+const postgres = database('postgres');
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A fresh database with n receipts due now, planned; the runtime uses the given SMTP URL. */
+async function setUp(
+  db: typeof sqlite,
+  n: number,
+  smtpUrl: string,
+  batch = 20,
+): Promise<{ rt: DbRuntime; books: BooksReader; url: string; expected: Map<string, string> }> {
+  const created = await db.create();
+  cleanups.push(created.drop);
+  const rt = await openTestRuntime({
+    databaseUrl: created.url,
+    smtpUrl,
+    now: Date.now,
+    config: crashOverrides({ rate: 1000, batch }),
+  });
+  cleanups.push(rt.close);
+  const { expected } = await seedDue(created.url, n, Date.now() - 60_000);
+  await runTick(rt.db, rt.config, Date.now());
+  const books = openBooks(created.url);
+  cleanups.push(books.close);
+  return { rt, books, url: created.url, expected };
+}
+
+/** Makes the database refuse writes that set a delivery to `status`, as a full disk would. */
+async function refuseWrites(rt: DbRuntime, status: string): Promise<() => Promise<void>> {
+  await rt.db.knex.raw(
+    `CREATE TRIGGER disk_full BEFORE UPDATE OF status ON deliveries WHEN NEW.status = '${status}'
+     BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+  );
+  return async () => {
+    await rt.db.knex.raw('DROP TRIGGER disk_full');
+  };
+}
+
+function health(loop: DeliveryLoop, core: Core) {
+  return {
+    startedAt: Date.now(),
+    lastTickAt: () => Date.now(),
+    tickStaleAfterMs: () => 60_000,
+    breakerOpen: () => core.deliverer.breaker.isOpen,
+    deliveryError: () => loop.lastError,
+    sendLatency: new Histogram([1]),
+  };
+}
+
+describe('delivery when the database stops taking writes (SQLite)', () => {
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+  });
+  afterAll(async () => {
+    await sink.close();
+  });
+  afterEach(() => sink.reset());
+
+  function startLoop(rt: DbRuntime): { core: Core; loop: DeliveryLoop } {
+    const core = buildCore(rt, 'test-worker');
+    const loop = new DeliveryLoop(core.deliverer, { pollMs: 20, log: silentLogger, errorBackoffMs: 100 });
+    cleanups.push(async () => {
+      await loop.stop();
+      await core.mailer.close();
+      core.engine.close();
+    });
+    loop.start();
+    return { core, loop };
+  }
+
+  it('cannot record what it sent: surfaces the error, claims nothing more, records it once writes work', async () => {
+    const { rt, books, expected } = await setUp(sqlite, 100, sink.url);
+    const allow = await refuseWrites(rt, 'sent');
+    const { core, loop } = startLoop(rt);
+
+    await waitFor(
+      () => /disk is full/.test(loop.lastError ?? ''),
+      10_000,
+      'the loop to report the write failure',
+    );
+    // Sending stopped at the first refused write: what was in flight went out, the rest of
+    // the one claimed batch was released (in memory: the books do not take that either).
+    const sent = sink.messages.length;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(20);
+    await sleep(500); // several retries of the loop
+    expect(sink.messages).toHaveLength(sent); // no new claim, no new send
+    expect((await books.read()).counts).toMatchObject({ sent: 0, sending: 20, pending: 80 });
+    expect(core.deliverer.unrecordedCount).toBe(20);
+    const ready = await readiness({ db: rt.db, worker: health(loop, core), now: () => Date.now() });
+    expect(ready.ready).toBe(false);
+    // The driver's words, not the SQL of the batch.
+    expect(ready.checks.delivery).toBe('paused: database or disk is full (SQLITE_CONSTRAINT_TRIGGER)');
+
+    await allow();
+    await waitFor(async () => (await books.read()).open === 0, 20_000, 'the backlog to drain');
+    await loop.stop();
+    expect(loop.lastError).toBeNull();
+    expect((await books.read()).counts.sent).toBe(100);
+    const t = tally(sink.countByMessageId(), expected);
+    expect(t).toEqual({ lost: [], duplicates: 0, unexpected: 0 });
+  });
+
+  it('cannot claim: sends nothing, marks nothing, and resumes when writes work again', async () => {
+    const { rt, books } = await setUp(sqlite, 50, sink.url);
+    const allow = await refuseWrites(rt, 'sending');
+    const { loop } = startLoop(rt);
+    await waitFor(
+      () => /disk is full/.test(loop.lastError ?? ''),
+      10_000,
+      'the loop to report the write failure',
+    );
+    await sleep(300);
+    expect(sink.messages).toHaveLength(0);
+    expect((await books.read()).counts).toMatchObject({ pending: 50, sending: 0, sent: 0 });
+    await allow();
+    await waitFor(async () => (await books.read()).counts.sent === 50, 20_000, 'the backlog to drain');
+    expect(sink.countByMessageId().size).toBe(50);
+  });
+});
+
+describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake clock)', () => {
+  /** A Deliverer whose mailer `send` is the given function; its clock only moves when told. */
+  function deliverer(
+    rt: DbRuntime,
+    clock: { t: number },
+    send: (m: OutgoingMessage) => Promise<void>,
+  ): Deliverer {
+    const engine = createTemplateEngine({ dir: rt.templatesDir, logger: silentLogger });
+    cleanups.push(() => engine.close());
+    const mailer: Mailer = {
+      describe: 'stub',
+      parallelism: 1,
+      send: async (m) => {
+        await send(m);
+        return { response: '250 ok' };
+      },
+      close: async () => {},
+    };
+    return new Deliverer({
+      db: rt.db,
+      config: rt.config,
+      mailer,
+      build: messageBuilder(rt, engine),
+      log: silentLogger,
+      workerId: 'stub-worker',
+      now: () => clock.t,
+      sleep: async (ms) => {
+        clock.t += ms;
+      },
+      random: () => 0.5,
+    });
+  }
+
+  it('sends only while half the lease remains; the rest goes back to pending untried', async () => {
+    const { rt, books } = await setUp(sqlite, 20, 'file:/nonexistent');
+    const clock = { t: Date.now() };
+    const lease = rt.config.worker.lease;
+    // Each send takes an eighth of the lease: four fit in the first half.
+    const d = deliverer(rt, clock, async () => {
+      clock.t += lease / 8;
+    });
+    const report = await d.runBatch();
+    expect(report).toMatchObject({ claimed: 20, sent: 4, released: 16 });
+    const rows = await books.deliveries();
+    expect(rows.filter((r) => r.status === 'sent')).toHaveLength(4);
+    const pending = rows.filter((r) => r.status === 'pending');
+    expect(pending).toHaveLength(16);
+    expect(pending.every((r) => r.attempts === 0)).toBe(true);
+  });
+
+  it('stops gracefully mid-batch: the message in flight finishes, the rest is released', async () => {
+    const { rt, books } = await setUp(sqlite, 20, 'file:/nonexistent');
+    const clock = { t: Date.now() };
+    let sends = 0;
+    let d: Deliverer | undefined = undefined;
+    d = deliverer(rt, clock, async () => {
+      sends++;
+      if (sends === 3) {
+        d?.stop(); // SIGTERM arrives while the third message is with the relay
+        await sleep(50);
+      }
+    });
+    const report = await d.runBatch();
+    expect(report).toMatchObject({ claimed: 20, sent: 3, released: 17 });
+    const counts = (await books.read()).counts;
+    expect(counts).toMatchObject({ sent: 3, pending: 17, sending: 0 });
+    expect(
+      (await books.deliveries()).filter((r) => r.status === 'pending').every((r) => r.attempts === 0),
+    ).toBe(true);
+    expect(await d.runBatch()).toMatchObject({ claimed: 0 });
+  });
+});
+
+describe('two planners at once on one Postgres database', () => {
+  it('plan every occurrence once', { timeout: 60_000 }, async (ctx) => {
+    if (!postgres.available) ctx.skip('postgres is not available in this run');
+    const N = 3000;
+    const { rt: a, books, url } = await setUp(postgres, 0, 'file:/nonexistent');
+    const b = await openTestRuntime({
+      databaseUrl: url,
+      smtpUrl: 'file:/nonexistent',
+      now: Date.now,
+      config: crashOverrides({ rate: 1, batch: 1 }),
+    });
+    cleanups.push(b.close);
+    for (let round = 0; round < 3; round++) {
+      await seedDue(url, N / 3, Date.now() - 60_000 + round, (round * N) / 3);
+      const now = Date.now();
+      const [ra, rb] = await Promise.all([runTick(a.db, a.config, now), runTick(b.db, b.config, now)]);
+      // Both planned the new receipts; each row went in once, from one of them.
+      expect(ra.inserted + rb.inserted).toBe(N / 3);
+    }
+    const rows = await books.deliveries();
+    expect(rows).toHaveLength(N);
+    expect(new Set(rows.map((r) => r.customer_id)).size).toBe(N);
+  });
+});
