@@ -37,7 +37,9 @@ export class RateLimiter {
     const now = this.deps.now();
     const slot = Math.max(now, this.next);
     this.next = slot + 1000 / this.current;
-    if (slot > now) await this.deps.sleep(slot - now);
+    // Timers wait at least a millisecond: a shorter wait would cost more than it spaces. The
+    // schedule itself (`next`) still advances by the full interval, so the rate holds.
+    if (slot - now >= 1) await this.deps.sleep(slot - now);
   }
 
   /** The relay asked us to slow down. Returns true when the rate changed. */
