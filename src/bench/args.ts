@@ -1,0 +1,83 @@
+/** The bench's command line: `node dist/bench/run.js [--quick] [--json] [--only a,b] [...]`. */
+import { parseArgs } from 'node:util';
+
+export const MEASURES = ['render', 'plan', 'deliver', 'memory', 'latency', 'feed', 'simulate'] as const;
+export type MeasureName = (typeof MEASURES)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  json: boolean;
+  /** The table as Markdown (for the README). */
+  markdown: boolean;
+  only: Set<MeasureName>;
+  /** Population sizes: the usual one, and the large one for plan and memory. */
+  small: number;
+  large: number;
+  /** Messages per delivery measure (after the warm-up). */
+  sends: number;
+  warm: number;
+  databases: Array<'sqlite' | 'postgres'>;
+  /** Write a CPU profile of every measure into this folder. */
+  profile: string | null;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --quick             about a minute: smaller populations and shorter runs
+  --json              one JSON object on stdout instead of the table
+  --markdown          the table as Markdown
+  --only LIST         some of: ${MEASURES.join(',')}
+  --customers N       the large population (default 1000000, quick 300000)
+  --sends N           messages per delivery measure
+  --db LIST           sqlite,postgres (default: both; postgres when its binaries are installed)
+  --profile DIR       node --cpu-prof for every measure, profiles written to DIR`;
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      customers: { type: 'string' },
+      sends: { type: 'string' },
+      db: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...MEASURES];
+  const unknown = only.filter((m) => !(MEASURES as readonly string[]).includes(m));
+  if (unknown.length > 0)
+    throw new Error(`unknown measure ${unknown.join(', ')}; choose from ${MEASURES.join(', ')}`);
+  const databases = (values.db ?? 'sqlite,postgres').split(',').map((s) => s.trim());
+  if (databases.some((d) => d !== 'sqlite' && d !== 'postgres'))
+    throw new Error('--db takes sqlite, postgres or both');
+  const small = 100_000;
+  const large = count(values.customers, quick ? 300_000 : 1_000_000);
+  return {
+    quick,
+    json: values.json ?? false,
+    markdown: values.markdown ?? false,
+    only: new Set(only as MeasureName[]),
+    small: Math.min(small, large),
+    large,
+    sends: count(values.sends, quick ? 2_000 : 20_000),
+    warm: quick ? 500 : 1_000,
+    databases: databases as Array<'sqlite' | 'postgres'>,
+    profile: values.profile ?? null,
+  };
+}
+
+function count(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`"${text}" is not a positive whole number`);
+  return n;
+}

@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: Rapport's speed, each figure next to its target and, where there is one, a
+ * baseline measured in the same run. This file only dispatches:
+ *   run.js [--quick] [--json] [...]   the suite (suite.ts), measures in child processes
+ *   run.js --child NAME --url ...     one measure (what the suite spawns)
+ *   run.js --role sink|loadgen        helpers the measures spawn
+ */
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../db/connect.js';
+import { migrate } from '../db/migrations.js';
+import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
+import { reportFromChild, type ChildResult } from './child.js';
+import { runLoadgenProcess } from './loadgen.js';
+import { measureDeliver, measureMemory } from './measures/deliver.js';
+import { measureFeed } from './measures/feed.js';
+import { measureLatency } from './measures/latency.js';
+import { measurePlan } from './measures/plan.js';
+import { measureRender } from './measures/render.js';
+import { measureSimulate } from './measures/simulate.js';
+import { seedDue, seedPopulation } from './seed.js';
+import { runSinkProcess } from './sink.js';
+import { runSuite } from './suite.js';
+
+const argv = process.argv.slice(2);
+const role = argv[0] === '--role' ? argv[1] : undefined;
+
+if (role === 'sink') {
+  await runSinkProcess();
+} else if (role === 'loadgen') {
+  runLoadgenProcess();
+} else if (argv[0] === '--child') {
+  await reportFromChild(() => runMeasure(argv.slice(1)));
+} else {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exitCode = 2;
+  }
+  if (options) {
+    try {
+      await runSuite(options, process.env);
+    } catch (error) {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    }
+  }
+}
+
+async function runMeasure(args: string[]): Promise<ChildResult> {
+  const [name, ...rest] = args;
+  const names = ['url', 'from', 'customers', 'sends', 'warm', 'day', 'seconds', 'events'];
+  const { values: v } = parseArgs({
+    args: rest,
+    options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
+  });
+  const str = (key: string): string => {
+    const value = v[key];
+    if (typeof value !== 'string') throw new Error(`--child ${name} needs --${key}`);
+    return value;
+  };
+  const num = (key: string): number => Number(str(key));
+  switch (name) {
+    case 'seed':
+      return withDatabase(str('url'), (db) => seedPopulation(db, Number(v.from ?? 0), num('customers')));
+    case 'due':
+      return withDatabase(str('url'), async (db) => {
+        // Warm-up rows first (due earlier), then the measured ones; both due now, not late.
+        const now = Date.now();
+        await seedDue(db, num('customers'), num('warm'), now - 120_000, now, 'warm');
+        await seedDue(db, num('customers'), num('sends'), now - 60_000, now);
+        return {};
+      });
+    case 'plan':
+      return measurePlan(str('url'), str('day') === 'digest' ? 'digest' : 'typical');
+    case 'render':
+      return measureRender(num('seconds'));
+    case 'deliver':
+      return measureDeliver(str('url'), num('warm'));
+    case 'memory':
+      return measureMemory(str('url'));
+    case 'latency':
+      return measureLatency(str('url'), num('customers'), num('events'));
+    case 'feed':
+      return measureFeed(str('url'), num('seconds'));
+    case 'simulate':
+      return measureSimulate(str('url'));
+    default:
+      throw new Error(`unknown measure "${name}"`);
+  }
+}
+
+async function withDatabase(
+  url: string,
+  fn: (db: ReturnType<typeof openDatabase>) => Promise<object>,
+): Promise<ChildResult> {
+  const db = openDatabase(url);
+  try {
+    await migrate(db.knex);
+    return { ...(await fn(db)) };
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Where a measure's data lives. A population is seeded once per size and database, then each
+ * measure gets its own copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on Postgres), so
+ * no measure sees another's writes.
+ */
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminQuery, databaseUrl, startPostgres } from './postgres.js';
+
+/** Adds customers [from, to) to the database at `url`. */
+export type Seeder = (url: string, from: number, to: number) => Promise<void>;
+
+export interface Store {
+  name: 'sqlite' | 'postgres';
+  /**
+   * The database URL of a seeded population, seeding it first if needed: a copy of the largest
+   * smaller population already seeded, grown to `size`.
+   */
+  seeded(size: number, seed: Seeder): Promise<string>;
+  /** A private copy of a seeded population; removed by `drop`. */
+  copy(seededUrl: string, label: string): Promise<string>;
+  drop(url: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function sqliteStore(dir: string): Store {
+  const seeds = new Map<number, string>();
+  let copies = 0;
+  const path = (url: string) => url.slice('sqlite:'.length);
+  return {
+    name: 'sqlite',
+    async seeded(size, seed) {
+      let url = seeds.get(size);
+      if (!url) {
+        url = `sqlite:${join(dir, `seed-${size}.db`)}`;
+        const base = largestBelow(seeds, size);
+        if (base) copyDatabase(path(base[1]), path(url));
+        await seed(url, base?.[0] ?? 0, size);
+        seeds.set(size, url);
+      }
+      return url;
+    },
+    async copy(seededUrl, label) {
+      const target = join(dir, `${label}-${++copies}.db`);
+      copyDatabase(path(seededUrl), target);
+      return `sqlite:${target}`;
+    },
+    async drop(url) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path(url) + suffix, { force: true });
+    },
+    async close() {},
+  };
+}
+
+export async function postgresStore(env: NodeJS.ProcessEnv): Promise<Store | { skipped: string }> {
+  const server = await startPostgres(env);
+  if ('skipped' in server) return server;
+  const seeds = new Map<number, string>();
+  let copies = 0;
+  const nameOf = (url: string) => new URL(url).pathname.slice(1);
+  return {
+    name: 'postgres',
+    async seeded(size, seed) {
+      let url = seeds.get(size);
+      if (!url) {
+        const name = `bench_seed_${size}`;
+        const base = largestBelow(seeds, size);
+        await adminQuery(server.url, `DROP DATABASE IF EXISTS ${name}`);
+        await adminQuery(server.url, `CREATE DATABASE ${name}${base ? ` TEMPLATE ${nameOf(base[1])}` : ''}`);
+        url = databaseUrl(server.url, name);
+        await seed(url, base?.[0] ?? 0, size);
+        // Fresh statistics, as autovacuum would have by the time anyone plans a day.
+        await adminQuery(url, 'VACUUM ANALYZE');
+        seeds.set(size, url);
+      }
+      return url;
+    },
+    async copy(seededUrl, label) {
+      const name = `bench_${label.replace(/[^a-z0-9_]/g, '_')}_${++copies}`;
+      await adminQuery(server.url, `CREATE DATABASE ${name} TEMPLATE ${nameOf(seededUrl)}`);
+      return databaseUrl(server.url, name);
+    },
+    async drop(url) {
+      await adminQuery(server.url, `DROP DATABASE IF EXISTS ${nameOf(url)} WITH (FORCE)`);
+    },
+    close: () => server.stop(),
+  };
+}
+
+function largestBelow(seeds: Map<number, string>, size: number): [number, string] | undefined {
+  return [...seeds].filter(([n]) => n < size).sort((a, b) => b[0] - a[0])[0];
+}
+
+/** A cleanly closed database has no -wal file left; copy one if it is there. */
+function copyDatabase(from: string, to: string): void {
+  for (const suffix of ['', '-wal']) {
+    if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix);
+  }
+}
