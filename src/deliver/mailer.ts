@@ -65,7 +65,8 @@ export function createMailer(url: string, options: MailerOptions): Mailer {
   throw new AppError('E_SMTP_URL', 'SMTP_URL must start with smtp://, smtps:// or file:');
 }
 
-function toMailOptions(m: OutgoingMessage): SendMailOptions {
+/** The nodemailer options for one of our messages (also the bench baseline's input). */
+export function toMailOptions(m: OutgoingMessage): SendMailOptions {
   return {
     from: m.from,
     to: { name: m.to.name, address: m.to.address },

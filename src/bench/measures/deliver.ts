@@ -8,11 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
-import type { SendMailOptions, Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Customer } from '../../domain.js';
 import { getCustomersByIds } from '../../db/customers.js';
 import { countByStatus, listDeliveries, type DeliveryRow } from '../../db/deliveries.js';
-import type { OutgoingMessage } from '../../deliver/mailer.js';
+import { toMailOptions, type OutgoingMessage } from '../../deliver/mailer.js';
 import { buildCore, messageBuilder, type Core } from '../../main.js';
 import type { BatchReport } from '../../deliver/deliver.js';
 import { createTemplateEngine } from '../../render/engine.js';
@@ -148,25 +148,9 @@ async function preRender(rt: DbRuntime): Promise<OutgoingMessage[]> {
   return rows.map((r) => build(r, customers.get(r.customer_id) as Customer, undefined));
 }
 
-/** The same mail options the SMTP mailer gives nodemailer. */
-function mailOptions(m: OutgoingMessage): SendMailOptions {
-  return {
-    from: m.from,
-    to: m.to,
-    subject: m.subject,
-    text: m.text,
-    html: m.html,
-    messageId: m.messageId,
-    date: m.date,
-    headers: m.headers,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  };
-}
-
 /** All handed to the pool at once: the pool keeps its connections as busy as it can. */
 async function sendAll(transport: Transporter, messages: readonly OutgoingMessage[]): Promise<void> {
-  await Promise.all(messages.map((m) => transport.sendMail(mailOptions(m))));
+  await Promise.all(messages.map((m) => transport.sendMail(toMailOptions(m))));
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
