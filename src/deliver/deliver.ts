@@ -51,9 +51,10 @@ export interface BatchReport {
   released: number;
 }
 
+/** A delivery decided for sending; rendered in its send lane, so rendering overlaps other sends. */
 interface Prepared {
   row: DeliveryRow;
-  message: OutgoingMessage;
+  render(): OutgoingMessage;
 }
 
 export class Deliverer {
@@ -116,7 +117,7 @@ export class Deliverer {
     return this.recorder.flush();
   }
 
-  /** Decide each claimed row (see decide.ts); render the ones to send. */
+  /** Decide each claimed row (see decide.ts); the ones to send are rendered as they go out. */
   private async prepare(rows: DeliveryRow[], now: number): Promise<{ ready: Prepared[]; outcomes: DeliveryOutcome[] }> {
     const { db, config } = this.deps;
     const ctx = await loadBatchContext(db, config, this.automations, rows, now);
@@ -134,14 +135,8 @@ export class Deliverer {
       } else {
         const customer = ctx.customers.get(row.customer_id) as Customer;
         const event = row.event_id ? ctx.events.get(row.event_id) : undefined;
-        try {
-          ready.push({ row, message: this.deps.build(row, customer, event, ctx.digests.get(row.id)) });
-        } catch (error) {
-          // A template problem is the operator's to fix: keep the message and try again later.
-          const message = error instanceof Error ? error.message : String(error);
-          this.deps.log.error({ event: 'delivery.render_failed', delivery: row.id, error: message }, 'could not render');
-          outcomes.push(this.retryOutcome(row, now, message));
-        }
+        const items = ctx.digests.get(row.id);
+        ready.push({ row, render: () => this.deps.build(row, customer, event, items) });
       }
     }
     return { ready, outcomes };
@@ -177,8 +172,17 @@ export class Deliverer {
   }
 
   /** Never throws: every message of the batch ends with an outcome, so none is lost from the books. */
-  private async sendOne({ row, message }: Prepared, claimedAt: number): Promise<DeliveryOutcome> {
+  private async sendOne({ row, render }: Prepared, claimedAt: number): Promise<DeliveryOutcome> {
     const { log } = this.deps;
+    let message: OutgoingMessage;
+    try {
+      message = render();
+    } catch (error) {
+      // A template problem is the operator's to fix: keep the message and try again later.
+      const text = error instanceof Error ? error.message : String(error);
+      log.error({ event: 'delivery.render_failed', delivery: row.id, error: text }, 'could not render');
+      return this.retryOutcome(row, this.deps.now(), text);
+    }
     try {
       await this.deps.mailer.send(message);
     } catch (error) {
