@@ -51,10 +51,9 @@ export interface BatchReport {
   released: number;
 }
 
-/** A delivery decided for sending; rendered in its send lane, so rendering overlaps other sends. */
 interface Prepared {
   row: DeliveryRow;
-  render(): OutgoingMessage;
+  message: OutgoingMessage;
 }
 
 export class Deliverer {
@@ -117,7 +116,7 @@ export class Deliverer {
     return this.recorder.flush();
   }
 
-  /** Decide each claimed row (see decide.ts); the ones to send are rendered as they go out. */
+  /** Decide each claimed row (see decide.ts); render the ones to send. */
   private async prepare(rows: DeliveryRow[], now: number): Promise<{ ready: Prepared[]; outcomes: DeliveryOutcome[] }> {
     const { db, config } = this.deps;
     const ctx = await loadBatchContext(db, config, this.automations, rows, now);
@@ -135,8 +134,14 @@ export class Deliverer {
       } else {
         const customer = ctx.customers.get(row.customer_id) as Customer;
         const event = row.event_id ? ctx.events.get(row.event_id) : undefined;
-        const items = ctx.digests.get(row.id);
-        ready.push({ row, render: () => this.deps.build(row, customer, event, items) });
+        try {
+          ready.push({ row, message: this.deps.build(row, customer, event, ctx.digests.get(row.id)) });
+        } catch (error) {
+          // A template problem is the operator's to fix: keep the message and try again later.
+          const message = error instanceof Error ? error.message : String(error);
+          this.deps.log.error({ event: 'delivery.render_failed', delivery: row.id, error: message }, 'could not render');
+          outcomes.push(this.retryOutcome(row, now, message));
+        }
       }
     }
     return { ready, outcomes };
@@ -172,17 +177,8 @@ export class Deliverer {
   }
 
   /** Never throws: every message of the batch ends with an outcome, so none is lost from the books. */
-  private async sendOne({ row, render }: Prepared, claimedAt: number): Promise<DeliveryOutcome> {
+  private async sendOne({ row, message }: Prepared, claimedAt: number): Promise<DeliveryOutcome> {
     const { log } = this.deps;
-    let message: OutgoingMessage;
-    try {
-      message = render();
-    } catch (error) {
-      // A template problem is the operator's to fix: keep the message and try again later.
-      const text = error instanceof Error ? error.message : String(error);
-      log.error({ event: 'delivery.render_failed', delivery: row.id, error: text }, 'could not render');
-      return this.retryOutcome(row, this.deps.now(), text);
-    }
     try {
       await this.deps.mailer.send(message);
     } catch (error) {
