@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../db/connect.js';
 import { countByAutomationAndStatus, countDue } from '../db/deliveries.js';
 import { setState } from '../db/state.js';
+import { describeError } from '../deliver/loop.js';
 import { sendJson, sendText } from './respond.js';
 
 export interface WorkerHealth {
@@ -37,7 +38,7 @@ export async function readiness(deps: HealthDeps): Promise<{ ready: boolean; che
     await setState(deps.db.knex, 'ready.probe', String(now), now);
     checks.database = 'ok';
   } catch (error) {
-    checks.database = `not writable: ${error instanceof Error ? error.message : String(error)}`;
+    checks.database = `not writable: ${describeError(error)}`;
   }
   const last = deps.worker.lastTickAt() ?? deps.worker.startedAt;
   checks.scheduler = now - last <= deps.worker.tickStaleAfterMs() ? 'ok' : `no tick since ${new Date(last).toISOString()}`;
