@@ -9,6 +9,7 @@ import { databases } from '../support/databases.js';
 import { linkToken, startTestHttp, type TestHttp } from '../support/http.js';
 import { openTestRuntime } from '../support/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { customer as record } from '../support/records.js';
 import { ALL_MARKETING, consentLog, optOutsFor } from '../../src/db/consent.js';
 import { upsertCustomers, type CustomerInput } from '../../src/db/customers.js';
 import { listDeliveries } from '../../src/db/deliveries.js';
@@ -22,21 +23,9 @@ const DAY = 86_400_000;
 const ONE_CLICK = 'List-Unsubscribe=One-Click';
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/** Customers here have a birthday today, at 09:00 in New York. */
 function customer(id: string, over: Partial<CustomerInput> = {}): CustomerInput {
-  return {
-    id,
-    email: `${id}@example.com`,
-    first_name: id,
-    last_name: null,
-    birthday: '03-10',
-    timezone: 'America/New_York',
-    locale: null,
-    customer_since: null,
-    tags: [],
-    subscribed: true,
-    attributes: {},
-    ...over,
-  };
+  return record(id, { birthday: '03-10', timezone: 'America/New_York', ...over });
 }
 
 /** The token with the character at `index` replaced by another base64url character. */

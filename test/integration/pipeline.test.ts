@@ -7,7 +7,8 @@ import type { ParsedMail } from 'mailparser';
 import { databases } from '../support/databases.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { openTestRuntime } from '../support/runtime.js';
-import { upsertCustomers, type CustomerInput } from '../../src/db/customers.js';
+import { upsertCustomers } from '../../src/db/customers.js';
+import { customer } from '../support/records.js';
 import { upsertEvents } from '../../src/db/events.js';
 import { recordOptOut, ALL_MARKETING } from '../../src/db/consent.js';
 import { listDeliveries } from '../../src/db/deliveries.js';
@@ -23,24 +24,7 @@ function header(m: ParsedMail, key: string): string | undefined {
   return line?.slice(line.indexOf(':') + 1).replace(/\r?\n\s+/g, ' ').trim();
 }
 
-function customer(id: string, over: Partial<CustomerInput>): CustomerInput {
-  return {
-    id,
-    email: `${id}@example.com`,
-    first_name: id.toUpperCase(),
-    last_name: null,
-    birthday: null,
-    timezone: null,
-    locale: null,
-    customer_since: null,
-    tags: [],
-    subscribed: true,
-    attributes: {},
-    ...over,
-  };
-}
-
-const CUSTOMERS: CustomerInput[] = [
+const CUSTOMERS = [
   // Birthday today at 09:00 New York = 14:00Z: due an hour ago.
   customer('ann', { birthday: '1990-03-10', timezone: 'America/New_York', first_name: '<b>Ann</b> & "Co"' }),
   // Birthday tomorrow in Tokyo (09:00 JST = 00:00Z on the 11th): not due yet.

@@ -4,7 +4,7 @@
  * pending row; a deleted customer's pending mail is skipped with `customer-deleted`.
  */
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importStore } from '../../src/cli/import.js';
 import { listDeliveries, type DeliveryListRow } from '../../src/db/deliveries.js';
 import { upsertEvents } from '../../src/db/events.js';
@@ -13,8 +13,8 @@ import { runImport } from '../../src/import/run.js';
 import { databases } from '../support/databases.js';
 import { expectedInstant } from '../support/local-time.js';
 import { purchase } from '../support/records.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { openClockRig, type ClockRig } from '../support/virtual-clock.js';
+import { useSmtpSink } from '../support/smtp-sink.js';
+import { useClockRigs, type ClockRig } from '../support/virtual-clock.js';
 
 const T = (iso: string) => Date.parse(iso);
 const MIN = 60_000;
@@ -90,25 +90,14 @@ const keyOf = (r: DeliveryListRow) => `${r.automation_id}/${r.customer_id}/${r.o
 
 describe.each(databases())('changing data on %s', (db) => {
   const url = db.fresh('test');
-  let sink: SmtpSink;
+  const sink = useSmtpSink();
+  const openRig = useClockRigs();
   let rig: ClockRig | undefined;
 
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-  });
-  afterAll(async () => {
-    await sink.close();
-  });
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-    sink.reset();
-  });
-
   it('moves, cancels and skips pending mail, and never sends an occurrence twice', async () => {
-    rig = await openClockRig({
+    rig = await openRig({
       databaseUrl: url(),
-      smtpUrl: sink.url,
+      smtpUrl: sink().url,
       start: START - 30 * DAY,
       config: CONFIG,
     });
@@ -215,6 +204,6 @@ describe.each(databases())('changing data on %s', (db) => {
         'hello@corner.example',
       ),
     );
-    expect(sink.messages.map((m) => m.messageId).sort()).toEqual(ids.sort());
+    expect(sink().messages.map((m) => m.messageId).sort()).toEqual(ids.sort());
   });
 });

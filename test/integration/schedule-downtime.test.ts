@@ -4,7 +4,7 @@
  * a reason — whether they were planned before the stop or only found after — and `rapport status`
  * counts them.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { countByStatus, listDeliveries } from '../../src/db/deliveries.js';
 import { upsertCustomers } from '../../src/db/customers.js';
@@ -14,8 +14,8 @@ import { databases } from '../support/databases.js';
 import { expectedInstant } from '../support/local-time.js';
 import { customer, purchase } from '../support/records.js';
 import { writeTestConfig } from '../support/runtime.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { openClockRig, type ClockRig } from '../support/virtual-clock.js';
+import { useSmtpSink } from '../support/smtp-sink.js';
+import { useClockRigs, type ClockRig } from '../support/virtual-clock.js';
 
 const T = (iso: string) => Date.parse(iso);
 const MIN = 60_000;
@@ -101,26 +101,15 @@ const messageId = (key: string) => {
 
 describe.each(databases())('downtime on %s', (db) => {
   const url = db.fresh('test');
-  let sink: SmtpSink;
+  const sink = useSmtpSink();
+  const openRig = useClockRigs();
   let rig: ClockRig | undefined;
-
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-  });
-  afterAll(async () => {
-    await sink.close();
-  });
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-    sink.reset();
-  });
 
   it('sends what is still in time once, in due order, and expires the rest with a reason', async () => {
     // Running normally for two hours, ticking every five minutes.
-    rig = await openClockRig({
+    rig = await openRig({
       databaseUrl: url(),
-      smtpUrl: sink.url,
+      smtpUrl: sink().url,
       start: STOP - 2 * HOUR,
       config: CONFIG,
     });
@@ -130,10 +119,10 @@ describe.each(databases())('downtime on %s', (db) => {
       await rig.at(t);
     }
     await rig.close();
-    const beforeStop = new Set(sink.messages.map((m) => m.messageId));
+    const beforeStop = new Set(sink().messages.map((m) => m.messageId));
 
     // While stopped, an import stores a purchase; then the worker starts again.
-    rig = await openClockRig({ databaseUrl: url(), smtpUrl: sink.url, start: RESTART, config: CONFIG });
+    rig = await openRig({ databaseUrl: url(), smtpUrl: sink().url, start: RESTART, config: CONFIG });
     const { knex } = rig.rt.db;
     await upsertEvents(knex, [DURING], DURING.occurred_at + 5 * MIN);
     const pendingAtStop = (await listDeliveries(knex, { status: 'pending' })).map(
@@ -178,7 +167,7 @@ describe.each(databases())('downtime on %s', (db) => {
       expect({ key: o.key, status: rows.get(o.key)?.status }).toEqual({ key: o.key, status: 'sent' });
 
     // Exactly once each, and the backlog handed to the mailer in due order.
-    const counts = sink.countByMessageId();
+    const counts = sink().countByMessageId();
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(new Set(counts.keys())).toEqual(new Set([...inTime, ...earlier].map((o) => messageId(o.key))));
     const dueOf = new Map(inTime.map((o) => [messageId(o.key), o.due]));
@@ -198,7 +187,7 @@ describe.each(databases())('downtime on %s', (db) => {
       env: {
         RAPPORT_CONFIG: writeTestConfig(CONFIG),
         DATABASE_URL: url(),
-        SMTP_URL: sink.url,
+        SMTP_URL: sink().url,
         RAPPORT_SECRET: 'downtime-test-secret-0123456789abcdef',
         RAPPORT_LOG_LEVEL: 'silent',
       },
@@ -223,6 +212,6 @@ describe.each(databases())('downtime on %s', (db) => {
     );
     for (const o of next)
       expect({ key: o.key, sent_at: later.get(o.key)?.sent_at }).toEqual({ key: o.key, sent_at: o.due });
-    expect([...sink.countByMessageId().values()].every((n) => n === 1)).toBe(true);
+    expect([...sink().countByMessageId().values()].every((n) => n === 1)).toBe(true);
   });
 });

@@ -6,12 +6,12 @@
  * an hour. Every due message reaches the SMTP server exactly once, none is missed, and each
  * leaves at the first delivery pass at or after its local due time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databases } from '../support/databases.js';
 import { expectedInstant, wallClock } from '../support/local-time.js';
 import { customer, purchase } from '../support/records.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { openClockRig, type ClockRig } from '../support/virtual-clock.js';
+import { useSmtpSink } from '../support/smtp-sink.js';
+import { useClockRigs, type ClockRig } from '../support/virtual-clock.js';
 import { listDeliveries } from '../../src/db/deliveries.js';
 import { upsertCustomers } from '../../src/db/customers.js';
 import { upsertEvents } from '../../src/db/events.js';
@@ -190,23 +190,12 @@ const keyOf = (e: { automation: string; customer: string; occurrence: string }) 
 
 describe.each(databases())('the running loop on %s', (db) => {
   const url = db.fresh('test');
-  let sink: SmtpSink;
+  const sink = useSmtpSink();
+  const openRig = useClockRigs();
   let rig: ClockRig | undefined;
 
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-  });
-  afterAll(async () => {
-    await sink.close();
-  });
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-    sink.reset();
-  });
-
   it('sends each due message exactly once, none missed, none early, through missed, doubled and backward ticks', async () => {
-    rig = await openClockRig({ databaseUrl: url(), smtpUrl: sink.url, start: START, config: CONFIG });
+    rig = await openRig({ databaseUrl: url(), smtpUrl: sink().url, start: START, config: CONFIG });
     const { knex } = rig.rt.db;
     await upsertCustomers(knex, CUSTOMERS, START - 30 * DAY);
 
@@ -242,7 +231,7 @@ describe.each(databases())('the running loop on %s', (db) => {
         keyOf(e),
       ]),
     );
-    const counts = sink.countByMessageId();
+    const counts = sink().countByMessageId();
     const received = [...counts.keys()].map((id) => wantIds.get(id) ?? `unexpected ${id}`).sort();
     expect(received).toEqual([...wantIds.values()].sort());
     expect([...counts.values()].every((n) => n === 1)).toBe(true);

@@ -4,7 +4,7 @@
  * max_lateness; priority = order in the config), and transactional mail ignoring both. The
  * forecast of the same fortnight, made beforehand, says exactly what the daemon then does.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listDeliveries, type DeliveryRow } from '../../src/db/deliveries.js';
 import { upsertCustomers } from '../../src/db/customers.js';
 import { upsertEvents } from '../../src/db/events.js';
@@ -12,8 +12,8 @@ import { forecast, type ForecastLine } from '../../src/schedule/forecast.js';
 import { database } from '../support/databases.js';
 import { expectedInstant, localIsoOf } from '../support/local-time.js';
 import { customer, purchase } from '../support/records.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { openClockRig, type ClockRig } from '../support/virtual-clock.js';
+import { useSmtpSink } from '../support/smtp-sink.js';
+import { useClockRigs, type ClockRig } from '../support/virtual-clock.js';
 
 const T = (iso: string) => Date.parse(iso);
 const MIN = 60_000;
@@ -121,23 +121,12 @@ const keyOf = (r: Pick<DeliveryRow, 'automation_id' | 'customer_id' | 'occurrenc
 
 describe('send window, frequency cap and lateness in the running daemon', () => {
   const url = database('sqlite').fresh('test');
-  let sink: SmtpSink;
+  const sink = useSmtpSink();
+  const openRig = useClockRigs();
   let rig: ClockRig | undefined;
 
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-  });
-  afterAll(async () => {
-    await sink.close();
-  });
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-    sink.reset();
-  });
-
   it('defers to the window, defers or skips for the cap, lets transactional mail through, as forecast', async () => {
-    rig = await openClockRig({ databaseUrl: url(), smtpUrl: sink.url, start: START, config: CONFIG });
+    rig = await openRig({ databaseUrl: url(), smtpUrl: sink().url, start: START, config: CONFIG });
     const { db, config } = rig.rt;
     await upsertCustomers(db.knex, CUSTOMERS, START - 90 * 24 * HOUR);
     // Known in advance, so the forecast and the daemon see the same data.
@@ -162,7 +151,7 @@ describe('send window, frequency cap and lateness in the running daemon', () => 
     // The deferred message kept its due time (the window's start); the cap only moved when it went.
     expect(rows.find((r) => keyOf(r) === 'c/ktm/2027')?.due_at).toBe(local(KTM, '2027-06-14', '08:00'));
     expect(rows.find((r) => keyOf(r) === 'b/ktm/2027')?.due_at).toBe(local(KTM, '2027-06-09', '08:00'));
-    expect(sink.messages).toHaveLength(Object.values(EXPECTED).filter((o) => o.status === 'sent').length);
+    expect(sink().messages).toHaveLength(Object.values(EXPECTED).filter((o) => o.status === 'sent').length);
 
     // The forecast said so beforehand: same outcomes, same reasons, same send times.
     const said = Object.fromEntries(

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -272,4 +273,26 @@ function countBy(messages: readonly SinkMessage[]): Map<string, number> {
     if (messageId !== null) counts.set(messageId, (counts.get(messageId) ?? 0) + 1);
   }
   return counts;
+}
+
+/**
+ * One sink for the enclosing describe block: started before its tests, emptied (messages and
+ * faults) after each, closed at the end. Returns a getter, valid inside tests.
+ */
+export function useSmtpSink(): () => SmtpSink {
+  let sink: SmtpSink | undefined;
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+  });
+  afterEach(() => {
+    sink?.reset();
+    sink?.clearFaults();
+  });
+  afterAll(async () => {
+    await sink?.close();
+  });
+  return () => {
+    if (!sink) throw new Error('useSmtpSink(): the sink exists only inside tests');
+    return sink;
+  };
 }

@@ -16,6 +16,7 @@ import { nextAvailableAt } from '../../src/db/deliveries.js';
 import { runTick, type TickReport } from '../../src/schedule/tick.js';
 import type { DbRuntime } from '../../src/runtime.js';
 import { openTestRuntime } from './runtime.js';
+import { afterEach } from 'vitest';
 
 export interface ClockRigOptions {
   databaseUrl: string;
@@ -136,5 +137,23 @@ function recording(mailer: Mailer, handed: string[]): Mailer {
       return mailer.send(message);
     },
     close: () => mailer.close(),
+  };
+}
+
+/** openClockRig for the enclosing describe block: every rig a test opens is closed after it. */
+export function useClockRigs(): (o: ClockRigOptions) => Promise<ClockRig> {
+  const open = new Set<ClockRig>();
+  afterEach(async () => {
+    for (const rig of [...open]) await rig.close();
+  });
+  return async (o) => {
+    const rig = await openClockRig(o);
+    const close = rig.close.bind(rig);
+    rig.close = async () => {
+      if (!open.delete(rig)) return;
+      await close();
+    };
+    open.add(rig);
+    return rig;
   };
 }
