@@ -6,9 +6,15 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { SendMailOptions, SMTPPoolOptions, Transporter } from 'nodemailer';
+import { Readable } from 'node:stream';
+import type { SendMailOptions, Transporter } from 'nodemailer';
+import DKIM from 'nodemailer/lib/dkim';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
+import type { SMTPConnectionOptions, SMTPEnvelope } from 'nodemailer/lib/smtp-connection';
 import { AppError } from '../errors.js';
 import { composeRaw } from './raw-message.js';
+import { SmtpPool } from './smtp-pool.js';
 
 export interface OutgoingMessage {
   from: string;
@@ -86,40 +92,59 @@ export function toMailOptions(m: OutgoingMessage): SendMailOptions {
 class SmtpMailer implements Mailer {
   readonly describe: string;
   readonly parallelism: number;
-  private readonly transport: Transporter;
+  private readonly pool: SmtpPool;
+  private readonly dkim: DKIM | null;
 
   constructor(url: string, poolSize: number, dkim?: DkimOptions) {
     const parsed = new URL(url);
     this.describe = `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'smtps:' ? 465 : 25)}`;
+    // Twice the connections: the next message is composed while the connection finishes the last.
     this.parallelism = poolSize * 2;
-    this.transport = nodemailer.createTransport({
-      url,
-      pool: true,
-      maxConnections: poolSize,
-      // The default (100) reconnects every 100 messages; reconnecting costs ~19% throughput.
-      maxMessages: Infinity,
-      // Our own retry decides what happens after a dropped connection, with bookkeeping.
-      maxRequeues: 0,
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 60_000,
-      ...dkimOption(dkim),
-    } as SMTPPoolOptions & { pool: true });
+    // The URL means what it means to nodemailer (smtps:, user:pass@, ?ignoreTLS=true, …).
+    const { auth, ...connection } = parseConnectionUrl(url) as SMTPConnectionOptions & {
+      auth?: { user?: string; pass?: string };
+    };
+    this.pool = new SmtpPool({
+      connection: { ...connection, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 },
+      ...(auth ? { auth: { user: auth.user ?? '', pass: auth.pass ?? '' } } : {}),
+      size: poolSize,
+      idleMs: IDLE_MS,
+    });
+    this.dkim = dkim ? new DKIM({ ...dkim, headerFieldNames: DKIM_SIGNED_HEADERS }) : null;
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
     const options = toMailOptions(message);
-    // Composed in one pass (raw-message.ts): the same bytes, at a fraction of the CPU.
-    const raw = composeRaw(options);
-    const info = (await this.transport.sendMail(
-      raw ? { envelope: raw.envelope, raw: raw.raw, disableFileAccess: true, disableUrlAccess: true } : options,
-    )) as { response?: string };
+    // Composed in one pass (raw-message.ts): the same bytes nodemailer would write, at a fraction
+    // of the CPU; any other shape is composed by nodemailer's own MailComposer.
+    const { raw, envelope } = composeRaw(options) ?? (await composeWithNodemailer(options));
+    const body = () => (this.dkim ? this.dkim.sign(raw) : readableOf(raw));
+    const info = await this.pool.send(envelope, body);
     return { response: info.response ?? '' };
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    this.pool.close();
   }
+}
+
+/** A connection with nothing to send for this long says goodbye (QUIT); the next batch reconnects. */
+const IDLE_MS = 30_000;
+
+/** The whole message as a stream of one chunk (the pool needs to know whether it was read). */
+function readableOf(raw: string | Buffer): Readable {
+  return new Readable({
+    read() {
+      this.push(raw);
+      this.push(null);
+    },
+  });
+}
+
+async function composeWithNodemailer(options: SendMailOptions): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
+  const node = new MailComposer(options as ConstructorParameters<typeof MailComposer>[0]).compile();
+  const envelope = node.getEnvelope();
+  return { raw: await node.build(), envelope: { from: envelope.from, to: envelope.to } };
 }
 
 /** Writes each message as DIR/<message-id>.eml: a re-send of the same delivery overwrites it. */

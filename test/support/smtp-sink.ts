@@ -27,6 +27,8 @@ export interface SinkFaultStats {
   rejectedRecipients: number;
   failedData: number;
   dropped: number;
+  /** Connections dropped on MAIL FROM, before a byte of the message was sent. */
+  droppedAtMailFrom: number;
 }
 
 export interface SmtpSinkOptions {
@@ -34,6 +36,8 @@ export interface SmtpSinkOptions {
   size?: number;
   /** Port to listen on (default: any free one), e.g. to bring a closed sink back where it was. */
   port?: number;
+  /** Require AUTH with exactly these credentials (default: AUTH optional, any credentials pass). */
+  auth?: { user: string; pass: string };
 }
 
 export interface SmtpSink {
@@ -53,6 +57,12 @@ export interface SmtpSink {
   failData(code: number, times?: number, message?: string): void;
   /** Destroy the connection mid-DATA for the next `n` messages. */
   dropNext(n?: number): void;
+  /** Destroy the connection on the next `n` MAIL FROM commands (the message was never sent). */
+  dropAtMailFrom(n?: number): void;
+  /** Never answer the end of DATA for the next `n` messages (until the connection goes). */
+  stallNext(n?: number): void;
+  /** Connections accepted since start (or the last reset), and those open now. */
+  readonly connections: { readonly total: number; readonly open: number };
   clearFaults(): void;
   /** Forgets recorded messages and stats (faults stay). */
   reset(): void;
@@ -78,7 +88,10 @@ const realClearTimeout = globalThis.clearTimeout;
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
-  const stats: SinkFaultStats = { rejectedRecipients: 0, failedData: 0, dropped: 0 };
+  const stats: SinkFaultStats = { rejectedRecipients: 0, failedData: 0, dropped: 0, droppedAtMailFrom: 0 };
+  let dropAtMailFromRemaining = 0;
+  let stallRemaining = 0;
+  let connectionsTotal = 0;
   let recipientRules: RecipientRule[] = [];
   let dataFault: { code: number; message: string; remaining: number } | null = null;
   let dropRemaining = 0;
@@ -109,6 +122,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     session: SMTPServerSession,
     callback: (err?: Error | null) => void,
   ) => {
+    if (stallRemaining > 0) {
+      stallRemaining--;
+      stream.on('data', () => {});
+      return;
+    }
     if (dropRemaining > 0) {
       dropRemaining--;
       stats.dropped++;
@@ -140,14 +158,32 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     });
   };
 
+  const onMailFrom = (
+    _address: SMTPServerAddress,
+    session: SMTPServerSession,
+    callback: (err?: Error) => void,
+  ) => {
+    if (dropAtMailFromRemaining === 0) return callback();
+    dropAtMailFromRemaining--;
+    stats.droppedAtMailFrom++;
+    sockets.get(session.remotePort)?.destroy();
+  };
+
+  const required = options.auth;
   const server = new SMTPServer({
     disableReverseLookup: true,
-    authOptional: true,
+    authOptional: !required,
     allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     size: options.size ?? 100 * 1024 * 1024,
     logger: false,
-    onAuth: (_auth, _session, callback) => callback(null, { user: 'test' }),
+    onAuth: (auth, _session, callback) => {
+      if (!required || (auth.username === required.user && auth.password === required.pass)) {
+        return callback(null, { user: auth.username ?? 'test' });
+      }
+      callback(smtpError(535, '5.7.8 Authentication credentials invalid'));
+    },
+    onMailFrom,
     onRcptTo,
     onData,
   });
@@ -155,6 +191,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   server.on('error', () => {});
   server.server.on('connection', (socket: Socket) => {
     const port = socket.remotePort ?? 0;
+    connectionsTotal++;
     sockets.set(port, socket);
     socket.once('close', () => sockets.delete(port));
   });
@@ -204,14 +241,31 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     dropNext(n = 1) {
       dropRemaining = n;
     },
+    dropAtMailFrom(n = 1) {
+      dropAtMailFromRemaining = n;
+    },
+    stallNext(n = 1) {
+      stallRemaining = n;
+    },
+    connections: {
+      get total() {
+        return connectionsTotal;
+      },
+      get open() {
+        return sockets.size;
+      },
+    },
     clearFaults() {
       recipientRules = [];
       dataFault = null;
       dropRemaining = 0;
+      dropAtMailFromRemaining = 0;
+      stallRemaining = 0;
     },
     reset() {
       messages.length = 0;
-      Object.assign(stats, { rejectedRecipients: 0, failedData: 0, dropped: 0 });
+      connectionsTotal = 0;
+      Object.assign(stats, { rejectedRecipients: 0, failedData: 0, dropped: 0, droppedAtMailFrom: 0 });
     },
     close() {
       for (const waiter of waiters) {

@@ -1,0 +1,202 @@
+// The SMTP connection pool against a real SMTP server on 127.0.0.1: reuse, refusals, dropped
+// connections (retried only when nothing was sent), auth, outages, idling and shutdown.
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMailer, type OutgoingMessage } from '../../src/deliver/mailer.js';
+import { classifySmtpError } from '../../src/deliver/smtp-errors.js';
+import { SmtpPool } from '../../src/deliver/smtp-pool.js';
+import { startSmtpSink, useSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+
+const sink = useSmtpSink();
+const pools: SmtpPool[] = [];
+
+afterEach(() => {
+  for (const pool of pools.splice(0)) pool.close();
+});
+
+function poolFor(target: SmtpSink, o: { size?: number; idleMs?: number } = {}): SmtpPool {
+  const pool = new SmtpPool({
+    connection: { host: '127.0.0.1', port: target.port, ignoreTLS: true },
+    size: o.size ?? 3,
+    idleMs: o.idleMs ?? 60_000,
+  });
+  pools.push(pool);
+  return pool;
+}
+
+function messageTo(to: string, n = 0): () => Readable {
+  const raw = `From: shop@example.test\r\nTo: ${to}\r\nSubject: n${n}\r\nMessage-ID: <m${n}@example.test>\r\n\r\nbody ${n}\r\n`;
+  return () => Readable.from([Buffer.from(raw)]);
+}
+
+const envelope = (to: string) => ({ from: 'shop@example.test', to: [to] });
+
+async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: Error & Record<string, unknown> }> {
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error: error as Error & Record<string, unknown> };
+  }
+}
+
+describe('SmtpPool', () => {
+  it('sends many messages at once over at most `size` connections, each message once', async () => {
+    const pool = poolFor(sink(), { size: 3 });
+    const infos = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => pool.send(envelope(`c${i}@example.test`), messageTo(`c${i}@example.test`, i))),
+    );
+    expect(infos.every((info) => info.response.startsWith('250'))).toBe(true);
+    expect(sink().messages).toHaveLength(40);
+    expect([...sink().countByMessageId().values()].every((n) => n === 1)).toBe(true);
+    expect(sink().connections.total).toBeLessThanOrEqual(3);
+    expect(pool.openConnections).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps the connection after a refused recipient or message (RSET), and reports the refusal as is', async () => {
+    const pool = poolFor(sink(), { size: 1 });
+    await pool.send(envelope('first@example.test'), messageTo('first@example.test', 1));
+    sink().rejectRecipient('gone@example.test', 550, '5.1.1 No such user');
+    const refused = await settle(pool.send(envelope('gone@example.test'), messageTo('gone@example.test', 2)));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.responseCode).toBe(550);
+      expect(classifySmtpError(refused.error).kind).toBe('address-rejected');
+    }
+    sink().failData(451, 1, '4.3.0 Try again later');
+    const deferred = await settle(pool.send(envelope('later@example.test'), messageTo('later@example.test', 3)));
+    expect(deferred.ok || classifySmtpError(deferred.error).kind).toBe('temporary');
+    await pool.send(envelope('after@example.test'), messageTo('after@example.test', 4));
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['first@example.test', 'after@example.test']);
+    expect(sink().connections.total).toBe(1);
+  });
+
+  it('a connection the server dropped before the message was sent: the message goes once over a fresh one', async () => {
+    const pool = poolFor(sink(), { size: 1 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    sink().dropAtMailFrom(1);
+    const info = await pool.send(envelope('b@example.test'), messageTo('b@example.test', 2));
+    expect(info.response).toMatch(/^250/);
+    expect(sink().stats.droppedAtMailFrom).toBe(1);
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'b@example.test']);
+    expect(sink().connections.total).toBe(2);
+  });
+
+  it('a connection dropped mid-message is not retried: the caller gets a temporary failure to schedule', async () => {
+    const pool = poolFor(sink(), { size: 1 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    sink().dropNext(1);
+    const dropped = await settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
+    expect(dropped.ok).toBe(false);
+    if (!dropped.ok) expect(classifySmtpError(dropped.error)).toMatchObject({ kind: 'temporary', systemic: true });
+    expect(sink().stats.dropped).toBe(1);
+    // One try only, and the pool is fine afterwards.
+    await pool.send(envelope('c@example.test'), messageTo('c@example.test', 3));
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'c@example.test']);
+  });
+
+  it('a first send on a fresh connection that is dropped is not retried either', async () => {
+    const pool = poolFor(sink(), { size: 1 });
+    sink().dropAtMailFrom(1);
+    const dropped = await settle(pool.send(envelope('a@example.test'), messageTo('a@example.test', 1)));
+    expect(dropped.ok).toBe(false);
+    expect(sink().messages).toHaveLength(0);
+  });
+
+  it('fails with a connection error while the server is down, and recovers when it is back', async () => {
+    const down = await startSmtpSink();
+    const port = down.port;
+    await down.close();
+    const pool = poolFor(down, { size: 2 });
+    const refused = await settle(pool.send(envelope('a@example.test'), messageTo('a@example.test', 1)));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
+    expect(pool.openConnections).toBe(0);
+    const back = await startSmtpSink({ port });
+    try {
+      await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+      expect(back.messages).toHaveLength(1);
+    } finally {
+      pool.close();
+      await back.close();
+    }
+  });
+
+  it('says QUIT on a connection idle for idleMs; the next message opens a new one', async () => {
+    const pool = poolFor(sink(), { size: 2, idleMs: 50 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    expect(pool.openConnections).toBe(1);
+    await waitFor(() => pool.openConnections === 0 && sink().connections.open === 0);
+    await pool.send(envelope('b@example.test'), messageTo('b@example.test', 2));
+    expect(sink().connections.total).toBe(2);
+  });
+
+  it('close(): a send in flight fails instead of hanging, later sends fail, connections go', async () => {
+    const pool = poolFor(sink(), { size: 2 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    sink().stallNext(1);
+    const stalled = settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
+    // Long enough for the message to be out and waiting for the reply that never comes.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    pool.close();
+    const outcome = await stalled;
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(classifySmtpError(outcome.error).kind).toBe('temporary');
+    const after = await settle(pool.send(envelope('c@example.test'), messageTo('c@example.test', 3)));
+    expect(after.ok).toBe(false);
+    expect(pool.openConnections).toBe(0);
+    await waitFor(() => sink().connections.open === 0);
+  });
+});
+
+describe('the SMTP mailer over the pool', () => {
+  const message = (address: string): OutgoingMessage => ({
+    from: 'Shop <shop@example.test>',
+    to: { name: 'Ada', address },
+    subject: 'Thank you',
+    text: 'Thanks!',
+    html: '<p>Thanks!</p>',
+    messageId: '<k1@example.test>',
+    headers: { 'Auto-Submitted': 'auto-generated' },
+    date: new Date('2026-03-01T10:00:00Z'),
+  });
+
+  it('logs in with the credentials in SMTP_URL, and a wrong password is a systemic temporary failure', async () => {
+    const secured = await startSmtpSink({ auth: { user: 'shop', pass: 's3cret' } });
+    const good = createMailer(`smtp://shop:s3cret@127.0.0.1:${secured.port}`, { poolSize: 1 });
+    const bad = createMailer(`smtp://shop:wrong@127.0.0.1:${secured.port}`, { poolSize: 1 });
+    try {
+      await good.send(message('ada@example.test'));
+      expect(secured.messages).toHaveLength(1);
+      const failed = await settle(bad.send(message('bob@example.test')));
+      expect(failed.ok).toBe(false);
+      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true });
+      expect(secured.messages).toHaveLength(1);
+    } finally {
+      await good.close();
+      await bad.close();
+      await secured.close();
+    }
+  });
+
+  it('refuses to send without auth where the server requires it', async () => {
+    const secured = await startSmtpSink({ auth: { user: 'shop', pass: 's3cret' } });
+    const anonymous = createMailer(`smtp://127.0.0.1:${secured.port}`, { poolSize: 1 });
+    try {
+      const failed = await settle(anonymous.send(message('ada@example.test')));
+      expect(failed.ok).toBe(false);
+      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true, code: 530 });
+      expect(secured.messages).toHaveLength(0);
+    } finally {
+      await anonymous.close();
+      await secured.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
