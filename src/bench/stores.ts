@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminQuery, databaseUrl, startPostgres } from './postgres.js';
+import { adminQuery, databaseUrl, startThrowawayPostgres, type RunningPostgres } from './postgres.js';
 
 /** Adds customers [from, to) to the database at `url`. */
 export type Seeder = (url: string, from: number, to: number) => Promise<void>;
@@ -50,6 +50,19 @@ export function sqliteStore(dir: string): Store {
     },
     async close() {},
   };
+}
+
+/** RAPPORT_BENCH_POSTGRES_URL names a server to use; otherwise a throwaway cluster, when Postgres is installed. */
+async function startPostgres(env: NodeJS.ProcessEnv): Promise<RunningPostgres | { skipped: string }> {
+  const external = env.RAPPORT_BENCH_POSTGRES_URL;
+  if (external) return { url: external, stop: async () => {} };
+  const server = await startThrowawayPostgres({
+    prefix: 'rapport-bench-pg-',
+    // Shared buffers as a small server has; the 1M-customer seed wants room in /dev/shm.
+    settings: ['shared_buffers=256MB'],
+    minShmBytes: 4 * 1024 ** 3,
+  });
+  return 'unavailable' in server ? { skipped: server.reason } : server;
 }
 
 export async function postgresStore(env: NodeJS.ProcessEnv): Promise<Store | { skipped: string }> {
