@@ -124,7 +124,7 @@ class SmtpMailer implements Mailer {
   }
 
   async close(): Promise<void> {
-    this.pool.close();
+    await this.pool.close();
   }
 }
 

@@ -9,10 +9,13 @@
  *  - at most `size` connections, opened on demand, each logged in when the server offers AUTH;
  *  - a connection survives a refused message (RSET, then reused); any other failure closes it;
  *  - a message that failed on a reused connection *before a byte of it was read* (the server had
- *    dropped the idle connection) goes once more over a fresh connection: nothing was sent;
+ *    dropped the idle connection, or answered MAIL FROM with 421) goes once more, over a new
+ *    connection when there is room for one: nothing was sent;
  *  - everything else reaches the caller as the connection reported it (`code`, `responseCode`,
  *    `response`), for smtp-errors.ts to classify. Nothing is retried that may have been sent.
- * And adds: a connection idle for `idleMs` says QUIT instead of waiting for the server to cut it.
+ * And adds: a connection idle for `idleMs` says QUIT instead of waiting for the server to cut it;
+ * `close()` lets the sends in flight finish (for up to `closeTimeoutMs`) rather than cutting them
+ * off after the message may have reached the server.
  */
 import type { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -29,6 +32,8 @@ export interface SmtpPoolOptions {
   size: number;
   /** Close a connection that has been idle this long (ms). */
   idleMs: number;
+  /** How long `close()` waits for sends in flight before cutting their connections (ms). */
+  closeTimeoutMs?: number;
 }
 
 interface Connection {
@@ -71,37 +76,49 @@ export class SmtpPool {
    */
   async send(envelope: SMTPEnvelope, message: () => Readable): Promise<SMTPConnectionSendInfo> {
     for (let attempt = 0; ; attempt++) {
-      const conn = await this.acquire();
+      const conn = await this.acquire(attempt > 0);
       const reused = conn.used > 0;
       const body = message();
       try {
-        const info = await this.sendOn(conn, envelope, body);
+        // A copy: the connection writes its bookkeeping (and a refused MAIL FROM's error) onto
+        // the envelope it is given, which would fail the retry with the first attempt's error.
+        const info = await this.sendOn(conn, { ...envelope }, body);
         this.release(conn);
         return info;
       } catch (error) {
         this.afterFailure(conn, error as PoolError);
         const untouched = !body.readableDidRead;
-        if (!untouched) body.destroy();
+        // Whatever the body still holds is released; a late error from it has no one to tell.
+        body.on('error', () => {});
+        body.destroy();
         if (attempt === 0 && reused && untouched && isTransient(error as PoolError)) continue;
         throw error;
       }
     }
   }
 
-  /** QUITs idle connections and closes busy ones; later sends fail. */
-  close(): void {
+  /**
+   * Later sends fail at once. Idle connections say QUIT; a send in flight finishes and then its
+   * connection QUITs; one still waiting for the server's reply after `closeTimeoutMs` is cut off
+   * (that message may or may not have been accepted, as after a crash).
+   */
+  async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.waiters.splice(0)) wake();
-    for (const conn of [...this.all]) {
-      if (conn.busy) this.discard(conn);
-      else this.quit(conn);
+    for (const conn of [...this.all]) if (!conn.busy) this.quit(conn);
+    const deadline = Date.now() + (this.options.closeTimeoutMs ?? 10_000);
+    while ([...this.all].some((c) => c.busy) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    for (const conn of [...this.all]) this.discard(conn);
   }
 
-  private async acquire(): Promise<Connection> {
+  /** `preferNew`: open a new connection when there is room, rather than reuse an idle one. */
+  private async acquire(preferNew = false): Promise<Connection> {
     for (;;) {
       if (this.closed) throw poolError('the mail connection pool is closed', 'ECONNECTION');
-      const conn = this.idle.pop();
+      const roomForOne = this.all.size + this.connecting < this.options.size;
+      const conn = preferNew && roomForOne ? undefined : this.idle.pop();
       if (conn) {
         if (!conn.usable) continue;
         if (conn.idleTimer) clearTimeout(conn.idleTimer);
@@ -109,7 +126,7 @@ export class SmtpPool {
         conn.busy = true;
         return conn;
       }
-      if (this.all.size + this.connecting < this.options.size) {
+      if (roomForOne) {
         this.connecting++;
         try {
           const fresh = await this.open();
@@ -154,8 +171,8 @@ export class SmtpPool {
       });
       smtp.connect((error) => {
         if (error) return fail(error);
-        if (this.closed) return fail(poolError('the mail connection pool is closed', 'ECONNECTION'));
         const ready = () => {
+          if (this.closed) return fail(poolError('the mail connection pool is closed', 'ECONNECTION'));
           settled = true;
           this.all.add(conn);
           resolve(conn);

@@ -10,15 +10,16 @@ import { startSmtpSink, useSmtpSink, type SmtpSink } from '../support/smtp-sink.
 const sink = useSmtpSink();
 const pools: SmtpPool[] = [];
 
-afterEach(() => {
-  for (const pool of pools.splice(0)) pool.close();
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.close()));
 });
 
-function poolFor(target: SmtpSink, o: { size?: number; idleMs?: number } = {}): SmtpPool {
+function poolFor(target: SmtpSink, o: { size?: number; idleMs?: number; closeTimeoutMs?: number } = {}): SmtpPool {
   const pool = new SmtpPool({
     connection: { host: '127.0.0.1', port: target.port, ignoreTLS: true },
     size: o.size ?? 3,
     idleMs: o.idleMs ?? 60_000,
+    closeTimeoutMs: o.closeTimeoutMs ?? 1_000,
   });
   pools.push(pool);
   return pool;
@@ -81,6 +82,27 @@ describe('SmtpPool', () => {
     expect(sink().connections.total).toBe(2);
   });
 
+  it('a reused connection answered 421 at MAIL FROM: the message goes once over a new connection', async () => {
+    const pool = poolFor(sink(), { size: 2 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    sink().failMailFrom(421, 1, '4.4.2 Closing idle connection');
+    const info = await pool.send(envelope('b@example.test'), messageTo('b@example.test', 2));
+    expect(info.response).toMatch(/^250/);
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'b@example.test']);
+    expect(sink().connections.total).toBe(2);
+  });
+
+  it('a 421 again on the retry reaches the caller as a slow-down, and the pool still works', async () => {
+    const pool = poolFor(sink(), { size: 1 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    sink().failMailFrom(421, 2, '4.7.0 Too many messages, slow down');
+    const refused = await settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', slowDown: true, code: 421 });
+    await pool.send(envelope('c@example.test'), messageTo('c@example.test', 3));
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'c@example.test']);
+  });
+
   it('a connection dropped mid-message is not retried: the caller gets a temporary failure to schedule', async () => {
     const pool = poolFor(sink(), { size: 1 });
     await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
@@ -106,17 +128,20 @@ describe('SmtpPool', () => {
     const down = await startSmtpSink();
     const port = down.port;
     await down.close();
-    const pool = poolFor(down, { size: 2 });
-    const refused = await settle(pool.send(envelope('a@example.test'), messageTo('a@example.test', 1)));
-    expect(refused.ok).toBe(false);
-    if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
+    // One connection at most: a slot lost to a failed connect would hang the sends that follow.
+    const pool = poolFor(down, { size: 1 });
+    for (let i = 0; i < 3; i++) {
+      const refused = await settle(pool.send(envelope('a@example.test'), messageTo('a@example.test', 1)));
+      expect(refused.ok).toBe(false);
+      if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
+    }
     expect(pool.openConnections).toBe(0);
     const back = await startSmtpSink({ port });
     try {
       await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
       expect(back.messages).toHaveLength(1);
     } finally {
-      pool.close();
+      await pool.close();
       await back.close();
     }
   });
@@ -130,19 +155,34 @@ describe('SmtpPool', () => {
     expect(sink().connections.total).toBe(2);
   });
 
-  it('close(): a send in flight fails instead of hanging, later sends fail, connections go', async () => {
+  it('close(): a send in flight finishes, later sends fail, and the connections QUIT', async () => {
     const pool = poolFor(sink(), { size: 2 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    const inFlight = pool.send(envelope('b@example.test'), messageTo('b@example.test', 2));
+    const closing = pool.close();
+    expect((await inFlight).response).toMatch(/^250/);
+    await closing;
+    const after = await settle(pool.send(envelope('c@example.test'), messageTo('c@example.test', 3)));
+    expect(after.ok).toBe(false);
+    if (!after.ok) expect(after.error.message).toMatch(/pool is closed/);
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'b@example.test']);
+    expect(pool.openConnections).toBe(0);
+    await waitFor(() => sink().connections.open === 0);
+  });
+
+  it('close(): a send whose reply never comes is cut off after closeTimeoutMs instead of hanging', async () => {
+    const pool = poolFor(sink(), { size: 2, closeTimeoutMs: 200 });
     await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
     sink().stallNext(1);
     const stalled = settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
     // Long enough for the message to be out and waiting for the reply that never comes.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    pool.close();
+    const started = Date.now();
+    await pool.close();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     const outcome = await stalled;
     expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expect(classifySmtpError(outcome.error).kind).toBe('temporary');
-    const after = await settle(pool.send(envelope('c@example.test'), messageTo('c@example.test', 3)));
-    expect(after.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.error.message).toMatch(/closed while sending/);
     expect(pool.openConnections).toBe(0);
     await waitFor(() => sink().connections.open === 0);
   });
@@ -167,9 +207,12 @@ describe('the SMTP mailer over the pool', () => {
     try {
       await good.send(message('ada@example.test'));
       expect(secured.messages).toHaveLength(1);
-      const failed = await settle(bad.send(message('bob@example.test')));
-      expect(failed.ok).toBe(false);
-      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true });
+      // Twice over a pool of one: a failed login must give its slot back.
+      for (let i = 0; i < 2; i++) {
+        const failed = await settle(bad.send(message('bob@example.test')));
+        expect(failed.ok).toBe(false);
+        if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true, code: 535 });
+      }
       expect(secured.messages).toHaveLength(1);
     } finally {
       await good.close();

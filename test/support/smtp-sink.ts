@@ -59,6 +59,8 @@ export interface SmtpSink {
   dropNext(n?: number): void;
   /** Destroy the connection on the next `n` MAIL FROM commands (the message was never sent). */
   dropAtMailFrom(n?: number): void;
+  /** Answer the next `times` MAIL FROM commands with `code` (a 421 also closes the connection). */
+  failMailFrom(code: number, times?: number, message?: string): void;
   /** Never answer the end of DATA for the next `n` messages (until the connection goes). */
   stallNext(n?: number): void;
   /** Connections accepted since start (or the last reset), and those open now. */
@@ -90,6 +92,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const messages: SinkMessage[] = [];
   const stats: SinkFaultStats = { rejectedRecipients: 0, failedData: 0, dropped: 0, droppedAtMailFrom: 0 };
   let dropAtMailFromRemaining = 0;
+  let mailFromFault: { code: number; message: string; remaining: number } | null = null;
   let stallRemaining = 0;
   let connectionsTotal = 0;
   let recipientRules: RecipientRule[] = [];
@@ -163,6 +166,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     session: SMTPServerSession,
     callback: (err?: Error) => void,
   ) => {
+    if (mailFromFault && mailFromFault.remaining > 0) {
+      mailFromFault.remaining--;
+      return callback(smtpError(mailFromFault.code, mailFromFault.message));
+    }
     if (dropAtMailFromRemaining === 0) return callback();
     dropAtMailFromRemaining--;
     stats.droppedAtMailFrom++;
@@ -244,6 +251,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     dropAtMailFrom(n = 1) {
       dropAtMailFromRemaining = n;
     },
+    failMailFrom(code, times = 1, message) {
+      mailFromFault = { code, remaining: times, message: message ?? defaultText(code, '4.3.2 Not now') };
+    },
     stallNext(n = 1) {
       stallRemaining = n;
     },
@@ -260,6 +270,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       dataFault = null;
       dropRemaining = 0;
       dropAtMailFromRemaining = 0;
+      mailFromFault = null;
       stallRemaining = 0;
     },
     reset() {
