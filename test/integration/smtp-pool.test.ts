@@ -1,6 +1,7 @@
 // The SMTP connection pool against a real SMTP server on 127.0.0.1: reuse, refusals, dropped
 // connections (retried only when nothing was sent), auth, outages, idling and shutdown.
 import { Readable } from 'node:stream';
+import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMailer, type OutgoingMessage } from '../../src/deliver/mailer.js';
 import { classifySmtpError } from '../../src/deliver/smtp-errors.js';
@@ -218,6 +219,41 @@ describe('the SMTP mailer over the pool', () => {
       await good.close();
       await bad.close();
       await secured.close();
+    }
+  });
+
+  it('upgrades with STARTTLS as SMTP_URL says, and refuses a certificate it cannot verify', async () => {
+    const sessions: boolean[] = [];
+    // STARTTLS with the server's built-in self-signed certificate.
+    const server = new SMTPServer({
+      disableReverseLookup: true,
+      authOptional: true,
+      logger: false,
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.once('end', () => {
+          sessions.push(session.secure);
+          callback();
+        });
+      },
+    });
+    server.on('error', () => {});
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port)),
+    );
+    const lenient = createMailer(`smtp://127.0.0.1:${port}?requireTLS=true&tls.rejectUnauthorized=false`, { poolSize: 1 });
+    const strict = createMailer(`smtp://127.0.0.1:${port}?requireTLS=true`, { poolSize: 1 });
+    try {
+      await lenient.send(message('ada@example.test'));
+      expect(sessions).toEqual([true]);
+      const refused = await settle(strict.send(message('bob@example.test')));
+      expect(refused.ok).toBe(false);
+      if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
+      expect(sessions).toEqual([true]);
+    } finally {
+      await lenient.close();
+      await strict.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 
