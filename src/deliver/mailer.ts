@@ -104,6 +104,10 @@ class SmtpMailer implements Mailer {
     const { auth, ...connection } = parseConnectionUrl(url) as SMTPConnectionOptions & {
       auth?: { user?: string; pass?: string };
     };
+    if ('proxy' in connection) {
+      // Said rather than ignored: mail would otherwise go out another way than the operator set.
+      throw new AppError('E_SMTP_URL', 'SMTP_URL: the proxy option is not supported; give the relay\'s own address');
+    }
     this.pool = new SmtpPool({
       connection: { ...connection, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 },
       ...(auth ? { auth: { user: auth.user ?? '', pass: auth.pass ?? '' } } : {}),

@@ -257,6 +257,12 @@ describe('the SMTP mailer over the pool', () => {
     }
   });
 
+  it('refuses a proxy in SMTP_URL rather than ignoring it', () => {
+    expect(() => createMailer('smtp://127.0.0.1:2525?proxy=socks5://127.0.0.1:1080', { poolSize: 1 })).toThrow(
+      /proxy option is not supported/,
+    );
+  });
+
   it('refuses to send without auth where the server requires it', async () => {
     const secured = await startSmtpSink({ auth: { user: 'shop', pass: 's3cret' } });
     const anonymous = createMailer(`smtp://127.0.0.1:${secured.port}`, { poolSize: 1 });
