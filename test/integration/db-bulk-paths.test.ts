@@ -16,25 +16,19 @@ import {
   type DeliveryOutcome,
 } from '../../src/db/deliveries.js';
 import type { CustomerInput } from '../../src/domain.js';
+import { customer as record } from '../support/records.js';
 import type { PlannedDelivery } from '../../src/plan/types.js';
 
 const NOW = Date.parse('2027-03-01T12:00:00Z');
 const ZONES = ['Europe/Paris', 'Asia/Tokyo', null, 'America/Havana'];
 
 function customer(n: number): CustomerInput {
-  return {
-    id: `c${String(n).padStart(4, '0')}`,
+  return record(`c${String(n).padStart(4, '0')}`, {
     email: `c${n}@example.com`,
     first_name: null,
-    last_name: null,
     birthday: `1990-0${1 + (n % 3)}-1${n % 2}`,
     timezone: ZONES[n % ZONES.length] as string | null,
-    locale: null,
-    customer_since: null,
-    tags: [],
-    subscribed: true,
-    attributes: {},
-  };
+  });
 }
 
 function planned(customerId: string): PlannedDelivery {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databases } from '../support/databases.js';
 import { openTestRuntime } from '../support/runtime.js';
+import { customer as record } from '../support/records.js';
 import { upsertContent } from '../../src/db/content.js';
 import { upsertCustomers, type CustomerInput } from '../../src/db/customers.js';
 import { forecast, type ForecastLine } from '../../src/schedule/forecast.js';
@@ -16,21 +17,7 @@ import type { DbRuntime } from '../../src/runtime.js';
 const T = (iso: string) => Date.parse(iso);
 const NOW = T('2027-02-28T12:00:00Z');
 
-function customer(id: string): CustomerInput {
-  return {
-    id,
-    email: `${id}@example.com`,
-    first_name: id,
-    last_name: null,
-    birthday: null,
-    timezone: 'UTC',
-    locale: null,
-    customer_since: null,
-    tags: [],
-    subscribed: true,
-    attributes: {},
-  };
-}
+const customer = (id: string): CustomerInput => record(id, { timezone: 'UTC' });
 
 function post(id: string, at: string) {
   return { id, title: id, url: `https://corner.example/${id}`, summary: null, tags: [], published_at: T(at) };

@@ -11,6 +11,7 @@ import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { database } from '../support/databases.js';
 import { openTestRuntime } from '../support/runtime.js';
+import { customer } from '../support/records.js';
 import { upsertCustomers } from '../../src/db/customers.js';
 import { runOnce } from '../../src/main.js';
 
@@ -37,12 +38,7 @@ describe('DKIM signing', () => {
     try {
       await upsertCustomers(
         rt.db.knex,
-        [
-          {
-            id: 'ann', email: 'ann@example.com', first_name: 'Ann', last_name: null, birthday: '03-10',
-            timezone: 'America/New_York', locale: null, customer_since: null, tags: [], subscribed: true, attributes: {},
-          },
-        ],
+        [customer('ann', { first_name: 'Ann', birthday: '03-10', timezone: 'America/New_York' })],
         NOW - 86_400_000,
       );
       await runOnce(rt);

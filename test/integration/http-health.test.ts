@@ -9,6 +9,7 @@ import { openTestRuntime } from '../support/runtime.js';
 import { upsertCustomers } from '../../src/db/customers.js';
 import { runTick } from '../../src/schedule/tick.js';
 import type { DbRuntime } from '../../src/runtime.js';
+import { customer } from '../support/records.js';
 
 // 15:00 UTC is 10:00 in New York: a birthday there at 09:00 is due.
 const readiness = async (res: Response) =>
@@ -80,21 +81,7 @@ describe.each(databases())('health and routing over HTTP on %s', (db) => {
   it('/metrics is Prometheus text with deliveries by automation and status', async () => {
     await upsertCustomers(
       rt.db.knex,
-      [
-        {
-          id: 'ann',
-          email: 'ann@example.com',
-          first_name: 'Ann',
-          last_name: null,
-          birthday: '03-10',
-          timezone: 'America/New_York',
-          locale: null,
-          customer_since: null,
-          tags: [],
-          subscribed: true,
-          attributes: {},
-        },
-      ],
+      [customer('ann', { first_name: 'Ann', birthday: '03-10', timezone: 'America/New_York' })],
       NOW - 86_400_000,
     );
     await runTick(rt.db, rt.config, NOW);

@@ -12,6 +12,7 @@ import { countSuppressions } from '../../src/db/consent.js';
 import { messageIdFor } from '../../src/deliver/compose.js';
 import type { DeliveryStatus } from '../../src/domain.js';
 import { writeTestConfig } from './runtime.js';
+import { customer } from './records.js';
 
 export const AUTOMATION = 'receipt';
 export const FROM = 'Crash Test <crash@rapport.test>';
@@ -71,19 +72,7 @@ export async function seedDue(databaseUrl: string, n: number, dueAt: number, off
     const events = [];
     for (let i = offset; i < offset + n; i++) {
       const id = customerId(i);
-      customers.push({
-        id,
-        email: `${id}@example.test`,
-        first_name: `Customer ${i}`,
-        last_name: null,
-        birthday: null,
-        timezone: 'UTC',
-        locale: null,
-        customer_since: null,
-        tags: [],
-        subscribed: true,
-        attributes: {},
-      });
+      customers.push(customer(id, { email: `${id}@example.test`, first_name: `Customer ${i}`, timezone: 'UTC' }));
       events.push({ id: `order-${id}`, customer_id: id, type: 'purchase', occurred_at: dueAt, data: {} });
       expected.set(
         messageIdFor({ automationId: AUTOMATION, customerId: id, occurrence: `order-${id}` }, FROM),

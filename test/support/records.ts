@@ -1,5 +1,5 @@
-/** Small builders for the records the schedule tests store. */
-import type { CustomerEvent, CustomerInput } from '../../src/domain.js';
+/** Small builders for the records the tests store and plan. */
+import type { Customer, CustomerEvent, CustomerInput } from '../../src/domain.js';
 
 export function customer(id: string, over: Partial<CustomerInput> = {}): CustomerInput {
   return {
@@ -16,6 +16,11 @@ export function customer(id: string, over: Partial<CustomerInput> = {}): Custome
     attributes: {},
     ...over,
   };
+}
+
+/** A customer as stored, timestamps included: what the pure planner takes. */
+export function storedCustomer(id: string, over: Partial<Customer> = {}): Customer {
+  return { ...customer(id), created_at: 0, updated_at: 0, ...over };
 }
 
 export function purchase(id: string, customerId: string, occurredAt: number): CustomerEvent {

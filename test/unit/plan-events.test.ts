@@ -6,17 +6,18 @@ import type { RawConfig } from '../../src/config/schema.js';
 import type { Customer, CustomerEvent } from '../../src/domain.js';
 import { planCustomer } from '../../src/plan/plan.js';
 import type { PlanPolicy, PlannedDelivery, TimeWindow } from '../../src/plan/types.js';
+import { storedCustomer } from '../support/records.js';
 
 const ms = (iso: string): number => DateTime.fromISO(iso, { setZone: true }).toMillis();
 const DAY = 86_400_000;
 
 function customer(over: Partial<Customer> = {}): Customer {
-  return {
-    ...{ id: 'c1', email: 'c1@example.com', first_name: null, last_name: null, birthday: null },
-    ...{ timezone: 'America/New_York', locale: null, customer_since: null, tags: [], subscribed: true },
-    ...{ attributes: {}, created_at: ms('2027-01-05T12:00:00Z'), updated_at: 0 },
+  return storedCustomer('c1', {
+    first_name: null,
+    timezone: 'America/New_York',
+    created_at: ms('2027-01-05T12:00:00Z'),
     ...over,
-  };
+  });
 }
 
 const event = (id: string, occurredAt: string, type = 'purchase', customerId = 'c1'): CustomerEvent => ({

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { configSchema } from '../../src/config/schema.js';
-import type { Customer } from '../../src/domain.js';
 import { planCustomer } from '../../src/plan/plan.js';
 import type { PlannedDelivery, TimeWindow } from '../../src/plan/types.js';
+import { storedCustomer } from '../support/records.js';
 
 const ms = (iso: string): number => DateTime.fromISO(iso, { setZone: true }).toMillis();
 
@@ -12,25 +12,7 @@ function plan(cron: string, zone: string, window: TimeWindow): PlannedDelivery[]
   const automations = configSchema.parse({
     automations: [{ id: 'digest', on: { schedule: cron }, template: 'digest' }],
   }).automations;
-  const customer: Customer = {
-    ...{
-      id: 'c1',
-      email: 'c1@example.com',
-      first_name: null,
-      last_name: null,
-      birthday: null,
-      timezone: zone,
-    },
-    ...{
-      locale: null,
-      customer_since: null,
-      tags: [],
-      subscribed: true,
-      attributes: {},
-      created_at: 0,
-      updated_at: 0,
-    },
-  };
+  const customer = storedCustomer('c1', { first_name: null, timezone: zone });
   const policy = { defaultZone: 'UTC', leapDay: 'feb28' as const, maxLateness: 86_400_000 };
   return planCustomer({ automations, customer, events: [], window, now: window.from, policy });
 }

@@ -7,17 +7,14 @@ import type { Customer } from '../../src/domain.js';
 import { planCustomer } from '../../src/plan/plan.js';
 import { TimeCache } from '../../src/plan/time.js';
 import type { PlanPolicy, PlannedDelivery, TimeWindow } from '../../src/plan/types.js';
+import { storedCustomer } from '../support/records.js';
 
 const ms = (iso: string): number => DateTime.fromISO(iso, { setZone: true }).toMillis();
 const rules = (list: RawConfig['automations']) => configSchema.parse({ automations: list }).automations;
 
 function customer(over: Partial<Customer>): Customer {
-  return {
-    ...{ id: 'c1', email: 'c1@example.com', first_name: null, last_name: null, birthday: null },
-    ...{ timezone: null, locale: null, customer_since: null, tags: [], subscribed: true, attributes: {} },
-    ...{ created_at: ms('2020-01-01T00:00Z'), updated_at: ms('2020-01-01T00:00Z') },
-    ...over,
-  };
+  const at = ms('2020-01-01T00:00Z');
+  return storedCustomer('c1', { first_name: null, created_at: at, updated_at: at, ...over });
 }
 
 const policy: PlanPolicy = { defaultZone: 'America/New_York', leapDay: 'feb28', maxLateness: 86_400_000 };

@@ -7,18 +7,18 @@ import type { Customer, CustomerEvent } from '../../src/domain.js';
 import { exitConditionMet, planCustomer, planPolicyFromConfig } from '../../src/plan/plan.js';
 import { TimeCache, localIso } from '../../src/plan/time.js';
 import type { PlanPolicy, PlannedDelivery, TimeWindow } from '../../src/plan/types.js';
+import { storedCustomer } from '../support/records.js';
 
 const ms = (iso: string): number => DateTime.fromISO(iso, { setZone: true }).toMillis();
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 function customer(over: Partial<Customer> = {}): Customer {
-  return {
-    ...{ id: 'c1', email: 'c1@example.com', first_name: null, last_name: null, birthday: '1990-06-15' },
-    ...{ timezone: 'Europe/Paris', locale: null, customer_since: null, tags: ['newsletter', 'vip'] },
-    ...{ subscribed: true, attributes: { plan: 'gold', city: 'Lyon' }, created_at: 0, updated_at: 0 },
+  return storedCustomer('c1', {
+    ...{ first_name: null, birthday: '1990-06-15', timezone: 'Europe/Paris', tags: ['newsletter', 'vip'] },
+    ...{ attributes: { plan: 'gold', city: 'Lyon' } },
     ...over,
-  };
+  });
 }
 
 const event = (id: string, occurredAt: string, type = 'purchase'): CustomerEvent => ({
