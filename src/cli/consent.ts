@@ -1,7 +1,6 @@
 /** `rapport unsubscribe` and `rapport suppress`: consent from the operator's side. */
 import { AppError } from '../errors.js';
-import { findCustomerByEmail } from '../db/customers.js';
-import { ALL_MARKETING, recordOptOut, suppress, unsuppress } from '../db/consent.js';
+import { ALL_MARKETING, setConsent, suppress, unsuppress } from '../db/consent.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 
@@ -17,13 +16,12 @@ export async function unsubscribeCommand(io: Io, email: string, options: GlobalO
     if (options.automation && !rt.config.automations.some((a) => a.id === options.automation)) {
       throw new AppError('E_USAGE', `--automation: no automation "${options.automation}" in the configuration`);
     }
-    const customers = await findCustomerByEmail(rt.db.knex, address);
-    if (customers.length === 0) throw new AppError('E_NOT_FOUND', `no customer with email ${address}`);
     const scope = options.automation ?? ALL_MARKETING;
-    for (const c of customers) {
-      const added = await recordOptOut(rt.db.knex, { customerId: c.id, email: c.email, scope, source: 'cli' }, rt.now());
-      const what = scope === ALL_MARKETING ? 'all non-transactional mail' : `"${scope}"`;
-      io.out(`${c.email} (customer ${c.id}): ${added ? 'unsubscribed from' : 'was already unsubscribed from'} ${what}`);
+    const results = await setConsent(rt.db.knex, address, [{ scope, optedOut: true }], 'cli', rt.now());
+    if (results.length === 0) throw new AppError('E_NOT_FOUND', `no customer with email ${address}`);
+    const what = scope === ALL_MARKETING ? 'all non-transactional mail' : `"${scope}"`;
+    for (const r of results) {
+      io.out(`${r.email} (customer ${r.customerId}): ${r.changed ? 'unsubscribed from' : 'was already unsubscribed from'} ${what}`);
     }
     return 0;
   });

@@ -5,49 +5,69 @@ import { chunks, IN_CHUNK } from './rows.js';
 /** Scope '*' is every non-transactional automation; otherwise one automation's id. */
 export const ALL_MARKETING = '*';
 
-export interface OptOut {
+/** One change of consent: opted out of `scope`, or back in. */
+export interface ConsentChange {
+  scope: string;
+  optedOut: boolean;
+}
+
+export interface ConsentResult {
   customerId: string;
   email: string;
   scope: string;
-  source: string;
+  /** False when it was already so. */
+  changed: boolean;
 }
 
-/** Record an opt-out; returns false when it was already recorded. */
-export async function recordOptOut(knex: Knex, o: OptOut, now: number): Promise<boolean> {
+/**
+ * Applies consent changes to every customer with this address (compared case-insensitively), in
+ * one transaction, each real change logged: consent belongs to the address, and two customer rows
+ * that share one (a duplicate in the shop's own data) must not keep mailing it.
+ */
+export async function setConsent(
+  knex: Knex,
+  email: string,
+  changes: readonly ConsentChange[],
+  source: string,
+  now: number,
+): Promise<ConsentResult[]> {
   return knex.transaction(async (trx) => {
-    const inserted = (await trx('opt_outs')
-      .insert({ customer_id: o.customerId, scope: o.scope, source: o.source, created_at: now })
-      .onConflict(['customer_id', 'scope'])
-      .ignore()
-      .returning('customer_id')) as unknown[];
-    if (inserted.length === 0) return false;
-    await trx('consent_log').insert({
-      customer_id: o.customerId,
-      email: o.email,
-      action: 'unsubscribe',
-      scope: o.scope,
-      source: o.source,
-      created_at: now,
-    });
-    return true;
+    const customers = (await trx('customers')
+      .whereRaw('lower(email) = ?', [email.toLowerCase()])
+      .orderBy('id')
+      .select('id', 'email')) as Array<{ id: string; email: string }>;
+    const results: ConsentResult[] = [];
+    for (const c of customers) {
+      for (const { scope, optedOut } of changes) {
+        const changed = optedOut ? await addOptOut(trx, c.id, scope, source, now) : await liftOptOut(trx, c.id, scope);
+        if (changed) {
+          await trx('consent_log').insert({
+            customer_id: c.id,
+            email: c.email,
+            action: optedOut ? 'unsubscribe' : 'resubscribe',
+            scope,
+            source,
+            created_at: now,
+          });
+        }
+        results.push({ customerId: c.id, email: c.email, scope, changed });
+      }
+    }
+    return results;
   });
 }
 
-/** Lift an opt-out (a customer re-subscribing); logged like an opt-out. */
-export async function removeOptOut(knex: Knex, o: OptOut, now: number): Promise<boolean> {
-  return knex.transaction(async (trx) => {
-    const removed = await trx('opt_outs').where({ customer_id: o.customerId, scope: o.scope }).delete();
-    if (removed === 0) return false;
-    await trx('consent_log').insert({
-      customer_id: o.customerId,
-      email: o.email,
-      action: 'resubscribe',
-      scope: o.scope,
-      source: o.source,
-      created_at: now,
-    });
-    return true;
-  });
+async function addOptOut(trx: Knex.Transaction, customerId: string, scope: string, source: string, now: number) {
+  const inserted = (await trx('opt_outs')
+    .insert({ customer_id: customerId, scope, source, created_at: now })
+    .onConflict(['customer_id', 'scope'])
+    .ignore()
+    .returning('customer_id')) as unknown[];
+  return inserted.length > 0;
+}
+
+async function liftOptOut(trx: Knex.Transaction, customerId: string, scope: string) {
+  return (await trx('opt_outs').where({ customer_id: customerId, scope }).delete()) > 0;
 }
 
 /** Scopes each customer opted out of. */

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { getCustomer } from '../db/customers.js';
-import { ALL_MARKETING, optOutsFor, recordOptOut, removeOptOut } from '../db/consent.js';
+import { ALL_MARKETING, optOutsFor, setConsent, type ConsentChange } from '../db/consent.js';
 import type { Customer } from '../domain.js';
 import { verifyToken, type LinkToken } from '../links/tokens.js';
 import type { Logger } from '../log.js';
@@ -44,12 +44,17 @@ export async function handleUnsubscribe(
     if (token.s === 'u') return sendHtml(res, 200, unsubscribePage(business, customer.email, action));
     return sendHtml(res, 200, preferencesPage(business, customer.email, action, await choices(deps, customer)));
   }
-  const form = new URLSearchParams(await readBody(req, 16 * 1024));
-  const oneClick = form.get('List-Unsubscribe') === 'One-Click';
+  const body = await readBody(req, 16 * 1024);
+  const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
+  const form = new URLSearchParams(isForm ? body : '');
+  // RFC 8058 asks mail clients to POST "List-Unsubscribe=One-Click", preferably as
+  // multipart/form-data: a POST to an unsubscribe (`u`) link that is not our page's own form is
+  // taken as one-click, whatever its body.
+  const oneClick = form.get('List-Unsubscribe') === 'One-Click' || (token.s === 'u' && !isForm);
   const now = deps.now();
   if (oneClick || form.get('scope') === '*') {
     const source = oneClick ? 'one-click' : token.s === 'u' ? 'link' : 'preferences';
-    await recordOptOut(deps.db.knex, { customerId: customer.id, email: customer.email, scope: ALL_MARKETING, source }, now);
+    await setConsent(deps.db.knex, customer.email, [{ scope: ALL_MARKETING, optedOut: true }], source, now);
     deps.log.info({ event: 'consent.unsubscribed', customer: customer.id, scope: ALL_MARKETING, source }, 'unsubscribed');
     return sendHtml(res, 200, donePage(business, `You are unsubscribed. ${business.name} will not send you newsletters or greetings any more.`));
   }
@@ -68,17 +73,18 @@ async function choices(deps: UnsubscribeDeps, customer: Customer): Promise<Prefe
     .map((a) => ({ id: a.id, label: a.label ?? humanize(a.id), subscribed: !all && !scopes.has(a.id) }));
 }
 
-/** Opt out of every unticked automation; ticking one after a full unsubscribe re-subscribes. */
-async function saveChoices(deps: UnsubscribeDeps, customer: Customer, keep: Set<string>, now: number): Promise<void> {
-  const knex = deps.db.knex;
-  const base = { customerId: customer.id, email: customer.email, source: 'preferences' };
-  const marketing = deps.config.automations.filter((a) => a.enabled && !a.transactional);
-  for (const a of marketing) {
-    if (keep.has(a.id)) await removeOptOut(knex, { ...base, scope: a.id }, now);
-    else await recordOptOut(knex, { ...base, scope: a.id }, now);
-  }
-  if (keep.size > 0) await removeOptOut(knex, { ...base, scope: ALL_MARKETING }, now);
-  deps.log.info({ event: 'consent.preferences', customer: customer.id, keep: [...keep] }, 'preferences saved');
+/**
+ * Opt out of every unticked automation. Nothing ticked is a full unsubscribe (so automations added
+ * later do not mail either); ticking one after a full unsubscribe re-subscribes. Boxes that name
+ * no automation on the page are ignored.
+ */
+async function saveChoices(deps: UnsubscribeDeps, customer: Customer, ticked: Set<string>, now: number): Promise<void> {
+  const marketing = deps.config.automations.filter((a) => a.enabled && !a.transactional).map((a) => a.id);
+  const keep = marketing.filter((id) => ticked.has(id));
+  const changes: ConsentChange[] = marketing.map((id) => ({ scope: id, optedOut: !keep.includes(id) }));
+  changes.push({ scope: ALL_MARKETING, optedOut: keep.length === 0 });
+  await setConsent(deps.db.knex, customer.email, changes, 'preferences', now);
+  deps.log.info({ event: 'consent.preferences', customer: customer.id, keep }, 'preferences saved');
 }
 
 function humanize(id: string): string {

@@ -121,6 +121,36 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
     expect(Number(entry?.created_at)).toBe(NOW);
   });
 
+  it('a one-click POST sent as multipart/form-data (as RFC 8058 prefers) unsubscribes too', async () => {
+    const form = new FormData();
+    form.set('List-Unsubscribe', 'One-Click');
+    const res = await fetch(`${http.url}/u/${linkToken('una', 'u', NOW - DAY)}`, { method: 'POST', body: form, redirect: 'manual' });
+    expect(res.status).toBe(200);
+    expect(await consentRows(rt.db.knex)).toEqual([
+      [{ customer_id: 'una', scope: ALL_MARKETING, source: 'one-click' }],
+      [{ customer_id: 'una', action: 'unsubscribe', scope: ALL_MARKETING, source: 'one-click' }],
+    ]);
+  });
+
+  it('an unsubscribe covers every customer row with that address', async () => {
+    await upsertCustomers(rt.db.knex, [customer('una-again', { email: 'UNA@example.com' })], NOW - DAY);
+    await post(linkToken('una', 'u', NOW - DAY), ONE_CLICK);
+    const optOuts = await optOutsFor(rt.db.knex, ['una', 'una-again', 'ann']);
+    expect(optOuts.get('una')).toEqual(new Set([ALL_MARKETING]));
+    expect(optOuts.get('una-again')).toEqual(new Set([ALL_MARKETING]));
+    expect(optOuts.get('ann')).toBeUndefined();
+  });
+
+  it('preferences with nothing ticked unsubscribe from everything, later automations included; unknown boxes count for nothing', async () => {
+    const token = linkToken('ann', 'p', NOW - DAY);
+    await post(token, 'scope=choose&keep=no-such-automation');
+    expect((await optOutsFor(rt.db.knex, ['ann'])).get('ann')?.has(ALL_MARKETING)).toBe(true);
+    await post(token, 'scope=choose&keep=birthday');
+    const scopes = (await optOutsFor(rt.db.knex, ['ann'])).get('ann');
+    expect(scopes?.has(ALL_MARKETING)).toBe(false);
+    expect(scopes?.has('birthday')).toBe(false);
+  });
+
   it("the page's button (scope=*) unsubscribes too", async () => {
     const res = await post(linkToken('ann', 'u', NOW - DAY), 'scope=%2A');
     expect(res.status).toBe(200);

@@ -10,7 +10,7 @@ import { openTestRuntime } from '../support/runtime.js';
 import { upsertCustomers } from '../../src/db/customers.js';
 import { customer } from '../support/records.js';
 import { upsertEvents } from '../../src/db/events.js';
-import { recordOptOut, ALL_MARKETING } from '../../src/db/consent.js';
+import { setConsent, ALL_MARKETING } from '../../src/db/consent.js';
 import { listDeliveries } from '../../src/db/deliveries.js';
 import { runOnce } from '../../src/main.js';
 import type { DbRuntime } from '../../src/runtime.js';
@@ -65,7 +65,7 @@ describe.each(databases())('pipeline on %s', (db) => {
       ],
       NOW - 60_000,
     );
-    await recordOptOut(rt.db.knex, { customerId: 'una', email: 'una@example.com', scope: ALL_MARKETING, source: 'test' }, NOW - 3_600_000);
+    await setConsent(rt.db.knex, 'una@example.com', [{ scope: ALL_MARKETING, optedOut: true }], 'test', NOW - 3_600_000);
     sink.rejectRecipient('gone@example.com', 550, '5.1.1 No such user here');
   }
 
