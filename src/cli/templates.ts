@@ -34,16 +34,17 @@ async function renderFor(rt: DbRuntime, template: string, customerId: string | u
     const automation = rt.config.automations.find((a) => a.template === template);
     const auto = { id: automation?.id ?? 'preview', transactional: automation?.transactional ?? false };
     const now = rt.now();
+    // Links are signed for a customer that does not exist, even when rendering a real one: a test
+    // message in a staff inbox must not carry a working unsubscribe link for that customer.
+    const links = linksFor(rt.config.http.public_url, rt.signingKey, 'sample-customer', now);
     let data: TemplateData;
     let to = { name: 'Sample Customer', address: 'sample@example.com' };
     if (customerId !== undefined) {
       const customer = await getCustomer(rt.db.knex, customerId);
       if (!customer) throw new AppError('E_NOT_FOUND', `no customer with id "${customerId}"`);
-      const links = linksFor(rt.config.http.public_url, rt.signingKey, customer.id, now);
       data = buildTemplateData({ customer, business: rt.config.business, links, automation: auto, now });
       to = { name: [customer.first_name, customer.last_name].filter(Boolean).join(' '), address: customer.email };
     } else {
-      const links = linksFor(rt.config.http.public_url, rt.signingKey, 'sample-customer', now);
       data = sampleTemplateData(rt.config.business, links, auto);
       to = { name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '), address: data.customer.email };
     }

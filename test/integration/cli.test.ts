@@ -3,7 +3,7 @@
  * banner and graceful stop as a real child process.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { main } from '../../src/cli.js';
 import type { Io } from '../../src/cli/io.js';
 import { REPO, writeTestConfig } from '../support/runtime.js';
 import { TSX_LOADER } from '../support/daemon.js';
+import { verifyToken } from '../../src/links/tokens.js';
 
 interface Run {
   code: number;
@@ -120,6 +121,21 @@ describe('rapport CLI', () => {
     expect(run.out).toMatch(/^Content-Type: multipart\/alternative/m);
     expect(run.out).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
     expect((await cli(env, 'preview', 'no-such-template')).code).toBe(1);
+  });
+
+  it("send-test for a real customer carries no working unsubscribe link for that customer", async () => {
+    const { dir, env } = workspace();
+    const customers = file(dir, 'c.csv', 'id,email,first_name\nc1,ann@example.com,Ann\n');
+    expect((await cli(env, 'import', 'customers', customers)).code).toBe(0);
+    const run = await cli(env, 'send-test', 'birthday', '--to', 'staff@example.com', '--customer', 'c1');
+    expect(run.code).toBe(0);
+    const [eml] = readdirSync(join(dir, 'outbox'));
+    const raw = readFileSync(join(dir, 'outbox', eml as string), 'utf8');
+    expect(raw).toContain('Ann');
+    const token = /^List-Unsubscribe:\s*<[^>]*\/u\/([^>]+)>/m.exec(raw)?.[1];
+    expect(token).toBeDefined();
+    const signed = verifyToken(env.RAPPORT_SECRET as string, token as string, Date.now());
+    expect(signed?.c).not.toBe('c1');
   });
 
   it('runs as a daemon: prints the banner, serves health, stops cleanly on SIGTERM', async () => {
