@@ -38,7 +38,7 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
       customer,
       business: config.business,
       links,
-      automation: { id: automation.id, transactional: row.transactional },
+      automation: { id: automation.id, transactional: automation.transactional },
       event: event ?? null,
       ...(items ? { items } : {}),
       now,
@@ -51,7 +51,7 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
       from: config.business.from,
       ...(config.business.reply_to ? { replyTo: config.business.reply_to } : {}),
       to: { name, address: customer.email },
-      transactional: row.transactional,
+      transactional: automation.transactional,
       unsubscribeUrl: links.unsubscribe,
       date: new Date(now),
     });

@@ -1,15 +1,17 @@
 /**
  * The decision for one claimed delivery, in order: is it still wanted (automation, customer),
  * allowed (suppression, consent), in time (lateness), still relevant (exit condition, new
- * content), and within the frequency cap? Pure: the batch context is loaded beforehand.
+ * content), inside the send window, and within the frequency cap? Pure: the batch context is
+ * loaded beforehand. Whether mail is transactional is the automation's setting *now*, not when
+ * the row was planned: an operator who makes an automation marketing mail gets consent checks,
+ * the window and the cap on its pending rows too.
  */
 import type { Automation, Config } from '../config/schema.js';
 import type { Customer } from '../domain.js';
 import { ALL_MARKETING } from '../db/consent.js';
 import type { DeliveryRow } from '../db/deliveries.js';
 import { capDecision } from '../plan/cap.js';
-import { exitConditionMet } from '../plan/plan.js';
-import { applySendWindow } from '../plan/send-window.js';
+import { exitConditionMet, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
 import { TimeCache } from '../plan/time.js';
 import type { BatchContext } from './context.js';
 
@@ -32,7 +34,8 @@ export function decide(
   if (!automation || !automation.enabled) return drop('skipped', 'automation-removed');
   if (!customer) return drop('skipped', 'customer-deleted');
   if (ctx.suppressed.has(customer.email.toLowerCase())) return drop('suppressed', 'suppressed');
-  if (!row.transactional && isOptedOut(customer, ctx.optOuts.get(customer.id), automation.id)) {
+  const transactional = automation.transactional;
+  if (!transactional && isOptedOut(customer, ctx.optOuts.get(customer.id), automation.id)) {
     return drop('suppressed', 'unsubscribed');
   }
   if (now - row.due_at > config.sending.max_lateness) return drop('expired', 'expired');
@@ -44,16 +47,29 @@ export function decide(
   if (automation.content === 'new' && (ctx.digests.get(row.id)?.length ?? 0) === 0) {
     return drop('skipped', 'no-new-content');
   }
-  return row.transactional ? { kind: 'send' } : checkCap(row, customer, ctx, config, now);
+  if (transactional) return { kind: 'send' };
+  const intoWindow = sendWindowFor(customer, planPolicyFromConfig(config), cache);
+  // Quiet hours hold at claim time too: a retry, or a row claimed late after downtime, waits
+  // for the window to open (or expires, when that is past its lateness).
+  const opens = intoWindow(now);
+  if (opens > now) {
+    if (opens - row.due_at > config.sending.max_lateness) return drop('expired', 'expired');
+    return { kind: 'defer', until: opens, reason: 'send-window' };
+  }
+  return checkCap(row, customer, ctx, config, now, intoWindow);
 }
 
-function checkCap(row: DeliveryRow, customer: Customer, ctx: BatchContext, config: Config, now: number): Decision {
+function checkCap(
+  row: DeliveryRow,
+  customer: Customer,
+  ctx: BatchContext,
+  config: Config,
+  now: number,
+  intoWindow: (t: number) => number,
+): Decision {
   const cap = config.sending.frequency_cap;
   if (!cap) return { kind: 'send' };
   const sends = ctx.sends.get(customer.id) ?? [];
-  const zone = customer.timezone ?? config.business.timezone;
-  const window = config.sending.window;
-  const intoWindow = (t: number) => (window ? applySendWindow(cache, zone, t, window) : t);
   const decision = capDecision(sends, now, row.due_at, cap, config.sending.max_lateness, intoWindow);
   if (decision.kind === 'skip') return { kind: 'drop', status: 'skipped', reason: 'frequency-cap' };
   if (decision.kind === 'defer') return { kind: 'defer', until: decision.until, reason: 'frequency-cap' };

@@ -34,6 +34,21 @@ export function customerZone(
   return zone !== null && zone !== '' && cache.isValidZone(zone) ? zone : policy.defaultZone;
 }
 
+/**
+ * The send window in the customer's zone, as a function that moves an instant into it (the
+ * identity when there is no window): for deferrals at claim time and in forecasts alike.
+ */
+export function sendWindowFor(
+  customer: Pick<Customer, 'timezone'>,
+  policy: PlanPolicy,
+  cache: TimeCache,
+): (instant: number) => number {
+  const window = policy.sendWindow;
+  if (!window) return (t) => t;
+  const zone = customerZone(customer, policy, cache);
+  return (t) => applySendWindow(cache, zone, t, window);
+}
+
 /** `where`: the customer has every listed tag and every listed attribute value, exactly. */
 export function matchesWhere(automation: Pick<Automation, 'where'>, customer: Customer): boolean {
   const where = automation.where;

@@ -12,7 +12,7 @@ import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
 import { deliveryStatuses, recentMarketingSends } from '../db/deliveries.js';
 import { capDecision } from '../plan/cap.js';
 import { exitConditionMet } from '../plan/exit-condition.js';
-import { applySendWindow } from '../plan/send-window.js';
+import { customerZone, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
 import { localIso, TimeCache } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { PlanRun } from './plan-service.js';
@@ -106,7 +106,10 @@ function customerLines(
   o: ForecastOptions,
   cache: TimeCache,
 ): ForecastLine[] {
-  const zone = customer.timezone ?? config.business.timezone;
+  const policy = planPolicyFromConfig(config);
+  // The zone the planner used: an empty or unknown stored zone means the business's.
+  const zone = customerZone(customer, policy, cache);
+  const intoWindow = sendWindowFor(customer, policy, cache);
   const order = (id: string) => config.automations.findIndex((a) => a.id === id);
   const queue = planned
     .filter((p) => p.dueAt >= o.from - config.sending.max_lateness && !isBooked(page, p))
@@ -120,8 +123,6 @@ function customerLines(
     if (reason === null && exitedBy(config, p, events)) reason = 'exit-condition';
     if (reason === null && !findsNewContent(page.digests, p)) reason = NO_NEW_CONTENT;
     if (reason === null && !p.transactional && config.sending.frequency_cap) {
-      const window = config.sending.window;
-      const intoWindow = (t: number) => (window ? applySendWindow(cache, zone, t, window) : t);
       // Lateness counts from when it was first due, as at claim time (decide.ts).
       const d = capDecision(sent, p.dueAt, firstDueAt, config.sending.frequency_cap, config.sending.max_lateness, intoWindow);
       if (d.kind === 'defer') {
