@@ -184,7 +184,10 @@ type SentOutcome = Extract<DeliveryOutcome, { status: 'sent' }>;
 
 /**
  * The same update as outcomeColumns makes for 'sent', for many rows in one statement: each row
- * joined to its own values, still only while this worker holds the claim. Returns rows changed.
+ * joined to its own values. It applies while this worker holds the claim, and also to a row whose
+ * lease ran out and went back to pending meanwhile (a long database outage): the relay took the
+ * message, and leaving the row pending would send it again. A row another worker now holds is
+ * left to that worker. Returns rows changed.
  */
 async function recordSent(trx: Knex.Transaction, workerId: string, sent: readonly SentOutcome[], now: number): Promise<number> {
   if (sent.length === 0) return 0;
@@ -200,9 +203,10 @@ async function recordSent(trx: Knex.Transaction, workerId: string, sent: readonl
   const bindings = postgres ? [now, ...rows, workerId] : [...rows, now, workerId];
   const sql = postgres
     ? `UPDATE deliveries AS d SET ${set} FROM (VALUES ${values}) AS v(id, sent_at, message_id)
-       WHERE d.id = v.id AND d.status = 'sending' AND d.locked_by = ?`
+       WHERE d.id = v.id AND ((d.status = 'sending' AND d.locked_by = ?) OR d.status = 'pending')`
     : `WITH v(id, sent_at, message_id) AS (VALUES ${values})
-       UPDATE deliveries SET ${set} FROM v WHERE deliveries.id = v.id AND deliveries.status = 'sending' AND deliveries.locked_by = ?`;
+       UPDATE deliveries SET ${set} FROM v WHERE deliveries.id = v.id
+       AND ((deliveries.status = 'sending' AND deliveries.locked_by = ?) OR deliveries.status = 'pending')`;
   const result = (await trx.raw(sql, bindings)) as { rowCount?: number; changes?: number };
   return Number(postgres ? result.rowCount : result.changes);
 }

@@ -71,7 +71,7 @@ export class Deliverer {
 
   constructor(private readonly deps: DeliverDeps) {
     this.limiter = new RateLimiter(deps.config.sending.rate_limit, { now: deps.now, sleep: deps.sleep });
-    this.recorder = new OutcomeRecorder((o) => recordOutcomes(deps.db.knex, deps.workerId, o, deps.now()), deps.now);
+    this.recorder = new OutcomeRecorder((o) => this.record(o), deps.now);
     this.automations = new Map(deps.config.automations.map((a) => [a.id, a]));
     this.order = new Map(deps.config.automations.map((a, i) => [a.id, i]));
     this.breaker = new CircuitBreaker({ now: deps.now });
@@ -114,6 +114,23 @@ export class Deliverer {
   /** Write outcomes not yet in the books; throws while the database still fails. */
   flush(): Promise<void> {
     return this.recorder.flush();
+  }
+
+  /** One write of outcomes to the books, saying so when some no longer applied or the write failed. */
+  private async record(outcomes: DeliveryOutcome[]): Promise<void> {
+    const { db, workerId, log } = this.deps;
+    let applied: number;
+    try {
+      applied = await recordOutcomes(db.knex, workerId, outcomes, this.deps.now());
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log.warn({ event: 'delivery.record_failed', outcomes: outcomes.length, error: message }, 'could not record outcomes; kept for the next try');
+      throw error;
+    }
+    if (applied < outcomes.length) {
+      // Rows another worker took over after our lease ran out: its outcome stands, not ours.
+      log.warn({ event: 'delivery.lease_lost', outcomes: outcomes.length, applied }, 'some outcomes came after the lease ran out');
+    }
   }
 
   /** Decide each claimed row (see decide.ts); render the ones to send. */

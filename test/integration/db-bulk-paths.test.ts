@@ -89,6 +89,19 @@ describe.each(databases())('set-based paths on %s', (dbName) => {
     for (const page of pages) expect(page).toEqual([...page].sort());
   });
 
+  it('records a sent outcome on a row whose lease ran out and went back to pending: it is not sent again', async () => {
+    const { knex, dialect } = await open();
+    await insertPlanned(knex, ['c0001'].map(planned), NOW);
+    const [row] = await claimDue(knex, dialect, { workerId: 'me', now: NOW, leaseMs: 60_000, limit: 10 });
+    // The database was away for longer than the lease; the row was released meanwhile.
+    await knex('deliveries').where('id', row?.id).update({ status: 'pending', locked_by: null, locked_until: null });
+    const sent: DeliveryOutcome = { id: row?.id as number, status: 'sent', messageId: '<m@example.com>', sentAt: NOW + 5 };
+    expect(await recordOutcomes(knex, 'me', [sent], NOW + 1000)).toBe(1);
+    const [after] = await listDeliveries(knex, {});
+    expect(after).toMatchObject({ status: 'sent', message_id: '<m@example.com>', sent_at: NOW + 5 });
+    expect(await claimDue(knex, dialect, { workerId: 'other', now: NOW + 2000, leaseMs: 60_000, limit: 10 })).toEqual([]);
+  });
+
   it('records sent outcomes in bulk, only for rows this worker still holds', async () => {
     const { knex, dialect } = await open();
     await insertPlanned(knex, ['c0001', 'c0002', 'c0003', 'c0004'].map(planned), NOW);
