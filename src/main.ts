@@ -67,7 +67,9 @@ export interface Core {
 
 /** The template engine, mailer and deliverer every sending mode shares (daemon, --once, the demo). */
 export function buildCore(rt: DbRuntime, workerId: string): Core {
-  const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log });
+  // With the automations, a live edit is checked as `rapport check` does (a marketing template
+  // that drops the footer is refused).
+  const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log, automations: rt.config.automations });
   const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config));
   const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   const deliverer = new Deliverer({

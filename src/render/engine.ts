@@ -138,6 +138,9 @@ function render(registry: Registry, name: string, data: TemplateData, dir: strin
     return { subject, html, text };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new AppError('E_TEMPLATE_RENDER', `template "${name}" failed to render: ${reason}`);
+    throw new AppError(
+      'E_TEMPLATE_RENDER',
+      `template "${name}" (${path.join(dir, name)}/) failed to render: ${reason}; run "rapport check"`,
+    );
   }
 }

@@ -101,13 +101,49 @@ export class Registry {
       consider(`template:${name}`, present, () => this.swapTemplate(name, files));
     }
     this.noteRemoved(sources, result);
+    this.noteMissing(sources, byUnit, result);
     return result;
   }
 
+  /**
+   * A partial is shared: the edit goes live only if every template in use, and every layout,
+   * still renders with it. Otherwise the previous partial is put back and the edit is refused,
+   * naming the first template it would break.
+   */
   private swapPartial(name: string, file: SourceFile): void {
     const plain = this.compileChecked(file, true);
-    this.hb.registerPartial(name, this.compileChecked(file, false));
+    const html = this.compileChecked(file, false);
+    const previous = { html: this.hb.partials[name] as Delegate | undefined, plain: this.plainPartials[name] };
+    this.hb.registerPartial(name, html);
     this.plainPartials[name] = plain;
+    try {
+      this.trialRenderAll();
+    } catch (error) {
+      if (previous.html) this.hb.registerPartial(name, previous.html);
+      else this.hb.unregisterPartial(name);
+      if (previous.plain) this.plainPartials[name] = previous.plain;
+      else delete this.plainPartials[name];
+      throw error;
+    }
+  }
+
+  private trialRenderAll(): void {
+    for (const [name, t] of this.templates) {
+      try {
+        t.subject(SMOKE_DATA);
+        t.html(SMOKE_DATA);
+        t.text?.(SMOKE_DATA);
+      } catch (error) {
+        throw new Error(`breaks template "${name}": ${messageOf(error)}`);
+      }
+    }
+    for (const [name, layout] of this.layouts) {
+      try {
+        layout({ ...SMOKE_DATA, body: '<p>Sample</p>', subject: 'Sample' });
+      } catch (error) {
+        throw new Error(`breaks layout "${name}": ${messageOf(error)}`);
+      }
+    }
   }
 
   /**
@@ -151,12 +187,8 @@ export class Registry {
   /** Removed files keep their last good version until restart: deleting a file is an edit too. */
   private noteRemoved(sources: TemplateSources, result: ApplyResult): void {
     for (const unit of this.good.keys()) {
+      if (hasSource(sources, unit)) continue;
       const [kind, name = ''] = unit.split(/:(.*)/s);
-      const present =
-        (kind === 'partial' && sources.partials.has(name)) ||
-        (kind === 'layout' && sources.layouts.has(name)) ||
-        (kind === 'template' && sources.templates.has(name));
-      if (present) continue;
       const problem = {
         file: unitLabel(kind, name, sources.root),
         line: 0,
@@ -164,6 +196,18 @@ export class Registry {
       };
       result.problems.push(problem);
       this.warnOnce(unit, 'removed', [problem]);
+    }
+  }
+
+  /**
+   * Problems of units with no file at all (a template folder an automation names but that is
+   * missing) are reported too: no `consider` saw them.
+   */
+  private noteMissing(sources: TemplateSources, byUnit: Map<string, Problem[]>, result: ApplyResult): void {
+    for (const [unit, problems] of byUnit) {
+      if (hasSource(sources, unit)) continue;
+      result.problems.push(...problems);
+      this.warnOnce(unit, 'missing', problems);
     }
   }
 
@@ -194,6 +238,14 @@ export function unitOf(file: string, root: string): string | undefined {
     return `${first === 'partials' ? 'partial' : 'layout'}:${second.replace(/\.hbs$/, '')}`;
   }
   return `template:${first}`;
+}
+
+/** Whether the unit (`template:x`, `partial:x`, `layout:x`) has files on disk. */
+function hasSource(sources: TemplateSources, unit: string): boolean {
+  const [kind, name = ''] = unit.split(/:(.*)/s);
+  if (kind === 'partial') return sources.partials.has(name);
+  if (kind === 'layout') return sources.layouts.has(name);
+  return kind === 'template' && sources.templates.has(name);
 }
 
 function unitLabel(kind: string | undefined, name: string, root: string): string {

@@ -105,6 +105,26 @@ describe('reload keeps the last good version', () => {
     expect(html(engine)).toContain('Warmly, Corner Coffee');
   });
 
+  it('refuses a partial edit that would break a template in use, naming it, and keeps the previous partial', () => {
+    const { engine, logger, write } = setup();
+    write('partials/sign.hbs', '-- {{> @partial-block}}');
+    const result = engine.reload();
+    expect(result.updated).toEqual([]);
+    expect(result.problems[0]?.file).toMatch(/partials\/sign\.hbs$/);
+    expect(result.problems[0]?.message).toMatch(/breaks template "t"/);
+    expect(warned(logger)[0]).toMatchObject({ template: 'partial:sign' });
+    expect(html(engine)).toContain('-- Corner Coffee');
+  });
+
+  it('reports a template folder an automation names that is not there, live as in check', () => {
+    const { engine, logger } = setup({ automations: [{ template: 'gone', transactional: true }] });
+    expect(warned(logger).filter((w) => w.template === 'template:gone')).toHaveLength(1);
+    const result = engine.reload();
+    expect(result.problems.map((p) => p.message).join('\n')).toMatch(/missing/);
+    // Once per problem, not on every reload.
+    expect(warned(logger).filter((w) => w.template === 'template:gone')).toHaveLength(1);
+  });
+
   it('rejects a template edit that calls a partial where its variables do not exist', () => {
     const { engine, logger, write } = setup();
     write('t/html.hbs', '{{#each items}}<p>{{title}}</p>{{> sign}}{{/each}}');
