@@ -134,14 +134,14 @@ export class Registry {
         t.html(SMOKE_DATA);
         t.text?.(SMOKE_DATA);
       } catch (error) {
-        throw new Error(`breaks template "${name}": ${messageOf(error)}`);
+        throw new Error(`breaks template "${name}": ${messageOf(error)}`, { cause: error });
       }
     }
     for (const [name, layout] of this.layouts) {
       try {
         layout({ ...SMOKE_DATA, body: '<p>Sample</p>', subject: 'Sample' });
       } catch (error) {
-        throw new Error(`breaks layout "${name}": ${messageOf(error)}`);
+        throw new Error(`breaks layout "${name}": ${messageOf(error)}`, { cause: error });
       }
     }
   }
