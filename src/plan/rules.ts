@@ -113,8 +113,8 @@ function delayed(ctx: RuleContext, instant: number, at: number | undefined): num
   return at === undefined ? instant : nextLocalTime(ctx.cache, ctx.zone, instant, at);
 }
 
-/** An `at` moves a time forward by less than two days (three around a skipped day). */
-const AT_SLACK = 3 * DAY_MS;
+/** An `at` moves a time forward by less than two days (three, with room, around a skipped day). */
+export const AT_SLACK = 3 * DAY_MS;
 
 /** Cheap bounds first: most anchors are far from the window and need no zone arithmetic. */
 function nearWindow(window: TimeWindow, earliest: number, at: number | undefined): boolean {

@@ -8,6 +8,7 @@ import type { Automation } from '../config/schema.js';
 import type { CustomerSelector } from '../db/customers.js';
 import type { PlanPolicy, TimeWindow } from '../plan/types.js';
 import type { TimeCache } from '../plan/time.js';
+import { AT_SLACK } from '../plan/rules.js';
 import { ZONED_MAX_WINDOW, zonedSelector, type ZoneSet } from './zones.js';
 
 export type CandidateSource =
@@ -71,11 +72,17 @@ function zonedSources(automations: readonly Automation[], window: TimeWindow, z:
   return sources;
 }
 
-/** Event-driven rules select customers by when their events happened. */
+/**
+ * Event-driven rules select customers by when their events happened: the occurrence's nominal
+ * time is the event's plus `after` (or `for`), which only an `at` moves, and only later. So the
+ * events of just this window's slice, and with an `at` the few days before it as well — not a
+ * day's worth on every tick.
+ */
 function eventSources(a: Automation, window: TimeWindow): CandidateSource[] {
   const on = a.on;
+  const slack = 'at' in on && on.at !== undefined ? AT_SLACK : 0;
   if ('inactive' in on) {
-    const from = window.from - on.inactive.for - ZONE_MARGIN;
+    const from = window.from - on.inactive.for - slack;
     const to = window.to - on.inactive.for + 1;
     return [
       { kind: 'events', type: on.inactive.event, from, to },
@@ -84,7 +91,7 @@ function eventSources(a: Automation, window: TimeWindow): CandidateSource[] {
   }
   if ('event' in on) {
     // With or without count: the (N-th) event's time + after, moved to `at`.
-    return [{ kind: 'events', type: on.event, from: window.from - on.after - ZONE_MARGIN, to: window.to - on.after + 1 }];
+    return [{ kind: 'events', type: on.event, from: window.from - on.after - slack, to: window.to - on.after + 1 }];
   }
   return [];
 }
