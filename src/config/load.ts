@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
+import { parseListen } from './listen.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -46,11 +47,28 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     throw new AppError('E_CONFIG_INVALID', `${file}: the top level must be a mapping of keys`);
   }
   const withEnv = applyEnv(raw as Record<string, unknown>, options.env);
-  const config = validateConfig(withEnv, file, options.templateExists);
+  const config = namingEnvSources(options.env, () => validateConfig(withEnv, file, options.templateExists));
   const secrets: LoadedConfig['secrets'] = {};
   if (options.env.RAPPORT_SECRET) secrets.signingKey = options.env.RAPPORT_SECRET;
   if (options.env.RAPPORT_API_TOKEN) secrets.apiToken = options.env.RAPPORT_API_TOKEN;
   return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets };
+}
+
+/**
+ * A problem with a value that came from the environment names the variable too: the operator
+ * would otherwise look for it in the file, where it is not.
+ */
+function namingEnvSources<T>(env: LoadOptions['env'], validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    const named = error.details.map((line) => {
+      const source = ENV_OVERRIDES.find(([variable, path]) => env[variable] && line.startsWith(`${path.join('.')}:`));
+      return source ? `${line} (set by ${source[0]})` : line;
+    });
+    throw new AppError(error.code, error.message, named);
+  }
 }
 
 function parseYaml(file: string, text: string): unknown {
@@ -129,8 +147,8 @@ function crossChecks(config: Config, templateExists?: (name: string, templatesDi
   if (!/^(smtps?:\/\/|file:)/.test(config.smtp.url)) {
     problems.push(`smtp.url: "${redactUrl(config.smtp.url)}" must start with smtp://, smtps:// or file:`);
   }
-  if (!/^[^:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(config.http.listen)) {
-    problems.push(`http.listen: "${config.http.listen}" is not host:port`);
+  if (!parseListen(config.http.listen)) {
+    problems.push(`http.listen: "${config.http.listen}" is not host:port (a port up to 65535)`);
   }
   // Unique problems only: a template missing in two automations is still two lines, but identical lines are noise.
   return [...new Set(problems)];

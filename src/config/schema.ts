@@ -4,13 +4,19 @@
  * once, so the rest of the program works with milliseconds and minutes.
  */
 import { z } from 'zod';
-import { IANAZone } from 'luxon';
 import { Cron } from 'croner';
+import type { Check } from '../import/text.js';
+import { locale as checkLocale, timeZone as checkZone } from '../import/zone.js';
 import { parseDuration } from './duration.js';
 import { parseTimeOfDay } from './time-of-day.js';
 
 const duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value === 0 ? 0 : value * 1000; // bare numbers are seconds
+  if (value === 0) return 0;
+  if (typeof value === 'number') {
+    // A bare 7 could mean seconds or days; guessing wrong would quietly change behaviour.
+    ctx.addIssue({ code: 'custom', message: `${value} has no unit: write ${value}s, ${value}m, ${value}h or ${value}d` });
+    return z.NEVER;
+  }
   const ms = parseDuration(value);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (e.g. 30m, 1h, 7d)` });
@@ -29,9 +35,18 @@ const timeOfDay = z.string().transform((value, ctx) => {
   return minutes;
 });
 
-const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
-  error: (issue) => `"${String(issue.input)}" is not an IANA time zone (e.g. America/New_York)`,
-});
+/** A field checked as the same field is in imported rows, and kept in the same canonical form. */
+function checked(check: (value: string) => Check<string>, message?: (value: string) => string) {
+  return z.string().transform((value, ctx) => {
+    const result = check(value);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: message?.(value) ?? result.reason });
+    return z.NEVER;
+  });
+}
+
+const timeZone = checked(checkZone, (value) => `"${value}" is not an IANA time zone (e.g. America/New_York)`);
+const localeTag = checked(checkLocale);
 
 const monthDay = z.string().refine(
   (value) => {
@@ -107,7 +122,7 @@ export const configSchema = z.strictObject({
       from: z.string().min(3).default('Rapport <rapport@localhost>'),
       postal_address: z.string().min(1).optional(),
       timezone: timeZone.default('UTC'),
-      locale: z.string().min(2).default('en-US'),
+      locale: localeTag.default('en-US'),
       reply_to: z.string().optional(),
       url: z.string().url().optional(),
     })

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { HttpError, sendJson, sendText } from './respond.js';
+import { parseListen } from '../config/listen.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
 
@@ -21,12 +22,6 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`"${listen}" is not host:port`);
-  return { host: (m[1] ?? m[2]) as string, port: Number(m[3]) };
-}
-
 export async function startHttpServer(listen: string, routes: readonly Route[], log: Logger): Promise<HttpServer> {
   const server = createServer((req, res) => {
     dispatch(routes, req, res, log).catch((error: unknown) => fail(req, res, error, log));
@@ -34,7 +29,10 @@ export async function startHttpServer(listen: string, routes: readonly Route[], 
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   server.keepAliveTimeout = 5_000;
-  const { host, port } = parseListen(listen);
+  const parsed = parseListen(listen);
+  // The configuration was checked at load; this is for callers that pass their own.
+  if (!parsed) throw new Error(`"${listen}" is not host:port (a port up to 65535)`);
+  const { host, port } = parsed;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

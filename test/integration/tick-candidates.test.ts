@@ -21,6 +21,7 @@ async function secondTick(automations: unknown[]) {
   const rt = await openTestRuntime({
     databaseUrl: url(),
     smtpUrl: 'file:/tmp/rapport-unused-outbox',
+    now: () => NOW,
     config: { worker: { horizon: '1h' }, automations },
   });
   try {

@@ -12,9 +12,9 @@ function write(yaml: string): string {
   return file;
 }
 
-function problems(yaml: string, templates = ['birthday', 'thank-you']): string[] {
+function problems(yaml: string, templates = ['birthday', 'thank-you'], env: Record<string, string> = {}): string[] {
   try {
-    loadConfig({ file: write(yaml), env: {}, templateExists: (name) => templates.includes(name) });
+    loadConfig({ file: write(yaml), env, templateExists: (name) => templates.includes(name) });
   } catch (error) {
     if (error instanceof AppError) return [...error.details];
     throw error;
@@ -51,6 +51,29 @@ automations:
         'automations[3].on.date: "02-30" is not a calendar date (MM-DD)',
       ]),
     );
+  });
+
+  it('refuses what it would otherwise have to guess: a duration without a unit, a bad locale, a port past 65535', () => {
+    const found = problems(
+      `business: { name: Shop, from: "Shop <a@shop.example>", postal_address: "1 Road", timezone: UTC, locale: xx_invalid_ }
+sending: { frequency_cap: { max: 2, per: 7 } }
+automations:
+  - { id: birthday, on: { birthday: true }, template: birthday }
+`,
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^business\.locale: "xx_invalid_" is not a locale/),
+      'sending.frequency_cap.per: 7 has no unit: write 7s, 7m, 7h or 7d',
+    ]);
+    expect(problems(BASE + 'http: { listen: "127.0.0.1:80800" }\n')).toEqual([
+      'http.listen: "127.0.0.1:80800" is not host:port (a port up to 65535)',
+    ]);
+    expect(problems(BASE + 'sending: { max_lateness: 0 }\n')).toEqual([]);
+  });
+
+  it('names the environment variable a bad value came from', () => {
+    const found = problems(BASE, undefined, { RAPPORT_HTTP: 'localhost' });
+    expect(found).toEqual(['http.listen: "localhost" is not host:port (a port up to 65535) (set by RAPPORT_HTTP)']);
   });
 
   it('reports cross-field problems: duplicate ids, unknown templates, missing postal address', () => {
