@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { forecast, type ForecastLine } from '../schedule/forecast.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
+import { instant } from '../import/dates.js';
 
 export async function upcomingCommand(io: Io, options: GlobalOptions & { days: string; json?: boolean }): Promise<number> {
   const days = Number(options.days);
@@ -44,12 +45,18 @@ export async function simulateCommand(io: Io, options: GlobalOptions & { from: s
   });
 }
 
+/**
+ * A date alone is midnight UTC; a time needs its offset, as in imports: without one it would be
+ * read in this machine's zone, which is not the business's.
+ */
 function parseInstant(flag: string, text: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {
-    throw new AppError('E_USAGE', `${flag}: "${text}" is not an ISO 8601 date or time (e.g. 2027-01-01T00:00:00Z)`);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const ms = Date.parse(`${text}T00:00:00Z`);
+    if (!Number.isNaN(ms)) return ms;
   }
-  return ms;
+  const parsed = instant(text);
+  if (!parsed.ok) throw new AppError('E_USAGE', `${flag}: ${parsed.reason}`);
+  return parsed.value;
 }
 
 function textLine(l: ForecastLine): string {

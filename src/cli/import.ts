@@ -27,7 +27,7 @@ export function importStore(db: Database): ImportStore {
 }
 
 export async function importCommand(io: Io, kind: ImportKind, file: string, options: ImportCommandOptions): Promise<number> {
-  const format = detectFormat(file === '-' ? '' : file, options.format);
+  const format = detectFormat(file, options.format);
   if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) {
     throw new AppError('E_IMPORT_UNREADABLE', `cannot read ${file}: no such file`);
   }

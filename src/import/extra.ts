@@ -37,6 +37,13 @@ function extraEntries(record: Record<string, unknown>, known: ReadonlySet<string
   const entries: [string, unknown][] = [];
   for (const [key, value] of Object.entries(record)) {
     if (known.has(key)) continue;
+    // CSV headers are compared without case; a JSON Lines key written "Birthday" would otherwise
+    // become an attribute while the birthday stays unset.
+    const column = key.trim().toLowerCase();
+    if (known.has(column)) {
+      row.add(key, `is the column "${column}": write the key in lower case`);
+      continue;
+    }
     const keyIssue = keyProblem(key);
     if (keyIssue) row.add(key, keyIssue);
     else if (value !== null && value !== undefined && value !== '') entries.push([key, value]);

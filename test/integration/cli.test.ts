@@ -70,6 +70,17 @@ describe('rapport CLI', () => {
     expect((await cli(env, 'import', 'customers', join(dir, 'missing.csv'))).code).toBe(1);
     expect((await cli(env, 'import', 'people', good)).code).toBe(2);
     expect((await cli(env, 'import', 'customers', good, '--dry-run')).out).toContain('would import 1');
+    const stdin = await cli(env, 'import', 'customers', '-');
+    expect(stdin.code).toBe(1);
+    expect(stdin.err).toContain('cannot tell the format of standard input');
+  });
+
+  it('simulate refuses a time without an offset rather than read it in the machine zone', async () => {
+    const { env } = workspace();
+    const run = await cli(env, 'simulate', '--from', '2027-01-01T09:00', '--to', '2027-01-02');
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('--from: "2027-01-01T09:00" needs a time zone offset or Z');
+    expect((await cli(env, 'simulate', '--from', '2027-01-01', '--to', '2027-01-01T12:00+01:00')).code).toBe(0);
   });
 
   it('records opt-outs and suppressions and shows them in the books', async () => {

@@ -188,6 +188,12 @@ describe('validateCustomer', () => {
     });
   });
 
+  it('refuses a JSON Lines key that is a known column in other case, instead of keeping it as an attribute', () => {
+    expect(errorsOf(customer({ Birthday: '05-17' }))).toEqual([
+      'line 7: Birthday: is the column "birthday": write the key in lower case',
+    ]);
+  });
+
   it('refuses unusable attribute names and values', () => {
     expect(errorsOf(customer({ 'first name': 'x', __proto__x: 'y', 'a/b': 'z' }))).toEqual([
       expect.stringMatching(/^line 7: first name: "first name" is not a usable column name/),
