@@ -2,28 +2,16 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AppError, EXIT } from '../errors.js';
-import { missingCustomerIds, upsertCustomers } from '../db/customers.js';
-import { upsertEvents } from '../db/events.js';
-import { upsertContent } from '../db/content.js';
 import { detectFormat } from '../import/parse.js';
-import { exitCodeFor, formatRowError, runImport, type ImportStore } from '../import/run.js';
+import { importStore } from '../import/db-store.js';
+import { exitCodeFor, formatRowError, runImport } from '../import/run.js';
 import type { ImportKind } from '../import/types.js';
-import type { Database } from '../db/connect.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 
 export interface ImportCommandOptions extends GlobalOptions {
   format?: string;
   dryRun?: boolean;
-}
-
-export function importStore(db: Database): ImportStore {
-  return {
-    upsertCustomers: (rows, now) => upsertCustomers(db.knex, rows, now),
-    upsertEvents: (rows, now) => upsertEvents(db.knex, rows, now),
-    upsertContent: (rows, now) => upsertContent(db.knex, rows, now),
-    missingCustomerIds: (ids) => missingCustomerIds(db.knex, ids),
-  };
 }
 
 export async function importCommand(io: Io, kind: ImportKind, file: string, options: ImportCommandOptions): Promise<number> {

@@ -7,14 +7,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DbRuntime } from '../runtime.js';
-import { missingCustomerIds, upsertCustomers } from '../db/customers.js';
-import { upsertEvents } from '../db/events.js';
-import { upsertContent } from '../db/content.js';
-import { validateCustomer } from '../import/validate-customer.js';
-import { validateEvent } from '../import/validate-event.js';
-import { validateContent } from '../import/validate-content.js';
+import { importStore } from '../import/db-store.js';
 import { formatRowError } from '../import/format.js';
-import type { ImportKind, RowError, Validation } from '../import/types.js';
+import { checkRecords } from '../import/run.js';
+import type { EventInput, ImportKind } from '../import/types.js';
 import { planNow } from '../schedule/tick.js';
 import { HttpError, readBody, sendJson } from './respond.js';
 
@@ -26,8 +22,6 @@ export interface ApiDeps {
   token: string | undefined;
   /** Called after stored rows may have made something due. */
   wake(): void;
-  /** Fired after content changed (feed caches). */
-  onContentChanged?(): void;
 }
 
 /** Constant-time comparison of the bearer token (hashing first evens out the lengths). */
@@ -49,7 +43,7 @@ export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: Server
   if (type !== 'application/json') throw new HttpError(415, 'send Content-Type: application/json');
   const records = parseRecords(await readBody(req, API_MAX_BODY));
   const now = deps.rt.now();
-  const { values, errors } = await validateAll(deps.rt, kind, records, now);
+  const { rows, errors, store } = await checkRecords(kind, records, importStore(deps.rt.db), now);
   if (errors.length > 0) {
     throw new HttpError(
       400,
@@ -57,15 +51,14 @@ export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: Server
       errors.map((e) => ({ ...e, message: formatRowError(e) })),
     );
   }
-  const counts = await store(deps.rt, kind, values, now);
+  const counts = await store();
   if (kind !== 'content') {
-    const ids = [...new Set(values.map((v) => (kind === 'events' ? (v as unknown as { customer_id: string }).customer_id : v.id)))];
+    const ids = [...new Set(rows.map((v) => (kind === 'events' ? (v as EventInput).customer_id : v.id)))];
     const planned = await planNow(deps.rt.db, deps.rt.config, now, ids);
     if (planned.inserted > 0) deps.wake();
     sendJson(res, 200, { received: records.length, ...counts, planned: planned.inserted });
     return;
   }
-  deps.onContentChanged?.();
   sendJson(res, 200, { received: records.length, ...counts });
 }
 
@@ -84,48 +77,4 @@ function parseRecords(body: string): Record<string, unknown>[] {
   const bad = list.findIndex((r) => r === null || typeof r !== 'object' || Array.isArray(r));
   if (bad >= 0) throw new HttpError(400, `record ${bad + 1} is not a JSON object`);
   return list as Record<string, unknown>[];
-}
-
-type Valid = { id: string };
-
-async function validateAll(
-  rt: DbRuntime,
-  kind: ImportKind,
-  records: Record<string, unknown>[],
-  now: number,
-): Promise<{ values: Valid[]; errors: RowError[] }> {
-  const values: Valid[] = [];
-  const errors: RowError[] = [];
-  const lines = new Map<string, number>();
-  records.forEach((record, i) => {
-    const line = i + 1;
-    const result = validateOne(kind, record, line, now);
-    if ('errors' in result) return void errors.push(...result.errors);
-    const first = lines.get(result.value.id);
-    if (first !== undefined) return void errors.push({ line, field: 'id', reason: `duplicate of record ${first}` });
-    lines.set(result.value.id, line);
-    values.push(result.value);
-  });
-  if (kind === 'events' && values.length > 0) {
-    const missing = await missingCustomerIds(rt.db.knex, values.map((v) => (v as unknown as { customer_id: string }).customer_id));
-    for (const v of values as Array<Valid & { customer_id: string }>) {
-      if (missing.has(v.customer_id)) {
-        errors.push({ line: lines.get(v.id) ?? 0, field: 'customer_id', reason: `no customer with id "${v.customer_id}"` });
-      }
-    }
-  }
-  return { values, errors: errors.sort((a, b) => a.line - b.line) };
-}
-
-function validateOne(kind: ImportKind, record: Record<string, unknown>, line: number, now: number): Validation<Valid> {
-  if (kind === 'customers') return validateCustomer(record, line, now);
-  if (kind === 'events') return validateEvent(record, line, now);
-  return validateContent(record, line);
-}
-
-async function store(rt: DbRuntime, kind: ImportKind, values: Valid[], now: number) {
-  const knex = rt.db.knex;
-  if (kind === 'customers') return upsertCustomers(knex, values as unknown as Parameters<typeof upsertCustomers>[1], now);
-  if (kind === 'events') return upsertEvents(knex, values as unknown as Parameters<typeof upsertEvents>[1], now);
-  return upsertContent(knex, values as unknown as Parameters<typeof upsertContent>[1], now);
 }

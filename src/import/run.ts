@@ -82,16 +82,50 @@ const content: KindHandler<ContentItem> = {
   upsert: (store, rows, now) => store.upsertContent(rows, now),
 };
 
+const HANDLERS = { customers, events, content } as const;
+
 /** Imports one file; throws AppError E_IMPORT_UNREADABLE when nothing can be read. */
 export function runImport(options: ImportOptions): Promise<ImportReport> {
-  switch (options.kind) {
-    case 'customers':
-      return importWith(customers, options);
-    case 'events':
-      return importWith(events, options);
-    case 'content':
-      return importWith(content, options);
-  }
+  return importWith(HANDLERS[options.kind] as KindHandler<{ id: string }>, options);
+}
+
+export interface CheckedRecords {
+  /** The good rows, in order; stored by `store` below. */
+  rows: Array<{ id: string }>;
+  /** Every problem; `line` is the record's position, from 1. */
+  errors: RowError[];
+  /** Writes the good rows in one store call. */
+  store(): Promise<UpsertCounts>;
+}
+
+/**
+ * Records already in memory (the API's), checked exactly as an import checks a file's rows:
+ * the same validation, duplicates and references, with the record's position as its line.
+ * Nothing is written until `store()`: the caller decides (the API stores all or nothing).
+ */
+export async function checkRecords(
+  kind: ImportKind,
+  records: readonly Record<string, unknown>[],
+  store: ImportStore,
+  now: number,
+): Promise<CheckedRecords> {
+  const handler = HANDLERS[kind] as KindHandler<{ id: string }>;
+  const errors: RowError[] = [];
+  const good: Pending<{ id: string }>[] = [];
+  const firstLineOf = new Map<string, number>();
+  records.forEach((record, i) => {
+    const line = i + 1;
+    const result = handler.validate(record, line, now);
+    if ('errors' in result) return void errors.push(...result.errors);
+    const first = firstLineOf.get(result.value.id);
+    if (first !== undefined) return void errors.push({ line, field: 'id', reason: `duplicate of line ${first}` });
+    firstLineOf.set(result.value.id, line);
+    good.push({ line, value: result.value });
+  });
+  if (handler.screen && good.length > 0) errors.push(...(await handler.screen(store, good)));
+  errors.sort((a, b) => a.line - b.line);
+  const rows = good.map((row) => row.value);
+  return { rows, errors, store: () => handler.upsert(store, rows, now) };
 }
 
 async function importWith<T extends { id: string }>(

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { importStore } from '../../src/cli/import.js';
+import { importStore } from '../../src/import/db-store.js';
 import { listDeliveries, type DeliveryListRow } from '../../src/db/deliveries.js';
 import { upsertEvents } from '../../src/db/events.js';
 import { messageIdFor } from '../../src/deliver/compose.js';
