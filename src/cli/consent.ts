@@ -1,17 +1,12 @@
 /** `rapport unsubscribe` and `rapport suppress`: consent from the operator's side. */
 import { AppError } from '../errors.js';
 import { ALL_MARKETING, setConsent, suppress, unsuppress } from '../db/consent.js';
-import { withRuntime, type GlobalOptions } from './context.js';
+import { withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 
-function checkEmail(email: string): string {
-  const e = email.trim();
-  if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(e)) throw new AppError('E_USAGE', `"${email}" is not an email address`);
-  return e;
-}
 
 export async function unsubscribeCommand(io: Io, email: string, options: GlobalOptions & { automation?: string }): Promise<number> {
-  const address = checkEmail(email);
+  const address = emailAddress('EMAIL', email);
   return withRuntime(io, options, async (rt) => {
     if (options.automation && !rt.config.automations.some((a) => a.id === options.automation)) {
       throw new AppError('E_USAGE', `--automation: no automation "${options.automation}" in the configuration`);
@@ -32,7 +27,7 @@ export async function suppressCommand(
   email: string,
   options: GlobalOptions & { reason?: string; remove?: boolean },
 ): Promise<number> {
-  const address = checkEmail(email);
+  const address = emailAddress('EMAIL', email);
   return withRuntime(io, options, async (rt) => {
     if (options.remove) {
       const removed = await unsuppress(rt.db.knex, address);

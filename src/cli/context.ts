@@ -1,4 +1,6 @@
 /** Opening what a command needs, and closing it again whatever happens. */
+import { AppError } from '../errors.js';
+import { email } from '../import/email.js';
 import { createLogger, type Logger } from '../log.js';
 import { openConfig, openRuntime, type DbRuntime, type Runtime } from '../runtime.js';
 import type { Io } from './io.js';
@@ -28,4 +30,12 @@ export async function withRuntime<T>(
   } finally {
     await rt.close();
   }
+}
+
+/** An address given on the command line, checked as an imported customer's is. */
+export function emailAddress(what: string, value: string): string {
+  const checked = email(value.trim());
+  if (!checked.ok) throw new AppError('E_USAGE', `${what}: ${checked.reason}`);
+  if (checked.value === null) throw new AppError('E_USAGE', `${what}: an email address is needed`);
+  return checked.value;
 }

@@ -8,7 +8,7 @@ import { checkTemplateDir, formatProblem } from '../render/check.js';
 import { buildTemplateData, sampleTemplateData, type TemplateData } from '../render/data.js';
 import { createTemplateEngine } from '../render/engine.js';
 import { mailerOptions, type DbRuntime } from '../runtime.js';
-import { configOnly, withRuntime, type GlobalOptions } from './context.js';
+import { configOnly, withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 import nodemailer from 'nodemailer';
 
@@ -90,15 +90,13 @@ export async function sendTestCommand(
   template: string,
   options: GlobalOptions & { to: string; customer?: string },
 ): Promise<number> {
-  if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(options.to)) {
-    throw new AppError('E_USAGE', `--to: "${options.to}" is not an email address`);
-  }
+  const to = emailAddress('--to', options.to);
   return withRuntime(io, options, async (rt) => {
     const { message } = await renderFor(rt, template, options.customer);
     const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config, 1));
     try {
-      const result = await mailer.send({ ...message, to: { name: '', address: options.to }, subject: `[test] ${message.subject}` });
-      io.out(`sent "${message.subject}" to ${options.to} via ${mailer.describe}: ${result.response}`);
+      const result = await mailer.send({ ...message, to: { name: '', address: to }, subject: `[test] ${message.subject}` });
+      io.out(`sent "${message.subject}" to ${to} via ${mailer.describe}: ${result.response}`);
     } finally {
       await mailer.close();
     }

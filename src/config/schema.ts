@@ -9,6 +9,7 @@ import type { Check } from '../import/text.js';
 import { locale as checkLocale, timeZone as checkZone } from '../import/zone.js';
 import { parseDuration } from './duration.js';
 import { parseTimeOfDay } from './time-of-day.js';
+import { EVENT_TYPE } from '../import/validate-event.js';
 
 const duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (value === 0) return 0;
@@ -76,7 +77,7 @@ const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lower-case letters, digits, "-" and "_" (at most 63)');
 
-const eventType = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an event type is 1-64 letters, digits, or . _ : -');
+const eventType = z.string().regex(EVENT_TYPE, 'an event type is 1-64 letters, digits, or . _ : -');
 
 const at = timeOfDay.optional();
 

@@ -6,6 +6,7 @@
 import RSS from 'rss';
 import type { ContentItem } from '../domain.js';
 import { xmlText } from './xml-text.js';
+import { escapeHtml } from '../html.js';
 
 export interface FeedChannel {
   title: string;
@@ -73,10 +74,6 @@ export function summaryHtml(summary: string): string {
     .filter((p) => p !== '')
     .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
     .join('');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 // CDATA sections are matched too so that a title that happens to contain the element's text

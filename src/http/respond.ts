@@ -58,6 +58,4 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   return Buffer.concat(parts).toString('utf8');
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml } from '../html.js';

@@ -12,10 +12,11 @@ export const EVENT_REQUIRED = ['id', 'customer_id', 'type', 'occurred_at'] as co
 /** How far ahead of `now` an event may be dated, to allow for clocks that disagree. */
 export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
-const TYPE = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Event types, here and in the configuration's rules. */
+export const EVENT_TYPE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function eventType(value: string): Check<string> {
-  if (TYPE.test(value)) return ok(value);
+  if (EVENT_TYPE.test(value)) return ok(value);
   return fail(
     `${show(value)} is not an event type: use up to 64 letters, digits, "_", ".", ":" or "-", e.g. purchase`,
   );

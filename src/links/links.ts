@@ -1,5 +1,6 @@
 /** The links every message carries: unsubscribe, preferences, feed. */
 import { signToken } from './tokens.js';
+import { feedUrl } from '../feed/service.js';
 
 export interface Links {
   unsubscribe: string;
@@ -13,6 +14,6 @@ export function linksFor(publicUrl: string, key: string, customerId: string, now
   return {
     unsubscribe: `${base}/u/${signToken(key, { c: customerId, s: 'u', t })}`,
     preferences: `${base}/u/${signToken(key, { c: customerId, s: 'p', t })}`,
-    feed: `${base}/feed.xml`,
+    feed: feedUrl(publicUrl, null),
   };
 }
