@@ -3,7 +3,7 @@
  * message on stderr, 2 usage error, 3 import with rejected rows.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { AppError, EXIT } from './errors.js';
+import { AppError, EXIT, describeError } from './errors.js';
 import { processIo, type Io } from './cli/io.js';
 import { startCommand, migrateCommand } from './cli/start.js';
 import { importCommand } from './cli/import.js';
@@ -130,6 +130,6 @@ function reportError(io: Io, error: unknown): number {
     for (const d of error.details) io.err(`  ${d}`);
     return error.code === 'E_USAGE' ? EXIT.usage : EXIT.failure;
   }
-  io.err(`rapport: ${error instanceof Error ? error.message : String(error)}`);
+  io.err(`rapport: ${describeError(error)}`);
   return EXIT.failure;
 }

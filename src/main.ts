@@ -97,14 +97,7 @@ export async function runOnce(rt: DbRuntime): Promise<OnceReport> {
   const core = buildCore(rt, newWorkerId());
   try {
     const tick = await runTick(rt.db, rt.config, rt.now());
-    const batches: BatchReport[] = [];
-    for (;;) {
-      const report = await core.deliverer.runBatch();
-      if (report.claimed === 0) break;
-      batches.push(report);
-      if (report.released === report.claimed) break;
-    }
-    return { tick, batches };
+    return { tick, batches: await core.deliverer.drain() };
   } finally {
     await core.mailer.close();
     core.engine.close();

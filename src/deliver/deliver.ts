@@ -15,6 +15,7 @@ import { RateLimiter } from './rate-limit.js';
 import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
 import { CircuitBreaker } from './breaker.js';
 import { OutcomeRecorder } from './recorder.js';
+import { describeError } from '../errors.js';
 
 /** Builds the message for one delivery (render + compose); throws AppError on template problems. */
 export type MessageBuilder = (
@@ -109,6 +110,31 @@ export class Deliverer {
     await this.flush();
     for (const o of outcomes) countOutcome(report, o);
     return report;
+  }
+
+  /**
+   * Batches until nothing is due now, or until a batch is given back whole (breaker open,
+   * stopping): `start --once` and the demo. Outcomes a failing database would not take are
+   * logged before the error goes on, as the daemon's loop logs them when it stops.
+   */
+  async drain(): Promise<BatchReport[]> {
+    const batches: BatchReport[] = [];
+    try {
+      for (;;) {
+        const report = await this.runBatch();
+        if (report.claimed === 0) return batches;
+        batches.push(report);
+        if (report.released === report.claimed) return batches;
+      }
+    } catch (error) {
+      if (this.unrecordedCount > 0) {
+        this.deps.log.error(
+          { event: 'delivery.unrecorded', count: this.unrecordedCount, error: describeError(error) },
+          'could not record the last outcomes',
+        );
+      }
+      throw error;
+    }
   }
 
   /** Write outcomes not yet in the books; throws while the database still fails. */

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import type { BatchReport, Deliverer } from './deliver.js';
+import { describeError } from '../errors.js';
 
 export interface LoopOptions {
   pollMs: number;
@@ -88,16 +89,4 @@ export class DeliveryLoop {
       this.timer = setTimeout(done, ms);
     });
   }
-}
-
-/**
- * The error as a person should read it in logs and /readyz: knex prefixes a failed query's
- * message with its SQL (hundreds of placeholders for a batch); keep the driver's part and code.
- */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  const cut = typeof code === 'string' ? error.message.lastIndexOf(' - ') : -1;
-  const text = (cut >= 0 ? error.message.slice(cut + 3) : error.message).replace(/\s+/g, ' ').trim();
-  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
 }

@@ -4,7 +4,6 @@
  * due is left. The daemon's own calls, only without waiting for the wall clock.
  */
 import type { DbRuntime } from '../runtime.js';
-import type { BatchReport } from '../deliver/deliver.js';
 import { buildCore, newWorkerId } from '../main.js';
 import { getNumberState, setState } from '../db/state.js';
 import { runTick, STATE } from '../schedule/tick.js';
@@ -42,17 +41,6 @@ async function startAtMidnight(rt: DbRuntime, day: DemoDay): Promise<void> {
   }
 }
 
-async function drain(run: () => Promise<BatchReport>, report: DayReport): Promise<void> {
-  for (;;) {
-    const batch = await run();
-    if (batch.claimed === 0) return;
-    report.batches++;
-    report.sent += batch.sent;
-    // Everything given back untried (breaker open): try again at the next step.
-    if (batch.released === batch.claimed) return;
-  }
-}
-
 /** `rt.now` must read `clock.now`. */
 export async function runDay(rt: DbRuntime, clock: VirtualClock, day: DemoDay): Promise<DayReport> {
   await startAtMidnight(rt, day);
@@ -66,7 +54,10 @@ export async function runDay(rt: DbRuntime, clock: VirtualClock, day: DemoDay): 
         report.ticks++;
         report.planned += tick.inserted;
       }
-      await drain(() => core.deliverer.runBatch(), report);
+      for (const batch of await core.deliverer.drain()) {
+        report.batches++;
+        report.sent += batch.sent;
+      }
     }
     return report;
   } finally {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../db/connect.js';
 import { countByAutomationAndStatus, countDue } from '../db/deliveries.js';
 import { setState } from '../db/state.js';
-import { describeError } from '../deliver/loop.js';
+import { describeError } from '../errors.js';
 import { sendJson, sendText } from './respond.js';
 
 export interface WorkerHealth {
