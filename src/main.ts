@@ -139,7 +139,15 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     throw error;
   }
   core.engine.watch();
-  await scheduler.tick();
+  try {
+    await scheduler.tick();
+  } catch (error) {
+    // Not started after all: nothing may stay open (HTTP, the template watcher, SMTP).
+    await http.close();
+    core.engine.close();
+    await core.mailer.close();
+    throw error;
+  }
   scheduler.start();
   loop.start();
   let stopping: Promise<void> | null = null;

@@ -363,23 +363,30 @@ export async function reconcilePending(
   const wanted = new Map(planned.map((p) => [`${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`, p]));
   let changed = 0;
   for (const batch of chunks([...new Set(customerIds)], 500)) {
-    const rows = (await knex('deliveries')
-      .whereIn('customer_id', batch)
-      .where({ status: 'pending', attempts: 0 })
-      .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<Record<string, unknown>>;
-    for (const r of rows) {
-      const p = wanted.get(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`);
-      if (!p) {
-        changed += await knex('deliveries').where({ id: r.id, status: 'pending' }).delete();
-      } else if (p.dueAt !== Number(r.due_at)) {
-        // Moved to a time already past max_lateness (a birthday corrected to two days ago), the
-        // row takes the plan's verdict too: otherwise it would still go out at the old time.
-        const verdict = p.status === 'pending' ? {} : { status: p.status, reason: p.reason };
-        changed += await knex('deliveries')
-          .where({ id: r.id, status: 'pending' })
-          .update({ trigger_at: p.triggerAt, due_at: p.dueAt, available_at: p.dueAt, ...verdict, updated_at: now });
+    // One transaction per batch of customers: the reads, one delete, and the few moves.
+    changed += await knex.transaction(async (trx) => {
+      const rows = (await trx('deliveries')
+        .whereIn('customer_id', batch)
+        .where({ status: 'pending', attempts: 0 })
+        .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<Record<string, unknown>>;
+      const gone: number[] = [];
+      let moved = 0;
+      for (const r of rows) {
+        const p = wanted.get(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`);
+        if (!p) {
+          gone.push(Number(r.id));
+        } else if (p.dueAt !== Number(r.due_at)) {
+          // Moved to a time already past max_lateness (a birthday corrected to two days ago), the
+          // row takes the plan's verdict too: otherwise it would still go out at the old time.
+          const verdict = p.status === 'pending' ? {} : { status: p.status, reason: p.reason };
+          moved += await trx('deliveries')
+            .where({ id: r.id, status: 'pending' })
+            .update({ trigger_at: p.triggerAt, due_at: p.dueAt, available_at: p.dueAt, ...verdict, updated_at: now });
+        }
       }
-    }
+      const deleted = gone.length > 0 ? await trx('deliveries').whereIn('id', gone).where('status', 'pending').delete() : 0;
+      return deleted + moved;
+    });
   }
   return changed;
 }

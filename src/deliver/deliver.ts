@@ -104,7 +104,16 @@ export class Deliverer {
     const rows = await claimDue(db.knex, db.dialect, { workerId, now, leaseMs: config.worker.lease, limit });
     const report = emptyReport(rows.length);
     if (rows.length === 0) return report;
-    const { ready, outcomes } = await this.prepare(rows, now);
+    let prepared: Awaited<ReturnType<Deliverer['prepare']>>;
+    try {
+      prepared = await this.prepare(rows, now);
+    } catch (error) {
+      // Nothing was sent: give the rows back now rather than leave them to the lease's end.
+      for (const row of rows) await this.recorder.add({ id: row.id, status: 'released' });
+      await this.flush().catch(() => {});
+      throw error;
+    }
+    const { ready, outcomes } = prepared;
     for (const o of outcomes) await this.recorder.add(o);
     outcomes.push(...(await this.sendAll(ready, now)));
     await this.flush();

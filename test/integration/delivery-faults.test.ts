@@ -223,6 +223,21 @@ describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake cl
     ).toBe(true);
     expect(await d.runBatch()).toMatchObject({ claimed: 0 });
   });
+
+  it('gives the claimed rows back at once when the batch context cannot be read', async () => {
+    const { rt, books } = await setUp(sqlite, 5, 'file:/nonexistent');
+    const clock = { t: Date.now() };
+    let sends = 0;
+    const d = deliverer(rt, clock, async () => {
+      sends++;
+    });
+    // The consent tables are unreadable (a broken migration, a dropped table): nothing is sent.
+    await rt.db.knex.schema.renameTable('opt_outs', 'opt_outs_away');
+    await expect(d.runBatch()).rejects.toThrow(/opt_outs/);
+    expect(sends).toBe(0);
+    const rows = await books.deliveries();
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(rows.map(() => ['pending', 0]));
+  });
 });
 
 describe('two planners at once on one Postgres database', () => {
