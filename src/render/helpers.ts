@@ -62,6 +62,20 @@ const DATE_PRESETS: Readonly<Record<string, DateTimeFormatOptions>> = {
   'month-day': { month: 'long', day: 'numeric' },
 };
 
+/** Letters that are no date token: a word with one of them is meant as a preset name. */
+const NOT_A_TOKEN = /[begjlprvwABCIJKNOPQRUVY-]/;
+
+/**
+ * The problem with a formatDate format, or undefined. A single word that is not a preset but
+ * holds letters no pattern uses is a misspelt preset ("medum", "shrot"): luxon would print it as
+ * digits and letters rather than refuse. Patterns ("d LLLL yyyy", "cccc") pass.
+ */
+export function dateFormatProblem(format: string): string | undefined {
+  if (DATE_PRESETS[format] !== undefined || !/^[A-Za-z-]+$/.test(format) || !NOT_A_TOKEN.test(format)) return undefined;
+  const presets = Object.keys(DATE_PRESETS).join(', ');
+  return `formatDate: "${format}" is not a format: use ${presets}, or a pattern such as "d LLLL yyyy"`;
+}
+
 /** Handlebars passes its options object last, whatever the number of arguments written. */
 function split(args: unknown[]): { params: unknown[]; options: HelperOptions } {
   return { params: args.slice(0, -1), options: args[args.length - 1] as HelperOptions };
@@ -75,7 +89,11 @@ function formatDateHelper(...args: unknown[]): string {
   if (parsed === undefined) return value === null || value === undefined ? '' : String(value);
   const name = typeof format === 'string' ? format : 'medium';
   const preset = DATE_PRESETS[name];
-  if (preset === undefined) return parsed.dt.toFormat(name);
+  if (preset === undefined) {
+    const problem = dateFormatProblem(name);
+    if (problem) throw new Error(problem);
+    return parsed.dt.toFormat(name);
+  }
   // A month-day has no real year or weekday: show only what we know.
   return parsed.monthDay ? parsed.dt.toLocaleString(monthDayOnly(preset)) : parsed.dt.toLocaleString(preset);
 }
@@ -114,12 +132,26 @@ export function parseDateValue(value: unknown, zone: string, locale: string): Pa
   return dt?.isValid ? { dt, monthDay } : undefined;
 }
 
+/** Number formats are costly to build (~20 µs): one per locale and style, kept. */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}\u0000${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, options);
+    if (numberFormats.size >= 500) numberFormats.clear();
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
 function formatNumberHelper(...args: unknown[]): string {
   const { params, options } = split(args);
   const value = params[0];
   const n = toNumber(value);
   if (n === undefined) return isBlank(value) ? '' : String(value);
-  return new Intl.NumberFormat(audience(options).locale).format(n);
+  return numberFormat(audience(options).locale, {}).format(n);
 }
 
 function formatMoneyHelper(...args: unknown[]): string {
@@ -129,10 +161,10 @@ function formatMoneyHelper(...args: unknown[]): string {
   if (n === undefined) return isBlank(value) ? '' : String(value);
   const locale = audience(options).locale;
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency: String(currency) }).format(n);
+    return numberFormat(locale, { style: 'currency', currency: String(currency) }).format(n);
   } catch {
     // An unknown currency code should not stop the email: show the amount and the code as given.
-    return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 2 }).format(n)} ${String(currency)}`;
+    return `${numberFormat(locale, { minimumFractionDigits: 2 }).format(n)} ${String(currency)}`;
   }
 }
 

@@ -113,6 +113,12 @@ describe('check', () => {
     expect(checkHtml(html, { 'partials/card.hbs': '<b>{{title}}</b> {{customer.email}}' })).toEqual([]);
   });
 
+  it('reports a misspelt formatDate preset, and lets patterns pass', () => {
+    expect(checkHtml('{{formatDate customer.birthday "medum"}}\n{{formatDate customer.birthday "d LLLL"}} {{formatDate customer.birthday "cccc"}}')).toEqual([
+      'templates/t/html.hbs:1: formatDate: "medum" is not a format: use short, medium, long, full, month-day, or a pattern such as "d LLLL yyyy"',
+    ]);
+  });
+
   it('reports an unknown helper and a wrong number of arguments', () => {
     expect(
       checkHtml('{{formatdate customer.birthday}}\n{{shout customer.first_name}}\n{{formatMoney 5}}'),
