@@ -64,6 +64,11 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
       '  npx rapport upcoming                           (what will be sent, and when)',
     );
   }
+  const warning = publicUrlWarning(rt.config.smtp.url, rt.config.http.public_url);
+  if (warning) {
+    rt.log.warn({ event: 'config.public_url_local', public_url: rt.config.http.public_url }, warning);
+    lines.push('', `Warning: ${warning}`);
+  }
   lines.push('', 'Stop with Ctrl-C (SIGINT) or SIGTERM; a second signal forces exit.');
   io.out(lines.join('\n'));
   await stopped;
@@ -111,4 +116,20 @@ export async function migrateCommand(io: Io, options: GlobalOptions): Promise<nu
     io.out(applied.length ? `applied: ${applied.join(', ')}` : `${rt.db.describe} is up to date`);
     return 0;
   });
+}
+
+/**
+ * Real mail whose unsubscribe links point at this machine's loopback address: customers could
+ * not use them. Said at start, not refused: a relay used for trials is a fine reason.
+ */
+export function publicUrlWarning(smtpUrl: string, publicUrl: string): string | undefined {
+  if (!/^smtps?:/.test(smtpUrl)) return undefined;
+  let host: string;
+  try {
+    host = new URL(publicUrl).hostname;
+  } catch {
+    return undefined;
+  }
+  if (!/^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/.test(host)) return undefined;
+  return `mail goes to a relay, but its links use ${publicUrl}, which customers cannot reach: set RAPPORT_PUBLIC_URL (http.public_url) to your public address`;
 }
