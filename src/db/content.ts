@@ -1,7 +1,7 @@
 /** Queries on the `content` table. */
 import type { Knex } from 'knex';
 import type { ContentItem } from '../domain.js';
-import { parseJson, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
+import { parseJson, upsertById, type UpsertCounts, type UpsertSpec, isPostgres } from './rows.js';
 
 interface ContentRow {
   id: string;
@@ -43,19 +43,17 @@ export async function upsertContent(knex: Knex, inputs: readonly ContentItem[], 
   return upsertById(knex, CONTENT, rows, now);
 }
 
-/** Published items (published_at <= now), newest first, optionally with a tag. */
+/** Published items (published_at <= now), newest first (feeds by tag: feedContent below). */
 export async function publishedContent(
   knex: Knex,
-  options: { now: number; limit: number; since?: number; tag?: string },
+  options: { now: number; limit: number; since?: number },
 ): Promise<ContentItem[]> {
   const q = knex('content').where('published_at', '<=', options.now).orderBy([
     { column: 'published_at', order: 'desc' },
     { column: 'id', order: 'asc' },
   ]);
   if (options.since !== undefined) q.where('published_at', '>', options.since);
-  // Tags are a JSON array of strings; filter in code after a bounded over-fetch.
-  const rows = ((await q.limit(options.tag ? options.limit * 20 : options.limit)) as ContentRow[]).map(rowToItem);
-  return (options.tag ? rows.filter((r) => r.tags.includes(options.tag as string)) : rows).slice(0, options.limit);
+  return ((await q.limit(options.limit)) as ContentRow[]).map(rowToItem);
 }
 
 export async function countContent(knex: Knex): Promise<number> {
@@ -101,7 +99,7 @@ export async function feedContent(
     { column: 'id', order: 'asc' },
   ]);
   if (options.tag !== null) {
-    const find = (knex.client as { config: { client: string } }).config.client === 'pg' ? 'strpos' : 'instr';
+    const find = isPostgres(knex) ? 'strpos' : 'instr';
     q.whereRaw(`${find}(tags, ?) > 0`, [JSON.stringify(options.tag)]);
   }
   const rows = (await q.limit(options.limit)) as ContentRow[];

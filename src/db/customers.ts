@@ -1,7 +1,7 @@
 /** Queries on the `customers` table. */
 import type { Knex } from 'knex';
 import type { Customer, CustomerInput } from '../domain.js';
-import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
+import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool, upsertById, type UpsertCounts, type UpsertSpec, isPostgres } from './rows.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
 
 export type { CustomerInput, UpsertCounts };
@@ -175,7 +175,7 @@ export async function customerPage(
  */
 function zonePage(q: Knex.QueryBuilder, column: 'birth_md' | 'since_md' | undefined, e: ZonedMonthDays): void {
   const byMonthDay = e.monthDays !== null && column !== undefined;
-  if (q.client.dialect === 'sqlite3') {
+  if (!isPostgres(q)) {
     const index = byMonthDay ? `customers_${column}_timezone_index` : ZONE_ORDER_INDEX;
     q.from(q.client.raw('?? INDEXED BY ??', ['customers', index]));
   }

@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import type { DeliveryStatus } from '../domain.js';
 import type { PlannedDelivery } from '../plan/types.js';
-import { chunks, toBool } from './rows.js';
+import { chunks, toBool, isPostgres } from './rows.js';
 import type { Dialect } from './connect.js';
 import { suppress } from './consent.js';
 import { retryOnLockConflict } from './retry.js';
@@ -191,7 +191,7 @@ type SentOutcome = Extract<DeliveryOutcome, { status: 'sent' }>;
  */
 async function recordSent(trx: Knex.Transaction, workerId: string, sent: readonly SentOutcome[], now: number): Promise<number> {
   if (sent.length === 0) return 0;
-  const postgres = trx.client.dialect === 'postgresql';
+  const postgres = isPostgres(trx);
   // Postgres needs the types of the VALUES columns; SQLite takes them as they come.
   const tuple = postgres ? '(?::integer, ?::bigint, ?::text)' : '(?, ?, ?)';
   const values = sent.map(() => tuple).join(', ');

@@ -36,11 +36,6 @@ export async function upsertEvents(knex: Knex, inputs: readonly CustomerEvent[],
   return upsertById(knex, EVENTS, rows, now);
 }
 
-export async function getEvent(knex: Knex, id: string): Promise<CustomerEvent | undefined> {
-  const row = (await knex('events').where('id', id).first()) as EventRow | undefined;
-  return row ? rowToEvent(row) : undefined;
-}
-
 /** The given customers' events of the given types, grouped by customer, each list in time order. */
 export async function eventsForCustomers(
   knex: Knex,
@@ -93,24 +88,6 @@ export async function customersWithEventsIngestedSince(
   const q = knex('events').distinct('customer_id').where('ingested_at', '>=', since).orderBy('customer_id').limit(limit);
   if (afterCustomerId !== null) q.where('customer_id', '>', afterCustomerId);
   return ((await q) as Array<{ customer_id: string }>).map((r) => r.customer_id);
-}
-
-/** Whether `customerId` has an event of `type` in (after, until], other than `exceptId`. */
-export async function hasEventBetween(
-  knex: Knex,
-  customerId: string,
-  type: string,
-  after: number,
-  until: number,
-  exceptId: string | null,
-): Promise<boolean> {
-  const q = knex('events')
-    .where({ customer_id: customerId, type })
-    .where('occurred_at', '>', after)
-    .where('occurred_at', '<=', until)
-    .first('id');
-  if (exceptId !== null) q.whereNot('id', exceptId);
-  return (await q) !== undefined;
 }
 
 export async function getEventsByIds(knex: Knex, ids: readonly string[]): Promise<Map<string, CustomerEvent>> {

@@ -11,6 +11,11 @@ export function parseJson<T>(text: unknown, fallback: T): T {
   }
 }
 
+/** Whether this knex (or transaction) speaks to Postgres; SQLite otherwise. */
+export function isPostgres(knex: Knex | Knex.QueryBuilder): boolean {
+  return (knex.client as { dialect: string }).dialect === 'postgresql';
+}
+
 export function toBool(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't';
 }

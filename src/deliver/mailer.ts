@@ -61,8 +61,12 @@ export const DKIM_SIGNED_HEADERS =
   'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
   'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post:Auto-Submitted';
 
+function dkimSettings(dkim: DkimOptions) {
+  return { ...dkim, headerFieldNames: DKIM_SIGNED_HEADERS };
+}
+
 function dkimOption(dkim: DkimOptions | undefined) {
-  return dkim ? { dkim: { ...dkim, headerFieldNames: DKIM_SIGNED_HEADERS } } : {};
+  return dkim ? { dkim: dkimSettings(dkim) } : {};
 }
 
 export function createMailer(url: string, options: MailerOptions): Mailer {
@@ -114,7 +118,7 @@ class SmtpMailer implements Mailer {
       size: poolSize,
       idleMs: IDLE_MS,
     });
-    this.dkim = dkim ? new DKIM({ ...dkim, headerFieldNames: DKIM_SIGNED_HEADERS }) : null;
+    this.dkim = dkim ? new DKIM(dkimSettings(dkim)) : null;
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
