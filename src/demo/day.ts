@@ -4,8 +4,7 @@
  */
 import { DateTime } from 'luxon';
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+export { DAY_MS, HOUR_MS } from '../plan/calendar.js';
 
 export interface DemoDay {
   /** `YYYY-MM-DD`, the business's local date. */

@@ -9,6 +9,7 @@ import { FAVORITE_DRINKS } from './names.js';
 import type { Channel, PurchaseDraft } from './orders.js';
 import type { Person } from './people.js';
 import type { Random } from './random.js';
+import { daysInMonth } from '../plan/calendar.js';
 
 export interface DemoCustomer {
   input: CustomerInput;
@@ -28,13 +29,13 @@ export interface SeedContext {
   importedAt: number;
 }
 
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** `YYYY-MM-DD`, or `MM-DD` for the quarter of people who would not give a year. */
 export function randomBirthday(rng: Random): string {
   const month = rng.int(1, 12);
-  const day = rng.int(1, MONTH_DAYS[month - 1] ?? 28);
+  // A non-leap year's days: no Feb 29 birthdays in the demo.
+  const day = rng.int(1, daysInMonth(2001, month));
   const md = `${two(month)}-${two(day)}`;
   return rng.chance(0.25) ? md : `${rng.int(1952, 2005)}-${md}`;
 }

@@ -10,6 +10,7 @@ import type { PlanPolicy, TimeWindow } from '../plan/types.js';
 import type { TimeCache } from '../plan/time.js';
 import { AT_SLACK } from '../plan/rules.js';
 import { ZONED_MAX_WINDOW, zonedSelector, type ZoneSet } from './zones.js';
+import { monthDayKey } from '../db/rows.js';
 
 export type CandidateSource =
   | { kind: 'customers'; selector: CustomerSelector }
@@ -42,7 +43,7 @@ export function candidateSources(
     if ('birthday' in on) dates.forEach((md) => birthMd.add(md));
     else if ('anniversary' in on) dates.forEach((md) => sinceMd.add(md));
     else if ('date' in on) {
-      if (dates.has(monthDayOf(on.date))) return [{ kind: 'customers', selector: { kind: 'all' } }];
+      if (dates.has(monthDayKey(on.date) as number)) return [{ kind: 'customers', selector: { kind: 'all' } }];
     } else if ('schedule' in on) {
       if (cronFiresBetween(on.schedule, window.from - ZONE_MARGIN, window.to + ZONE_MARGIN)) {
         return [{ kind: 'customers', selector: { kind: 'all' } }];
@@ -96,9 +97,6 @@ function eventSources(a: Automation, window: TimeWindow): CandidateSource[] {
   return [];
 }
 
-function monthDayOf(mmdd: string): number {
-  return Number(mmdd.slice(0, 2)) * 100 + Number(mmdd.slice(3, 5));
-}
 
 /** MMDD numbers of every UTC calendar day touching [from, to]; a year or more gives all days. */
 function monthDaysBetween(from: number, to: number): Set<number> {

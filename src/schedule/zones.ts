@@ -8,7 +8,8 @@ import type { Automation } from '../config/schema.js';
 import type { CustomerSelector, ZonedMonthDays } from '../db/customers.js';
 import { DEFAULT_AT } from '../plan/rules.js';
 import { scheduleSlots } from '../plan/schedule.js';
-import { addDays, type LocalDate } from '../plan/calendar.js';
+import { addDays, isLeapYear, type LocalDate } from '../plan/calendar.js';
+import { monthDayKey } from '../db/rows.js';
 import type { TimeCache } from '../plan/time.js';
 import type { PlanPolicy, TimeWindow } from '../plan/types.js';
 
@@ -42,7 +43,7 @@ const md = (d: LocalDate) => d.month * 100 + d.day;
 
 /** Feb 29 is celebrated on Feb 28 (or Mar 1) in other years. */
 function withLeapDay(d: LocalDate, policy: PlanPolicy): number[] {
-  const leap = d.year % 4 === 0 && (d.year % 100 !== 0 || d.year % 400 === 0);
+  const leap = isLeapYear(d.year);
   const stand = policy.leapDay === 'mar1' ? 301 : 228;
   return !leap && md(d) === stand ? [md(d), 229] : [md(d)];
 }
@@ -83,7 +84,7 @@ export function zonedSelector(
   const at = 'at' in on ? on.at : undefined;
   const entries = zonedMonthDays(at, zones, window, policy, cache);
   if ('date' in on) {
-    const wanted = Number(on.date.slice(0, 2)) * 100 + Number(on.date.slice(3, 5));
+    const wanted = monthDayKey(on.date) as number; // validated by the config schema
     const firing = entries.filter((e) => e.monthDays?.includes(wanted));
     return firing.length ? { kind: 'zoned', entries: firing.map((e) => ({ zone: e.zone, monthDays: null })) } : null;
   }
