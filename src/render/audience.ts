@@ -1,40 +1,23 @@
 /**
  * Whose clock and language a date or number is written in: the customer's, else the business's.
- * Zones and locales come from imported data (free text), so both are validated — and the checks
- * cached, because luxon's zone check builds an Intl formatter each time (~90 µs).
+ * Zones and locales come from imported data (free text), so both are validated with the
+ * import's own (memoised) checks: luxon's zone check builds an Intl formatter each time (~90 µs).
  */
 import type { HelperOptions } from 'handlebars';
-import { IANAZone } from 'luxon';
+import { locale as checkLocale, timeZone as checkZone } from '../import/zone.js';
 
-const zones = new Map<string, boolean>();
-const locales = new Map<string, string | undefined>();
-/** Imported values are free text: keep the caches bounded whatever they hold. */
-const CACHE_LIMIT = 1000;
-
+/** The zone if it is one (checked, and cached, as imported rows are), else undefined. */
 export function validZone(zone: unknown): string | undefined {
   if (typeof zone !== 'string' || zone === '') return undefined;
-  let ok = zones.get(zone);
-  if (ok === undefined) {
-    ok = IANAZone.isValidZone(zone);
-    if (zones.size >= CACHE_LIMIT) zones.clear();
-    zones.set(zone, ok);
-  }
-  return ok ? zone : undefined;
+  const checked = checkZone(zone);
+  return checked.ok ? checked.value : undefined;
 }
 
-/** A canonical BCP 47 tag, or undefined: Intl throws on a malformed one. */
+/** A canonical BCP 47 tag (`en_US` read as `en-US`, as in imports), or undefined. */
 export function validLocale(locale: unknown): string | undefined {
   if (typeof locale !== 'string' || locale === '') return undefined;
-  if (locales.has(locale)) return locales.get(locale);
-  let canonical: string | undefined;
-  try {
-    canonical = Intl.getCanonicalLocales(locale)[0];
-  } catch {
-    canonical = undefined;
-  }
-  if (locales.size >= CACHE_LIMIT) locales.clear();
-  locales.set(locale, canonical);
-  return canonical;
+  const checked = checkLocale(locale);
+  return checked.ok ? checked.value : undefined;
 }
 
 interface AudienceRoot {
