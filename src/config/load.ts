@@ -131,12 +131,14 @@ function crossChecks(config: Config, templateExists?: (name: string, templatesDi
     if (a.content === 'new' && !('schedule' in a.on)) {
       problems.push(`automations[${i}].content: "new" needs a schedule trigger (on: { schedule: ... })`);
     }
-    if (!a.transactional && a.enabled && !config.business.postal_address) {
-      problems.push(
-        `business.postal_address: required because automations[${i}] ("${a.id}") is not transactional`,
-      );
-    }
   });
+  // One line for the missing address, naming every automation that needs it.
+  const marketing = config.automations.filter((a) => !a.transactional && a.enabled).map((a) => `"${a.id}"`);
+  if (marketing.length > 0 && !config.business.postal_address) {
+    problems.push(
+      `business.postal_address: required because ${marketing.join(', ')} ${marketing.length === 1 ? 'is' : 'are'} not transactional (marketing mail must show it)`,
+    );
+  }
   const window = config.sending.window;
   if (window && window.start === window.end) {
     problems.push('sending.window: start and end are the same time; remove the window to send at any hour');

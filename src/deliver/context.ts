@@ -71,9 +71,15 @@ async function newContent(
     for (const r of mine) since.set(r.id, last.get(r.customer_id) ?? customers.get(r.customer_id)?.created_at ?? 0);
   }
   const items = await publishedContent(db.knex, { now, since: Math.min(...since.values()), limit: 500 });
+  // Newest first: a row's new items are a prefix of the list, read only as far as it needs.
   for (const r of digestRows) {
     const from = since.get(r.id) ?? 0;
-    out.set(r.id, items.filter((i) => i.published_at > from).slice(0, config.feed.items));
+    const mine: ContentItem[] = [];
+    for (const item of items) {
+      if (item.published_at <= from || mine.length === config.feed.items) break;
+      mine.push(item);
+    }
+    out.set(r.id, mine);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export interface LinkToken {
   /** Customer id. */
   c: string;
-  /** Scope: 'u' unsubscribe from all marketing, 'p' preferences page, or 'a:<automation>' one automation. */
+  /** Scope: 'u' unsubscribe from all marketing, 'p' the preferences page (nothing else is accepted). */
   s: string;
   /** Issued at, seconds since the epoch. */
   t: number;
