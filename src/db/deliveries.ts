@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import type { DeliveryStatus } from '../domain.js';
 import type { PlannedDelivery } from '../plan/types.js';
-import { chunks, toBool, isPostgres } from './rows.js';
+import { chunks, IN_CHUNK, toBool, isPostgres } from './rows.js';
 import type { Dialect } from './connect.js';
 import { suppress } from './consent.js';
 import { retryOnLockConflict } from './retry.js';
@@ -163,14 +163,18 @@ async function recordOutcomesOnce(
   let applied = 0;
   await knex.transaction(async (trx) => {
     // Sent, the usual outcome, in a few statements; a statement per row cost more than the
-    // sending on Postgres (a round trip each; issue 7). The rest, rare, one by one.
+    // sending on Postgres (a round trip each; issue 7). The rest in one statement per set of
+    // identical changes: a batch released whole (breaker, stop) or skipped for one reason is one
+    // UPDATE; retries and deferrals, each with its own time, stay one per row.
     const sent = outcomes.filter((o): o is SentOutcome => o.status === 'sent');
     for (const batch of chunks(sent, 500)) applied += await recordSent(trx, workerId, batch, now);
-    for (const o of outcomes) {
-      if (o.status === 'sent') continue;
-      applied += await trx('deliveries')
-        .where({ id: o.id, status: 'sending', locked_by: workerId })
-        .update(outcomeColumns(o, now, trx));
+    for (const { ids, columns } of sameChanges(outcomes.filter((o) => o.status !== 'sent'), now, trx)) {
+      for (const batch of chunks(ids, IN_CHUNK)) {
+        applied += await trx('deliveries')
+          .whereIn('id', batch)
+          .where({ status: 'sending', locked_by: workerId })
+          .update(columns);
+      }
     }
     // The relay's answer stands even if our lease was lost meanwhile: suppress regardless.
     for (const o of outcomes) {
@@ -209,6 +213,20 @@ async function recordSent(trx: Knex.Transaction, workerId: string, sent: readonl
        AND ((deliveries.status = 'sending' AND deliveries.locked_by = ?) OR deliveries.status = 'pending')`;
   const result = (await trx.raw(sql, bindings)) as { rowCount?: number; changes?: number };
   return Number(postgres ? result.rowCount : result.changes);
+}
+
+/** Outcomes grouped by the columns they set, so each group is one UPDATE. */
+function sameChanges(outcomes: readonly DeliveryOutcome[], now: number, knex: Knex) {
+  const groups = new Map<string, { ids: number[]; columns: Record<string, unknown> }>();
+  for (const o of outcomes) {
+    const columns = outcomeColumns(o, now, knex);
+    // knex.raw values (attempts - 1) are the same expression for every row that has one.
+    const key = JSON.stringify(columns, (_k, v: unknown) => (v instanceof Object && 'sql' in v ? String(v.sql) : v));
+    const group = groups.get(key);
+    if (group) group.ids.push(o.id);
+    else groups.set(key, { ids: [o.id], columns });
+  }
+  return groups.values();
 }
 
 function outcomeColumns(o: DeliveryOutcome, now: number, knex: Knex): Record<string, unknown> {

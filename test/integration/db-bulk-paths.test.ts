@@ -102,6 +102,26 @@ describe.each(databases())('set-based paths on %s', (dbName) => {
     expect(await claimDue(knex, dialect, { workerId: 'other', now: NOW + 2000, leaseMs: 60_000, limit: 10 })).toEqual([]);
   });
 
+  it('records other outcomes grouped by their change: released rows lose the attempt, each keeps its own values', async () => {
+    const { knex, dialect } = await open();
+    await insertPlanned(knex, ['c0001', 'c0002', 'c0003', 'c0004', 'c0005'].map(planned), NOW);
+    const rows = await claimDue(knex, dialect, { workerId: 'me', now: NOW, leaseMs: 60_000, limit: 10 });
+    const [a, b, c, d, e] = rows.map((r) => r.id) as [number, number, number, number, number];
+    const outcomes: DeliveryOutcome[] = [
+      { id: a, status: 'released' },
+      { id: b, status: 'released' },
+      { id: c, status: 'skipped', reason: 'exit-condition', error: null },
+      { id: d, status: 'deferred', availableAt: NOW + 5_000, reason: 'frequency-cap' },
+      { id: e, status: 'pending', availableAt: NOW + 9_000, error: '451 later' },
+    ];
+    expect(await recordOutcomes(knex, 'me', outcomes, NOW + 1000)).toBe(5);
+    const books = new Map((await listDeliveries(knex, {})).map((r) => [r.id, r]));
+    for (const id of [a, b]) expect(books.get(id)).toMatchObject({ status: 'pending', attempts: 0, locked_by: null });
+    expect(books.get(c)).toMatchObject({ status: 'skipped', reason: 'exit-condition', locked_by: null });
+    expect(books.get(d)).toMatchObject({ status: 'pending', attempts: 0, available_at: NOW + 5_000, reason: 'frequency-cap' });
+    expect(books.get(e)).toMatchObject({ status: 'pending', attempts: 1, available_at: NOW + 9_000, error: '451 later' });
+  });
+
   it('records sent outcomes in bulk, only for rows this worker still holds', async () => {
     const { knex, dialect } = await open();
     await insertPlanned(knex, ['c0001', 'c0002', 'c0003', 'c0004'].map(planned), NOW);
