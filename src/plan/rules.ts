@@ -113,8 +113,12 @@ function delayed(ctx: RuleContext, instant: number, at: number | undefined): num
   return at === undefined ? instant : nextLocalTime(ctx.cache, ctx.zone, instant, at);
 }
 
-/** An `at` moves a time forward by less than two days (three, with room, around a skipped day). */
-export const AT_SLACK = 3 * DAY_MS;
+/**
+ * How far an `at` can move a time forward: to the next such local time, less than a day later
+ * (a day and an hour across a DST change), or less than two days across a day a zone skipped
+ * (Apia, 2011-12-30). The planner's cheap bound and the tick's event selection both use it.
+ */
+export const AT_SLACK = 2 * DAY_MS;
 
 /** Cheap bounds first: most anchors are far from the window and need no zone arithmetic. */
 function nearWindow(window: TimeWindow, earliest: number, at: number | undefined): boolean {
