@@ -7,17 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import type { Io } from '../../src/cli/io.js';
 import { REPO, writeTestConfig } from '../support/runtime.js';
 import { TSX_LOADER } from '../support/daemon.js';
 import { verifyToken } from '../../src/links/tokens.js';
+import { cli } from '../support/cli.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
 function workspace(): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-cli-'));
@@ -33,18 +27,6 @@ function workspace(): { dir: string; env: Record<string, string> } {
   };
 }
 
-async function cli(env: Record<string, string>, ...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (t) => void (out += t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => void (err += t.endsWith('\n') ? t : `${t}\n`),
-    env,
-    stdin: process.stdin,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 function file(dir: string, name: string, text: string): string {
   const path = join(dir, name);

@@ -9,8 +9,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import type { Io } from '../../src/cli/io.js';
 import { listDeliveries } from '../../src/db/deliveries.js';
 import { upsertEvents } from '../../src/db/events.js';
 import { forecast, type ForecastLine } from '../../src/schedule/forecast.js';
@@ -19,6 +17,7 @@ import { purchase } from '../support/records.js';
 import { writeTestConfig } from '../support/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { openClockRig } from '../support/virtual-clock.js';
+import { cli } from '../support/cli.js';
 
 const T = (iso: string) => Date.parse(iso);
 const MIN = 60_000;
@@ -197,21 +196,6 @@ const FIELDS = [
   'reason',
 ];
 
-async function cli(
-  env: Record<string, string>,
-  ...argv: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (t) => void (out += t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => void (err += t.endsWith('\n') ? t : `${t}\n`),
-    env,
-    stdin: process.stdin,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 describe('simulate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-simulate-'));
