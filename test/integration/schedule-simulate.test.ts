@@ -2,7 +2,7 @@
  * `rapport simulate` over 2027–2028 for 50 customers in many zones: exactly one send per customer
  * per year per yearly rule, at the rule's local time on the right local date — moved forward
  * through DST gaps, the first of a repeated time, Feb 29 per `sending.leap_day` — as JSON Lines
- * with exactly the contract's fields. Then the forecast is held to the truth: the daemon, driven
+ * with exactly the documented fields. Then the forecast is held to the truth: the daemon, driven
  * through three days on a virtual clock with the shipped policies, sends exactly what it said.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -116,6 +116,8 @@ interface Person {
   tags: string[];
 }
 
+const LORD_HOWE_FIRST = ZONES.indexOf('Australia/Lord_Howe');
+
 const PEOPLE: Person[] = Array.from({ length: 50 }, (_, i) => {
   const zone = ZONES[i % ZONES.length] as string;
   const effective = zone || 'America/New_York';
@@ -128,7 +130,8 @@ const PEOPLE: Person[] = Array.from({ length: 50 }, (_, i) => {
     id: `c${String(i).padStart(2, '0')}`,
     zone,
     birthday: BIRTHDAYS[(i * 7) % BIRTHDAYS.length] as string,
-    since: SINCE[i % SINCE.length] as string,
+    // The first Lord Howe customer's anniversary falls on its 30-minute spring-forward day.
+    since: i === LORD_HOWE_FIRST ? '2019-10-03' : (SINCE[i % SINCE.length] as string),
     tags,
   };
 });
@@ -280,8 +283,8 @@ describe('simulate', () => {
         leapDay === 'feb28' ? '2027-02-28T09:00' : '2027-03-01T09:00',
       );
       expect(local(`birthday/${leap.id}/2028`)?.slice(0, 16)).toBe('2028-02-29T09:00');
-      const lhSince = PEOPLE.find((p) => p.zone === 'Australia/Lord_Howe' && p.since === '2019-10-03');
-      if (lhSince) expect(local(`anniversary/${lhSince.id}/2027`)).toBe('2027-10-03T02:45:00+11:00'); // 30-minute gap
+      const lhSince = PEOPLE.find((p) => p.zone === 'Australia/Lord_Howe' && p.since === '2019-10-03') as Person;
+      expect(local(`anniversary/${lhSince.id}/2027`)).toBe('2027-10-03T02:45:00+11:00'); // 30-minute gap
     },
   );
 });
