@@ -45,7 +45,7 @@ export interface ContentItem {
   tags: string[];
 }
 
-/** The glossary of delivery statuses (CONTRACT.md "Deliveries"). */
+/** The glossary of delivery statuses (the README's "Deliveries"). */
 export const DELIVERY_STATUSES = [
   'pending',
   'sending',

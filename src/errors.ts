@@ -13,7 +13,7 @@ export class AppError extends Error {
   }
 }
 
-/** Exit codes shared by every command (CONTRACT.md). */
+/** Exit codes shared by every command. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, rejectedRows: 3 } as const;
 
 /**

@@ -7,7 +7,7 @@ import type { ContentItem, CustomerEvent, CustomerInput } from '../domain.js';
 const DAY = 86_400_000;
 
 /** mulberry32: small, fast and good enough to spread test data. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -20,7 +20,7 @@ export interface LoadResult {
   bytes: number;
 }
 
-export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
+async function generateLoad(o: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
   const statuses: Record<string, number> = {};
   let requests = 0;

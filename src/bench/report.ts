@@ -54,7 +54,7 @@ export function machine(): Record<string, unknown> {
   };
 }
 
-export function formatValue(value: number | null, unit = ''): string {
+function formatValue(value: number | null, unit = ''): string {
   if (value === null) return '-';
   // A ratio is read against a threshold like 0.9: show enough digits to see which side.
   if (unit === '×') return value.toFixed(3);

@@ -1,4 +1,4 @@
-/** Each measure's child result turned into table rows, with issue 7's targets. */
+/** Each measure's child result turned into table rows, with their targets. */
 import type { ChildResult } from './child.js';
 import { row, skippedRow, type ResultRow } from './report.js';
 

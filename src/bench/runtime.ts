@@ -10,7 +10,7 @@ import { silentLogger } from '../log.js';
 import { openRuntime, type DbRuntime } from '../runtime.js';
 
 /** The repository (dist/bench/ → ../..), where config/ and templates/ live. */
-export const REPO = resolve(import.meta.dirname, '../..');
+const REPO = resolve(import.meta.dirname, '../..');
 export const TEMPLATES = join(REPO, 'templates');
 export const SECRET = 'bench-secret-0123456789abcdef0123456789';
 export const API_TOKEN = 'bench-token';
@@ -24,11 +24,11 @@ export interface BenchRuntimeOptions {
   apiToken?: boolean;
 }
 
-export function shippedConfig(): Record<string, unknown> {
+function shippedConfig(): Record<string, unknown> {
   return parse(readFileSync(join(REPO, 'config/rapport.yaml'), 'utf8')) as Record<string, unknown>;
 }
 
-export function writeConfig(overrides: Record<string, unknown> = {}): string {
+function writeConfig(overrides: Record<string, unknown> = {}): string {
   const merged = deepMerge(shippedConfig(), { templates: { dir: TEMPLATES }, ...overrides });
   const file = join(mkdtempSync(join(tmpdir(), 'rapport-bench-config-')), 'rapport.yaml');
   writeFileSync(file, stringify(merged));

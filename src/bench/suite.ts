@@ -1,6 +1,6 @@
 /**
  * The suite: seeds populations, runs each measure in a child process of its own, and turns the
- * results into rows with targets (issue 7). Progress goes to stderr; the table (or, with --json,
+ * results into rows with targets. Progress goes to stderr; the table (or, with --json,
  * one JSON object) to stdout.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

@@ -25,7 +25,7 @@ export interface LoadOptions {
   templateExists?: (name: string, templatesDir: string) => boolean;
 }
 
-export const DEFAULT_CONFIG_FILE = 'config/rapport.yaml';
+const DEFAULT_CONFIG_FILE = 'config/rapport.yaml';
 
 const ENV_OVERRIDES: ReadonlyArray<[variable: string, path: readonly string[]]> = [
   ['DATABASE_URL', ['database', 'url']],
@@ -100,7 +100,7 @@ function applyEnv(raw: Record<string, unknown>, env: LoadOptions['env']): Record
 }
 
 /** Validate an already-parsed config object; every problem is reported, each naming its key path. */
-export function validateConfig(
+function validateConfig(
   raw: unknown,
   file: string,
   templateExists?: (name: string, templatesDir: string) => boolean,
@@ -191,7 +191,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   return [`${path || '(top level)'}: ${issue.message}`];
 }
 
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;

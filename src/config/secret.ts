@@ -8,7 +8,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 export function loadOrCreateSecret(given: string | undefined, file: string): string {
   if (given) {

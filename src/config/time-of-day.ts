@@ -9,6 +9,3 @@ export interface TimeOfDay {
   minute: number;
 }
 
-export function toTimeOfDay(minutes: number): TimeOfDay {
-  return { hour: Math.floor(minutes / 60), minute: minutes % 60 };
-}

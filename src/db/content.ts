@@ -56,11 +56,6 @@ export async function publishedContent(
   return ((await q.limit(options.limit)) as ContentRow[]).map(rowToItem);
 }
 
-export async function countContent(knex: Knex): Promise<number> {
-  const row = (await knex('content').count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
-}
-
 /**
  * A cheap fingerprint of the whole table, for caches of rendered content (the feed): it changes
  * whenever a row is added or changed, and `nextPublication` says when a scheduled item goes live.

@@ -24,7 +24,7 @@ interface CustomerRow {
   updated_at: number;
 }
 
-export function rowToCustomer(row: CustomerRow): Customer {
+function rowToCustomer(row: CustomerRow): Customer {
   return {
     id: row.id,
     email: row.email,
@@ -86,11 +86,6 @@ export async function getCustomersByIds(knex: Knex, ids: readonly string[]): Pro
   return out;
 }
 
-export async function findCustomerByEmail(knex: Knex, email: string): Promise<Customer[]> {
-  const rows = (await knex('customers').whereRaw('lower(email) = ?', [email.toLowerCase()]).orderBy('id')) as CustomerRow[];
-  return rows.map(rowToCustomer);
-}
-
 export async function missingCustomerIds(knex: Knex, ids: readonly string[]): Promise<Set<string>> {
   const wanted = new Set(ids);
   for (const batch of chunks([...wanted], IN_CHUNK)) {
@@ -123,7 +118,7 @@ export type CustomerSelector =
 /**
  * One page of customers in id order (keyset pagination: never OFFSET, never everything at once).
  */
-export async function customerPage(
+async function customerPage(
   knex: Knex,
   selector: CustomerSelector,
   afterId: string | null,

@@ -163,7 +163,7 @@ async function recordOutcomesOnce(
   let applied = 0;
   await knex.transaction(async (trx) => {
     // Sent, the usual outcome, in a few statements; a statement per row cost more than the
-    // sending on Postgres (a round trip each; issue 7). The rest in one statement per set of
+    // sending on Postgres (a round trip each). The rest in one statement per set of
     // identical changes: a batch released whole (breaker, stop) or skipped for one reason is one
     // UPDATE; retries and deferrals, each with its own time, stay one per row.
     const sent = outcomes.filter((o): o is SentOutcome => o.status === 'sent');

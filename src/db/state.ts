@@ -1,7 +1,7 @@
 /** Small key/value facts the worker keeps between runs (last tick, planning watermarks). */
 import type { Knex } from 'knex';
 
-export async function getState(knex: Knex, key: string): Promise<string | undefined> {
+async function getState(knex: Knex, key: string): Promise<string | undefined> {
   const row = (await knex('worker_state').where('key', key).first('value')) as { value: string } | undefined;
   return row?.value;
 }

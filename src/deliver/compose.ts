@@ -39,7 +39,7 @@ export function messageIdFor(key: DeliveryKey, from: string): string {
   return `<${digest}@${domainOf(from)}>`;
 }
 
-export function domainOf(from: string): string {
+function domainOf(from: string): string {
   const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from.trim());
   return m?.[1]?.toLowerCase() ?? 'rapport.invalid';
 }

@@ -57,7 +57,7 @@ export interface DkimOptions {
  * Headers the DKIM signature covers: the usual set plus List-Unsubscribe-Post, which the
  * default list leaves out (receivers require it signed for one-click unsubscribe).
  */
-export const DKIM_SIGNED_HEADERS =
+const DKIM_SIGNED_HEADERS =
   'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
   'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post:Auto-Submitted';
 

@@ -9,7 +9,7 @@ import { getNumberState, setState } from '../db/state.js';
 import { runTick, STATE } from '../schedule/tick.js';
 import type { DemoDay } from './day.js';
 
-export const STEP_MS = 15 * 60_000;
+const STEP_MS = 15 * 60_000;
 /**
  * Each tick replans every customer a schedule rule may concern, which is everyone on the days
  * around a weekly digest; hourly ticks keep the demo quick. The demo's `worker.horizon` must be

@@ -17,7 +17,7 @@ export interface Person {
 const DOMAINS = ['example.com', 'example.org', 'example.net'] as const;
 
 /** Letters only, no accents: "Siobhán O'Brien" → "siobhan", "obrien". */
-export function asciiSlug(text: string): string {
+function asciiSlug(text: string): string {
   return text
     .normalize('NFD')
     .replace(/\p{M}/gu, '')

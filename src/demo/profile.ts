@@ -41,7 +41,7 @@ export function randomBirthday(rng: Random): string {
 }
 
 /** A date between the shop's opening (spring 2019) and `latest`. */
-export function randomSince(rng: Random, latest: number, zone: string): string {
+function randomSince(rng: Random, latest: number, zone: string): string {
   const opened = DateTime.fromISO('2019-04-12', { zone }).toMillis();
   const span = Math.max(0, latest - opened);
   return localDate(opened + Math.floor(rng.next() * span), zone);

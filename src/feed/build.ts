@@ -32,7 +32,7 @@ export interface BuiltFeed {
   lastModified: number | null;
 }
 
-export const GENERATOR = 'Rapport';
+const GENERATOR = 'Rapport';
 
 /** The feed document; `items` are the ones to show, newest first. */
 export function buildFeed(channel: FeedChannel, items: readonly FeedItem[]): BuiltFeed {

@@ -6,7 +6,7 @@ import type { FeedChannel } from './build.js';
 import { FeedCache } from './cache.js';
 
 /** Minutes a feed reader may wait before fetching again (`<ttl>`). */
-export const FEED_TTL_MINUTES = 60;
+const FEED_TTL_MINUTES = 60;
 
 /** The address of the main feed (`tag` null) or of one tag's feed. */
 export function feedUrl(publicUrl: string, tag: string | null): string {

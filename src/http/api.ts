@@ -14,8 +14,8 @@ import type { EventInput, ImportKind } from '../import/types.js';
 import { planNow } from '../schedule/tick.js';
 import { HttpError, readBody, sendJson } from './respond.js';
 
-export const API_MAX_BODY = 2 * 1024 * 1024;
-export const API_MAX_RECORDS = 1000;
+const API_MAX_BODY = 2 * 1024 * 1024;
+const API_MAX_RECORDS = 1000;
 
 export interface ApiDeps {
   rt: DbRuntime;
@@ -25,7 +25,7 @@ export interface ApiDeps {
 }
 
 /** Constant-time comparison of the bearer token (hashing first evens out the lengths). */
-export function tokenMatches(header: string | undefined, token: string): boolean {
+function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!m) return false;
   const a = createHash('sha256').update(m[1] as string).digest();

@@ -6,7 +6,7 @@ import { CONTENT_COLUMNS, CONTENT_REQUIRED } from './validate-content.js';
 import { CUSTOMER_COLUMNS, CUSTOMER_REQUIRED } from './validate-customer.js';
 import { EVENT_COLUMNS, EVENT_REQUIRED } from './validate-event.js';
 
-export const COLUMNS: Record<
+const COLUMNS: Record<
   ImportKind,
   { known: ReadonlySet<string>; required: readonly string[]; keepsExtra: boolean }
 > = {

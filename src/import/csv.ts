@@ -9,7 +9,7 @@ import { hasControl, show } from './text.js';
 import type { ParsedRow } from './types.js';
 
 /** Longest CSV record read: a longer one is almost always a missing closing quote. */
-export const MAX_RECORD_CHARS = 1_000_000;
+const MAX_RECORD_CHARS = 1_000_000;
 
 interface CsvItem {
   record: string[];
@@ -51,7 +51,7 @@ function describe(err: CsvError): Fatal {
 }
 
 /** The header's column names, trimmed and lower-cased; a bad header refuses the file. */
-export function headerNames(record: readonly string[]): string[] {
+function headerNames(record: readonly string[]): string[] {
   const names = record.map((name) => name.trim().toLowerCase());
   const seen = new Map<string, number>();
   names.forEach((name, i) => {

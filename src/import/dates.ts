@@ -2,7 +2,7 @@
 import { DateTime } from 'luxon';
 import { type Check, fail, ok, show } from './text.js';
 
-export const EARLIEST_YEAR = 1900;
+const EARLIEST_YEAR = 1900;
 
 function daysInMonth(month: number, year: number | undefined): number {
   if (month === 2) {

@@ -8,9 +8,9 @@ import { keyProblem } from './fields.js';
 import { hasControl, MULTILINE_ALLOWED, NOT_UTF8_REASON, CONTROL_MULTILINE_REASON } from './text.js';
 import type { RowCheck } from './row.js';
 
-export const ATTRIBUTE_MAX = 2000;
-export const EXTRA_COLUMNS_MAX = 200;
-export const DATA_JSON_MAX = 16_000;
+const ATTRIBUTE_MAX = 2000;
+const EXTRA_COLUMNS_MAX = 200;
+const DATA_JSON_MAX = 16_000;
 
 function stringProblem(value: string): string | undefined {
   if (hasControl(value, MULTILINE_ALLOWED)) return CONTROL_MULTILINE_REASON;

@@ -1,9 +1,9 @@
 /** Field rules shared by customers, events and content. */
 import { type Check, fail, hasControl, ok, show, text } from './text.js';
 
-export const ID_MAX = 200;
-export const TAG_MAX = 64;
-export const TAGS_MAX = 100;
+const ID_MAX = 200;
+const TAG_MAX = 64;
+const TAGS_MAX = 100;
 
 /** An id: trimmed, non-empty, at most `max` characters, no control characters. */
 export function id(value: unknown, max = ID_MAX): Check<string | null> {

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { AppError } from '../errors.js';
 
-export const E_IMPORT_UNREADABLE = 'E_IMPORT_UNREADABLE';
+const E_IMPORT_UNREADABLE = 'E_IMPORT_UNREADABLE';
 
 /** How much of the start of a file must be valid UTF-8 for it to count as text. */
 const SNIFF_BYTES = 64 * 1024;

@@ -4,7 +4,7 @@ import { asUnreadable, unreadable } from './input.js';
 import type { ParsedRow } from './types.js';
 
 /** Longest line read; a longer one is reported and skipped without being kept in memory. */
-export const MAX_LINE_CHARS = 1_000_000;
+const MAX_LINE_CHARS = 1_000_000;
 
 type Line = { line: number; text: string } | { line: number; tooLong: true };
 

@@ -5,7 +5,6 @@ import { textBytes, unreadable } from './input.js';
 import { readJsonl } from './jsonl.js';
 import type { ImportFormat, ParsedRow } from './types.js';
 
-export { E_IMPORT_UNREADABLE } from './input.js';
 
 const FORMAT_NAMES: Record<string, ImportFormat> = {
   csv: 'csv',

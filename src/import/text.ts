@@ -52,7 +52,7 @@ export const NOT_UTF8_REASON =
   'contains characters that could not be read; save the file as UTF-8 and import it again';
 
 /** A JSON or CSV value as text: null when absent, refused when it is a list or an object. */
-export function asText(value: unknown): Check<string | null> {
+function asText(value: unknown): Check<string | null> {
   if (value === undefined || value === null) return ok(null);
   if (typeof value === 'string') return ok(value);
   if (typeof value === 'number' && Number.isFinite(value)) return ok(String(value));
@@ -86,7 +86,3 @@ export function text(value: unknown, rule: TextRule): Check<string | null> {
   return ok(trimmed);
 }
 
-/** True when a field is missing: absent, null, or only white space. */
-export function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-}

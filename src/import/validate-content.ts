@@ -16,9 +16,9 @@ export const CONTENT_COLUMNS: ReadonlySet<string> = new Set([
 ]);
 export const CONTENT_REQUIRED = ['id', 'title', 'url', 'published_at'] as const;
 
-export const URL_MAX = 2000;
+const URL_MAX = 2000;
 /** A content id is its permanent guid, often its first URL, so it may be as long as a URL. */
-export const CONTENT_ID_MAX = URL_MAX;
+const CONTENT_ID_MAX = URL_MAX;
 
 /**
  * A link to put in mail and feeds: http or https only (no `javascript:`, `data:` or

@@ -10,7 +10,7 @@ export const EVENT_COLUMNS: ReadonlySet<string> = new Set(['id', 'customer_id', 
 export const EVENT_REQUIRED = ['id', 'customer_id', 'type', 'occurred_at'] as const;
 
 /** How far ahead of `now` an event may be dated, to allow for clocks that disagree. */
-export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
 /** Event types, here and in the configuration's rules. */
 export const EVENT_TYPE = /^[A-Za-z0-9_.:-]{1,64}$/;

@@ -3,7 +3,6 @@
  * (one per field) out. Pure: `now` is passed in. Every reason is written for the person who
  * edits the spreadsheet, and quotes at most 60 characters of the value, escaped onto one line.
  */
-export { formatRowError } from './format.js';
 export { validateContent } from './validate-content.js';
 export { validateCustomer } from './validate-customer.js';
 export { validateEvent } from './validate-event.js';

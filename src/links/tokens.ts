@@ -15,7 +15,7 @@ export interface LinkToken {
 }
 
 /** Links in mail stay valid for about thirteen months: long enough for an old newsletter. */
-export const TOKEN_LIFETIME_MS = 400 * 86_400_000;
+const TOKEN_LIFETIME_MS = 400 * 86_400_000;
 
 export function signToken(key: string, token: LinkToken): string {
   const payload = Buffer.from(JSON.stringify(token)).toString('base64url');

@@ -31,7 +31,7 @@ export function daysInMonth(year: number, month: number): number {
 }
 
 /** True when month-day exists in at least one year (02-29 included). */
-export function isMonthDay(month: number, day: number): boolean {
+function isMonthDay(month: number, day: number): boolean {
   return Number.isInteger(month) && Number.isInteger(day) && month >= 1 && month <= 12 && day >= 1
     ? day <= daysInMonth(2000, month)
     : false;
@@ -39,7 +39,7 @@ export function isMonthDay(month: number, day: number): boolean {
 
 /**
  * The local date a yearly month-day falls on in `year`. Only Feb 29 moves: in a non-leap year
- * it becomes Feb 28 or Mar 1 (CONTRACT `sending.leap_day`).
+ * it becomes Feb 28 or Mar 1 (`sending.leap_day`).
  */
 export function yearlyDate(year: number, month: number, day: number, leapDay: LeapDayPolicy): LocalDate {
   if (month === 2 && day === 29 && !isLeapYear(year)) {

@@ -11,7 +11,7 @@ export interface FrequencyCap {
  * The earliest instant at or after `at` when one more message fits under the cap, given the
  * instants of messages already sent (at or before `at`). A sent message counts in (t - per, t].
  */
-export function nextAllowed(sent: readonly number[], at: number, cap: FrequencyCap): number {
+function nextAllowed(sent: readonly number[], at: number, cap: FrequencyCap): number {
   const recent = sent.filter((t) => t > at - cap.per && t <= at).sort((a, b) => a - b);
   if (recent.length < cap.max) return at;
   return (recent[recent.length - cap.max] as number) + cap.per;

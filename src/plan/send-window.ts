@@ -12,7 +12,7 @@ export interface SendWindow {
 }
 
 /** Whether a local minute of day lies in [start, end); start === end means no quiet hours. */
-export function inSendWindow(window: SendWindow, minuteOfDay: number): boolean {
+function inSendWindow(window: SendWindow, minuteOfDay: number): boolean {
   const { start, end } = window;
   if (start === end) return true;
   if (start < end) return minuteOfDay >= start && minuteOfDay < end;

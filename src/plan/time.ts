@@ -1,7 +1,7 @@
 /**
  * Local wall-clock time ⇄ instants, with luxon supplying each zone's UTC offsets.
  *
- * Rules (DESIGN.md "Time is luxon"):
+ * Rules:
  * - a local time that does not exist (spring-forward gap, or a whole skipped day such as
  *   Pacific/Apia 2011-12-30) moves forward by the length of the gap;
  * - a local time that happens twice (fall-back) means the first, earlier instant.
@@ -18,11 +18,11 @@ export type { LeapDayPolicy, LocalDate, LocalDateTime } from './calendar.js';
 type OffsetFn = (instant: number) => number;
 
 /** The zone's UTC offset in minutes at an instant (NaN for an unknown zone). */
-export function zoneOffset(zone: string, instant: number): number {
+function zoneOffset(zone: string, instant: number): number {
   return IANAZone.create(zone).offset(instant);
 }
 
-export function isValidZone(zone: string): boolean {
+function isValidZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }
 
@@ -31,7 +31,7 @@ export function isValidZone(zone: string): boolean {
  * "compatible" disambiguation: the offsets a day before and a day after are the only
  * candidates (no zone changes twice within two days, no offset exceeds a day).
  */
-export function resolveNaive(naive: number, offsetAt: OffsetFn): number {
+function resolveNaive(naive: number, offsetAt: OffsetFn): number {
   const before = offsetAt(naive - DAY_MS);
   const after = offsetAt(naive + DAY_MS);
   const early = naive - before * MINUTE_MS;

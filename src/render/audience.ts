@@ -14,7 +14,7 @@ export function validZone(zone: unknown): string | undefined {
 }
 
 /** A canonical BCP 47 tag (`en_US` read as `en-US`, as in imports), or undefined. */
-export function validLocale(locale: unknown): string | undefined {
+function validLocale(locale: unknown): string | undefined {
   if (typeof locale !== 'string' || locale === '') return undefined;
   const checked = checkLocale(locale);
   return checked.ok ? checked.value : undefined;

@@ -41,8 +41,8 @@ export interface CheckOptions {
   automations?: readonly AutomationTemplate[];
 }
 
-export const FOOTER_PARTIAL = 'footer';
-export const TEXT_FOOTER_PARTIAL = 'footer-text';
+const FOOTER_PARTIAL = 'footer';
+const TEXT_FOOTER_PARTIAL = 'footer-text';
 const MARKETING_RULE = 'unsubscribe link and postal address are required in marketing mail';
 
 export function formatProblem(problem: Problem): string {

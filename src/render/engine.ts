@@ -27,7 +27,7 @@ export interface RenderedEmail {
 }
 
 export interface TemplateEngineOptions {
-  /** The templates folder (CONTRACT.md "Templates"). */
+  /** The templates folder. */
   dir: string;
   logger?: TemplateLogger;
   /** The configured automations: enables the marketing-footer rule on load and reload. */

@@ -110,7 +110,7 @@ interface ParsedDate {
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Calendar dates are placed at local noon so no zone rule (or midnight DST gap) moves the day. */
-export function parseDateValue(value: unknown, zone: string, locale: string): ParsedDate | undefined {
+function parseDateValue(value: unknown, zone: string, locale: string): ParsedDate | undefined {
   const opts = { zone, locale };
   let dt: DateTime | undefined;
   let monthDay = false;

@@ -1,4 +1,4 @@
-/** The template engine's public surface (CONTRACT.md "Templates"). */
+/** The template engine's public surface. */
 export { createTemplateEngine } from './engine.js';
 export type {
   RenderedEmail,
@@ -7,7 +7,7 @@ export type {
   TemplateEngineOptions,
   TemplateLogger,
 } from './engine.js';
-export { checkTemplateDir, checkSources, formatProblem } from './check.js';
+export { checkTemplateDir, formatProblem } from './check.js';
 export type { AutomationTemplate, CheckOptions, Problem } from './check.js';
 export { buildTemplateData, sampleTemplateData } from './data.js';
 export type {
@@ -20,4 +20,3 @@ export type {
   TemplateItem,
   TemplateLinks,
 } from './data.js';
-export { readTemplateSources } from './load.js';

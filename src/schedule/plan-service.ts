@@ -86,7 +86,7 @@ export class PlanRun {
   }
 }
 
-export function eventTypesUsed(config: Config): string[] {
+function eventTypesUsed(config: Config): string[] {
   const types = new Set<string>();
   for (const a of config.automations) {
     if ('event' in a.on) types.add(a.on.event);

@@ -35,7 +35,7 @@ function file(dir: string, name: string, text: string): string {
 }
 
 describe('rapport CLI', () => {
-  it('imports with per-line errors and the contract exit codes', async () => {
+  it('imports with per-line errors and the documented exit codes', async () => {
     const { dir, env } = workspace();
     const good = file(dir, 'good.csv', 'id,email,first_name,birthday,timezone\nc1,ann@example.com,Ann,1990-05-17,Europe/Paris\n');
     expect(await cli(env, 'import', 'customers', good)).toMatchObject({ code: 0 });

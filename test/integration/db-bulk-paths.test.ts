@@ -1,5 +1,5 @@
 /**
- * The two paths issue 7 made set-based, on SQLite and Postgres: customers of several zones paged
+ * The two set-based paths, on SQLite and Postgres: customers of several zones paged
  * zone by zone (each an index range in id order), and sent outcomes recorded in one statement —
  * still only for rows this worker holds.
  */

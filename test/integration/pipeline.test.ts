@@ -69,7 +69,7 @@ describe.each(databases())('pipeline on %s', (db) => {
     sink.rejectRecipient('gone@example.com', 550, '5.1.1 No such user here');
   }
 
-  it('sends every due message once, with the contract headers, and nothing on a second pass', async () => {
+  it('sends every due message once, with the documented headers, and nothing on a second pass', async () => {
     await seed();
     const first = await runOnce(rt);
     expect(first.batches.reduce((n, b) => n + b.sent, 0)).toBe(3);

@@ -9,7 +9,7 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 /**
- * The instant meant by local date + time in `zone` (DESIGN.md "Time is luxon"): a time that
+ * The instant meant by local date + time in `zone` : a time that
  * happens twice means the first instant; a time that does not exist moves forward by the gap,
  * i.e. keeps the offset in force before it.
  */
@@ -38,7 +38,7 @@ export function wallClock(zone: string, instant: number): string {
   return DateTime.fromMillis(instant, { zone }).toFormat('yyyy-MM-dd HH:mm');
 }
 
-/** The instant as ISO 8601 with the zone's offset, as the contract writes `local_time`. */
+/** The instant as ISO 8601 with the zone's offset, as the CLI writes `local_time`. */
 export function localIsoOf(zone: string, instant: number): string {
   return DateTime.fromMillis(instant, { zone }).toISO({ suppressMilliseconds: true }) ?? '';
 }

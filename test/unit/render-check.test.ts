@@ -13,7 +13,7 @@ import { DATA_SHAPE, resolveShape, type Shape } from '../../src/render/shape.js'
 
 const SHIPPED = fileURLToPath(new URL('../../templates', import.meta.url));
 
-/** The default config's automations (CONTRACT.md "Configuration"). */
+/** The default config's automations (as config/rapport.yaml ships them). */
 const DEFAULT_AUTOMATIONS: AutomationTemplate[] = [
   { id: 'thank-you', template: 'thank-you', transactional: true },
   { id: 'how-did-it-go', template: 'follow-up', transactional: false },

@@ -28,7 +28,7 @@ import { elapsedMs, MB, median, peakRssMb } from '../stats.js';
  * inside its window), and a batch must go out whole.
  */
 const UNLIMITED = { sending: { rate_limit: 1_000_000, window: undefined } };
-export const POOL = 5;
+const POOL = 5;
 
 export async function measureDeliver(databaseUrl: string, warm: number): Promise<ChildResult> {
   const sink = await startSinkProcess(SCRIPT);
