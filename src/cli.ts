@@ -5,24 +5,32 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, EXIT, describeError } from './errors.js';
 import { processIo, type Io } from './cli/io.js';
-import { startCommand, migrateCommand } from './cli/start.js';
-import { importCommand } from './cli/import.js';
-import { simulateCommand, upcomingCommand } from './cli/forecast.js';
-import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.js';
-import { deliveriesCommand, statusCommand } from './cli/books.js';
-import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
-import { registerContentCommands } from './cli/content.js';
+import type { ContentAddOptions } from './cli/content.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
+// Each command's module is imported when that command runs, not before: `rapport --help` and a
+// usage error then load no database driver, template engine or mailer.
+const start = () => import('./cli/start.js');
+const forecast = () => import('./cli/forecast.js');
+const templates = () => import('./cli/templates.js');
+const books = () => import('./cli/books.js');
+const consent = () => import('./cli/consent.js');
+const content = () => import('./cli/content.js');
+
 type Action = (...args: never[]) => Promise<number>;
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('rapport')
-    .description('Keeps a business in touch with its customers: planned, personal email from your own customer database.')
+    .description(
+      'Keeps a business in touch with its customers: planned, personal email from your own customer database.',
+    )
     .version(VERSION)
     .option('-c, --config <file>', 'configuration file (default: $RAPPORT_CONFIG or config/rapport.yaml)')
-    .option('--log-level <level>', 'log level: debug, info, warn, error (default: info for start, warn otherwise)')
+    .option(
+      '--log-level <level>',
+      'log level: debug, info, warn, error (default: info for start, warn otherwise)',
+    )
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
@@ -40,49 +48,78 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('start')
     .description('run the daemon: scheduler, delivery and HTTP server')
     .option('--once', 'plan and deliver everything due now, then exit')
-    .action(run((o: object) => startCommand(io, o)));
-  program.command('migrate').description('apply database migrations').action(run((o: object) => migrateCommand(io, o)));
+    .action(run(async (o: object) => (await start()).startCommand(io, o)));
+  program
+    .command('migrate')
+    .description('apply database migrations')
+    .action(run(async (o: object) => (await start()).migrateCommand(io, o)));
   program
     .command('import')
     .description('import customers, events or content from CSV or JSON Lines (upsert by id)')
-    .addArgument(new Command().createArgument('<kind>', 'customers | events | content').choices(['customers', 'events', 'content']))
+    .addArgument(
+      new Command()
+        .createArgument('<kind>', 'customers | events | content')
+        .choices(['customers', 'events', 'content']),
+    )
     .argument('<file>', 'a .csv or .jsonl file, or - for standard input')
-    .addOption(new Option('--format <format>', 'file format when the extension does not say').choices(['csv', 'jsonl']))
+    .addOption(
+      new Option('--format <format>', 'file format when the extension does not say').choices([
+        'csv',
+        'jsonl',
+      ]),
+    )
     .option('--dry-run', 'validate only; write nothing')
-    .action(run((kind: string, file: string, o: object) => importCommand(io, kind as ImportKind, file, o)));
+    .action(
+      run(async (kind: string, file: string, o: object) =>
+        (await import('./cli/import.js')).importCommand(io, kind as ImportKind, file, o),
+      ),
+    );
   program
     .command('upcoming')
     .description('what will be sent, when (customer local time and UTC), and why')
     .option('--days <n>', 'how many days ahead', '7')
     .option('--json', 'JSON Lines')
-    .action(run((o: { days: string }) => upcomingCommand(io, o)));
+    .action(run(async (o: { days: string }) => (await forecast()).upcomingCommand(io, o)));
   program
     .command('simulate')
-    .description('what would be sent between two instants with today\'s data; writes and sends nothing')
+    .description("what would be sent between two instants with today's data; writes and sends nothing")
     .requiredOption('--from <iso>', 'start instant, ISO 8601')
     .requiredOption('--to <iso>', 'end instant, ISO 8601')
     .option('--json', 'JSON Lines')
-    .action(run((o: { from: string; to: string }) => simulateCommand(io, o)));
+    .action(run(async (o: { from: string; to: string }) => (await forecast()).simulateCommand(io, o)));
   program
     .command('preview')
     .description('render a template with a real customer or sample data')
     .argument('<template>', 'template folder name')
     .option('--customer <id>', 'render for this customer')
-    .addOption(new Option('--format <format>', 'what to print').choices(['text', 'html', 'eml']).default('text'))
-    .action(run((template: string, o: { format: string }) => previewCommand(io, template, o)));
+    .addOption(
+      new Option('--format <format>', 'what to print').choices(['text', 'html', 'eml']).default('text'),
+    )
+    .action(
+      run(async (template: string, o: { format: string }) =>
+        (await templates()).previewCommand(io, template, o),
+      ),
+    );
   program
     .command('send-test')
     .description('send one rendered message now (subject prefixed with [test])')
     .argument('<template>', 'template folder name')
     .requiredOption('--to <email>', 'recipient')
     .option('--customer <id>', 'render for this customer')
-    .action(run((template: string, o: { to: string }) => sendTestCommand(io, template, o)));
-  program.command('check').description('validate the configuration and every template').action(run((o: object) => checkCommand(io, o)));
+    .action(
+      run(async (template: string, o: { to: string }) =>
+        (await templates()).sendTestCommand(io, template, o),
+      ),
+    );
+  program
+    .command('check')
+    .description('validate the configuration and every template')
+    .action(run(async (o: object) => (await templates()).checkCommand(io, o)));
   program
     .command('status')
     .description('deliveries by status, last and next tick, transport, database')
     .option('--json', 'JSON')
-    .action(run((o: object) => statusCommand(io, o)));
+    .action(run(async (o: object) => (await books()).statusCommand(io, o)));
   program
     .command('deliveries')
     .description('the delivery log')
@@ -91,21 +128,39 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--automation <id>', 'one automation')
     .option('--limit <n>', 'at most this many', '1000')
     .option('--json', 'JSON Lines')
-    .action(run((o: { limit: string }) => deliveriesCommand(io, o)));
+    .action(run(async (o: { limit: string }) => (await books()).deliveriesCommand(io, o)));
   program
     .command('unsubscribe')
     .description('record an opt-out from all non-transactional mail, or one automation')
     .argument('<email>')
     .option('--automation <id>', 'only this automation')
-    .action(run((email: string, o: object) => unsubscribeCommand(io, email, o)));
+    .action(run(async (email: string, o: object) => (await consent()).unsubscribeCommand(io, email, o)));
   program
     .command('suppress')
     .description('stop all mail to an address, transactional included')
     .argument('<email>')
     .option('--reason <text>', 'why, for the books')
     .option('--remove', 'lift the suppression')
-    .action(run((email: string, o: object) => suppressCommand(io, email, o)));
-  registerContentCommands(program, io, run);
+    .action(run(async (email: string, o: object) => (await consent()).suppressCommand(io, email, o)));
+  const contentCommand = program
+    .command('content')
+    .description('content items: the RSS feed and digest emails');
+  contentCommand
+    .command('add')
+    .description('add or update one item (upsert by id); a future --published-at schedules it')
+    .requiredOption('--id <id>', "the item's permanent id (its guid in the feed)")
+    .requiredOption('--title <text>', 'title')
+    .requiredOption('--url <url>', 'link to the item, http or https')
+    .option('--published-at <iso>', 'publication time, ISO 8601 with offset or Z (default: now)')
+    .option('--summary <text>', 'a short plain-text summary')
+    .option('--tags <list>', '";"-separated tags, e.g. "recipes;beans"')
+    .action(run(async (o: ContentAddOptions) => (await content()).contentAddCommand(io, o)));
+  contentCommand
+    .command('list')
+    .description('items, newest publication first, scheduled ones included')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'JSON Lines')
+    .action(run(async (o: { limit: string }) => (await content()).contentListCommand(io, o)));
   return program;
 }
 

@@ -8,13 +8,18 @@ import type { Config } from './config/schema.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { loadOrCreateSecret } from './config/secret.js';
 import { openDatabase, type Database } from './db/connect.js';
-import { migrate } from './db/migrations.js';
+import { migrate, pendingMigrations } from './db/migrations.js';
 import type { Logger } from './log.js';
 import { AppError } from './errors.js';
 import type { MailerOptions } from './deliver/mailer.js';
 
 export interface RuntimeOptions {
   configFile?: string;
+  /**
+   * 'migrate' (the default) applies pending migrations; 'current' only checks that none are
+   * pending, for commands that read: they must not change the schema behind a running daemon.
+   */
+  schema?: 'migrate' | 'current';
   env: Record<string, string | undefined>;
   log: Logger;
   now?: () => number;
@@ -61,7 +66,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
   const runtime = openConfig(options);
   const db = openDatabase(runtime.config.database.url);
   try {
-    const applied = await migrate(db.knex);
+    const applied = options.schema === 'current' ? await requireCurrentSchema(db) : await migrate(db.knex);
     const secretFile = resolve('data', 'secret');
     const signingKey = loadOrCreateSecret(runtime.loaded.secrets.signingKey, secretFile);
     return { ...runtime, db, applied, signingKey, close: () => db.close() };
@@ -69,6 +74,18 @@ export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
     await db.close();
     throw error;
   }
+}
+
+async function requireCurrentSchema(db: Database): Promise<string[]> {
+  const pending = await pendingMigrations(db.knex);
+  if (pending.length > 0) {
+    throw new AppError(
+      'E_DB_BEHIND',
+      `${db.describe} is not up to date (${pending.length} migration${pending.length === 1 ? '' : 's'} to apply: ` +
+        `${pending.join(', ')}): run "rapport migrate" or start the daemon, which applies them`,
+    );
+  }
+  return [];
 }
 
 /** Mail transport options from the config; the DKIM key is read from its file here, once. */
@@ -85,7 +102,10 @@ export function mailerOptions(config: Config, poolSize = config.smtp.pool_size):
     );
   }
   if (!privateKey.includes('PRIVATE KEY')) {
-    throw new AppError('E_DKIM_KEY', `smtp.dkim.private_key_file: ${dkim.private_key_file} is not a PEM private key`);
+    throw new AppError(
+      'E_DKIM_KEY',
+      `smtp.dkim.private_key_file: ${dkim.private_key_file} is not a PEM private key`,
+    );
   }
   return { poolSize, dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey } };
 }

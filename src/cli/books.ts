@@ -8,13 +8,14 @@ import { countSuppressions } from '../db/consent.js';
 import { countByStatus, listDeliveries, nextAvailableAt, type DeliveryListRow } from '../db/deliveries.js';
 import { getNumberState } from '../db/state.js';
 import { STATE } from '../schedule/tick.js';
-import { withRuntime, type GlobalOptions } from './context.js';
+import { withReadRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 export async function statusCommand(io: Io, options: GlobalOptions & { json?: boolean }): Promise<number> {
-  return withRuntime(io, options, async (rt) => {
+  return withReadRuntime(io, options, async (rt) => {
     const knex = rt.db.knex;
     const counts = await countByStatus(knex);
     const lastTick = await getNumberState(knex, STATE.lastTick);
@@ -53,7 +54,7 @@ export async function statusCommand(io: Io, options: GlobalOptions & { json?: bo
   });
 }
 
-export function deliveryJson(r: DeliveryListRow): Record<string, unknown> {
+function deliveryJson(r: DeliveryListRow): Record<string, unknown> {
   return {
     id: r.id,
     automation: r.automation_id,
@@ -71,14 +72,24 @@ export function deliveryJson(r: DeliveryListRow): Record<string, unknown> {
 
 export async function deliveriesCommand(
   io: Io,
-  options: GlobalOptions & { status?: string; customer?: string; automation?: string; limit: string; json?: boolean },
+  options: GlobalOptions & {
+    status?: string;
+    customer?: string;
+    automation?: string;
+    limit: string;
+    json?: boolean;
+  },
 ): Promise<number> {
   if (options.status !== undefined && !DELIVERY_STATUSES.includes(options.status as DeliveryStatus)) {
-    throw new AppError('E_USAGE', `--status: "${options.status}" is not one of ${DELIVERY_STATUSES.join(', ')}`);
+    throw new AppError(
+      'E_USAGE',
+      `--status: "${options.status}" is not one of ${DELIVERY_STATUSES.join(', ')}`,
+    );
   }
   const limit = Number(options.limit);
-  if (!Number.isInteger(limit) || limit <= 0) throw new AppError('E_USAGE', `--limit: "${options.limit}" is not a positive number`);
-  return withRuntime(io, options, async (rt) => {
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new AppError('E_USAGE', `--limit: "${options.limit}" is not a positive number`);
+  return withReadRuntime(io, options, async (rt) => {
     const pageSize = Math.min(limit, 1000);
     let printed = 0;
     let afterId: number | undefined;
@@ -98,7 +109,14 @@ export async function deliveriesCommand(
       afterId = page[page.length - 1]?.id;
     }
     if (!options.json) {
-      io.out(rows.length ? table(['id', 'automation', 'customer', 'email', 'occurrence', 'status', 'tries', 'due (UTC)', 'note'], rows) : 'No deliveries match.');
+      io.out(
+        rows.length
+          ? table(
+              ['id', 'automation', 'customer', 'email', 'occurrence', 'status', 'tries', 'due (UTC)', 'note'],
+              rows,
+            )
+          : 'No deliveries match.',
+      );
     }
     return 0;
   });

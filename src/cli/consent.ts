@@ -4,19 +4,27 @@ import { ALL_MARKETING, setConsent, suppress, unsuppress } from '../db/consent.j
 import { withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 
-
-export async function unsubscribeCommand(io: Io, email: string, options: GlobalOptions & { automation?: string }): Promise<number> {
+export async function unsubscribeCommand(
+  io: Io,
+  email: string,
+  options: GlobalOptions & { automation?: string },
+): Promise<number> {
   const address = emailAddress('EMAIL', email);
   return withRuntime(io, options, async (rt) => {
     if (options.automation && !rt.config.automations.some((a) => a.id === options.automation)) {
-      throw new AppError('E_USAGE', `--automation: no automation "${options.automation}" in the configuration`);
+      throw new AppError(
+        'E_USAGE',
+        `--automation: no automation "${options.automation}" in the configuration`,
+      );
     }
     const scope = options.automation ?? ALL_MARKETING;
     const results = await setConsent(rt.db.knex, address, [{ scope, optedOut: true }], 'cli', rt.now());
     if (results.length === 0) throw new AppError('E_NOT_FOUND', `no customer with email ${address}`);
     const what = scope === ALL_MARKETING ? 'all non-transactional mail' : `"${scope}"`;
     for (const r of results) {
-      io.out(`${r.email} (customer ${r.customerId}): ${r.changed ? 'unsubscribed from' : 'was already unsubscribed from'} ${what}`);
+      io.out(
+        `${r.email} (customer ${r.customerId}): ${r.changed ? 'unsubscribed from' : 'was already unsubscribed from'} ${what}`,
+      );
     }
     return 0;
   });
@@ -34,8 +42,18 @@ export async function suppressCommand(
       io.out(removed ? `${address} is no longer suppressed` : `${address} was not suppressed`);
       return 0;
     }
-    const added = await suppress(rt.db.knex, address, options.reason ?? 'suppressed by an operator', 'operator', rt.now());
-    io.out(added ? `${address} is suppressed: no mail of any kind will be sent to it` : `${address} was already suppressed`);
+    const added = await suppress(
+      rt.db.knex,
+      address,
+      options.reason ?? 'suppressed by an operator',
+      'operator',
+      rt.now(),
+    );
+    io.out(
+      added
+        ? `${address} is suppressed: no mail of any kind will be sent to it`
+        : `${address} was already suppressed`,
+    );
     return 0;
   });
 }

@@ -1,16 +1,10 @@
 /** `rapport content add` and `rapport content list`: the items of the feed and the digests. */
-import type { Command } from 'commander';
 import { EXIT } from '../errors.js';
 import { listContent, upsertContent } from '../db/content.js';
 import type { ContentItem } from '../domain.js';
 import { validateContent } from '../import/validate-content.js';
-import { withRuntime, type GlobalOptions } from './context.js';
+import { withReadRuntime, withRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
-
-/** cli.ts's wrapper that turns a command function into a commander action. */
-export type Runner = <A extends unknown[]>(
-  fn: (...args: A) => Promise<number>,
-) => (...args: A) => Promise<void>;
 
 export interface ContentAddOptions extends GlobalOptions {
   id: string;
@@ -19,26 +13,6 @@ export interface ContentAddOptions extends GlobalOptions {
   publishedAt?: string;
   summary?: string;
   tags?: string;
-}
-
-export function registerContentCommands(program: Command, io: Io, run: Runner): void {
-  const content = program.command('content').description('content items: the RSS feed and digest emails');
-  content
-    .command('add')
-    .description('add or update one item (upsert by id); a future --published-at schedules it')
-    .requiredOption('--id <id>', "the item's permanent id (its guid in the feed)")
-    .requiredOption('--title <text>', 'title')
-    .requiredOption('--url <url>', 'link to the item, http or https')
-    .option('--published-at <iso>', 'publication time, ISO 8601 with offset or Z (default: now)')
-    .option('--summary <text>', 'a short plain-text summary')
-    .option('--tags <list>', '";"-separated tags, e.g. "recipes;beans"')
-    .action(run((o: ContentAddOptions) => contentAddCommand(io, o)));
-  content
-    .command('list')
-    .description('items, newest publication first, scheduled ones included')
-    .option('--limit <n>', 'at most this many', '100')
-    .option('--json', 'JSON Lines')
-    .action(run((o: { limit: string }) => contentListCommand(io, o)));
 }
 
 export async function contentAddCommand(io: Io, options: ContentAddOptions): Promise<number> {
@@ -78,7 +52,7 @@ export async function contentListCommand(
     io.err(`--limit: "${options.limit}" is not a positive whole number`);
     return EXIT.usage;
   }
-  return withRuntime(io, options, async (rt) => {
+  return withReadRuntime(io, options, async (rt) => {
     const now = rt.now();
     const items = await listContent(rt.db.knex, limit);
     if (options.json) {

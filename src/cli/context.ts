@@ -24,7 +24,33 @@ export async function withRuntime<T>(
   fn: (rt: DbRuntime) => Promise<T>,
   logLevel = 'warn',
 ): Promise<T> {
-  const rt = await openRuntime({ configFile: options.config, env: io.env, log: commandLogger(io, options, logLevel) });
+  const rt = await openRuntime({
+    configFile: options.config,
+    env: io.env,
+    log: commandLogger(io, options, logLevel),
+  });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/**
+ * For commands that only read: the database is opened as it is, never migrated; one that is
+ * behind is an error that says how to bring it up to date.
+ */
+export async function withReadRuntime<T>(
+  io: Io,
+  options: GlobalOptions,
+  fn: (rt: DbRuntime) => Promise<T>,
+): Promise<T> {
+  const rt = await openRuntime({
+    configFile: options.config,
+    env: io.env,
+    log: commandLogger(io, options),
+    schema: 'current',
+  });
   try {
     return await fn(rt);
   } finally {

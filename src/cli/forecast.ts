@@ -1,19 +1,27 @@
 /** `rapport upcoming` and `rapport simulate`: what will be sent, when, and why. */
 import { AppError } from '../errors.js';
 import { forecast, type ForecastLine } from '../schedule/forecast.js';
-import { withRuntime, type GlobalOptions } from './context.js';
+import { withReadRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
 import { instant } from '../import/dates.js';
 
-export async function upcomingCommand(io: Io, options: GlobalOptions & { days: string; json?: boolean }): Promise<number> {
+export async function upcomingCommand(
+  io: Io,
+  options: GlobalOptions & { days: string; json?: boolean },
+): Promise<number> {
   const days = Number(options.days);
   if (!Number.isFinite(days) || days <= 0 || days > 366) {
     throw new AppError('E_USAGE', `--days: "${options.days}" is not a number of days between 1 and 366`);
   }
-  return withRuntime(io, options, async (rt) => {
+  return withReadRuntime(io, options, async (rt) => {
     const from = rt.now();
     const lines: ForecastLine[] = [];
-    await forecast(rt.db, rt.config, { from, to: from + days * 86_400_000, useBooks: true, onLines: (l) => void lines.push(...l) });
+    await forecast(rt.db, rt.config, {
+      from,
+      to: from + days * 86_400_000,
+      useBooks: true,
+      onLines: (l) => void lines.push(...l),
+    });
     // A week ahead is small enough to show in time order.
     lines.sort((a, b) => a.send_at.localeCompare(b.send_at) || a.customer_id.localeCompare(b.customer_id));
     print(io, lines, options.json === true);
@@ -21,11 +29,14 @@ export async function upcomingCommand(io: Io, options: GlobalOptions & { days: s
   });
 }
 
-export async function simulateCommand(io: Io, options: GlobalOptions & { from: string; to: string; json?: boolean }): Promise<number> {
+export async function simulateCommand(
+  io: Io,
+  options: GlobalOptions & { from: string; to: string; json?: boolean },
+): Promise<number> {
   const from = parseInstant('--from', options.from);
   const to = parseInstant('--to', options.to);
   if (to <= from) throw new AppError('E_USAGE', '--to must be after --from');
-  return withRuntime(io, options, async (rt) => {
+  return withReadRuntime(io, options, async (rt) => {
     // Streamed page by page (customer order, then time): a year for many customers is large.
     let sends = 0;
     let total = 0;
@@ -40,7 +51,10 @@ export async function simulateCommand(io: Io, options: GlobalOptions & { from: s
         else io.out(lines.map(textLine).join('\n'));
       },
     });
-    if (!options.json) io.out(total === 0 ? 'Nothing to send in that period.' : `\n${sends} to send, ${total - sends} skipped`);
+    if (!options.json)
+      io.out(
+        total === 0 ? 'Nothing to send in that period.' : `\n${sends} to send, ${total - sends} skipped`,
+      );
     return 0;
   });
 }

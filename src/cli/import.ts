@@ -14,7 +14,12 @@ export interface ImportCommandOptions extends GlobalOptions {
   dryRun?: boolean;
 }
 
-export async function importCommand(io: Io, kind: ImportKind, file: string, options: ImportCommandOptions): Promise<number> {
+export async function importCommand(
+  io: Io,
+  kind: ImportKind,
+  file: string,
+  options: ImportCommandOptions,
+): Promise<number> {
   const format = detectFormat(file, options.format);
   if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) {
     throw new AppError('E_IMPORT_UNREADABLE', `cannot read ${file}: no such file`);

@@ -25,7 +25,11 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
       'warn',
     );
   }
-  const rt = await openRuntime({ configFile: options.config, env: io.env, log: commandLogger(io, options, 'info') });
+  const rt = await openRuntime({
+    configFile: options.config,
+    env: io.env,
+    log: commandLogger(io, options, 'info'),
+  });
   let daemon;
   try {
     daemon = await startDaemon(rt);
@@ -45,7 +49,10 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
       ['', ''],
       [
         ['config', rt.loaded.source],
-        ['database', `${rt.db.describe}${rt.applied.length ? ` (applied ${rt.applied.length} migrations)` : ''}`],
+        [
+          'database',
+          `${rt.db.describe}${rt.applied.length ? ` (applied ${rt.applied.length} migrations)` : ''}`,
+        ],
         ['mail', redactUrl(daemon.mailer)],
         ['http', `${daemon.httpUrl} (links use ${rt.config.http.public_url})`],
         ['customers', String(customers)],
@@ -87,7 +94,9 @@ function waitForSignals(io: Io, stop: () => Promise<void>, graceMs: number): Pro
       }
       io.err(`received ${signal}: finishing messages in flight (up to ${Math.round(graceMs / 1000)} s)…`);
       const timer = setTimeout(() => {
-        io.err('grace period over: exiting with messages still in flight (their leases will expire and they will be retried)');
+        io.err(
+          'grace period over: exiting with messages still in flight (their leases will expire and they will be retried)',
+        );
         process.exit(1);
       }, graceMs);
       timer.unref();

@@ -8,7 +8,7 @@ import { checkTemplateDir, formatProblem } from '../render/check.js';
 import { buildTemplateData, sampleTemplateData, type TemplateData } from '../render/data.js';
 import { createTemplateEngine } from '../render/engine.js';
 import { mailerOptions, type DbRuntime } from '../runtime.js';
-import { configOnly, withRuntime, type GlobalOptions, emailAddress } from './context.js';
+import { configOnly, withReadRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 import nodemailer from 'nodemailer';
 
@@ -21,15 +21,24 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<numb
     io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in templates`);
     return 1;
   }
-  io.out(`config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`);
+  io.out(
+    `config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`,
+  );
   return 0;
 }
 
-async function renderFor(rt: DbRuntime, template: string, customerId: string | undefined): Promise<{ message: OutgoingMessage }> {
+async function renderFor(
+  rt: DbRuntime,
+  template: string,
+  customerId: string | undefined,
+): Promise<{ message: OutgoingMessage }> {
   const engine = createTemplateEngine({ dir: rt.templatesDir });
   try {
     if (!engine.has(template)) {
-      throw new AppError('E_TEMPLATE_MISSING', `no template "${template}" in ${rt.templatesDir} (run rapport check)`);
+      throw new AppError(
+        'E_TEMPLATE_MISSING',
+        `no template "${template}" in ${rt.templatesDir} (run rapport check)`,
+      );
     }
     const automation = rt.config.automations.find((a) => a.template === template);
     const auto = { id: automation?.id ?? 'preview', transactional: automation?.transactional ?? false };
@@ -43,10 +52,16 @@ async function renderFor(rt: DbRuntime, template: string, customerId: string | u
       const customer = await getCustomer(rt.db.knex, customerId);
       if (!customer) throw new AppError('E_NOT_FOUND', `no customer with id "${customerId}"`);
       data = buildTemplateData({ customer, business: rt.config.business, links, automation: auto, now });
-      to = { name: [customer.first_name, customer.last_name].filter(Boolean).join(' '), address: customer.email };
+      to = {
+        name: [customer.first_name, customer.last_name].filter(Boolean).join(' '),
+        address: customer.email,
+      };
     } else {
       data = sampleTemplateData(rt.config.business, links, auto);
-      to = { name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '), address: data.customer.email };
+      to = {
+        name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '),
+        address: data.customer.email,
+      };
     }
     const rendered = engine.render(template, data);
     const message = composeMessage({
@@ -72,13 +87,17 @@ export async function previewCommand(
   if (!['text', 'html', 'eml'].includes(options.format)) {
     throw new AppError('E_USAGE', `--format: "${options.format}" is not one of text, html, eml`);
   }
-  return withRuntime(io, options, async (rt) => {
+  return withReadRuntime(io, options, async (rt) => {
     const { message } = await renderFor(rt, template, options.customer);
     if (options.format === 'html') io.out(message.html);
     else if (options.format === 'text') io.out(`Subject: ${message.subject}\n\n${message.text}`);
     else {
       const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-      const info = (await composer.sendMail({ ...message, disableFileAccess: true, disableUrlAccess: true })) as { message: Buffer };
+      const info = (await composer.sendMail({
+        ...message,
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      })) as { message: Buffer };
       io.out(info.message.toString('utf8'));
     }
     return 0;
@@ -91,11 +110,15 @@ export async function sendTestCommand(
   options: GlobalOptions & { to: string; customer?: string },
 ): Promise<number> {
   const to = emailAddress('--to', options.to);
-  return withRuntime(io, options, async (rt) => {
+  return withReadRuntime(io, options, async (rt) => {
     const { message } = await renderFor(rt, template, options.customer);
     const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config, 1));
     try {
-      const result = await mailer.send({ ...message, to: { name: '', address: to }, subject: `[test] ${message.subject}` });
+      const result = await mailer.send({
+        ...message,
+        to: { name: '', address: to },
+        subject: `[test] ${message.subject}`,
+      });
       io.out(`sent "${message.subject}" to ${to} via ${mailer.describe}: ${result.response}`);
     } finally {
       await mailer.close();

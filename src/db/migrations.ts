@@ -134,7 +134,7 @@ export const ZONE_ORDER_INDEX = 'customers_timezone_id_index';
 /**
  * Everyone in a zone, in id order: a schedule or date rule fires for whole zones, and paging
  * those customers by keyset needs (timezone, id) — with (timezone) alone every page sorted the
- * whole zone again, so a Monday digest for 1M customers took hours (issue 7).
+ * whole zone again, so a Monday digest for 1M customers took hours.
  */
 const zoneOrder: Migration = {
   name: '0002_customers_timezone_id',
@@ -187,8 +187,16 @@ export async function migrate(knex: Knex, attempts = 60): Promise<string[]> {
   }
 }
 
-/** Names of migrations not yet applied. */
+/**
+ * Names of migrations not yet applied, read without writing: knex's own listing creates its
+ * bookkeeping tables, and a read-only command must leave the database as it found it.
+ */
 export async function pendingMigrations(knex: Knex): Promise<string[]> {
-  const [, pending] = (await knex.migrate.list(MIGRATION_CONFIG)) as [unknown, Array<{ name?: string; file?: string }>];
-  return pending.map((m) => m.name ?? m.file ?? String(m));
+  const table = MIGRATION_CONFIG.tableName as string;
+  const applied = new Set<string>();
+  if (await knex.schema.hasTable(table)) {
+    const rows: Array<{ name: string }> = await knex(table).select('name');
+    for (const row of rows) applied.add(row.name);
+  }
+  return MIGRATIONS.map((m) => m.name).filter((name) => !applied.has(name));
 }
