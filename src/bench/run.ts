@@ -20,6 +20,7 @@ import { measureSimulate } from './measures/simulate.js';
 import { seedDue, seedPopulation } from './seed.js';
 import { runSinkProcess } from './sink.js';
 import { runSuite } from './suite.js';
+import { describeError } from '../errors.js';
 
 const argv = process.argv.slice(2);
 const role = argv[0] === '--role' ? argv[1] : undefined;
@@ -35,7 +36,7 @@ if (role === 'sink') {
   try {
     options = parseBenchArgs(argv);
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    console.error(`${describeError(error)}\n\n${USAGE}`);
     process.exitCode = 2;
   }
   if (options) {

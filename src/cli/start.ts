@@ -6,6 +6,7 @@ import { migrate } from '../db/migrations.js';
 import { openRuntime } from '../runtime.js';
 import { commandLogger, withRuntime, type GlobalOptions } from './context.js';
 import { table, type Io } from './io.js';
+import { describeError } from '../errors.js';
 
 export async function startCommand(io: Io, options: GlobalOptions & { once?: boolean }): Promise<number> {
   if (options.once) {
@@ -107,7 +108,7 @@ function waitForSignals(io: Io, stop: () => Promise<void>, graceMs: number): Pro
           resolve();
         },
         (error: unknown) => {
-          io.err(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+          io.err(`error while stopping: ${describeError(error)}`);
           process.exit(1);
         },
       );

@@ -1,5 +1,5 @@
 /** Entry point of `npm run demo` (see demo.ts). The only place the demo reads the environment. */
-import { AppError } from '../errors.js';
+import { AppError, describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { runDemo } from './demo.js';
 
@@ -11,7 +11,7 @@ runDemo({ env, now: Date.now(), log: createLogger(env.RAPPORT_LOG_LEVEL ?? 'warn
   },
   (error: unknown) => {
     const details = error instanceof AppError ? error.details.map((d) => `\n  ${d}`).join('') : '';
-    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}${details}\n`);
+    process.stderr.write(`demo: ${describeError(error)}${details}\n`);
     process.exitCode = 1;
   },
 );

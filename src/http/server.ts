@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { HttpError, sendJson, sendText } from './respond.js';
 import { parseListen } from '../config/listen.js';
+import { describeError } from '../errors.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
 
@@ -76,7 +77,7 @@ function fail(req: IncomingMessage, res: ServerResponse, error: unknown, log: Lo
     sendJson(res, error.status, { error: error.message, ...(error.details.length ? { errors: error.details } : {}) });
     return;
   }
-  log.error({ event: 'http.error', error: error instanceof Error ? error.message : String(error) }, 'request failed');
+  log.error({ event: 'http.error', error: describeError(error) }, 'request failed');
   sendText(res, 500, 'internal error\n');
 }
 

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { Logger } from '../log.js';
 import { runTick, type TickReport } from './tick.js';
+import { describeError } from '../errors.js';
 
 export interface SchedulerOptions {
   db: Database;
@@ -45,7 +46,7 @@ export class Scheduler {
       this.options.afterTick?.(report);
       return report;
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = describeError(error);
       log.error({ event: 'tick.failed', error: this.lastError }, 'planning tick failed');
       return null;
     }
