@@ -8,7 +8,7 @@ import type { Config } from './config/schema.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { loadOrCreateSecret } from './config/secret.js';
 import { openDatabase, type Database } from './db/connect.js';
-import { migrate, pendingMigrations } from './db/migrations.js';
+import { isEmptySchema, migrate, pendingMigrations } from './db/migrations.js';
 import type { Logger } from './log.js';
 import { AppError } from './errors.js';
 import type { MailerOptions } from './deliver/mailer.js';
@@ -76,8 +76,13 @@ export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
   }
 }
 
+/**
+ * A reading command's schema check. An empty database (a fresh install: `rapport preview` before
+ * the first import) is set up, as no daemon can be using it; one that is behind is left alone.
+ */
 async function requireCurrentSchema(db: Database): Promise<string[]> {
   const pending = await pendingMigrations(db.knex);
+  if (pending.length > 0 && (await isEmptySchema(db.knex))) return migrate(db.knex);
   if (pending.length > 0) {
     throw new AppError(
       'E_DB_BEHIND',

@@ -187,6 +187,14 @@ export async function migrate(knex: Knex, attempts = 60): Promise<string[]> {
   }
 }
 
+/** True when no migration has ever been applied: a database Rapport has not set up yet. */
+export async function isEmptySchema(knex: Knex): Promise<boolean> {
+  const table = MIGRATION_CONFIG.tableName as string;
+  if (!(await knex.schema.hasTable(table))) return true;
+  const row = await knex(table).count({ n: '*' }).first();
+  return Number(row?.n ?? 0) === 0;
+}
+
 /**
  * Names of migrations not yet applied, read without writing: knex's own listing creates its
  * bookkeeping tables, and a read-only command must leave the database as it found it.

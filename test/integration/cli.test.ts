@@ -11,7 +11,7 @@ import { REPO, writeTestConfig } from '../support/runtime.js';
 import { TSX_LOADER } from '../support/daemon.js';
 import { verifyToken } from '../../src/links/tokens.js';
 import { cli } from '../support/cli.js';
-
+import Database from 'better-sqlite3';
 
 function workspace(): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-cli-'));
@@ -27,7 +27,6 @@ function workspace(): { dir: string; env: Record<string, string> } {
   };
 }
 
-
 function file(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -37,13 +36,21 @@ function file(dir: string, name: string, text: string): string {
 describe('rapport CLI', () => {
   it('imports with per-line errors and the documented exit codes', async () => {
     const { dir, env } = workspace();
-    const good = file(dir, 'good.csv', 'id,email,first_name,birthday,timezone\nc1,ann@example.com,Ann,1990-05-17,Europe/Paris\n');
+    const good = file(
+      dir,
+      'good.csv',
+      'id,email,first_name,birthday,timezone\nc1,ann@example.com,Ann,1990-05-17,Europe/Paris\n',
+    );
     expect(await cli(env, 'import', 'customers', good)).toMatchObject({ code: 0 });
     const again = await cli(env, 'import', 'customers', good);
     expect(again.code).toBe(0);
     expect(again.out).toContain('0 new, 0 changed, 1 unchanged');
 
-    const mixed = file(dir, 'mixed.csv', 'id,email,birthday\nc2,bob@example.com,02-30\nc3,cat@example.com,\n');
+    const mixed = file(
+      dir,
+      'mixed.csv',
+      'id,email,birthday\nc2,bob@example.com,02-30\nc3,cat@example.com,\n',
+    );
     const run = await cli(env, 'import', 'customers', mixed);
     expect(run.code).toBe(3);
     expect(run.err).toContain('line 2: birthday: "02-30" is not a real date');
@@ -62,7 +69,9 @@ describe('rapport CLI', () => {
     const run = await cli(env, 'simulate', '--from', '2027-01-01T09:00', '--to', '2027-01-02');
     expect(run.code).toBe(2);
     expect(run.err).toContain('--from: "2027-01-01T09:00" needs a time zone offset or Z');
-    expect((await cli(env, 'simulate', '--from', '2027-01-01', '--to', '2027-01-01T12:00+01:00')).code).toBe(0);
+    expect((await cli(env, 'simulate', '--from', '2027-01-01', '--to', '2027-01-01T12:00+01:00')).code).toBe(
+      0,
+    );
   });
 
   it('records opt-outs and suppressions and shows them in the books', async () => {
@@ -73,7 +82,9 @@ describe('rapport CLI', () => {
     expect(un.out).toContain('unsubscribed from all non-transactional mail');
     expect((await cli(env, 'unsubscribe', 'nobody@example.com')).code).toBe(1);
     expect((await cli(env, 'unsubscribe', 'ann@example.com', '--automation', 'nope')).code).toBe(2);
-    expect((await cli(env, 'suppress', 'ann@example.com', '--reason', 'asked by phone')).out).toContain('is suppressed');
+    expect((await cli(env, 'suppress', 'ann@example.com', '--reason', 'asked by phone')).out).toContain(
+      'is suppressed',
+    );
     expect((await cli(env, 'suppress', 'ann@example.com', '--remove')).out).toContain('no longer suppressed');
     const status = await cli(env, 'status', '--json');
     expect(JSON.parse(status.out)).toMatchObject({ customers: 1, deliveries: { sent: 0, pending: 0 } });
@@ -81,17 +92,45 @@ describe('rapport CLI', () => {
 
   it('sends with start --once, lists deliveries as JSON Lines, and never twice', async () => {
     const { dir, env } = workspace();
-    await cli(env, 'import', 'customers', file(dir, 'c.csv', 'id,email,first_name\nc1,ann@example.com,Ann\n'));
+    await cli(
+      env,
+      'import',
+      'customers',
+      file(dir, 'c.csv', 'id,email,first_name\nc1,ann@example.com,Ann\n'),
+    );
     const at = new Date(Date.now() - 2 * 3_600_000).toISOString();
-    await cli(env, 'import', 'events', file(dir, 'e.jsonl', `{"id":"o1","customer_id":"c1","type":"purchase","occurred_at":"${at}"}\n`));
+    await cli(
+      env,
+      'import',
+      'events',
+      file(dir, 'e.jsonl', `{"id":"o1","customer_id":"c1","type":"purchase","occurred_at":"${at}"}\n`),
+    );
     expect((await cli(env, 'start', '--once')).out).toContain('sent 1');
     expect((await cli(env, 'start', '--once')).out).toContain('sent 0');
-    const lines = (await cli(env, 'deliveries', '--json')).out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await cli(env, 'deliveries', '--json')).out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(Object.keys(lines[0])).toEqual([
-      'id', 'automation', 'customer_id', 'email', 'occurrence', 'status', 'attempts', 'due_at', 'sent_at', 'message_id', 'error',
+      'id',
+      'automation',
+      'customer_id',
+      'email',
+      'occurrence',
+      'status',
+      'attempts',
+      'due_at',
+      'sent_at',
+      'message_id',
+      'error',
     ]);
-    expect(lines[0]).toMatchObject({ automation: 'thank-you', customer_id: 'c1', occurrence: 'o1', status: 'sent' });
+    expect(lines[0]).toMatchObject({
+      automation: 'thank-you',
+      customer_id: 'c1',
+      occurrence: 'o1',
+      status: 'sent',
+    });
     expect((await cli(env, 'deliveries', '--status', 'bogus')).code).toBe(2);
   });
 
@@ -99,12 +138,46 @@ describe('rapport CLI', () => {
     const { dir, env } = workspace();
     const templates = join(dir, 'templates');
     cpSync(join(REPO, 'templates'), templates, { recursive: true });
-    writeFileSync(join(templates, 'birthday', 'html.hbs'), '<p>Hi {{customer.first_name}}</p>\n{{#if customer.email}}\n<p>unclosed\n');
+    writeFileSync(
+      join(templates, 'birthday', 'html.hbs'),
+      '<p>Hi {{customer.first_name}}</p>\n{{#if customer.email}}\n<p>unclosed\n',
+    );
     const broken = { ...env, RAPPORT_CONFIG: writeTestConfig({ templates: { dir: templates } }) };
     const run = await cli(broken, 'check');
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/templates\/birthday\/html\.hbs:\d+: /);
     expect((await cli(env, 'check')).code).toBe(0);
+  });
+
+  it('reading commands leave a database that is behind as it is, and say how to update it', async () => {
+    const { dir, env } = workspace();
+    expect((await cli(env, 'migrate')).code).toBe(0);
+    // As if the database came from an older release: its newest migration is not applied.
+    const sqlite = new Database(join(dir, 'rapport.db'));
+    const newest = sqlite.prepare('SELECT * FROM rapport_migrations ORDER BY id DESC LIMIT 1').get() as {
+      id: number;
+      name: string;
+    };
+    sqlite.prepare('DELETE FROM rapport_migrations WHERE id = ?').run(newest.id);
+    const applied = () =>
+      sqlite.prepare('SELECT name FROM rapport_migrations').all() as Array<{ name: string }>;
+    const before = applied();
+
+    const status = await cli(env, 'status');
+    expect(status.code).toBe(1);
+    expect(status.err).toContain(`is not up to date (1 migration to apply: ${newest.name})`);
+    expect(status.err).toContain('run "rapport migrate"');
+    expect((await cli(env, 'deliveries')).code).toBe(1);
+    expect(applied()).toEqual(before);
+
+    // Once it is applied, the same command reads.
+    sqlite
+      .prepare(
+        'INSERT INTO rapport_migrations (id, name, batch, migration_time) VALUES (@id, @name, @batch, @migration_time)',
+      )
+      .run(newest);
+    sqlite.close();
+    expect((await cli(env, 'status')).code).toBe(0);
   });
 
   it('previews a template as a MIME message', async () => {
@@ -116,7 +189,7 @@ describe('rapport CLI', () => {
     expect((await cli(env, 'preview', 'no-such-template')).code).toBe(1);
   });
 
-  it("send-test for a real customer carries no working unsubscribe link for that customer", async () => {
+  it('send-test for a real customer carries no working unsubscribe link for that customer', async () => {
     const { dir, env } = workspace();
     const customers = file(dir, 'c.csv', 'id,email,first_name\nc1,ann@example.com,Ann\n');
     expect((await cli(env, 'import', 'customers', customers)).code).toBe(0);
