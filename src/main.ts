@@ -122,7 +122,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     startedAt,
     lastTickAt: () => scheduler.lastTickAt,
     tickStaleAfterMs: () => 2 * tickInterval(rt.config.worker.tick) + 60_000,
-    breakerOpen: () => core.deliverer.breaker.isOpen,
+    sendingPaused: () => core.deliverer.breaker.reason,
     deliveryError: () => loop.lastError,
     sendLatency: core.sendLatency,
   };

@@ -73,7 +73,7 @@ function health(loop: DeliveryLoop, core: Core) {
     startedAt: Date.now(),
     lastTickAt: () => Date.now(),
     tickStaleAfterMs: () => 60_000,
-    breakerOpen: () => core.deliverer.breaker.isOpen,
+    sendingPaused: () => core.deliverer.breaker.reason,
     deliveryError: () => loop.lastError,
     sendLatency: new Histogram([1]),
   };

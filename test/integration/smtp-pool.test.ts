@@ -201,7 +201,7 @@ describe('the SMTP mailer over the pool', () => {
     date: new Date('2026-03-01T10:00:00Z'),
   });
 
-  it('logs in with the credentials in SMTP_URL, and a wrong password is a systemic temporary failure', async () => {
+  it('logs in with the credentials in SMTP_URL, and a wrong password pauses sending (it is about us, not the message)', async () => {
     const secured = await startSmtpSink({ auth: { user: 'shop', pass: 's3cret' } });
     const good = createMailer(`smtp://shop:s3cret@127.0.0.1:${secured.port}`, { poolSize: 1 });
     const bad = createMailer(`smtp://shop:wrong@127.0.0.1:${secured.port}`, { poolSize: 1 });
@@ -212,7 +212,7 @@ describe('the SMTP mailer over the pool', () => {
       for (let i = 0; i < 2; i++) {
         const failed = await settle(bad.send(message('bob@example.test')));
         expect(failed.ok).toBe(false);
-        if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true, code: 535 });
+        if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'sender-refused', stage: 'session', code: 535 });
       }
       expect(secured.messages).toHaveLength(1);
     } finally {
@@ -269,7 +269,7 @@ describe('the SMTP mailer over the pool', () => {
     try {
       const failed = await settle(anonymous.send(message('ada@example.test')));
       expect(failed.ok).toBe(false);
-      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true, code: 530 });
+      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'sender-refused', stage: 'MAIL FROM', code: 530 });
       expect(secured.messages).toHaveLength(0);
     } finally {
       await anonymous.close();
