@@ -158,6 +158,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       url: z.string().min(1).default('file:data/outbox'),
       pool_size: z.number().int().min(1).max(50).default(5),
+      /**
+       * The longest one message may take with the relay (connecting, greeting, the whole
+       * conversation); a send still going then is cut off and retried. Bounds worker.lease.
+       */
+      timeout: duration.default(60_000),
       /** Optional DKIM signing of every message. */
       dkim: z
         .strictObject({

@@ -203,13 +203,14 @@ export class Deliverer {
   /**
    * Send with a bounded number in flight; each result becomes an outcome, recorded as it comes.
    * Messages not started are released (given back untried) when stopping, when the breaker
-   * opens, when the books stop taking outcomes, or when half the lease is gone — a send must
+   * opens, when the books stop taking outcomes, or when less than smtp.timeout of the lease is left — a send must
    * finish while the claim is still ours, or another worker could take the row over and send it too.
    * After a pause, one message probes the relay while the others wait for its answer (breaker.ts).
    */
   private async sendAll(ready: Prepared[], claimedAt: number): Promise<DeliveryOutcome[]> {
     const outcomes: DeliveryOutcome[] = [];
-    const startBy = claimedAt + this.deps.config.worker.lease / 2;
+    // The last message started must be done (or cut off by smtp.timeout) before the lease ends.
+    const startBy = claimedAt + this.deps.config.worker.lease - this.deps.config.smtp.timeout;
     const mayStart = () => !this.stopping && this.recorder.failed === null && this.deps.now() < startBy;
     // The probe must go once admitted (the others wait on its answer); anyone else checks again after waiting.
     const admit = async () => {

@@ -185,7 +185,7 @@ describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake cl
     });
   }
 
-  it('sends only while half the lease remains; the rest goes back to pending untried', async () => {
+  it('sends only while the lease still covers smtp.timeout (half of it here); the rest goes back to pending untried', async () => {
     const { rt, books } = await setUp(sqlite, 20, 'file:/nonexistent');
     const clock = { t: Date.now() };
     const lease = rt.config.worker.lease;

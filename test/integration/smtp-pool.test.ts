@@ -15,12 +15,16 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((pool) => pool.close()));
 });
 
-function poolFor(target: SmtpSink, o: { size?: number; idleMs?: number; closeTimeoutMs?: number } = {}): SmtpPool {
+function poolFor(
+  target: SmtpSink,
+  o: { size?: number; idleMs?: number; closeTimeoutMs?: number; sendTimeoutMs?: number } = {},
+): SmtpPool {
   const pool = new SmtpPool({
     connection: { host: '127.0.0.1', port: target.port, ignoreTLS: true },
     size: o.size ?? 3,
     idleMs: o.idleMs ?? 60_000,
     closeTimeoutMs: o.closeTimeoutMs ?? 1_000,
+    ...(o.sendTimeoutMs === undefined ? {} : { sendTimeoutMs: o.sendTimeoutMs }),
   });
   pools.push(pool);
   return pool;
@@ -186,6 +190,28 @@ describe('SmtpPool', () => {
     if (!outcome.ok) expect(outcome.error.message).toMatch(/closed while sending/);
     expect(pool.openConnections).toBe(0);
     await waitFor(() => sink().connections.open === 0);
+  });
+});
+
+describe('SmtpPool send timeout (smtp.timeout)', () => {
+  it('cuts off a send still unanswered at the deadline, on a reused connection too, and never retries it', async () => {
+    const pool = poolFor(sink(), { size: 1, sendTimeoutMs: 300 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    sink().stallNext(1);
+    const started = Date.now();
+    const outcome = await settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
+    const took = Date.now() - started;
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) {
+      expect(outcome.error.message).toMatch(/no answer from the relay within 300 ms \(smtp\.timeout\)/);
+      expect(classifySmtpError(outcome.error)).toMatchObject({ kind: 'temporary', systemic: true });
+    }
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(2_000);
+    await waitFor(() => sink().connections.open === 0);
+    // The pool goes on over a new connection.
+    await pool.send(envelope('c@example.test'), messageTo('c@example.test', 3));
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'c@example.test']);
   });
 });
 
