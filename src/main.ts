@@ -19,7 +19,7 @@ import { Scheduler } from './schedule/scheduler.js';
 import { runTick, type TickReport } from './schedule/tick.js';
 import { buildRoutes } from './http/routes.js';
 import { Histogram, type WorkerHealth } from './http/health.js';
-import { startHttpServer, type HttpServer } from './http/server.js';
+import { startHttpServer, type HttpLimits, type HttpServer } from './http/server.js';
 
 export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -132,6 +132,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
       rt.config.http.listen,
       buildRoutes({ rt, health, wake: () => loop.wake() }),
       rt.log,
+      httpLimits(rt.config),
     );
   } catch (error) {
     await core.mailer.close();
@@ -161,6 +162,11 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
       await rt.close();
     })());
   return { httpUrl: http.url, mailer: core.mailer.describe, scheduler, loop, stop };
+}
+
+export function httpLimits(config: DbRuntime['config']): HttpLimits {
+  const { header_timeout, body_timeout, max_connections } = config.http;
+  return { headerTimeoutMs: header_timeout, bodyTimeoutMs: body_timeout, maxConnections: max_connections };
 }
 
 /** The usual gap between two ticks of a cron expression. */

@@ -44,10 +44,26 @@ export function settingsProblems(config: Config): string[] {
   if (poll < MIN_POLL_MS) {
     problems.push(`worker.poll: ${formatDuration(poll)} is under ${MIN_POLL_MS}ms; the default is 1s`);
   }
+  problems.push(...httpProblems(config));
   const database = databaseUrlProblem(config.database.url);
   if (database) problems.push(`database.url: ${database}`);
   const smtp = smtpUrlProblem(config.smtp.url);
   if (smtp) problems.push(`smtp.url: ${smtp}`);
+  return problems;
+}
+
+function httpProblems(config: Config): string[] {
+  const { header_timeout, body_timeout } = config.http;
+  const problems: string[] = [];
+  if (header_timeout < 100)
+    problems.push(
+      `http.header_timeout: ${formatDuration(header_timeout)} is under 100ms; no client could make it`,
+    );
+  if (body_timeout < header_timeout) {
+    problems.push(
+      `http.body_timeout: ${formatDuration(body_timeout)} is shorter than http.header_timeout (${formatDuration(header_timeout)}); the body comes after the head`,
+    );
+  }
   return problems;
 }
 

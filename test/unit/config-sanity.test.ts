@@ -50,6 +50,16 @@ describe('settings that cannot work', () => {
     );
   });
 
+  it('refuses HTTP timeouts no client could meet', () => {
+    expect(problems('http: { header_timeout: 0 }')).toEqual([
+      'http.header_timeout: 0 is under 100ms; no client could make it',
+    ]);
+    expect(problems('http: { header_timeout: 20s, body_timeout: 10s }')).toEqual([
+      'http.body_timeout: 10s is shorter than http.header_timeout (20s); the body comes after the head',
+    ]);
+    expect(problems('http: { header_timeout: 5s, body_timeout: 1m, max_connections: 10 }')).toEqual([]);
+  });
+
   it('refuses a weak RAPPORT_SECRET or RAPPORT_API_TOKEN by name', () => {
     const weak = problems('', { RAPPORT_SECRET: 'x'.repeat(40), RAPPORT_API_TOKEN: 'short' });
     expect(weak).toEqual([
