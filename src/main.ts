@@ -90,6 +90,8 @@ export function buildCore(rt: DbRuntime, workerId: string): Core {
 export interface OnceReport {
   tick: TickReport;
   batches: BatchReport[];
+  /** Why sending paused (the relay refused us), when it did; what was left stays pending. */
+  paused: string | null;
 }
 
 /** `start --once`: plan, then deliver everything due now, then stop. */
@@ -97,7 +99,8 @@ export async function runOnce(rt: DbRuntime): Promise<OnceReport> {
   const core = buildCore(rt, newWorkerId());
   try {
     const tick = await runTick(rt.db, rt.config, rt.now());
-    return { tick, batches: await core.deliverer.drain() };
+    const batches = await core.deliverer.drain();
+    return { tick, batches, paused: core.deliverer.breaker.reason };
   } finally {
     await core.mailer.close();
     core.engine.close();

@@ -8,7 +8,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../support/databases.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { openTestRuntime } from '../support/runtime.js';
-import { crashOverrides, openBooks, seedDue, waitFor, type BooksReader } from '../support/crash.js';
+import {
+  crashConfig,
+  crashOverrides,
+  daemonEnv,
+  openBooks,
+  seedDue,
+  waitFor,
+  type BooksReader,
+} from '../support/crash.js';
+import { cli } from '../support/cli.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { suppressedAmong } from '../../src/db/consent.js';
 import type { Logger } from '../../src/log.js';
@@ -145,6 +154,25 @@ describe('SMTP refusals against the real sink (SQLite)', () => {
     expect(counts).toMatchObject({ pending: 50, failed: 0, sent: 0, suppressed: 0 });
     expect(suppressions).toBe(0);
     expect(sink.messages).toHaveLength(0);
+  });
+
+  it('start --once stops at the refusal, says so and exits 1, leaving the rest pending', async () => {
+    sink.failMailFrom(553, Infinity, '5.1.8 <crash@rapport.test>: Sender address rejected');
+    const created = await sqlite.create();
+    cleanups.push(created.drop);
+    await seedDue(created.url, 12, Date.now() - 60_000);
+    const env = daemonEnv(created.url, sink.url, crashConfig({ rate: 1000, batch: 20 }));
+    const run = await cli({ ...env, RAPPORT_LOG_LEVEL: 'silent' }, 'start', '--once');
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('sent 0, retry later 0, failed 0, suppressed 0');
+    expect(run.err).toMatch(
+      /sending paused, the rest stays pending: the relay refused our sender at MAIL FROM: 553 5\.1\.8/,
+    );
+    const books = openBooks(created.url);
+    cleanups.push(books.close);
+    const rows = await books.deliveries();
+    expect(rows).toHaveLength(12);
+    expect(rows.every((r) => r.status === 'pending' && r.attempts === 0)).toBe(true);
   });
 
   it('suppresses only an address refused with 550 5.1.1 at RCPT TO, and retries 552 5.2.2 (mailbox full)', async () => {
