@@ -19,7 +19,7 @@ import { Scheduler } from './schedule/scheduler.js';
 import { runTick, type TickReport } from './schedule/tick.js';
 import { buildRoutes } from './http/routes.js';
 import { Histogram, type WorkerHealth } from './http/health.js';
-import { startHttpServer, type HttpServer } from './http/server.js';
+import { startHttpServer, type HttpLimits, type HttpServer } from './http/server.js';
 
 export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -90,6 +90,8 @@ export function buildCore(rt: DbRuntime, workerId: string): Core {
 export interface OnceReport {
   tick: TickReport;
   batches: BatchReport[];
+  /** Why sending paused (the relay refused us), when it did; what was left stays pending. */
+  paused: string | null;
 }
 
 /** `start --once`: plan, then deliver everything due now, then stop. */
@@ -97,7 +99,8 @@ export async function runOnce(rt: DbRuntime): Promise<OnceReport> {
   const core = buildCore(rt, newWorkerId());
   try {
     const tick = await runTick(rt.db, rt.config, rt.now());
-    return { tick, batches: await core.deliverer.drain() };
+    const batches = await core.deliverer.drain();
+    return { tick, batches, paused: core.deliverer.breaker.reason };
   } finally {
     await core.mailer.close();
     core.engine.close();
@@ -122,7 +125,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     startedAt,
     lastTickAt: () => scheduler.lastTickAt,
     tickStaleAfterMs: () => 2 * tickInterval(rt.config.worker.tick) + 60_000,
-    breakerOpen: () => core.deliverer.breaker.isOpen,
+    sendingPaused: () => core.deliverer.breaker.reason,
     deliveryError: () => loop.lastError,
     sendLatency: core.sendLatency,
   };
@@ -132,6 +135,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
       rt.config.http.listen,
       buildRoutes({ rt, health, wake: () => loop.wake() }),
       rt.log,
+      httpLimits(rt.config),
     );
   } catch (error) {
     await core.mailer.close();
@@ -161,6 +165,11 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
       await rt.close();
     })());
   return { httpUrl: http.url, mailer: core.mailer.describe, scheduler, loop, stop };
+}
+
+function httpLimits(config: DbRuntime['config']): HttpLimits {
+  const { header_timeout, body_timeout, max_connections } = config.http;
+  return { headerTimeoutMs: header_timeout, bodyTimeoutMs: body_timeout, maxConnections: max_connections };
 }
 
 /** The usual gap between two ticks of a cron expression. */

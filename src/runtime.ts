@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
-import { loadOrCreateSecret } from './config/secret.js';
+import { checkStoredSecret, loadOrCreateSecret } from './config/secret.js';
 import { openDatabase, type Database } from './db/connect.js';
 import { isEmptySchema, migrate, pendingMigrations } from './db/migrations.js';
 import type { Logger } from './log.js';
@@ -42,7 +42,11 @@ export interface DbRuntime extends Runtime {
   close(): Promise<void>;
 }
 
-/** Load and validate the configuration (templates are checked to exist by folder). */
+/**
+ * Load and validate the configuration and the environment: templates are checked to exist by
+ * folder, the DKIM key and a stored link key are read. `rapport check` and `rapport start` both
+ * come through here, so a setting one refuses the other refuses too.
+ */
 export function openConfig(options: RuntimeOptions): Runtime {
   const loaded = loadConfig({
     file: options.configFile,
@@ -52,6 +56,8 @@ export function openConfig(options: RuntimeOptions): Runtime {
       return existsSync(path) && statSync(path).isDirectory();
     },
   });
+  mailerOptions(loaded.config);
+  if (loaded.secrets.signingKey === undefined) checkStoredSecret(SECRET_FILE());
   return {
     loaded,
     config: loaded.config,
@@ -61,14 +67,16 @@ export function openConfig(options: RuntimeOptions): Runtime {
   };
 }
 
+/** Where a generated link key is kept, from the working directory. */
+const SECRET_FILE = () => resolve('data', 'secret');
+
 /** Configuration plus a migrated database. */
 export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
   const runtime = openConfig(options);
   const db = openDatabase(runtime.config.database.url);
   try {
     const applied = options.schema === 'current' ? await requireCurrentSchema(db) : await migrate(db.knex);
-    const secretFile = resolve('data', 'secret');
-    const signingKey = loadOrCreateSecret(runtime.loaded.secrets.signingKey, secretFile);
+    const signingKey = loadOrCreateSecret(runtime.loaded.secrets.signingKey, SECRET_FILE());
     return { ...runtime, db, applied, signingKey, close: () => db.close() };
   } catch (error) {
     await db.close();
@@ -96,7 +104,8 @@ async function requireCurrentSchema(db: Database): Promise<string[]> {
 /** Mail transport options from the config; the DKIM key is read from its file here, once. */
 export function mailerOptions(config: Config, poolSize = config.smtp.pool_size): MailerOptions {
   const dkim = config.smtp.dkim;
-  if (!dkim) return { poolSize };
+  const timeoutMs = config.smtp.timeout;
+  if (!dkim) return { poolSize, timeoutMs };
   let privateKey: string;
   try {
     privateKey = readFileSync(resolve(dkim.private_key_file), 'utf8');
@@ -112,5 +121,5 @@ export function mailerOptions(config: Config, poolSize = config.smtp.pool_size):
       `smtp.dkim.private_key_file: ${dkim.private_key_file} is not a PEM private key`,
     );
   }
-  return { poolSize, dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey } };
+  return { poolSize, timeoutMs, dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey } };
 }

@@ -14,14 +14,16 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
       io,
       options,
       async (rt) => {
-        const { tick, batches } = await runOnce(rt);
+        const { tick, batches, paused } = await runOnce(rt);
         const sum = (k: 'sent' | 'failed' | 'retried' | 'suppressed' | 'skipped' | 'expired') =>
           batches.reduce((n, b) => n + b[k], 0);
         io.out(
           `planned ${tick.inserted} new deliveries; sent ${sum('sent')}, retry later ${sum('retried')}, ` +
             `failed ${sum('failed')}, suppressed ${sum('suppressed')}, skipped ${sum('skipped')}, expired ${sum('expired')}`,
         );
-        return 0;
+        if (paused === null) return 0;
+        io.err(`sending paused, the rest stays pending: ${paused}`);
+        return 1;
       },
       'warn',
     );

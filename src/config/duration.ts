@@ -27,3 +27,13 @@ export function parseDuration(text: string): number | undefined {
   return consumed === s.length ? total : undefined;
 }
 
+
+/** A duration as the config writes it: `5m`, `1h`, `250ms`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0';
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit] as number;
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -8,6 +8,9 @@ import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
 import { parseListen } from './listen.js';
+import { redactUrl, secretProblem, settingsProblems } from './sanity.js';
+
+export { redactUrl };
 
 export interface LoadedConfig {
   config: Config;
@@ -48,10 +51,23 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   }
   const withEnv = applyEnv(raw as Record<string, unknown>, options.env);
   const config = namingEnvSources(options.env, () => validateConfig(withEnv, file, options.templateExists));
-  const secrets: LoadedConfig['secrets'] = {};
-  if (options.env.RAPPORT_SECRET) secrets.signingKey = options.env.RAPPORT_SECRET;
-  if (options.env.RAPPORT_API_TOKEN) secrets.apiToken = options.env.RAPPORT_API_TOKEN;
+  const secrets = loadSecrets(options.env);
   return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets };
+}
+
+/** Link key and API token from the environment, refused when too weak to protect anything. */
+function loadSecrets(env: LoadOptions['env']): LoadedConfig['secrets'] {
+  const secrets: LoadedConfig['secrets'] = {};
+  if (env.RAPPORT_SECRET) secrets.signingKey = env.RAPPORT_SECRET;
+  if (env.RAPPORT_API_TOKEN) secrets.apiToken = env.RAPPORT_API_TOKEN;
+  const problems = [
+    secrets.signingKey === undefined ? null : secretProblem('RAPPORT_SECRET', secrets.signingKey),
+    secrets.apiToken === undefined ? null : secretProblem('RAPPORT_API_TOKEN', secrets.apiToken),
+  ].filter((p): p is string => p !== null);
+  if (problems.length > 0) {
+    throw new AppError('E_CONFIG_INVALID', `the environment has ${plural(problems.length, 'problem')}`, problems);
+  }
+  return secrets;
 }
 
 /**
@@ -143,22 +159,12 @@ function crossChecks(config: Config, templateExists?: (name: string, templatesDi
   if (window && window.start === window.end) {
     problems.push('sending.window: start and end are the same time; remove the window to send at any hour');
   }
-  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(config.database.url)) {
-    problems.push(`database.url: "${redactUrl(config.database.url)}" must start with sqlite: or postgres://`);
-  }
-  if (!/^(smtps?:\/\/|file:)/.test(config.smtp.url)) {
-    problems.push(`smtp.url: "${redactUrl(config.smtp.url)}" must start with smtp://, smtps:// or file:`);
-  }
+  problems.push(...settingsProblems(config));
   if (!parseListen(config.http.listen)) {
     problems.push(`http.listen: "${config.http.listen}" is not host:port (a port up to 65535)`);
   }
   // Unique problems only: a template missing in two automations is still two lines, but identical lines are noise.
   return [...new Set(problems)];
-}
-
-/** Removes a password from a URL so it can be shown. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }
 
 const TRIGGER_KEYS = ['event', 'birthday', 'anniversary', 'date', 'inactive', 'schedule'];

@@ -158,6 +158,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       url: z.string().min(1).default('file:data/outbox'),
       pool_size: z.number().int().min(1).max(50).default(5),
+      /**
+       * The longest one message may take with the relay (connecting, greeting, the whole
+       * conversation); a send still going then is cut off and retried. Bounds worker.lease.
+       */
+      timeout: duration.default(60_000),
       /** Optional DKIM signing of every message. */
       dkim: z
         .strictObject({
@@ -172,6 +177,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       listen: z.string().default('127.0.0.1:8080'),
       public_url: z.string().url().default('http://127.0.0.1:8080'),
+      /** A client must send the whole request head within this, or gets 408 and is disconnected. */
+      header_timeout: duration.default(15_000),
+      /** A client must send the whole request, body included, within this (at least header_timeout). */
+      body_timeout: duration.default(30_000),
+      /** Connections open at once; further ones are closed at once (slow clients cannot exhaust the server). */
+      max_connections: z.number().int().min(1).max(100_000).default(1000),
     })
     .prefault({}),
   templates: z.strictObject({ dir: z.string().default('templates') }).prefault({}),

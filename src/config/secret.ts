@@ -7,23 +7,31 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
+import { secretProblem } from './sanity.js';
 
-const MIN_SECRET_LENGTH = 32;
 
 export function loadOrCreateSecret(given: string | undefined, file: string): string {
   if (given) {
-    if (given.length >= MIN_SECRET_LENGTH) return given;
-    throw new AppError(
-      'E_SECRET',
-      `RAPPORT_SECRET has ${given.length} characters; it needs at least ${MIN_SECRET_LENGTH} (for example: openssl rand -base64 32)`,
-    );
+    const problem = secretProblem('RAPPORT_SECRET', given);
+    if (problem === null) return given;
+    throw new AppError('E_SECRET', problem);
   }
   if (!existsSync(file)) create(file);
+  return checkStoredSecret(file) as string;
+}
+
+/**
+ * The key stored in `file`, refused when it is too weak; undefined when there is no file yet
+ * (`rapport check` looks without creating one).
+ */
+export function checkStoredSecret(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
   const stored = readFileSync(file, 'utf8').trim();
-  if (stored.length >= MIN_SECRET_LENGTH) return stored;
+  const problem = secretProblem(file, stored);
+  if (problem === null) return stored;
   throw new AppError(
     'E_SECRET',
-    `${file} holds ${stored.length} characters, not a usable key (at least ${MIN_SECRET_LENGTH}). ` +
+    `${file} holds ${stored.length} characters, not a usable key (${problem.slice(file.length + 1)}). ` +
       'Delete it to have a new one generated (links in mail already sent then stop working), or set RAPPORT_SECRET.',
   );
 }

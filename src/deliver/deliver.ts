@@ -96,7 +96,8 @@ export class Deliverer {
   async runBatch(): Promise<BatchReport> {
     const { db, config, workerId } = this.deps;
     await this.flush();
-    if (this.stopping) return emptyReport(0);
+    // While sending is paused nothing is claimed: the rows stay pending, untouched, for the probe.
+    if (this.stopping || this.breaker.reopensAt !== null) return emptyReport(0);
     const now = this.deps.now();
     await releaseExpiredLeases(db.knex, now);
     // About ten seconds of sending per batch at the rate in force (lower after a slow-down).
@@ -202,14 +203,21 @@ export class Deliverer {
   /**
    * Send with a bounded number in flight; each result becomes an outcome, recorded as it comes.
    * Messages not started are released (given back untried) when stopping, when the breaker
-   * opens, when the books stop taking outcomes, or when half the lease is gone — a send must
+   * opens, when the books stop taking outcomes, or when less than smtp.timeout of the lease is left — a send must
    * finish while the claim is still ours, or another worker could take the row over and send it too.
+   * After a pause, one message probes the relay while the others wait for its answer (breaker.ts).
    */
   private async sendAll(ready: Prepared[], claimedAt: number): Promise<DeliveryOutcome[]> {
     const outcomes: DeliveryOutcome[] = [];
-    const startBy = claimedAt + this.deps.config.worker.lease / 2;
-    const mayStart = () =>
-      !this.stopping && this.breaker.allows() && this.recorder.failed === null && this.deps.now() < startBy;
+    // The last message started must be done (or cut off by smtp.timeout) before the lease ends.
+    const startBy = claimedAt + this.deps.config.worker.lease - this.deps.config.smtp.timeout;
+    const mayStart = () => !this.stopping && this.recorder.failed === null && this.deps.now() < startBy;
+    // The probe must go once admitted (the others wait on its answer); anyone else checks again after waiting.
+    const admit = async () => {
+      if (!mayStart()) return false;
+      const admission = await this.breaker.admit();
+      return admission === 'probe' || (admission === 'send' && mayStart());
+    };
     let next = 0;
     const lanes = Math.max(1, Math.min(this.deps.mailer.parallelism, ready.length));
     const lane = async () => {
@@ -217,7 +225,7 @@ export class Deliverer {
         const item = ready[i] as Prepared;
         if (mayStart()) await this.limiter.take();
         // Checked again: the wait for a rate slot can be long after a slow-down.
-        const outcome: DeliveryOutcome = mayStart()
+        const outcome: DeliveryOutcome = (await admit())
           ? await this.sendOne(item, claimedAt)
           : { id: item.row.id, status: 'released' };
         outcomes.push(outcome);
@@ -236,7 +244,7 @@ export class Deliverer {
     } catch (error) {
       return this.failureOutcome(row, message, classifySmtpError(error));
     }
-    this.breaker.success();
+    this.relayTookPart();
     this.limiter.success();
     this.deps.onSent?.(this.deps.now() - claimedAt);
     log.debug({ event: 'delivery.sent', delivery: row.id, automation: row.automation_id }, 'sent');
@@ -245,8 +253,14 @@ export class Deliverer {
 
   private failureOutcome(row: DeliveryRow, message: OutgoingMessage, failure: SmtpFailure): DeliveryOutcome {
     const { log } = this.deps;
+    if (failure.kind === 'sender-refused') {
+      // About us, not this customer: nothing is failed or suppressed; the row goes back as it was.
+      this.pause(failure, true);
+      return { id: row.id, status: 'released' };
+    }
+    if (failure.systemic) this.pause(failure, false);
+    else this.relayTookPart();
     if (failure.kind === 'temporary') {
-      if (failure.systemic) this.breaker.failure();
       if (failure.slowDown && this.limiter.slowDown()) {
         const rate = this.limiter.perSecond;
         log.warn({ event: 'delivery.slow_down', rate, error: failure.message }, 'relay asked to slow down');
@@ -260,6 +274,29 @@ export class Deliverer {
       outcome.suppress = { email: message.to.address, reason: `rejected: ${failure.message}` };
     }
     return outcome;
+  }
+
+  /** A sender refusal pauses at once; other failures of the whole transport after several in a row. */
+  private pause(failure: SmtpFailure, refused: boolean): void {
+    const who = failure.stage === 'session' || failure.stage === null ? 'us before any message' : `our sender at ${failure.stage}`;
+    const reason = refused ? `the relay refused ${who}: ${failure.message}` : failure.message;
+    if (!(refused ? this.breaker.trip(reason) : this.breaker.failure(reason))) return;
+    const retryAt = new Date(this.breaker.reopensAt ?? this.deps.now()).toISOString();
+    const fields = { reason: this.breaker.reason, reply: failure.message, stage: failure.stage, retry_at: retryAt };
+    this.deps.log.error(
+      { event: 'sending.paused', ...fields },
+      refused
+        ? 'the relay refuses our sender or login: sending paused, no customer failed; check the from address and the relay settings'
+        : 'the mail relay keeps failing: sending paused',
+    );
+  }
+
+  /** The relay answered past our sender (accepted, or refused one recipient or message): a pause ends. */
+  private relayTookPart(): void {
+    const ended = this.breaker.success();
+    if (!ended) return;
+    const fields = { reason: ended.reason, paused_ms: ended.pausedMs };
+    this.deps.log.warn({ event: 'sending.resumed', ...fields }, 'the relay accepts our mail again: sending resumed');
   }
 
   private retryOutcome(row: DeliveryRow, now: number, error: string): DeliveryOutcome {

@@ -65,8 +65,9 @@ export class DeliveryLoop {
         this.lastError = null;
         this.options.onBatch?.(report);
         if (report.claimed > 0 && report.released === 0) continue;
-        const reopens = this.deliverer.breaker.reopensAt;
-        if (reopens !== null) wait = Math.max(wait, reopens - Date.now());
+        // Sending is paused: sleep until the probe is due (a wake-up hint still ends the sleep early).
+        const reopensIn = this.deliverer.breaker.reopensInMs;
+        if (reopensIn !== null) wait = Math.max(wait, reopensIn);
       } catch (error) {
         this.lastError = describeError(error);
         this.options.log.error({ event: 'delivery.loop_error', error: this.lastError }, 'delivery paused after an error');

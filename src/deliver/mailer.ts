@@ -44,6 +44,8 @@ export interface Mailer {
 
 export interface MailerOptions {
   poolSize: number;
+  /** smtp.timeout: the longest one message may take with the relay (ms). */
+  timeoutMs?: number;
   dkim?: DkimOptions;
 }
 
@@ -71,7 +73,7 @@ function dkimOption(dkim: DkimOptions | undefined) {
 
 export function createMailer(url: string, options: MailerOptions): Mailer {
   if (url.startsWith('file:')) return new FileMailer(url.slice('file:'.length), options.dkim);
-  if (url.startsWith('smtp://') || url.startsWith('smtps://')) return new SmtpMailer(url, options.poolSize, options.dkim);
+  if (url.startsWith('smtp://') || url.startsWith('smtps://')) return new SmtpMailer(url, options);
   throw new AppError('E_SMTP_URL', 'SMTP_URL must start with smtp://, smtps:// or file:');
 }
 
@@ -99,7 +101,7 @@ class SmtpMailer implements Mailer {
   private readonly pool: SmtpPool;
   private readonly dkim: DKIM | null;
 
-  constructor(url: string, poolSize: number, dkim?: DkimOptions) {
+  constructor(url: string, { poolSize, dkim, timeoutMs = 60_000 }: MailerOptions) {
     const parsed = new URL(url);
     this.describe = `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'smtps:' ? 465 : 25)}`;
     // Twice the connections: the next message is composed while the connection finishes the last.
@@ -113,10 +115,11 @@ class SmtpMailer implements Mailer {
       throw new AppError('E_SMTP_URL', 'SMTP_URL: the proxy option is not supported; give the relay\'s own address');
     }
     this.pool = new SmtpPool({
-      connection: { ...connection, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 },
+      connection: { ...connection, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs },
       ...(auth ? { auth: { user: auth.user ?? '', pass: auth.pass ?? '' } } : {}),
       size: poolSize,
       idleMs: IDLE_MS,
+      sendTimeoutMs: timeoutMs,
     });
     this.dkim = dkim ? new DKIM(dkimSettings(dkim)) : null;
   }

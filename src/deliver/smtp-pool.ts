@@ -34,6 +34,11 @@ export interface SmtpPoolOptions {
   idleMs: number;
   /** How long `close()` waits for sends in flight before cutting their connections (ms). */
   closeTimeoutMs?: number;
+  /**
+   * The longest one `send` may take, waiting for a connection included (ms): past it, the
+   * connection is cut and the send fails with ETIMEDOUT, so nothing of it reaches the relay later.
+   */
+  sendTimeoutMs?: number;
 }
 
 interface Connection {
@@ -75,8 +80,34 @@ export class SmtpPool {
    * retry over a fresh connection described above.
    */
   async send(envelope: SMTPEnvelope, message: () => Readable): Promise<SMTPConnectionSendInfo> {
+    const limit = this.options.sendTimeoutMs;
+    const deadline = { passed: false, conn: null as Connection | null };
+    const timer =
+      limit === undefined
+        ? null
+        : setTimeout(() => {
+            deadline.passed = true;
+            if (deadline.conn) this.cutOff(deadline.conn, limit);
+          }, limit);
+    try {
+      return await this.sendWithin(envelope, message, deadline);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private async sendWithin(
+    envelope: SMTPEnvelope,
+    message: () => Readable,
+    deadline: { passed: boolean; conn: Connection | null },
+  ): Promise<SMTPConnectionSendInfo> {
     for (let attempt = 0; ; attempt++) {
       const conn = await this.acquire(attempt > 0);
+      if (deadline.passed) {
+        this.release(conn);
+        throw poolError(`no connection to the relay within ${this.options.sendTimeoutMs} ms (smtp.timeout)`, 'ETIMEDOUT');
+      }
+      deadline.conn = conn;
       const reused = conn.used > 0;
       const body = message();
       try {
@@ -91,8 +122,10 @@ export class SmtpPool {
         // Whatever the body still holds is released; a late error from it has no one to tell.
         body.on('error', () => {});
         body.destroy();
-        if (attempt === 0 && reused && untouched && isTransient(error as PoolError)) continue;
+        if (attempt === 0 && reused && untouched && !deadline.passed && isTransient(error as PoolError)) continue;
         throw error;
+      } finally {
+        deadline.conn = null;
       }
     }
   }
@@ -229,6 +262,15 @@ export class SmtpPool {
       if (resetError) this.discard(conn);
       else this.release(conn);
     });
+  }
+
+  /** A send past its deadline: fail it and cut its connection, so none of it goes later. */
+  private cutOff(conn: Connection, limit: number): void {
+    conn.usable = false;
+    const abandon = conn.abandon;
+    conn.abandon = null;
+    abandon?.(poolError(`no answer from the relay within ${limit} ms (smtp.timeout)`, 'ETIMEDOUT'));
+    conn.smtp.close();
   }
 
   private quit(conn: Connection): void {

@@ -15,7 +15,8 @@ export interface WorkerHealth {
   lastTickAt(): number | null;
   /** Longest acceptable gap between ticks (two intervals). */
   tickStaleAfterMs(): number;
-  breakerOpen(): boolean;
+  /** Why sending is paused (the relay refused us, or keeps failing), or null while it is not. */
+  sendingPaused(): string | null;
   deliveryError(): string | null;
   startedAt: number;
   sendLatency: Histogram;
@@ -42,7 +43,8 @@ export async function readiness(deps: HealthDeps): Promise<{ ready: boolean; che
   }
   const last = deps.worker.lastTickAt() ?? deps.worker.startedAt;
   checks.scheduler = now - last <= deps.worker.tickStaleAfterMs() ? 'ok' : `no tick since ${new Date(last).toISOString()}`;
-  checks.sending = deps.worker.breakerOpen() ? 'paused: the mail relay keeps failing' : 'ok';
+  const paused = deps.worker.sendingPaused();
+  checks.sending = paused === null ? 'ok' : `paused: ${paused}`;
   const deliveryError = deps.worker.deliveryError();
   if (deliveryError) checks.delivery = `paused: ${deliveryError}`;
   const ready = Object.values(checks).every((v) => v === 'ok');
@@ -96,7 +98,7 @@ export async function handleMetrics(deps: HealthDeps, _req: IncomingMessage, res
     `rapport_last_tick_seconds ${Math.floor((deps.worker.lastTickAt() ?? 0) / 1000)}`,
     '# HELP rapport_sending_paused 1 while the circuit breaker holds sending.',
     '# TYPE rapport_sending_paused gauge',
-    `rapport_sending_paused ${deps.worker.breakerOpen() ? 1 : 0}`,
+    `rapport_sending_paused ${deps.worker.sendingPaused() === null ? 0 : 1}`,
     '# HELP rapport_send_seconds Time from claim to the relay accepting a message.',
     '# TYPE rapport_send_seconds histogram',
     ...deps.worker.sendLatency.lines('rapport_send_seconds'),

@@ -17,19 +17,45 @@ export interface Route {
   handler: Handler;
 }
 
+/** Limits on what clients may hold open (http.* in the config). */
+export interface HttpLimits {
+  /** The whole request head must arrive within this (ms): http.header_timeout. */
+  headerTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (ms): http.body_timeout. */
+  bodyTimeoutMs: number;
+  /** Connections open at once; more are closed as they come: http.max_connections. */
+  maxConnections: number;
+}
+
+const DEFAULT_HTTP_LIMITS: HttpLimits = { headerTimeoutMs: 15_000, bodyTimeoutMs: 30_000, maxConnections: 1000 };
+
 export interface HttpServer {
   /** `http://host:port` actually bound (port 0 resolved). */
   url: string;
   close(): Promise<void>;
 }
 
-export async function startHttpServer(listen: string, routes: readonly Route[], log: Logger): Promise<HttpServer> {
-  const server = createServer((req, res) => {
-    dispatch(routes, req, res, log).catch((error: unknown) => fail(req, res, error, log));
-  });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
+export async function startHttpServer(
+  listen: string,
+  routes: readonly Route[],
+  log: Logger,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+): Promise<HttpServer> {
+  const { headerTimeoutMs, bodyTimeoutMs, maxConnections } = limits;
+  // node checks both timeouts only every connectionsCheckingInterval (30 s by default), so a
+  // slow client would get up to 30 s more than configured: check often enough to keep them.
+  const checkEvery = Math.max(50, Math.min(1_000, Math.floor(Math.min(headerTimeoutMs, bodyTimeoutMs) / 10)));
+  const server = createServer(
+    { headersTimeout: headerTimeoutMs, requestTimeout: bodyTimeoutMs, connectionsCheckingInterval: checkEvery },
+    (req, res) => {
+      dispatch(routes, req, res, log).catch((error: unknown) => fail(req, res, error, log));
+    },
+  );
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = maxConnections;
+  server.on('drop', () => {
+    log.warn({ event: 'http.connection_refused', max_connections: maxConnections }, 'too many connections: one was closed');
+  });
   const parsed = parseListen(listen);
   // The configuration was checked at load; this is for callers that pass their own.
   if (!parsed) throw new Error(`"${listen}" is not host:port (a port up to 65535)`);

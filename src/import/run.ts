@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { ContentItem } from '../domain.js';
 import { EXIT } from '../errors.js';
 import { checkHeader } from './columns.js';
+import { jsonValueProblems } from './json-values.js';
 import { readRecords } from './parse.js';
 import { Tally, type ImportReport } from './tally.js';
 import { show } from './text.js';
@@ -56,13 +57,21 @@ interface KindHandler<T> {
   screen?(store: ImportStore, rows: readonly Pending<T>[]): Promise<RowError[]>;
 }
 
+/** A validator that first refuses what JSON can carry but a record must not hold (json-values.ts). */
+function refusingJsonEdges<T>(validate: KindHandler<T>['validate']): KindHandler<T>['validate'] {
+  return (record, line, now) => {
+    const errors = jsonValueProblems(record, line);
+    return errors.length > 0 ? { errors } : validate(record, line, now);
+  };
+}
+
 const customers: KindHandler<CustomerInput> = {
-  validate: validateCustomer,
+  validate: refusingJsonEdges(validateCustomer),
   upsert: (store, rows, now) => store.upsertCustomers(rows, now),
 };
 
 const events: KindHandler<EventInput> = {
-  validate: validateEvent,
+  validate: refusingJsonEdges(validateEvent),
   upsert: (store, rows, now) => store.upsertEvents(rows, now),
   async screen(store, rows) {
     const ids = [...new Set(rows.map((row) => row.value.customer_id))];
@@ -78,7 +87,7 @@ const events: KindHandler<EventInput> = {
 };
 
 const content: KindHandler<ContentItem> = {
-  validate: (record, line) => validateContent(record, line),
+  validate: refusingJsonEdges((record, line) => validateContent(record, line)),
   upsert: (store, rows, now) => store.upsertContent(rows, now),
 };
 

@@ -180,6 +180,26 @@ describe('rapport CLI', () => {
     expect((await cli(env, 'status')).code).toBe(0);
   });
 
+  it('check and start refuse the same settings that cannot work, naming each key', async () => {
+    const { env } = workspace();
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ RAPPORT_CONFIG: writeTestConfig({ worker: { lease: 0 } }) }, /worker\.lease: 0 is shorter than a batch can take/],
+      [{ RAPPORT_CONFIG: writeTestConfig({ worker: { poll: '10ms' } }) }, /worker\.poll: 10ms is under 50ms/],
+      [{ RAPPORT_API_TOKEN: 'a'.repeat(40) }, /RAPPORT_API_TOKEN is one character repeated/],
+      [{ RAPPORT_SECRET: 'short' }, /RAPPORT_SECRET has 5 characters/],
+      [{ SMTP_URL: 'smtp://relay.example:99999' }, /smtp\.url: .*not a valid URL.*\(set by SMTP_URL\)/],
+      [{ DATABASE_URL: 'postgres://' }, /database\.url: .*\(set by DATABASE_URL\)/],
+    ];
+    for (const [override, message] of cases) {
+      const bad = { ...env, ...override };
+      for (const argv of [['check'], ['start', '--once'], ['start']]) {
+        const run = await cli(bad, ...argv);
+        expect({ argv, code: run.code }).toEqual({ argv, code: 1 });
+        expect(run.err).toMatch(message);
+      }
+    }
+  });
+
   it('previews a template as a MIME message', async () => {
     const { env } = workspace();
     const run = await cli(env, 'preview', 'birthday', '--format', 'eml');

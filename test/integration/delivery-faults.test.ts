@@ -73,7 +73,7 @@ function health(loop: DeliveryLoop, core: Core) {
     startedAt: Date.now(),
     lastTickAt: () => Date.now(),
     tickStaleAfterMs: () => 60_000,
-    breakerOpen: () => core.deliverer.breaker.isOpen,
+    sendingPaused: () => core.deliverer.breaker.reason,
     deliveryError: () => loop.lastError,
     sendLatency: new Histogram([1]),
   };
@@ -185,11 +185,11 @@ describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake cl
     });
   }
 
-  it('sends only while half the lease remains; the rest goes back to pending untried', async () => {
+  it('sends only while the lease still covers smtp.timeout; the rest goes back to pending untried', async () => {
     const { rt, books } = await setUp(sqlite, 20, 'file:/nonexistent');
     const clock = { t: Date.now() };
     const lease = rt.config.worker.lease;
-    // Each send takes an eighth of the lease: four fit in the first half.
+    // Each send takes an eighth of the lease: four start before lease - smtp.timeout (5 s - 3 s).
     const d = deliverer(rt, clock, async () => {
       clock.t += lease / 8;
     });

@@ -73,7 +73,7 @@ describe.each(databases())('feed over HTTP on %s', (db) => {
       startedAt: START,
       lastTickAt: () => START,
       tickStaleAfterMs: () => 60_000,
-      breakerOpen: () => false,
+      sendingPaused: () => null,
       deliveryError: () => null,
       sendLatency: new Histogram([1]),
     };

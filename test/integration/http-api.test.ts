@@ -71,6 +71,21 @@ describe.each(databases())('the API over HTTP on %s', (db) => {
   const postJson = (path: string, value: unknown) => send(path, JSON.stringify(value));
   const stored = () => countCustomers(rt.db.knex);
 
+  it('refuses numeric ids beyond 2^53 and lone surrogates, naming record and field, storing nothing', async () => {
+    const big = await send('/api/customers', '[{"id":"ok","email":"ok@example.com"},{"id":9007199254740993,"email":"a@example.com"}]');
+    expect(big.status).toBe(400);
+    const bigAnswer = await answer(big);
+    expect(bigAnswer.errors.map((e) => e.message)).toEqual([
+      'line 2: id: is a whole number beyond 2^53, which JSON numbers cannot hold exactly (it reads as 9007199254740992); send ids as strings',
+    ]);
+    const lone = await send('/api/customers', '{"id":"c1","email":"a@example.com","last_name":"Lee\\ud800"}');
+    expect(lone.status).toBe(400);
+    expect((await answer(lone)).errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^line 1: last_name: contains a lone UTF-16 surrogate \(\\ud800\)/),
+    ]);
+    expect(await stored()).toBe(0);
+  });
+
   it('refuses requests without the right bearer token, and is absent when no token is configured', async () => {
     const body = JSON.stringify([person('c1')]);
     const cases: Array<Record<string, string>> = [

@@ -15,12 +15,16 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((pool) => pool.close()));
 });
 
-function poolFor(target: SmtpSink, o: { size?: number; idleMs?: number; closeTimeoutMs?: number } = {}): SmtpPool {
+function poolFor(
+  target: SmtpSink,
+  o: { size?: number; idleMs?: number; closeTimeoutMs?: number; sendTimeoutMs?: number } = {},
+): SmtpPool {
   const pool = new SmtpPool({
     connection: { host: '127.0.0.1', port: target.port, ignoreTLS: true },
     size: o.size ?? 3,
     idleMs: o.idleMs ?? 60_000,
     closeTimeoutMs: o.closeTimeoutMs ?? 1_000,
+    ...(o.sendTimeoutMs === undefined ? {} : { sendTimeoutMs: o.sendTimeoutMs }),
   });
   pools.push(pool);
   return pool;
@@ -189,6 +193,28 @@ describe('SmtpPool', () => {
   });
 });
 
+describe('SmtpPool send timeout (smtp.timeout)', () => {
+  it('cuts off a send still unanswered at the deadline, on a reused connection too, and never retries it', async () => {
+    const pool = poolFor(sink(), { size: 1, sendTimeoutMs: 300 });
+    await pool.send(envelope('a@example.test'), messageTo('a@example.test', 1));
+    sink().stallNext(1);
+    const started = Date.now();
+    const outcome = await settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
+    const took = Date.now() - started;
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) {
+      expect(outcome.error.message).toMatch(/no answer from the relay within 300 ms \(smtp\.timeout\)/);
+      expect(classifySmtpError(outcome.error)).toMatchObject({ kind: 'temporary', systemic: true });
+    }
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(2_000);
+    await waitFor(() => sink().connections.open === 0);
+    // The pool goes on over a new connection.
+    await pool.send(envelope('c@example.test'), messageTo('c@example.test', 3));
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'c@example.test']);
+  });
+});
+
 describe('the SMTP mailer over the pool', () => {
   const message = (address: string): OutgoingMessage => ({
     from: 'Shop <shop@example.test>',
@@ -201,7 +227,7 @@ describe('the SMTP mailer over the pool', () => {
     date: new Date('2026-03-01T10:00:00Z'),
   });
 
-  it('logs in with the credentials in SMTP_URL, and a wrong password is a systemic temporary failure', async () => {
+  it('logs in with the credentials in SMTP_URL, and a wrong password pauses sending (it is about us, not the message)', async () => {
     const secured = await startSmtpSink({ auth: { user: 'shop', pass: 's3cret' } });
     const good = createMailer(`smtp://shop:s3cret@127.0.0.1:${secured.port}`, { poolSize: 1 });
     const bad = createMailer(`smtp://shop:wrong@127.0.0.1:${secured.port}`, { poolSize: 1 });
@@ -212,7 +238,7 @@ describe('the SMTP mailer over the pool', () => {
       for (let i = 0; i < 2; i++) {
         const failed = await settle(bad.send(message('bob@example.test')));
         expect(failed.ok).toBe(false);
-        if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true, code: 535 });
+        if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'sender-refused', stage: 'session', code: 535 });
       }
       expect(secured.messages).toHaveLength(1);
     } finally {
@@ -269,7 +295,7 @@ describe('the SMTP mailer over the pool', () => {
     try {
       const failed = await settle(anonymous.send(message('ada@example.test')));
       expect(failed.ok).toBe(false);
-      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'temporary', systemic: true, code: 530 });
+      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'sender-refused', stage: 'MAIL FROM', code: 530 });
       expect(secured.messages).toHaveLength(0);
     } finally {
       await anonymous.close();

@@ -35,11 +35,13 @@ export function crashOverrides(c: CrashConfig): Record<string, unknown> {
     worker: {
       poll: '100ms',
       batch_size: c.batch,
-      lease: c.lease ?? '3s',
+      lease: c.lease ?? '5s',
       retry: { base: '1s', max: '2s' },
       grace: '10s',
     },
-    smtp: { pool_size: c.poolSize ?? 5 },
+    // A batch at these rates takes well under a second; a send may take 3 s (a loaded machine),
+    // and the lease must cover both (see the worker.lease rule in the README).
+    smtp: { pool_size: c.poolSize ?? 5, timeout: '3s' },
     automations: [
       { id: AUTOMATION, on: { event: 'purchase', after: 0 }, template: 'thank-you', transactional: true },
     ],

@@ -33,8 +33,8 @@ export function fakeWorkerHealth(now: number): FakeWorkerHealth {
     tickStaleAfterMs() {
       return this.staleAfterMs;
     },
-    breakerOpen() {
-      return this.breaker;
+    sendingPaused() {
+      return this.breaker ? 'the mail relay keeps failing: connect ECONNREFUSED' : null;
     },
     deliveryError() {
       return this.error;

@@ -29,6 +29,8 @@ export interface SinkFaultStats {
   dropped: number;
   /** Connections dropped on MAIL FROM, before a byte of the message was sent. */
   droppedAtMailFrom: number;
+  /** MAIL FROM commands answered with the reply set by `failMailFrom`. */
+  refusedAtMailFrom: number;
 }
 
 export interface SmtpSinkOptions {
@@ -59,7 +61,11 @@ export interface SmtpSink {
   dropNext(n?: number): void;
   /** Destroy the connection on the next `n` MAIL FROM commands (the message was never sent). */
   dropAtMailFrom(n?: number): void;
-  /** Answer the next `times` MAIL FROM commands with `code` (a 421 also closes the connection). */
+  /**
+   * Answer the next `times` MAIL FROM commands with `code` and `message` (the rest of the reply,
+   * e.g. '5.1.8 Sender address rejected'); `Infinity` refuses the sender until `clearFaults`.
+   * A 421 also closes the connection.
+   */
   failMailFrom(code: number, times?: number, message?: string): void;
   /** Never answer the end of DATA for the next `n` messages (until the connection goes). */
   stallNext(n?: number): void;
@@ -90,7 +96,13 @@ const realClearTimeout = globalThis.clearTimeout;
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
-  const stats: SinkFaultStats = { rejectedRecipients: 0, failedData: 0, dropped: 0, droppedAtMailFrom: 0 };
+  const stats: SinkFaultStats = {
+    rejectedRecipients: 0,
+    failedData: 0,
+    dropped: 0,
+    droppedAtMailFrom: 0,
+    refusedAtMailFrom: 0,
+  };
   let dropAtMailFromRemaining = 0;
   let mailFromFault: { code: number; message: string; remaining: number } | null = null;
   let stallRemaining = 0;
@@ -168,6 +180,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   ) => {
     if (mailFromFault && mailFromFault.remaining > 0) {
       mailFromFault.remaining--;
+      stats.refusedAtMailFrom++;
       return callback(smtpError(mailFromFault.code, mailFromFault.message));
     }
     if (dropAtMailFromRemaining === 0) return callback();
@@ -276,7 +289,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     reset() {
       messages.length = 0;
       connectionsTotal = 0;
-      Object.assign(stats, { rejectedRecipients: 0, failedData: 0, dropped: 0, droppedAtMailFrom: 0 });
+      Object.assign(stats, {
+        rejectedRecipients: 0,
+        failedData: 0,
+        dropped: 0,
+        droppedAtMailFrom: 0,
+        refusedAtMailFrom: 0,
+      });
     },
     close() {
       for (const waiter of waiters) {

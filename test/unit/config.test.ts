@@ -117,13 +117,13 @@ automations:
         RAPPORT_PUBLIC_URL: 'https://mail.shop.example',
         RAPPORT_HTTP: '0.0.0.0:9000',
         RAPPORT_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret',
-        RAPPORT_API_TOKEN: 'tok',
+        RAPPORT_API_TOKEN: 'tok-0123456789abcdefghijklmnopqrstuv',
       },
     });
     expect(config.database.url).toBe('postgres://u:p@127.0.0.1:5432/r');
     expect(config.smtp.url).toBe('smtp://127.0.0.1:2525');
-    expect(config.http).toEqual({ listen: '0.0.0.0:9000', public_url: 'https://mail.shop.example' });
-    expect(secrets).toEqual({ signingKey: 's3cret-s3cret-s3cret-s3cret-s3cret', apiToken: 'tok' });
+    expect(config.http).toMatchObject({ listen: '0.0.0.0:9000', public_url: 'https://mail.shop.example' });
+    expect(secrets).toEqual({ signingKey: 's3cret-s3cret-s3cret-s3cret-s3cret', apiToken: 'tok-0123456789abcdefghijklmnopqrstuv' });
     expect(JSON.stringify(config)).not.toContain('s3cret');
   });
 

@@ -19,8 +19,10 @@ describe('loadOrCreateSecret', () => {
 
   it('uses RAPPORT_SECRET when given, and refuses a short one by name', () => {
     const file = fileIn();
-    expect(loadOrCreateSecret('k'.repeat(32), file)).toBe('k'.repeat(32));
+    const key = 'k0123456789abcdefghijklmnopqrstuv';
+    expect(loadOrCreateSecret(key, file)).toBe(key);
     expect(() => loadOrCreateSecret('short', file)).toThrow(/RAPPORT_SECRET has 5 characters; it needs at least 32/);
+    expect(() => loadOrCreateSecret('k'.repeat(40), file)).toThrow(/RAPPORT_SECRET is one character repeated/);
   });
 
   it('refuses an empty or short key file instead of signing links with it', () => {
@@ -30,5 +32,7 @@ describe('loadOrCreateSecret', () => {
     expect(() => loadOrCreateSecret(undefined, file)).toThrow(/holds 0 characters.*Delete it.*RAPPORT_SECRET/);
     writeFileSync(file, 'abc\n');
     expect(() => loadOrCreateSecret(undefined, file)).toThrow(/holds 3 characters/);
+    writeFileSync(file, `${'a'.repeat(44)}\n`);
+    expect(() => loadOrCreateSecret(undefined, file)).toThrow(/holds 44 characters.*one character repeated/);
   });
 });
