@@ -10,7 +10,7 @@ import { importCommand } from './cli/import.js';
 import { simulateCommand, upcomingCommand } from './cli/forecast.js';
 import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.js';
 import { deliveriesCommand, statusCommand } from './cli/books.js';
-import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
+import { resubscribeCommand, suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
@@ -98,6 +98,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<email>')
     .option('--automation <id>', 'only this automation')
     .action(run((email: string, o: object) => unsubscribeCommand(io, email, o)));
+  program
+    .command('resubscribe')
+    .description("lift a customer's own opt-out, recording why (the consent log keeps the reason)")
+    .argument('<email>')
+    .requiredOption('--reason <text>', 'why, for the consent log (required)')
+    .action(run((email: string, o: object) => resubscribeCommand(io, email, o)));
   program
     .command('suppress')
     .description('stop all mail to an address, transactional included')

@@ -31,7 +31,12 @@ const CONTENT: UpsertSpec = {
   updated: (now) => ({ updated_at: now }),
 };
 
-export async function upsertContent(knex: Knex, inputs: readonly ContentItem[], now: number): Promise<UpsertCounts> {
+export async function upsertContent(
+  knex: Knex,
+  inputs: readonly ContentItem[],
+  now: number,
+  dryRun = false,
+): Promise<UpsertCounts> {
   const rows = inputs.map((item) => ({
     id: item.id,
     title: item.title,
@@ -40,7 +45,7 @@ export async function upsertContent(knex: Knex, inputs: readonly ContentItem[], 
     tags: JSON.stringify(item.tags),
     published_at: item.published_at,
   }));
-  return upsertById(knex, CONTENT, rows, now);
+  return upsertById(knex, CONTENT, rows, now, dryRun);
 }
 
 /** Published items (published_at <= now), newest first (feeds by tag: feedContent below). */
