@@ -150,7 +150,7 @@ const zoneOrder: Migration = {
   },
 };
 
-/** Index names of the address keys (customers.email_key, opt_outs.email_key). */
+/** The index on customers' address key, in id order (records sharing an address, lowest id first). */
 export const ADDRESS_INDEX = 'customers_email_key_id_index';
 
 /**
