@@ -53,6 +53,9 @@ export interface ContentItem {
   tags: string[];
 }
 
+/** A content item as imported or posted: summary and tags left out (undefined) keep the stored ones. */
+export type ContentInput = Omit<ContentItem, 'summary' | 'tags'> & { summary?: string | null; tags?: string[] };
+
 /** The glossary of delivery statuses (CONTRACT.md "Deliveries"). */
 export const DELIVERY_STATUSES = [
   'pending',

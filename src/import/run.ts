@@ -4,7 +4,7 @@
  * seen so far (to report duplicates), never the file.
  */
 import type { Readable } from 'node:stream';
-import type { ContentItem } from '../domain.js';
+import type { ContentInput } from '../domain.js';
 import { EXIT } from '../errors.js';
 import { checkHeader } from './columns.js';
 import { readRecords } from './parse.js';
@@ -78,7 +78,7 @@ const events: KindHandler<EventInput> = {
   },
 };
 
-const content: KindHandler<ContentItem> = {
+const content: KindHandler<ContentInput> = {
   validate: (record, line) => validateContent(record, line),
   upsert: (store, rows, now, dryRun) => store.upsertContent(rows, now, dryRun),
 };

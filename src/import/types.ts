@@ -1,4 +1,4 @@
-import type { ContentItem, CustomerEvent } from '../domain.js';
+import type { ContentInput, CustomerEvent } from '../domain.js';
 
 /** What an import brings in: a customer file, an event file or a content file. */
 export type ImportKind = 'customers' | 'events' | 'content';
@@ -47,7 +47,7 @@ export interface UpsertCounts {
 export interface ImportStore {
   upsertCustomers(rows: CustomerPatch[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
   upsertEvents(rows: EventInput[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
-  upsertContent(rows: ContentItem[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
+  upsertContent(rows: ContentInput[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
   /** Stored customers' ids by address key (addressKey), for the keys given. */
   customersAtAddresses(keys: string[]): Promise<Map<string, string[]>>;
   /** The ids among `ids` that name no stored customer. */

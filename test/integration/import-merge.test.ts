@@ -124,6 +124,27 @@ describe.each(databases())('import merges into stored customers on %s', (db) => 
     expect(real.out).toContain('imported 3 (1 new, 1 changed, 1 unchanged)');
   });
 
+  it("keeps a content item's summary and tags when a row leaves them out", async () => {
+    const { env, file } = workspace(url());
+    const head = 'id,title,url,published_at';
+    const first = `${head},summary,tags\np1,Spring,https://cafe.example/p1,2026-03-01T08:00:00Z,New drinks,menu;spring\n`;
+    expect((await cli(env, 'import', 'content', file('c1.csv', first))).code).toBe(0);
+    const retitled = `${head},summary\np1,Spring menu,https://cafe.example/p1,2026-03-01T08:00:00Z,\n`;
+    expect((await cli(env, 'import', 'content', file('c2.csv', retitled))).out).toContain('1 changed');
+    const list = await cli(env, 'content', 'list', '--json');
+    expect(JSON.parse(list.out.trim())).toMatchObject({
+      title: 'Spring menu',
+      summary: 'New drinks',
+      tags: ['menu', 'spring'],
+    });
+    const cleared = `${head},tags\np1,Spring menu,https://cafe.example/p1,2026-03-01T08:00:00Z,(clear)\n`;
+    await cli(env, 'import', 'content', file('c3.csv', cleared));
+    expect(JSON.parse((await cli(env, 'content', 'list', '--json')).out.trim())).toMatchObject({
+      summary: 'New drinks',
+      tags: [],
+    });
+  });
+
   it('merges API records the same way', async () => {
     const { env, file } = workspace(url());
     await cli(env, 'import', 'customers', file('full.csv', FULL));
