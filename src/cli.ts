@@ -136,6 +136,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--automation <id>', 'only this automation')
     .action(run(async (email: string, o: object) => (await consent()).unsubscribeCommand(io, email, o)));
   program
+    .command('resubscribe')
+    .description("lift a customer's own opt-out, recording why (the consent log keeps the reason)")
+    .argument('<email>')
+    .requiredOption('--reason <text>', 'why, for the consent log (required)')
+    .action(run(async (email: string, o: object) => (await consent()).resubscribeCommand(io, email, o)));
+  program
     .command('suppress')
     .description('stop all mail to an address, transactional included')
     .argument('<email>')

@@ -27,6 +27,14 @@ export interface Customer {
 /** A customer as imported or posted: the stored record without the database's timestamps. */
 export type CustomerInput = Omit<Customer, 'created_at' | 'updated_at'>;
 
+/**
+ * An imported or posted customer: only the fields it carries. A field left out (undefined)
+ * keeps the stored value; null clears it. Attributes merge key by key (null removes a key).
+ */
+export type CustomerPatch = Pick<CustomerInput, 'id' | 'email'> & {
+  [K in Exclude<keyof CustomerInput, 'id' | 'email' | 'attributes'>]?: CustomerInput[K];
+} & { attributes: Record<string, string | null> };
+
 export interface CustomerEvent {
   id: string;
   customer_id: string;
@@ -44,6 +52,9 @@ export interface ContentItem {
   summary: string | null;
   tags: string[];
 }
+
+/** A content item as imported or posted: summary and tags left out (undefined) keep the stored ones. */
+export type ContentInput = Omit<ContentItem, 'summary' | 'tags'> & { summary?: string | null; tags?: string[] };
 
 /** The glossary of delivery statuses (the README's "Deliveries"). */
 export const DELIVERY_STATUSES = [

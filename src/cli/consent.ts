@@ -1,4 +1,4 @@
-/** `rapport unsubscribe` and `rapport suppress`: consent from the operator's side. */
+/** `rapport unsubscribe`, `rapport resubscribe` and `rapport suppress`: consent from the operator's side. */
 import { AppError } from '../errors.js';
 import { ALL_MARKETING, setConsent, suppress, unsuppress } from '../db/consent.js';
 import { withRuntime, type GlobalOptions, emailAddress } from './context.js';
@@ -25,6 +25,27 @@ export async function unsubscribeCommand(
       io.out(
         `${r.email} (customer ${r.customerId}): ${r.changed ? 'unsubscribed from' : 'was already unsubscribed from'} ${what}`,
       );
+    }
+    return 0;
+  });
+}
+
+/**
+ * The only operator way to lift a customer's own opt-out (link, preferences page, complaint,
+ * operator unsubscribe): the reason is required and kept in the consent log. Opt-outs of single
+ * automations the customer chose stay as they are.
+ */
+export async function resubscribeCommand(io: Io, email: string, options: GlobalOptions & { reason?: string }): Promise<number> {
+  const address = emailAddress('EMAIL', email);
+  const reason = (options.reason ?? '').trim();
+  if (reason === '') throw new AppError('E_USAGE', '--reason: say why, e.g. --reason "asked by phone on 3 May"');
+  if (reason.length > 500) throw new AppError('E_USAGE', `--reason: at most 500 characters (got ${reason.length})`);
+  return withRuntime(io, options, async (rt) => {
+    const change = { scope: ALL_MARKETING, optedOut: false };
+    const results = await setConsent(rt.db.knex, address, [change], { source: 'operator', reason }, rt.now());
+    if (results.length === 0) throw new AppError('E_NOT_FOUND', `no customer with email ${address}`);
+    for (const r of results) {
+      io.out(`${r.email} (customer ${r.customerId}): ${r.changed ? 're-subscribed' : 'was not unsubscribed'}`);
     }
     return 0;
   });

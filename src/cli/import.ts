@@ -36,6 +36,10 @@ export async function importCommand(
     });
     for (const e of report.rejected) io.err(formatRowError(e));
     if (report.errorsOmitted > 0) io.err(`… and ${report.errorsOmitted} more problems`);
+    for (const note of report.sharedAddresses) io.out(formatRowError(note));
+    if (report.keptUnsubscribed > 0) {
+      io.out(`${report.keptUnsubscribed} rows asked to re-subscribe addresses that opted out; left unsubscribed`);
+    }
     const verb = report.dryRun ? 'would import' : 'imported';
     io.out(
       `${kind}: read ${report.read} rows; ${verb} ${report.accepted} ` +

@@ -9,7 +9,7 @@ import { formatDuration } from './duration.js';
 /** Shortest delivery poll: below it the loop would hammer the database while idle. */
 const MIN_POLL_MS = 50;
 /** Shortest accepted link key or API token; `openssl rand -base64 32` gives 44 characters. */
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 /**
  * The shortest lease that lets a whole batch be sent while the claim is still ours: a batch holds

@@ -1,6 +1,7 @@
 /** Queries on consent: opt-outs (with their log) and suppressed addresses. */
 import type { Knex } from 'knex';
-import { chunks, IN_CHUNK } from './rows.js';
+import { addressKey } from '../address.js';
+import { chunks, IN_CHUNK, toBool } from './rows.js';
 
 /** Scope '*' is every non-transactional automation; otherwise one automation's id. */
 export const ALL_MARKETING = '*';
@@ -19,27 +20,44 @@ export interface ConsentResult {
   changed: boolean;
 }
 
+/** Who changed consent and, for an operator, why: kept in the consent log. */
+export interface ConsentSource {
+  source: string;
+  reason?: string;
+}
+
 /**
  * Applies consent changes to every customer with this address (compared case-insensitively), in
  * one transaction, each real change logged: consent belongs to the address, and two customer rows
- * that share one (a duplicate in the shop's own data) must not keep mailing it.
+ * that share one (a duplicate in the shop's own data) must not keep mailing it. Opt-outs carry
+ * the address's key, so they also hold for a record created later in another letter case; a
+ * full opt-out or its lifting also sets the records' `subscribed` flag to match.
  */
 export async function setConsent(
   knex: Knex,
   email: string,
   changes: readonly ConsentChange[],
-  source: string,
+  by: string | ConsentSource,
   now: number,
 ): Promise<ConsentResult[]> {
+  const { source, reason } = typeof by === 'string' ? { source: by, reason: undefined } : by;
+  const key = addressKey(email);
   return knex.transaction(async (trx) => {
     const customers = (await trx('customers')
-      .whereRaw('lower(email) = ?', [email.toLowerCase()])
+      .where('email_key', key)
       .orderBy('id')
-      .select('id', 'email')) as Array<{ id: string; email: string }>;
+      .select('id', 'email', 'subscribed')) as Array<{ id: string; email: string; subscribed: unknown }>;
     const results: ConsentResult[] = [];
-    for (const c of customers) {
-      for (const { scope, optedOut } of changes) {
-        const changed = optedOut ? await addOptOut(trx, c.id, scope, source, now) : await liftOptOut(trx, c.id, scope);
+    const ids = customers.map((c) => c.id);
+    for (const { scope, optedOut } of changes) {
+      const changedIds = optedOut ? await addOptOuts(trx, ids, key, scope, source, now) : await liftOptOuts(trx, ids, key, scope);
+      if (scope === ALL_MARKETING && ids.length > 0) {
+        // A record imported as not subscribed is re-subscribed too: the person asked.
+        if (!optedOut) for (const c of customers) if (!toBool(c.subscribed)) changedIds.add(c.id);
+        await trx('customers').whereIn('id', ids).update({ subscribed: !optedOut });
+      }
+      for (const c of customers) {
+        const changed = changedIds.has(c.id);
         if (changed) {
           await trx('consent_log').insert({
             customer_id: c.id,
@@ -47,6 +65,7 @@ export async function setConsent(
             action: optedOut ? 'unsubscribe' : 'resubscribe',
             scope,
             source,
+            reason: reason ?? null,
             created_at: now,
           });
         }
@@ -57,32 +76,65 @@ export async function setConsent(
   });
 }
 
-async function addOptOut(trx: Knex.Transaction, customerId: string, scope: string, source: string, now: number) {
-  const inserted = (await trx('opt_outs')
-    .insert({ customer_id: customerId, scope, source, created_at: now })
-    .onConflict(['customer_id', 'scope'])
-    .ignore()
-    .returning('customer_id')) as unknown[];
-  return inserted.length > 0;
+/** Records the opt-out for each customer; returns those for whom it is new. */
+async function addOptOuts(trx: Knex.Transaction, ids: string[], key: string, scope: string, source: string, now: number) {
+  const already = await optOutsFor(trx, ids.map((id) => ({ id, email: key })));
+  const changed = new Set(ids.filter((id) => !already.get(id)?.has(scope)));
+  for (const id of ids) {
+    await trx('opt_outs')
+      .insert({ customer_id: id, email_key: key, scope, source, created_at: now })
+      .onConflict(['customer_id', 'scope'])
+      .merge(['email_key']);
+  }
+  return changed;
 }
 
-async function liftOptOut(trx: Knex.Transaction, customerId: string, scope: string) {
-  return (await trx('opt_outs').where({ customer_id: customerId, scope }).delete()) > 0;
+/** Lifts the opt-out, whether recorded for these records or for the address; returns who was opted out. */
+async function liftOptOuts(trx: Knex.Transaction, ids: string[], key: string, scope: string) {
+  const before = await optOutsFor(trx, ids.map((id) => ({ id, email: key })));
+  await trx('opt_outs')
+    .where('scope', scope)
+    .where((w) => {
+      w.where('email_key', key);
+      for (const batch of chunks(ids, IN_CHUNK)) w.orWhereIn('customer_id', batch);
+    })
+    .delete();
+  return new Set(ids.filter((id) => before.get(id)?.has(scope)));
 }
 
-/** Scopes each customer opted out of. */
-export async function optOutsFor(knex: Knex, customerIds: readonly string[]): Promise<Map<string, Set<string>>> {
+/**
+ * Scopes each customer opted out of: recorded for that record, or for its address in any
+ * letter case (a record created after the opt-out is bound by it too).
+ */
+export async function optOutsFor(
+  knex: Knex,
+  customers: ReadonlyArray<{ id: string; email: string }>,
+): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
-  for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
-    const rows = (await knex('opt_outs').whereIn('customer_id', batch).select('customer_id', 'scope')) as Array<{
-      customer_id: string;
-      scope: string;
-    }>;
-    for (const r of rows) {
-      const set = out.get(r.customer_id) ?? new Set<string>();
-      set.add(r.scope);
-      out.set(r.customer_id, set);
+  for (const batch of chunks([...customers], IN_CHUNK)) {
+    const ids = [...new Set(batch.map((c) => c.id))];
+    const keys = [...new Set(batch.map((c) => addressKey(c.email)))];
+    const rows = (await knex('opt_outs')
+      .where((w) => w.whereIn('customer_id', ids).orWhereIn('email_key', keys))
+      .select('customer_id', 'email_key', 'scope')) as Array<{ customer_id: string; email_key: string | null; scope: string }>;
+    const byId = groupScopes(rows, (r) => r.customer_id);
+    const byKey = groupScopes(rows, (r) => r.email_key);
+    for (const c of batch) {
+      const scopes = new Set([...(byId.get(c.id) ?? []), ...(byKey.get(addressKey(c.email)) ?? [])]);
+      if (scopes.size > 0) out.set(c.id, scopes);
     }
+  }
+  return out;
+}
+
+function groupScopes<R extends { scope: string }>(rows: readonly R[], keyOf: (r: R) => string | null): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const key = keyOf(r);
+    if (key === null) continue;
+    const set = out.get(key) ?? new Set<string>();
+    set.add(r.scope);
+    out.set(key, set);
   }
   return out;
 }
@@ -93,7 +145,7 @@ export async function consentLog(knex: Knex, customerId: string): Promise<Array<
 
 export async function suppress(knex: Knex, email: string, reason: string, source: string, now: number): Promise<boolean> {
   const inserted = (await knex('suppressions')
-    .insert({ email: email.toLowerCase(), reason, source, created_at: now })
+    .insert({ email: addressKey(email), reason, source, created_at: now })
     .onConflict('email')
     .ignore()
     .returning('email')) as unknown[];
@@ -101,13 +153,13 @@ export async function suppress(knex: Knex, email: string, reason: string, source
 }
 
 export async function unsuppress(knex: Knex, email: string): Promise<boolean> {
-  return (await knex('suppressions').where('email', email.toLowerCase()).delete()) > 0;
+  return (await knex('suppressions').where('email', addressKey(email)).delete()) > 0;
 }
 
 /** Which of these addresses are suppressed (compared case-insensitively). */
 export async function suppressedAmong(knex: Knex, emails: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const batch of chunks([...new Set(emails.map((e) => e.toLowerCase()))], IN_CHUNK)) {
+  for (const batch of chunks([...new Set(emails.map(addressKey))], IN_CHUNK)) {
     const rows = (await knex('suppressions').whereIn('email', batch).select('email')) as Array<{ email: string }>;
     for (const r of rows) out.add(r.email);
   }

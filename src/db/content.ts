@@ -1,7 +1,7 @@
 /** Queries on the `content` table. */
 import type { Knex } from 'knex';
-import type { ContentItem } from '../domain.js';
-import { parseJson, upsertById, type UpsertCounts, type UpsertSpec, isPostgres } from './rows.js';
+import type { ContentInput, ContentItem } from '../domain.js';
+import { chunks, IN_CHUNK, parseJson, upsertById, type UpsertCounts, type UpsertSpec, isPostgres } from './rows.js';
 
 interface ContentRow {
   id: string;
@@ -31,16 +31,30 @@ const CONTENT: UpsertSpec = {
   updated: (now) => ({ updated_at: now }),
 };
 
-export async function upsertContent(knex: Knex, inputs: readonly ContentItem[], now: number): Promise<UpsertCounts> {
-  const rows = inputs.map((item) => ({
-    id: item.id,
-    title: item.title,
-    url: item.url,
-    summary: item.summary,
-    tags: JSON.stringify(item.tags),
-    published_at: item.published_at,
-  }));
-  return upsertById(knex, CONTENT, rows, now);
+/** Upsert by id; a summary or tags left out keep the stored ones (an import merges). */
+export async function upsertContent(
+  knex: Knex,
+  inputs: readonly ContentInput[],
+  now: number,
+  dryRun = false,
+): Promise<UpsertCounts> {
+  const partial = inputs.filter((item) => item.summary === undefined || item.tags === undefined);
+  const stored = new Map<string, ContentRow>();
+  for (const batch of chunks(partial.map((item) => item.id), IN_CHUNK)) {
+    for (const row of (await knex('content').whereIn('id', batch)) as ContentRow[]) stored.set(row.id, row);
+  }
+  const rows = inputs.map((item) => {
+    const old = stored.get(item.id);
+    return {
+      id: item.id,
+      title: item.title,
+      url: item.url,
+      summary: item.summary !== undefined ? item.summary : (old?.summary ?? null),
+      tags: item.tags !== undefined ? JSON.stringify(item.tags) : (old?.tags ?? '[]'),
+      published_at: item.published_at,
+    };
+  });
+  return upsertById(knex, CONTENT, rows, now, dryRun);
 }
 
 /** Published items (published_at <= now), newest first (feeds by tag: feedContent below). */

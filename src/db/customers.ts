@@ -3,12 +3,15 @@ import type { Knex } from 'knex';
 import type { Customer, CustomerInput } from '../domain.js';
 import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool, upsertById, type UpsertCounts, type UpsertSpec, isPostgres } from './rows.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
+import { addressKey } from '../address.js';
 
 export type { CustomerInput, UpsertCounts };
 
-interface CustomerRow {
+export interface CustomerRow {
   id: string;
   email: string;
+  /** The address's consent key (addressKey): lower case, indexed. */
+  email_key: string;
   first_name: string | null;
   last_name: string | null;
   birthday: string | null;
@@ -24,7 +27,7 @@ interface CustomerRow {
   updated_at: number;
 }
 
-function rowToCustomer(row: CustomerRow): Customer {
+export function rowToCustomer(row: CustomerRow): Customer {
   return {
     id: row.id,
     email: row.email,
@@ -42,10 +45,11 @@ function rowToCustomer(row: CustomerRow): Customer {
   };
 }
 
-function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | 'updated_at'> {
+export function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | 'updated_at'> {
   return {
     id: c.id,
     email: c.email,
+    email_key: addressKey(c.email),
     first_name: c.first_name,
     last_name: c.last_name,
     birthday: c.birthday,
@@ -60,14 +64,14 @@ function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | 'updated
   };
 }
 
-const CUSTOMERS: UpsertSpec = {
+export const CUSTOMERS: UpsertSpec = {
   table: 'customers',
   compare: ['email', 'first_name', 'last_name', 'birthday', 'timezone', 'locale', 'customer_since', 'tags', 'subscribed', 'attributes'],
   inserted: (now) => ({ created_at: now, updated_at: now }),
   updated: (now) => ({ updated_at: now }),
 };
 
-/** Insert new customers and update changed ones (see upsertById). */
+/** Insert new customers and update changed ones, each replaced whole (see upsertById; imports merge: customers-merge.ts). */
 export async function upsertCustomers(knex: Knex, inputs: readonly CustomerInput[], now: number): Promise<UpsertCounts> {
   return upsertById(knex, CUSTOMERS, inputs.map(inputToRow), now);
 }
@@ -82,6 +86,35 @@ export async function getCustomersByIds(knex: Knex, ids: readonly string[]): Pro
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
     const rows = (await knex('customers').whereIn('id', batch)) as CustomerRow[];
     for (const row of rows) out.set(row.id, rowToCustomer(row));
+  }
+  return out;
+}
+
+/** Stored customers' ids at each of these address keys (addressKey), in id order. */
+export async function customersAtAddresses(knex: Knex, keys: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const batch of chunks([...new Set(keys)], IN_CHUNK)) {
+    const rows = (await knex('customers').whereIn('email_key', batch).orderBy('id').select('id', 'email_key')) as Array<{
+      id: string;
+      email_key: string;
+    }>;
+    for (const r of rows) out.set(r.email_key, [...(out.get(r.email_key) ?? []), r.id]);
+  }
+  return out;
+}
+
+/**
+ * The other records at each of these customers' addresses (any letter case), by address key;
+ * addresses with one record are left out. Two indexed queries for a page, however large.
+ */
+export async function othersAtAddresses(knex: Knex, customers: readonly Customer[]): Promise<Map<string, Customer[]>> {
+  const ids = await customersAtAddresses(knex, customers.map((c) => addressKey(c.email)));
+  const shared = [...ids.values()].filter((list) => list.length > 1).flat();
+  const out = new Map<string, Customer[]>();
+  if (shared.length === 0) return out;
+  for (const c of (await getCustomersByIds(knex, shared)).values()) {
+    const key = addressKey(c.email);
+    out.set(key, [...(out.get(key) ?? []), c]);
   }
   return out;
 }

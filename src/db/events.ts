@@ -31,9 +31,14 @@ const EVENTS: UpsertSpec = {
 };
 
 /** Upsert by id; identical rows are left alone (re-importing changes nothing). */
-export async function upsertEvents(knex: Knex, inputs: readonly CustomerEvent[], now: number): Promise<UpsertCounts> {
+export async function upsertEvents(
+  knex: Knex,
+  inputs: readonly CustomerEvent[],
+  now: number,
+  dryRun = false,
+): Promise<UpsertCounts> {
   const rows = inputs.map((e) => ({ id: e.id, customer_id: e.customer_id, type: e.type, occurred_at: e.occurred_at, data: JSON.stringify(e.data) }));
-  return upsertById(knex, EVENTS, rows, now);
+  return upsertById(knex, EVENTS, rows, now, dryRun);
 }
 
 /** The given customers' events of the given types, grouped by customer, each list in time order. */

@@ -150,7 +150,62 @@ const zoneOrder: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder];
+/** The index on customers' address key, in id order (records sharing an address, lowest id first). */
+const ADDRESS_INDEX = 'customers_email_key_id_index';
+
+/**
+ * Consent belongs to the address, whatever its letter case: customers and opt-outs carry the
+ * address's normalised key (lower case; addresses are ASCII), indexed, so an opt-out also stops
+ * a record created later in another case, and records sharing an inbox are found cheaply.
+ * The consent log gains the reason an operator gave. `address_claims` holds, per occurrence of a
+ * one-per-inbox rule (schedule, date), the one delivery that may mail that address.
+ */
+const consentAddress: Migration = {
+  name: '0003_consent_address',
+  async up(knex) {
+    await knex.schema.alterTable('customers', (t) => {
+      t.string('email_key', 254).notNullable().defaultTo('');
+    });
+    await knex('customers').update({ email_key: knex.raw('lower(trim(email))') });
+    await knex.schema.alterTable('customers', (t) => {
+      t.index(['email_key', 'id'], ADDRESS_INDEX);
+    });
+    await knex.schema.alterTable('opt_outs', (t) => {
+      t.string('email_key', 254);
+    });
+    await knex('opt_outs').update({
+      email_key: knex('customers').select(knex.raw('lower(trim(email))')).where('customers.id', knex.ref('opt_outs.customer_id')),
+    });
+    await knex.schema.alterTable('opt_outs', (t) => {
+      t.index(['email_key', 'scope'], 'opt_outs_email_key_scope_index');
+    });
+    await knex.schema.alterTable('consent_log', (t) => {
+      t.text('reason');
+    });
+    await knex.schema.createTable('address_claims', (t) => {
+      t.string('automation_id', 64).notNullable();
+      t.string('occurrence', 200).notNullable();
+      t.string('email_key', 254).notNullable();
+      t.integer('delivery_id').notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.primary(['automation_id', 'occurrence', 'email_key']);
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('address_claims');
+    await knex.schema.alterTable('consent_log', (t) => t.dropColumn('reason'));
+    await knex.schema.alterTable('opt_outs', (t) => {
+      t.dropIndex(['email_key', 'scope'], 'opt_outs_email_key_scope_index');
+      t.dropColumn('email_key');
+    });
+    await knex.schema.alterTable('customers', (t) => {
+      t.dropIndex(['email_key', 'id'], ADDRESS_INDEX);
+      t.dropColumn('email_key');
+    });
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

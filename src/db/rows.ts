@@ -58,15 +58,22 @@ function comparable(value: unknown): unknown {
   return value;
 }
 
+/** Whether two versions of a row agree on these columns (booleans and nulls on equal terms). */
+export function sameColumns(columns: readonly string[], a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return columns.every((c) => comparable(a[c]) === comparable(b[c]));
+}
+
 /**
  * Insert new rows and update changed ones by id, in one transaction; a row identical to what
  * is stored is left alone (its timestamps too), so importing the same data twice changes nothing.
+ * With `dryRun` the same counts come back and nothing is written.
  */
 export async function upsertById(
   knex: Knex,
   spec: UpsertSpec,
   rows: ReadonlyArray<Record<string, unknown> & { id: string }>,
   now: number,
+  dryRun = false,
 ): Promise<UpsertCounts> {
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   await knex.transaction(async (trx) => {
@@ -77,13 +84,13 @@ export async function upsertById(
       for (const row of batch) {
         const old = existing.get(row.id);
         if (!old) inserts.push({ ...row, ...spec.inserted(now) });
-        else if (spec.compare.every((c) => comparable(row[c]) === comparable(old[c]))) counts.unchanged++;
+        else if (sameColumns(spec.compare, row, old)) counts.unchanged++;
         else {
-          await trx(spec.table).where('id', row.id).update({ ...row, ...spec.updated(now) });
+          if (!dryRun) await trx(spec.table).where('id', row.id).update({ ...row, ...spec.updated(now) });
           counts.updated++;
         }
       }
-      if (inserts.length > 0) await trx(spec.table).insert(inserts);
+      if (inserts.length > 0 && !dryRun) await trx(spec.table).insert(inserts);
       counts.inserted += inserts.length;
     }
   });

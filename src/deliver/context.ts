@@ -10,6 +10,7 @@ import { eventsForCustomers, getEventsByIds } from '../db/events.js';
 import { lastSentAt, recentMarketingSends, type DeliveryRow } from '../db/deliveries.js';
 import { publishedContent } from '../db/content.js';
 import { optOutsFor, suppressedAmong } from '../db/consent.js';
+import { duplicateAddressRows } from './address-owner.js';
 
 export interface BatchContext {
   customers: Map<string, Customer>;
@@ -23,6 +24,8 @@ export interface BatchContext {
   digests: Map<number, ContentItem[]>;
   /** Recent non-transactional sends per customer (for the frequency cap); updated as the batch goes. */
   sends: Map<string, number[]>;
+  /** Rows of one-per-inbox rules whose address another record gets (see address-owner.ts). */
+  duplicateAddress: Set<number>;
 }
 
 export async function loadBatchContext(
@@ -40,12 +43,13 @@ export async function loadBatchContext(
   const cap = config.sending.frequency_cap;
   return {
     customers,
-    optOuts: await optOutsFor(knex, ids),
+    optOuts: await optOutsFor(knex, [...customers.values()]),
     suppressed: await suppressedAmong(knex, [...customers.values()].map((c) => c.email)),
     events: await getEventsByIds(knex, rows.flatMap((r) => (r.event_id ? [r.event_id] : []))),
     history: await eventsForCustomers(knex, unlessCustomers, unlessTypes),
     digests: await newContent(db, config, automations, rows, customers, now),
     sends: cap ? await recentMarketingSends(knex, ids, now - cap.per) : new Map(),
+    duplicateAddress: await duplicateAddressRows(knex, automations, rows, customers, now),
   };
 }
 

@@ -8,8 +8,10 @@
  */
 import type { Automation, Config } from '../config/schema.js';
 import type { Customer } from '../domain.js';
+import { addressKey } from '../address.js';
 import { ALL_MARKETING } from '../db/consent.js';
 import type { DeliveryRow } from '../db/deliveries.js';
+import { DUPLICATE_ADDRESS } from '../plan/shared-address.js';
 import { capDecision } from '../plan/cap.js';
 import { exitConditionMet, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
 import { TimeCache } from '../plan/time.js';
@@ -33,11 +35,12 @@ export function decide(
   const customer = ctx.customers.get(row.customer_id);
   if (!automation || !automation.enabled) return drop('skipped', 'automation-removed');
   if (!customer) return drop('skipped', 'customer-deleted');
-  if (ctx.suppressed.has(customer.email.toLowerCase())) return drop('suppressed', 'suppressed');
+  if (ctx.suppressed.has(addressKey(customer.email))) return drop('suppressed', 'suppressed');
   const transactional = automation.transactional;
   if (!transactional && isOptedOut(customer, ctx.optOuts.get(customer.id), automation.id)) {
     return drop('suppressed', 'unsubscribed');
   }
+  if (ctx.duplicateAddress.has(row.id)) return drop('skipped', DUPLICATE_ADDRESS);
   if (now - row.due_at > config.sending.max_lateness) return drop('expired', 'expired');
   const event = row.event_id ? ctx.events.get(row.event_id) : undefined;
   const trigger = event ?? { id: null, occurred_at: row.trigger_at };

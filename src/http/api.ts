@@ -51,7 +51,9 @@ export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: Server
       errors.map((e) => ({ ...e, message: formatRowError(e) })),
     );
   }
-  const counts = await store();
+  const { keptUnsubscribed, ...stored } = await store();
+  // Customers only: how many asked to re-subscribe an address that opted out (left unsubscribed).
+  const counts = kind === 'customers' ? { ...stored, kept_unsubscribed: keptUnsubscribed ?? 0 } : stored;
   if (kind !== 'content') {
     const ids = [...new Set(rows.map((v) => (kind === 'events' ? (v as EventInput).customer_id : v.id)))];
     const planned = await planNow(deps.rt.db, deps.rt.config, now, ids);

@@ -66,7 +66,7 @@ export async function handleUnsubscribe(
 }
 
 async function choices(deps: UnsubscribeDeps, customer: Customer): Promise<PreferenceChoice[]> {
-  const scopes = (await optOutsFor(deps.db.knex, [customer.id])).get(customer.id) ?? new Set<string>();
+  const scopes = (await optOutsFor(deps.db.knex, [customer])).get(customer.id) ?? new Set<string>();
   const all = scopes.has(ALL_MARKETING) || !customer.subscribed;
   return deps.config.automations
     .filter((a) => a.enabled && !a.transactional)

@@ -7,6 +7,7 @@
 import { keyProblem } from './fields.js';
 import { hasControl, MULTILINE_ALLOWED, NOT_UTF8_REASON, CONTROL_MULTILINE_REASON } from './text.js';
 import type { RowCheck } from './row.js';
+import { isClear } from './carried.js';
 
 const ATTRIBUTE_MAX = 2000;
 const EXTRA_COLUMNS_MAX = 200;
@@ -54,14 +55,21 @@ function extraEntries(record: Record<string, unknown>, known: ReadonlySet<string
   return entries;
 }
 
-/** Customer attributes: every unknown column as text (lists and objects as JSON text). */
+/**
+ * Customer attributes: every unknown column as text (lists and objects as JSON text); blank
+ * ones are left out (the stored value stays), and `(clear)` (null here) removes the attribute.
+ */
 export function attributes(
   record: Record<string, unknown>,
   known: ReadonlySet<string>,
   row: RowCheck,
-): Record<string, string> {
-  const kept: [string, string][] = [];
+): Record<string, string | null> {
+  const kept: [string, string | null][] = [];
   for (const [key, value] of extraEntries(record, known, row)) {
+    if (isClear(value)) {
+      kept.push([key, null]);
+      continue;
+    }
     const raw = typeof value === 'string' ? value : JSON.stringify(value);
     const problem = stringProblem(raw);
     if (problem) row.add(key, problem);

@@ -4,15 +4,16 @@
  * seen so far (to report duplicates), never the file.
  */
 import type { Readable } from 'node:stream';
-import type { ContentItem } from '../domain.js';
+import type { ContentInput } from '../domain.js';
 import { EXIT } from '../errors.js';
 import { checkHeader } from './columns.js';
 import { jsonValueProblems } from './json-values.js';
 import { readRecords } from './parse.js';
+import { SharedAddresses } from './addresses.js';
 import { Tally, type ImportReport } from './tally.js';
 import { show } from './text.js';
 import {
-  type CustomerInput,
+  type CustomerPatch,
   type EventInput,
   type ImportFormat,
   type ImportKind,
@@ -52,7 +53,7 @@ interface Pending<T> {
 
 interface KindHandler<T> {
   validate(record: Record<string, unknown>, line: number, now: number): Validation<T>;
-  upsert(store: ImportStore, rows: T[], now: number): Promise<UpsertCounts>;
+  upsert(store: ImportStore, rows: T[], now: number, dryRun: boolean): Promise<UpsertCounts>;
   /** Problems found by asking the store about a whole batch (one per refused row). */
   screen?(store: ImportStore, rows: readonly Pending<T>[]): Promise<RowError[]>;
 }
@@ -65,14 +66,14 @@ function refusingJsonEdges<T>(validate: KindHandler<T>['validate']): KindHandler
   };
 }
 
-const customers: KindHandler<CustomerInput> = {
+const customers: KindHandler<CustomerPatch> = {
   validate: refusingJsonEdges(validateCustomer),
-  upsert: (store, rows, now) => store.upsertCustomers(rows, now),
+  upsert: (store, rows, now, dryRun) => store.upsertCustomers(rows, now, dryRun),
 };
 
 const events: KindHandler<EventInput> = {
   validate: refusingJsonEdges(validateEvent),
-  upsert: (store, rows, now) => store.upsertEvents(rows, now),
+  upsert: (store, rows, now, dryRun) => store.upsertEvents(rows, now, dryRun),
   async screen(store, rows) {
     const ids = [...new Set(rows.map((row) => row.value.customer_id))];
     const missing = await store.missingCustomerIds(ids);
@@ -86,9 +87,9 @@ const events: KindHandler<EventInput> = {
   },
 };
 
-const content: KindHandler<ContentItem> = {
+const content: KindHandler<ContentInput> = {
   validate: refusingJsonEdges((record, line) => validateContent(record, line)),
-  upsert: (store, rows, now) => store.upsertContent(rows, now),
+  upsert: (store, rows, now, dryRun) => store.upsertContent(rows, now, dryRun),
 };
 
 const HANDLERS = { customers, events, content } as const;
@@ -134,7 +135,7 @@ export async function checkRecords(
   if (handler.screen && good.length > 0) errors.push(...(await handler.screen(store, good)));
   errors.sort((a, b) => a.line - b.line);
   const rows = good.map((row) => row.value);
-  return { rows, errors, store: () => handler.upsert(store, rows, now) };
+  return { rows, errors, store: () => handler.upsert(store, rows, now, false) };
 }
 
 async function importWith<T extends { id: string }>(
@@ -146,6 +147,7 @@ async function importWith<T extends { id: string }>(
   const tally = new Tally(kind, options.dryRun, options.maxErrors ?? 1000);
   const firstLineOf = new Map<string, number>();
   let batch: Pending<T>[] = [];
+  const shared = kind === 'customers' ? new SharedAddresses() : undefined;
   const onHeader = (columns: readonly string[]) => checkHeader(kind, columns);
   for await (const item of readRecords(input, format, { onHeader })) {
     tally.read();
@@ -166,20 +168,24 @@ async function importWith<T extends { id: string }>(
     firstLineOf.set(result.value.id, item.line);
     batch.push({ line: item.line, value: result.value });
     if (batch.length >= batchSize) {
-      await flush(handler, batch, options, tally);
+      await flush(handler, batch, options, tally, shared);
       batch = [];
     }
   }
-  if (batch.length > 0) await flush(handler, batch, options, tally);
+  if (batch.length > 0) await flush(handler, batch, options, tally, shared);
   return tally.finish();
 }
 
-/** Screens one batch, then writes what is left in a single store call (none in a dry run). */
+/**
+ * Screens one batch, then writes what is left in a single store call (a dry run asks the store
+ * for the same counts and writes nothing). Customers sharing an address are noted.
+ */
 async function flush<T>(
   handler: KindHandler<T>,
   batch: Pending<T>[],
   options: ImportOptions,
   tally: Tally,
+  shared?: SharedAddresses,
 ): Promise<void> {
   let rows = batch;
   const problems = handler.screen ? await handler.screen(options.store, batch) : [];
@@ -188,12 +194,13 @@ async function flush<T>(
     const refused = new Set(problems.map((problem) => problem.line));
     rows = batch.filter((row) => !refused.has(row.line));
   }
-  if (options.dryRun || rows.length === 0) {
-    tally.accept(rows.length);
-    return;
+  if (rows.length === 0) return;
+  if (shared) {
+    const notes = await shared.check(options.store, rows as unknown as Pending<{ id: string; email: string }>[]);
+    for (const note of notes) tally.note(note);
   }
   const values = rows.map((row) => row.value);
-  tally.accept(rows.length, await handler.upsert(options.store, values, options.now));
+  tally.accept(rows.length, await handler.upsert(options.store, values, options.now, options.dryRun));
 }
 
 /** The exit code of a finished import: 0 when every row was good, 3 when some were refused. */

@@ -17,6 +17,10 @@ export interface ImportReport {
   rejectedCount: number;
   /** Problems found but not kept in `rejected`. */
   errorsOmitted: number;
+  /** Rows that asked to re-subscribe an address that opted out: imported, left unsubscribed. */
+  keptUnsubscribed: number;
+  /** Good rows whose address another record (in the file or stored) has too, in line order. */
+  sharedAddresses: RowError[];
 }
 
 export class Tally {
@@ -38,6 +42,8 @@ export class Tally {
       rejected: [],
       rejectedCount: 0,
       errorsOmitted: 0,
+      keptUnsubscribed: 0,
+      sharedAddresses: [],
     };
   }
 
@@ -60,11 +66,18 @@ export class Tally {
     this.report.inserted += counts.inserted;
     this.report.updated += counts.updated;
     this.report.unchanged += counts.unchanged;
+    this.report.keptUnsubscribed += counts.keptUnsubscribed ?? 0;
+  }
+
+  /** A note about a good row (kept up to the same limit as problems). */
+  note(note: RowError): void {
+    if (this.report.sharedAddresses.length < this.maxErrors) this.report.sharedAddresses.push(note);
   }
 
   finish(): ImportReport {
     // Stable sort: a row's own errors keep their column order.
     this.report.rejected.sort((a, b) => a.line - b.line);
+    this.report.sharedAddresses.sort((a, b) => a.line - b.line);
     return this.report;
   }
 }

@@ -1,4 +1,4 @@
-import type { ContentItem, CustomerEvent } from '../domain.js';
+import type { ContentInput, CustomerEvent } from '../domain.js';
 
 /** What an import brings in: a customer file, an event file or a content file. */
 export type ImportKind = 'customers' | 'events' | 'content';
@@ -6,8 +6,8 @@ export type ImportKind = 'customers' | 'events' | 'content';
 /** The two file formats an import reads. */
 export type ImportFormat = 'csv' | 'jsonl';
 
-export type { CustomerInput } from '../domain.js';
-import type { CustomerInput } from '../domain.js';
+export type { CustomerInput, CustomerPatch } from '../domain.js';
+import type { CustomerPatch } from '../domain.js';
 
 /** An event as imported. */
 export type EventInput = CustomerEvent;
@@ -33,17 +33,23 @@ export interface UpsertCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Customers: rows that asked to re-subscribe an address that opted out (left unsubscribed). */
+  keptUnsubscribed?: number;
 }
 
 /**
  * Where validated rows go; implemented on the database elsewhere. Every call receives a
  * whole batch and must apply it atomically; upserting a row identical to the stored one
- * counts as `unchanged` and changes nothing (so re-importing a file is a no-op).
+ * counts as `unchanged` and changes nothing (so re-importing a file is a no-op). A customer
+ * row is merged: only the fields it carries change. With `dryRun` the counts are computed
+ * against what is stored, exactly as the real run would, and nothing is written.
  */
 export interface ImportStore {
-  upsertCustomers(rows: CustomerInput[], now: number): Promise<UpsertCounts>;
-  upsertEvents(rows: EventInput[], now: number): Promise<UpsertCounts>;
-  upsertContent(rows: ContentItem[], now: number): Promise<UpsertCounts>;
+  upsertCustomers(rows: CustomerPatch[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
+  upsertEvents(rows: EventInput[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
+  upsertContent(rows: ContentInput[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
+  /** Stored customers' ids by address key (addressKey), for the keys given. */
+  customersAtAddresses(keys: string[]): Promise<Map<string, string[]>>;
   /** The ids among `ids` that name no stored customer. */
   missingCustomerIds(ids: string[]): Promise<Set<string>>;
 }

@@ -1,5 +1,6 @@
-/** One imported content row → a ContentItem, or the reasons it was refused. */
-import type { ContentItem } from '../domain.js';
+/** One imported content row → a ContentInput (summary and tags only when carried), or the reasons it was refused. */
+import type { ContentInput } from '../domain.js';
+import { carried, isClear } from './carried.js';
 import { instant } from './dates.js';
 import { id, optional, tags } from './fields.js';
 import { RowCheck } from './row.js';
@@ -47,15 +48,16 @@ function link(value: string): Check<string> {
  * control characters rather than silently dropping them. Columns other than the known six
  * are ignored. A `published_at` in the future is accepted: a post may be scheduled.
  */
-export function validateContent(record: Record<string, unknown>, line: number): Validation<ContentItem> {
+export function validateContent(record: Record<string, unknown>, line: number): Validation<ContentInput> {
   const row = new RowCheck(line);
-  const value: ContentItem = {
+  const summaryRule = (v: unknown) => text(v, { max: 5000, allow: MULTILINE_ALLOWED });
+  const value: ContentInput = {
     id: row.required('id', id(record.id, CONTENT_ID_MAX), ''),
     title: row.required('title', text(record.title, { max: 300 }), ''),
     url: row.required('url', optional(record.url, link, URL_MAX), ''),
     published_at: row.required('published_at', optional(record.published_at, instant), 0),
-    summary: row.take('summary', text(record.summary, { max: 5000, allow: MULTILINE_ALLOWED }), null),
-    tags: row.take('tags', tags(record.tags), []),
+    summary: row.take('summary', carried(record.summary, summaryRule), undefined),
+    tags: row.take('tags', carried(record.tags, tags), undefined) ?? (isClear(record.tags) ? [] : undefined),
   };
   return row.result(value);
 }

@@ -1,11 +1,15 @@
-/** One imported customer row → a CustomerInput, or the reasons it was refused. */
+/**
+ * One imported customer row → the fields it carries (a CustomerPatch), or the reasons it was
+ * refused. What a row does not carry keeps its stored value (see carried.ts).
+ */
 import { birthday, calendarDate } from './dates.js';
 import { email } from './email.js';
 import { attributes } from './extra.js';
 import { flag, id, optional, tags } from './fields.js';
 import { RowCheck } from './row.js';
-import { text } from './text.js';
-import type { CustomerInput, Validation } from './types.js';
+import { type Check, fail, ok, text } from './text.js';
+import type { CustomerPatch, Validation } from './types.js';
+import { carried, isClear, isEmptyValue } from './carried.js';
 import { locale, timeZone } from './zone.js';
 
 export const CUSTOMER_COLUMNS: ReadonlySet<string> = new Set([
@@ -35,28 +39,35 @@ export function validateCustomer(
   record: Record<string, unknown>,
   line: number,
   now: number,
-): Validation<CustomerInput> {
+): Validation<CustomerPatch> {
   const row = new RowCheck(line);
-  const value: CustomerInput = {
+  const value: CustomerPatch = {
     id: row.required('id', id(record.id), ''),
     email: row.required('email', email(record.email), ''),
-    first_name: row.take('first_name', text(record.first_name, NAME), null),
-    last_name: row.take('last_name', text(record.last_name, NAME), null),
+    first_name: row.take('first_name', carried(record.first_name, (v) => text(v, NAME)), undefined),
+    last_name: row.take('last_name', carried(record.last_name, (v) => text(v, NAME)), undefined),
     birthday: row.take(
       'birthday',
-      optional(record.birthday, (s) => birthday(s, now)),
-      null,
+      carried(record.birthday, (v) => optional(v, (s) => birthday(s, now))),
+      undefined,
     ),
-    timezone: row.take('timezone', optional(record.timezone, timeZone), null),
-    locale: row.take('locale', optional(record.locale, locale), null),
+    timezone: row.take('timezone', carried(record.timezone, (v) => optional(v, timeZone)), undefined),
+    locale: row.take('locale', carried(record.locale, (v) => optional(v, locale)), undefined),
     customer_since: row.take(
       'customer_since',
-      optional(record.customer_since, (s) => calendarDate(s, now)),
-      null,
+      carried(record.customer_since, (v) => optional(v, (s) => calendarDate(s, now))),
+      undefined,
     ),
-    tags: row.take('tags', tags(record.tags), []),
-    subscribed: row.take('subscribed', flag(record.subscribed, true), true),
+    tags: row.take('tags', carried(record.tags, tags), undefined) ?? (isClear(record.tags) ? [] : undefined),
+    subscribed: row.take('subscribed', subscribed(record.subscribed), undefined),
     attributes: attributes(record, CUSTOMER_COLUMNS, row),
   };
   return row.result(value);
+}
+
+/** Carried only when given; it cannot be cleared, only set. */
+function subscribed(value: unknown): Check<boolean | undefined> {
+  if (isClear(value)) return fail(`cannot be cleared; write true or false`);
+  if (isEmptyValue(value)) return ok(undefined);
+  return flag(value, true);
 }

@@ -50,7 +50,7 @@ export function sendWindowFor(
 }
 
 /** `where`: the customer has every listed tag and every listed attribute value, exactly. */
-function matchesWhere(automation: Pick<Automation, 'where'>, customer: Customer): boolean {
+export function matchesWhere(automation: Pick<Automation, 'where'>, customer: Customer): boolean {
   const where = automation.where;
   if (!where) return true;
   const tags = where.tags ?? [];

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { Customer, CustomerEvent } from '../domain.js';
 import { iterateCustomers } from '../db/customers.js';
+import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
 import { deliveryStatuses, recentMarketingSends } from '../db/deliveries.js';
 import { capDecision } from '../plan/cap.js';
@@ -88,7 +89,7 @@ async function pageContext(
   const ids = customers.map((c) => c.id);
   const cap = config.sending.frequency_cap;
   return {
-    optOuts: await optOutsFor(db.knex, ids),
+    optOuts: await optOutsFor(db.knex, customers),
     suppressed: await suppressedAmong(db.knex, customers.map((c) => c.email)),
     books: o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map(),
     sends: o.useBooks && cap ? await recentMarketingSends(db.knex, ids, o.from - cap.per) : new Map(),
@@ -196,7 +197,7 @@ function consentReason(
   scopes: Set<string> | undefined,
   suppressed: Set<string>,
 ): string | null {
-  if (suppressed.has(customer.email.toLowerCase())) return 'suppressed';
+  if (suppressed.has(addressKey(customer.email))) return 'suppressed';
   if (p.transactional) return null;
   if (!customer.subscribed || scopes?.has(ALL_MARKETING) || scopes?.has(p.automationId)) return 'unsubscribed';
   return null;

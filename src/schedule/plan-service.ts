@@ -12,6 +12,7 @@ import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
 import { TimeCache } from '../plan/time.js';
 import type { PlannedDelivery, TimeWindow } from '../plan/types.js';
 import { candidateSources, type CandidateSource } from './candidates.js';
+import { markSharedAddresses } from './shared-address.js';
 
 const PAGE = 1000;
 
@@ -57,7 +58,7 @@ export class PlanRun {
       customers.map((c) => c.id),
       this.eventTypes,
     );
-    const planned: PlannedDelivery[] = [];
+    let planned: PlannedDelivery[] = [];
     for (const customer of customers) {
       const found = planCustomer(
         {
@@ -72,6 +73,7 @@ export class PlanRun {
       );
       for (const p of found) planned.push(p);
     }
+    planned = await markSharedAddresses(this.db, this.config.automations, planned, customers);
     this.result.customers += customers.length;
     this.result.planned += planned.length;
     if (replace && this.store) {

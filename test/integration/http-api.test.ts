@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databases } from '../support/databases.js';
 import { startTestHttp, type TestHttp } from '../support/http.js';
 import { openTestRuntime, REPO } from '../support/runtime.js';
-import { countCustomers } from '../../src/db/customers.js';
+import { countCustomers, getCustomer } from '../../src/db/customers.js';
+import { ALL_MARKETING, optOutsFor, setConsent } from '../../src/db/consent.js';
 import { listDeliveries } from '../../src/db/deliveries.js';
 import type { DbRuntime } from '../../src/runtime.js';
 
@@ -33,6 +34,7 @@ interface Answer {
   updated: number;
   unchanged: number;
   planned: number;
+  kept_unsubscribed: number;
 }
 const answer = async (res: Response) => (await res.json()) as Answer;
 
@@ -229,6 +231,24 @@ describe.each(databases())('the API over HTTP on %s', (db) => {
     const changed = await postJson('/api/customers', person('c1', { first_name: 'Anne' }));
     expect(await answer(changed)).toMatchObject({ received: 1, inserted: 0, updated: 1, unchanged: 0 });
     expect(await stored()).toBe(2);
+  });
+
+  it('merges a record into the stored one and never re-subscribes an opted-out address', async () => {
+    await postJson('/api/customers', person('c1', { first_name: 'Ann', birthday: '1990-05-17', plan: 'gold' }));
+    await setConsent(rt.db.knex, 'C1@example.com', [{ scope: ALL_MARKETING, optedOut: true }], 'link', NOW);
+    const res = await postJson('/api/customers', [
+      person('c1', { subscribed: true, last_name: 'Lee', plan: null }),
+      person('c1-new', { email: 'C1@EXAMPLE.com', subscribed: true }),
+    ]);
+    expect(await answer(res)).toMatchObject({ inserted: 1, updated: 1, kept_unsubscribed: 2 });
+    expect(await getCustomer(rt.db.knex, 'c1')).toMatchObject({
+      first_name: 'Ann',
+      last_name: 'Lee',
+      birthday: '1990-05-17',
+      attributes: { plan: 'gold' },
+    });
+    const optOuts = await optOutsFor(rt.db.knex, [{ id: 'c1-new', email: 'C1@EXAMPLE.com' }]);
+    expect(optOuts.get('c1-new')?.has(ALL_MARKETING)).toBe(true);
   });
 
   it('plans an event at once: an after-0 thank-you is pending before the response returns', async () => {

@@ -42,6 +42,9 @@ function flipPaddingBits(token: string): string {
   return token.slice(0, -1) + B64URL.charAt(B64URL.indexOf(c) ^ 1);
 }
 
+/** A customer as optOutsFor takes it. */
+const who = (id: string, email = `${id}@example.com`) => ({ id, email });
+
 /** Every opt-out and consent-log row, to compare before and after. */
 async function consentRows(knex: Knex): Promise<unknown[]> {
   const optOuts = (await knex('opt_outs')
@@ -111,7 +114,7 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
     expect(again.status).toBe(200);
     expect(again.headers.get('location')).toBeNull();
 
-    expect((await optOutsFor(rt.db.knex, ['una'])).get('una')).toEqual(new Set([ALL_MARKETING]));
+    expect((await optOutsFor(rt.db.knex, [who('una')])).get('una')).toEqual(new Set([ALL_MARKETING]));
     expect(await consentRows(rt.db.knex)).toEqual([
       [{ customer_id: 'una', scope: ALL_MARKETING, source: 'one-click' }],
       [{ customer_id: 'una', action: 'unsubscribe', scope: ALL_MARKETING, source: 'one-click' }],
@@ -135,7 +138,7 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
   it('an unsubscribe covers every customer row with that address', async () => {
     await upsertCustomers(rt.db.knex, [customer('una-again', { email: 'UNA@example.com' })], NOW - DAY);
     await post(linkToken('una', 'u', NOW - DAY), ONE_CLICK);
-    const optOuts = await optOutsFor(rt.db.knex, ['una', 'una-again', 'ann']);
+    const optOuts = await optOutsFor(rt.db.knex, [who('una'), who('una-again', 'UNA@example.com'), who('ann')]);
     expect(optOuts.get('una')).toEqual(new Set([ALL_MARKETING]));
     expect(optOuts.get('una-again')).toEqual(new Set([ALL_MARKETING]));
     expect(optOuts.get('ann')).toBeUndefined();
@@ -144,9 +147,9 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
   it('preferences with nothing ticked unsubscribe from everything, later automations included; unknown boxes count for nothing', async () => {
     const token = linkToken('ann', 'p', NOW - DAY);
     await post(token, 'scope=choose&keep=no-such-automation');
-    expect((await optOutsFor(rt.db.knex, ['ann'])).get('ann')?.has(ALL_MARKETING)).toBe(true);
+    expect((await optOutsFor(rt.db.knex, [who('ann')])).get('ann')?.has(ALL_MARKETING)).toBe(true);
     await post(token, 'scope=choose&keep=birthday');
-    const scopes = (await optOutsFor(rt.db.knex, ['ann'])).get('ann');
+    const scopes = (await optOutsFor(rt.db.knex, [who('ann')])).get('ann');
     expect(scopes?.has(ALL_MARKETING)).toBe(false);
     expect(scopes?.has('birthday')).toBe(false);
   });
@@ -212,7 +215,7 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
     expect(res.status).toBe(200);
     expect(res.headers.get('location')).toBeNull();
     const left = marketing.filter((id) => id !== 'birthday' && id !== 'weekly-digest');
-    expect((await optOutsFor(rt.db.knex, ['ann'])).get('ann')).toEqual(new Set(left));
+    expect((await optOutsFor(rt.db.knex, [who('ann')])).get('ann')).toEqual(new Set(left));
     const log = await consentLog(rt.db.knex, 'ann');
     expect(log.map((r) => [r.action, r.scope, r.source])).toEqual(
       left.map((id) => ['unsubscribe', id, 'preferences']),
@@ -226,7 +229,7 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
 
     // The same form posted with an unsubscribe-only token records nothing.
     await post(linkToken('una', 'u', NOW - DAY), 'scope=choose&keep=birthday');
-    expect((await optOutsFor(rt.db.knex, ['una'])).get('una')).toBeUndefined();
+    expect((await optOutsFor(rt.db.knex, [who('una')])).get('una')).toBeUndefined();
   });
 
   it('after a one-click unsubscribe the birthday is suppressed at claim time and the thank-you still goes', async () => {

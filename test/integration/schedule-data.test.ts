@@ -64,7 +64,7 @@ const CHANGES: Array<{ at: number; lines: string[] }> = [
     lines: [
       row('later', '03-22', 'Europe/Paris'),
       row('past', '03-19', 'Europe/Paris'),
-      row('away', '', 'Europe/Paris'),
+      row('away', '(clear)', 'Europe/Paris'), // an empty cell would keep the stored birthday
     ],
   },
   { at: T('2027-03-21T17:00:00Z'), lines: [row('west', '03-21', 'Asia/Tokyo')] },

@@ -11,20 +11,19 @@ function customer(fields: Record<string, unknown>) {
 }
 
 describe('validateCustomer', () => {
-  it('accepts a minimal row with defaults', () => {
-    expect(valueOf(customer({}))).toEqual({
+  it('carries only the fields a row has: a minimal row sets nothing else', () => {
+    const value = valueOf(customer({ first_name: '', tags: [], subscribed: '  ', favourite: null }));
+    expect(Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))).toEqual({
       id: 'c1',
       email: 'ann@example.com',
-      first_name: null,
-      last_name: null,
-      birthday: null,
-      timezone: null,
-      locale: null,
-      customer_since: null,
-      tags: [],
-      subscribed: true,
       attributes: {},
     });
+  });
+
+  it('reads (clear) as clearing a field or an attribute, in any letter case', () => {
+    const value = valueOf(customer({ first_name: '(clear)', birthday: ' (CLEAR) ', tags: '(clear)', note: '(Clear)' }));
+    expect(value).toMatchObject({ first_name: null, birthday: null, tags: [], attributes: { note: null } });
+    expect(errorsOf(customer({ subscribed: '(clear)' }))).toEqual(['line 7: subscribed: cannot be cleared; write true or false']);
   });
 
   it('normalises every field', () => {
@@ -137,7 +136,7 @@ describe('validateCustomer', () => {
     ]);
     expect(valueOf(customer({ timezone: 'Europe/Kyiv' })).timezone).toBe('Europe/Kyiv');
     expect(valueOf(customer({ timezone: 'UTC' })).timezone).toBe('UTC');
-    expect(valueOf(customer({ timezone: '' })).timezone).toBeNull();
+    expect(valueOf(customer({ timezone: '' })).timezone).toBeUndefined();
     expect(errorsOf(customer({ locale: 'not a locale!' }))[0]).toMatch(
       /locale: "not a locale!" is not a locale/,
     );
@@ -158,9 +157,8 @@ describe('validateCustomer', () => {
 
   it('reads subscribed in many spellings', () => {
     const read = (subscribed: unknown) => valueOf(customer({ subscribed })).subscribed;
-    expect([read('TRUE'), read('yes'), read('1'), read(true), read(''), read(null)]).toEqual(
-      Array(6).fill(true),
-    );
+    expect([read('TRUE'), read('yes'), read('1'), read(true)]).toEqual(Array(4).fill(true));
+    expect([read(''), read(null), read(undefined)]).toEqual(Array(3).fill(undefined));
     expect([read('False'), read('NO'), read('0'), read(false), read(0)]).toEqual(Array(5).fill(false));
     expect(errorsOf(customer({ subscribed: 'maybe' }))[0]).toMatch(
       /subscribed: "maybe" is not true or false/,

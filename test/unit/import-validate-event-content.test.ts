@@ -90,6 +90,13 @@ describe('validateContent', () => {
     expect(errorsOf(item({ url }))[0]).toContain(reason);
   });
 
+  it('carries summary and tags only when given; (clear) clears them', () => {
+    const bare = valueOf(item({ summary: ' ', tags: '' }));
+    expect([bare.summary, bare.tags]).toEqual([undefined, undefined]);
+    const cleared = valueOf(item({ summary: '(clear)', tags: '(CLEAR)' }));
+    expect([cleared.summary, cleared.tags]).toEqual([null, []]);
+  });
+
   it('refuses control characters in a title, and all but tabs and line breaks in a summary', () => {
     expect(errorsOf(item({ title: 'Spring\u0000menu' }))).toEqual([
       'line 7: title: contains a line break or control character',

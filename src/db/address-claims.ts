@@ -1,0 +1,52 @@
+/**
+ * Queries on `address_claims`: which delivery may mail an address for one occurrence of a
+ * one-per-inbox rule. The deliveries' unique key is per customer, so two records sharing an
+ * inbox have two rows; this key is per address, so however many workers claim such rows at
+ * once, the first insert wins and the other rows see it.
+ */
+import type { Knex } from 'knex';
+import { chunks, IN_CHUNK } from './rows.js';
+
+export interface AddressClaim {
+  automationId: string;
+  occurrence: string;
+  /** addressKey of the recipient. */
+  emailKey: string;
+  deliveryId: number;
+}
+
+/** Records each claim unless its address is taken; returns the delivery ids that hold their address. */
+export async function claimAddresses(
+  knex: Knex,
+  claims: readonly AddressClaim[],
+  now: number,
+): Promise<Set<number>> {
+  const owners = new Set<number>();
+  const groups = new Map<string, AddressClaim[]>();
+  for (const c of claims) {
+    const key = `${c.automationId}\u0000${c.occurrence}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  for (const group of groups.values()) {
+    const { automationId, occurrence } = group[0] as AddressClaim;
+    for (const batch of chunks(group, IN_CHUNK)) {
+      const rows = batch.map((c) => ({
+        automation_id: automationId,
+        occurrence,
+        email_key: c.emailKey,
+        delivery_id: c.deliveryId,
+        created_at: now,
+      }));
+      await knex('address_claims')
+        .insert(rows)
+        .onConflict(['automation_id', 'occurrence', 'email_key'])
+        .ignore();
+      const held = (await knex('address_claims')
+        .where({ automation_id: automationId, occurrence })
+        .whereIn('email_key', [...new Set(batch.map((c) => c.emailKey))])
+        .select('delivery_id')) as Array<{ delivery_id: number | string }>;
+      for (const r of held) owners.add(Number(r.delivery_id));
+    }
+  }
+  return owners;
+}

@@ -1,0 +1,73 @@
+/**
+ * Imports and the API merge customers into what is stored: a row changes only the fields it
+ * carries, and a `subscribed: true` never lifts an opt-out the customer made (link,
+ * preferences page, complaint, operator) — only they, or `rapport resubscribe`, can.
+ */
+import type { Knex } from 'knex';
+import type { CustomerPatch } from '../domain.js';
+import { mergeCustomer } from '../import/merge.js';
+import { ALL_MARKETING, optOutsFor } from './consent.js';
+import { CUSTOMERS, inputToRow, rowToCustomer, type CustomerRow } from './customers.js';
+import { chunks, IN_CHUNK, sameColumns, type UpsertCounts } from './rows.js';
+
+export interface MergeCounts extends UpsertCounts {
+  /** Rows that asked to re-subscribe an address that opted out: left unsubscribed. */
+  keptUnsubscribed: number;
+}
+
+/** Merge each patch into its stored customer (or a new one), in one transaction; `dryRun` writes nothing. */
+export async function mergeCustomers(
+  knex: Knex,
+  patches: readonly CustomerPatch[],
+  now: number,
+  dryRun = false,
+): Promise<MergeCounts> {
+  const counts: MergeCounts = { inserted: 0, updated: 0, unchanged: 0, keptUnsubscribed: 0 };
+  await knex.transaction(async (trx) => {
+    for (const batch of chunks(patches, IN_CHUNK)) await mergeBatch(trx, batch, now, dryRun, counts);
+  });
+  return counts;
+}
+
+async function mergeBatch(
+  trx: Knex.Transaction,
+  batch: CustomerPatch[],
+  now: number,
+  dryRun: boolean,
+  counts: MergeCounts,
+) {
+  const storedRows = (await trx('customers').whereIn(
+    'id',
+    batch.map((p) => p.id),
+  )) as CustomerRow[];
+  const stored = new Map(storedRows.map((r) => [r.id, r]));
+  // Opt-outs of the stored record or of the (new) address: a new record for an opted-out
+  // address, in any letter case, starts unsubscribed too.
+  const asking = batch.filter((p) => p.subscribed === true || !stored.has(p.id));
+  const optOuts = await optOutsFor(trx, asking);
+  const inserts: Array<Record<string, unknown>> = [];
+  for (const patch of batch) {
+    const old = stored.get(patch.id);
+    const oldCustomer = old ? rowToCustomer(old) : undefined;
+    let effective = patch;
+    if (optOuts.get(patch.id)?.has(ALL_MARKETING)) {
+      if (patch.subscribed === true) counts.keptUnsubscribed++;
+      effective = { ...patch, subscribed: oldCustomer ? oldCustomer.subscribed : false };
+    }
+    const row = inputToRow(mergeCustomer(oldCustomer, effective));
+    if (!old) inserts.push({ ...row, ...CUSTOMERS.inserted(now) });
+    else if (sameColumns([...CUSTOMERS.compare, 'email_key'], row, old as unknown as Record<string, unknown>))
+      counts.unchanged++;
+    else {
+      if (!dryRun)
+        await trx('customers')
+          .where('id', patch.id)
+          .update({ ...row, ...CUSTOMERS.updated(now) });
+      counts.updated++;
+    }
+  }
+  if (inserts.length > 0 && !dryRun) {
+    for (const part of chunks(inserts, 100)) await trx('customers').insert(part);
+  }
+  counts.inserted += inserts.length;
+}
