@@ -12,6 +12,7 @@ import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.j
 import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
+import { registerOccasionCommands } from './cli/occasions.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -106,6 +107,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--remove', 'lift the suppression')
     .action(run((email: string, o: object) => suppressCommand(io, email, o)));
   registerContentCommands(program, io, run);
+  registerOccasionCommands(program, io, run);
   return program;
 }
 

@@ -2,6 +2,7 @@
 import { birthday, calendarDate } from './dates.js';
 import { email } from './email.js';
 import { attributes } from './extra.js';
+import { country, region } from './country.js';
 import { flag, id, optional, tags } from './fields.js';
 import { RowCheck } from './row.js';
 import { text } from './text.js';
@@ -19,6 +20,8 @@ export const CUSTOMER_COLUMNS: ReadonlySet<string> = new Set([
   'customer_since',
   'tags',
   'subscribed',
+  'country',
+  'region',
 ]);
 export const CUSTOMER_REQUIRED = ['id', 'email'] as const;
 
@@ -37,6 +40,7 @@ export function validateCustomer(
   now: number,
 ): Validation<CustomerInput> {
   const row = new RowCheck(line);
+  const countryCode = row.take('country', optional(record.country, country), null);
   const value: CustomerInput = {
     id: row.required('id', id(record.id), ''),
     email: row.required('email', email(record.email), ''),
@@ -52,6 +56,12 @@ export function validateCustomer(
     customer_since: row.take(
       'customer_since',
       optional(record.customer_since, (s) => calendarDate(s, now)),
+      null,
+    ),
+    country: countryCode,
+    region: row.take(
+      'region',
+      optional(record.region, (s) => region(s, countryCode)),
       null,
     ),
     tags: row.take('tags', tags(record.tags), []),

@@ -21,6 +21,8 @@ describe('validateCustomer', () => {
       timezone: null,
       locale: null,
       customer_since: null,
+      country: null,
+      region: null,
       tags: [],
       subscribed: true,
       attributes: {},
