@@ -35,7 +35,7 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<numb
 function checkOccasions(io: Io, config: Config, now: number): boolean {
   const calendar = new OccasionCalendar(config.occasions);
   const year = new Date(now).getUTCFullYear();
-  const unknown = unknownOccasionKeys(config.automations, calendar, [year], config.business.country ?? null);
+  const unknown = unknownOccasionKeys(config.automations, calendar);
   for (const u of unknown) {
     io.err(
       `automations "${u.automation}".on.holiday: "${u.key}" is not an occasion in config, a built-in one, ` +

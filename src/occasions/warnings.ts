@@ -5,8 +5,8 @@
  */
 import type { Automation } from '../config/schema.js';
 import type { OccasionCalendar } from './resolve.js';
-import { holidayKeys } from './keys.js';
-import { libraryCountries, libraryHolidays, libraryRegions, ruleDate } from './library.js';
+import { isAnyonesHolidayKey } from './all-keys.js';
+import { ruleDate } from './library.js';
 
 export interface MissingOccasionDate {
   automation: string;
@@ -50,32 +50,16 @@ export function yearsBetween(from: number, to: number): number[] {
   return years;
 }
 
-/** Whether any country's or region's public holidays include `key` in one of these years. */
-export function isPublicHolidayKey(
-  key: string,
-  years: readonly number[],
-  firstCountry: string | null,
-): boolean {
-  const matches = (country: string, region: string | null) =>
-    years.some((y) => libraryHolidays(country, region, y).some((h) => holidayKeys(h.name).includes(key)));
-  if (firstCountry !== null && matches(firstCountry, null)) return true;
-  const countries = Object.keys(libraryCountries());
-  if (countries.some((c) => matches(c, null))) return true;
-  return countries.some((c) => Object.keys(libraryRegions(c)).some((r) => matches(c, r)));
-}
-
 /** Holiday rules whose key is neither an occasion in config, nor built in, nor anyone's public holiday. */
 export function unknownOccasionKeys(
   automations: readonly Automation[],
   calendar: OccasionCalendar,
-  years: readonly number[],
-  businessCountry: string | null,
 ): Array<{ automation: string; key: string }> {
   const out: Array<{ automation: string; key: string }> = [];
   for (const a of automations) {
     if (!('holiday' in a.on)) continue;
     const key = a.on.holiday;
-    if (calendar.definition(key) || isPublicHolidayKey(key, years, businessCountry)) continue;
+    if (calendar.definition(key) || isAnyonesHolidayKey(key)) continue;
     out.push({ automation: a.id, key });
   }
   return out;
