@@ -298,6 +298,15 @@ describe('occasions in the daemon', () => {
         ['easter', 'syd', '2026', 'sent', T('2026-04-05T00:00:00Z')],
         ['easter', 'us', '2026', 'sent', T('2026-04-05T14:00:00Z')],
       ]);
+      // The holiday template names the occasion.
+      const mail = await sink.parsed();
+      expect(
+        mail.map((m) => [m.to && !Array.isArray(m.to) ? m.to.value[0]?.address : '', m.subject]),
+      ).toEqual([
+        ['syd@example.com', 'Happy Easter from Corner Coffee'],
+        ['us@example.com', 'Happy Easter from Corner Coffee'],
+      ]);
+      expect(mail[0]?.text).toContain('Happy Easter!');
     } finally {
       await rig.close();
     }
