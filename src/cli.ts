@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AppError, EXIT, describeError } from './errors.js';
 import { processIo, type Io } from './cli/io.js';
 import type { ContentAddOptions } from './cli/content.js';
+import type { OccasionsListOptions } from './cli/occasions.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -167,6 +168,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most this many', '100')
     .option('--json', 'JSON Lines')
     .action(run(async (o: { limit: string }) => (await content()).contentListCommand(io, o)));
+  program
+    .command('occasions')
+    .description('holidays and business occasions: their dates by country and year')
+    .command('list')
+    .description('every occasion of a country (and region) in a year, with its date and the rule that gave it')
+    .option('--country <cc>', 'ISO 3166-1 country code (default: business.country)')
+    .option('--region <code>', 'ISO 3166-2 subdivision, e.g. ON or NSW')
+    .option('--year <yyyy>', 'year (default: this year)')
+    .option('--json', 'JSON Lines')
+    .action(run(async (o: OccasionsListOptions) => (await import('./cli/occasions.js')).occasionsListCommand(io, o)));
   return program;
 }
 

@@ -13,6 +13,10 @@ export interface Customer {
   /** IANA zone; null means the business's zone. */
   timezone: string | null;
   locale: string | null;
+  /** ISO 3166-1 alpha-2 country (`US`); null or absent means the business's country. */
+  country?: string | null;
+  /** ISO 3166-2 subdivision within the country, without the country prefix (`ON`, `NSW`). */
+  region?: string | null;
   /** `YYYY-MM-DD`: the local date the customer relationship started. */
   customer_since: string | null;
   tags: string[];

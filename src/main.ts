@@ -8,6 +8,9 @@ import { Cron } from 'croner';
 import type { ContentItem, Customer, CustomerEvent } from './domain.js';
 import { mailerOptions, type DbRuntime } from './runtime.js';
 import type { DeliveryRow } from './db/deliveries.js';
+import type { Automation } from './config/schema.js';
+import { OccasionCalendar, type OccasionDate } from './occasions/resolve.js';
+import { occasionCustomer } from './plan/holiday.js';
 import { composeMessage } from './deliver/compose.js';
 import { Deliverer, type BatchReport, type MessageBuilder } from './deliver/deliver.js';
 import { DeliveryLoop } from './deliver/loop.js';
@@ -25,10 +28,24 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
+/** The occasion a holiday rule's delivery greets: its occurrence is the year. */
+function occasionOf(
+  calendar: OccasionCalendar,
+  automation: Automation,
+  customer: Customer,
+  occurrence: string,
+  defaultCountry: string | null,
+): OccasionDate | null {
+  if (!('holiday' in automation.on)) return null;
+  const answer = calendar.resolve(automation.on.holiday, occasionCustomer(customer, defaultCountry), Number(occurrence));
+  return answer.kind === 'date' ? answer.occasion : null;
+}
+
 /** Render + compose one delivery into a message, with links signed for that customer. */
 export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBuilder {
   const { config } = rt;
   const automations = new Map(config.automations.map((a) => [a.id, a]));
+  const occasions = new OccasionCalendar(config.occasions);
   return (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined, items?: readonly ContentItem[]) => {
     const automation = automations.get(row.automation_id);
     if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
@@ -41,6 +58,7 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
       automation: { id: automation.id, transactional: automation.transactional },
       event: event ?? null,
       ...(items ? { items } : {}),
+      occasion: occasionOf(occasions, automation, customer, row.occurrence, config.business.country ?? null),
       now,
     });
     const rendered = engine.render(automation.template, data);

@@ -4,6 +4,10 @@ import { forecast, type ForecastLine } from '../schedule/forecast.js';
 import { withReadRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
 import { instant } from '../import/dates.js';
+import { describeOccasion } from '../occasions/describe.js';
+import { OccasionCalendar } from '../occasions/resolve.js';
+import { missingDateMessage, missingOccasionDates, yearsBetween } from '../occasions/warnings.js';
+import type { Config } from '../config/schema.js';
 
 export async function upcomingCommand(
   io: Io,
@@ -15,6 +19,7 @@ export async function upcomingCommand(
   }
   return withReadRuntime(io, options, async (rt) => {
     const from = rt.now();
+    warnMissingDates(io, rt.config, from, from + days * 86_400_000);
     const lines: ForecastLine[] = [];
     await forecast(rt.db, rt.config, {
       from,
@@ -37,6 +42,7 @@ export async function simulateCommand(
   const to = parseInstant('--to', options.to);
   if (to <= from) throw new AppError('E_USAGE', '--to must be after --from');
   return withReadRuntime(io, options, async (rt) => {
+    warnMissingDates(io, rt.config, from, to);
     // Streamed page by page (customer order, then time): a year for many customers is large.
     let sends = 0;
     let total = 0;
@@ -59,6 +65,14 @@ export async function simulateCommand(
   });
 }
 
+/** On standard error, so that `--json` output stays JSON Lines. */
+function warnMissingDates(io: Io, config: Config, from: number, to: number): void {
+  const calendar = new OccasionCalendar(config.occasions);
+  for (const m of missingOccasionDates(config.automations, calendar, yearsBetween(from, to))) {
+    io.err(`warning: ${missingDateMessage(m)}`);
+  }
+}
+
 /**
  * A date alone is midnight UTC; a time needs its offset, as in imports: without one it would be
  * read in this machine's zone, which is not the business's.
@@ -74,8 +88,13 @@ function parseInstant(flag: string, text: string): number {
 }
 
 function textLine(l: ForecastLine): string {
+  return `${l.send_at}  ${l.local_time.padEnd(25)}  ${l.automation.padEnd(16)}  ${l.customer_id}  ${l.email}  ${outcomeText(l)}`;
+}
+
+/** The outcome, and for holiday rules which occasion and date, by whose rule. */
+function outcomeText(l: ForecastLine): string {
   const outcome = l.outcome === 'send' ? 'send' : `skip (${l.reason})`;
-  return `${l.send_at}  ${l.local_time.padEnd(25)}  ${l.automation.padEnd(16)}  ${l.customer_id}  ${l.email}  ${outcome}`;
+  return l.occasion ? `${outcome}  ${describeOccasion(l.occasion)}` : outcome;
 }
 
 function print(io: Io, lines: ForecastLine[], json: boolean): void {
@@ -96,7 +115,7 @@ function print(io: Io, lines: ForecastLine[], json: boolean): void {
         l.automation,
         l.customer_id,
         l.email,
-        l.outcome === 'send' ? 'send' : `skip (${l.reason})`,
+        outcomeText(l),
       ]),
     ),
   );

@@ -11,6 +11,9 @@ import { mailerOptions, type DbRuntime } from '../runtime.js';
 import { configOnly, withReadRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 import nodemailer from 'nodemailer';
+import type { Config } from '../config/schema.js';
+import { OccasionCalendar } from '../occasions/resolve.js';
+import { missingDateMessage, missingOccasionDates, unknownOccasionKeys } from '../occasions/warnings.js';
 
 export async function checkCommand(io: Io, options: GlobalOptions): Promise<number> {
   // Config errors throw with one line per problem; the caller prints them.
@@ -21,10 +24,28 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<numb
     io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in templates`);
     return 1;
   }
+  if (!checkOccasions(io, rt.config, rt.now())) return 1;
   io.out(
     `config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`,
   );
   return 0;
+}
+
+/** Unknown occasion keys are errors; a year without a known date (this or next) is a warning. */
+function checkOccasions(io: Io, config: Config, now: number): boolean {
+  const calendar = new OccasionCalendar(config.occasions);
+  const year = new Date(now).getUTCFullYear();
+  const unknown = unknownOccasionKeys(config.automations, calendar);
+  for (const u of unknown) {
+    io.err(
+      `automations "${u.automation}".on.holiday: "${u.key}" is not an occasion in config, a built-in one, ` +
+        'or a public holiday anywhere (see rapport occasions list --country CC)',
+    );
+  }
+  for (const m of missingOccasionDates(config.automations, calendar, [year, year + 1])) {
+    io.err(`warning: ${missingDateMessage(m)}`);
+  }
+  return unknown.length === 0;
 }
 
 async function renderFor(

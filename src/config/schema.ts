@@ -10,6 +10,9 @@ import { locale as checkLocale, timeZone as checkZone } from '../import/zone.js'
 import { parseDuration } from './duration.js';
 import { parseTimeOfDay } from './time-of-day.js';
 import { EVENT_TYPE } from '../import/validate-event.js';
+import { country as checkCountry, region as checkRegion } from '../import/country.js';
+import { isHolidayRule } from '../occasions/library.js';
+import { OCCASION_KEY } from '../occasions/keys.js';
 
 const duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (value === 0) return 0;
@@ -61,6 +64,65 @@ const monthDay = z.string().refine(
   { error: (issue) => `"${String(issue.input)}" is not a calendar date (MM-DD)` },
 );
 
+const countryCode = checked(checkCountry);
+
+/** `US`, or `CA-NS` for one province or state (ISO 3166-2). */
+const place = z.string().transform((value, ctx) => {
+  const [head, ...rest] = value.split('-');
+  const c = checkCountry(head ?? '');
+  const r = rest.length > 0 && c.ok ? checkRegion(rest.join('-'), c.value) : undefined;
+  if (!c.ok || (r && !r.ok)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a country (US) or a country and region (CA-NS)`,
+    });
+    return z.NEVER;
+  }
+  return r?.ok ? `${c.value}-${r.value}` : c.value;
+});
+
+/** `MM-DD` every year, or `YYYY-MM-DD` once. */
+const quietDay = z.string().refine(
+  (value) => {
+    const m = /^(?:(\d{4})-)?(\d\d)-(\d\d)$/.exec(value);
+    if (!m) return false;
+    const year = m[1] === undefined ? 2000 : Number(m[1]);
+    const day = new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3])));
+    return day.getUTCMonth() + 1 === Number(m[2]) && day.getUTCDate() === Number(m[3]);
+  },
+  { error: (issue) => `"${String(issue.input)}" is not a calendar date (MM-DD every year, or YYYY-MM-DD)` },
+);
+
+const occasionKey = z
+  .string()
+  .regex(
+    OCCASION_KEY,
+    'an occasion key is lower-case letters, digits and "-", e.g. thanksgiving or lunar-new-year',
+  );
+
+/** A business's own occasion: a rule in date-holidays' grammar, a table of dates by year, or both. */
+const occasion = z
+  .strictObject({
+    /** How listings and templates name it; the key when absent. */
+    name: z.string().min(1).max(80).optional(),
+    rule: z
+      .string()
+      .refine(isHolidayRule, {
+        error: (issue) =>
+          `"${String(issue.input)}" is not a date rule (e.g. "easter -2", "4th thursday in November", "chinese 01-0-01", "1 Shawwal")`,
+      })
+      .optional(),
+    /** Published dates by year; they win over the rule in their year. */
+    dates: z.record(z.string().regex(/^\d{4}$/, 'a year such as 2027'), monthDay).optional(),
+    /** Where it applies (`US`, `CA-NS`); everywhere when absent. */
+    countries: z.array(place).min(1).optional(),
+    /** Opt-in: only customers with one of these tags receive it. */
+    tags: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((o) => o.rule !== undefined || o.dates !== undefined, {
+    error: 'give a rule, a table of dates, or both',
+  });
+
 const cron = z.string().refine(
   (expr) => {
     try {
@@ -96,6 +158,7 @@ const trigger = z.union([
     at,
   }),
   z.strictObject({ schedule: cron }),
+  z.strictObject({ holiday: occasionKey, at }),
 ]);
 
 const automation = z.strictObject({
@@ -123,6 +186,8 @@ export const configSchema = z.strictObject({
       from: z.string().min(3).default('Rapport <rapport@localhost>'),
       postal_address: z.string().min(1).optional(),
       timezone: timeZone.default('UTC'),
+      /** ISO 3166-1 country of customers without one: whose public holidays they keep. */
+      country: countryCode.optional(),
       locale: localeTag.default('en-US'),
       reply_to: z.string().optional(),
       url: z.string().url().optional(),
@@ -135,6 +200,8 @@ export const configSchema = z.strictObject({
       max_lateness: duration.default(24 * 3_600_000),
       rate_limit: z.number().positive().default(50),
       leap_day: z.enum(['feb28', 'mar1']).default('feb28'),
+      /** Customer-local days on which marketing mail waits for the next open day. */
+      quiet_days: z.array(quietDay).default([]),
     })
     .prefault({}),
   worker: z
@@ -193,6 +260,8 @@ export const configSchema = z.strictObject({
       items: z.number().int().min(1).max(500).default(20),
     })
     .prefault({}),
+  /** Business occasions for `on: { holiday: KEY }`, by key; a key here replaces a built-in one. */
+  occasions: z.record(occasionKey, occasion).default({}),
   automations: z.array(automation).default([]),
 });
 

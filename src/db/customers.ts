@@ -20,6 +20,8 @@ export interface CustomerRow {
   locale: string | null;
   customer_since: string | null;
   since_md: number | null;
+  country?: string | null;
+  region?: string | null;
   tags: string;
   subscribed: boolean | number;
   attributes: string;
@@ -37,6 +39,8 @@ export function rowToCustomer(row: CustomerRow): Customer {
     timezone: row.timezone,
     locale: row.locale,
     customer_since: row.customer_since,
+    country: row.country ?? null,
+    region: row.region ?? null,
     tags: parseJson<string[]>(row.tags, []),
     subscribed: toBool(row.subscribed),
     attributes: parseJson<Record<string, string>>(row.attributes, {}),
@@ -58,6 +62,8 @@ export function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | '
     locale: c.locale,
     customer_since: c.customer_since,
     since_md: monthDayKey(c.customer_since),
+    country: c.country ?? null,
+    region: c.region ?? null,
     tags: JSON.stringify(c.tags),
     subscribed: c.subscribed,
     attributes: JSON.stringify(c.attributes),
@@ -66,7 +72,7 @@ export function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | '
 
 export const CUSTOMERS: UpsertSpec = {
   table: 'customers',
-  compare: ['email', 'first_name', 'last_name', 'birthday', 'timezone', 'locale', 'customer_since', 'tags', 'subscribed', 'attributes'],
+  compare: ['email', 'first_name', 'last_name', 'birthday', 'timezone', 'locale', 'customer_since', 'tags', 'subscribed', 'attributes', 'country', 'region'],
   inserted: (now) => ({ created_at: now, updated_at: now }),
   updated: (now) => ({ updated_at: now }),
 };
@@ -245,4 +251,15 @@ export async function* iterateCustomers(
 export async function customerZones(knex: Knex): Promise<Array<string | null>> {
   const rows = (await knex('customers').distinct('timezone')) as Array<{ timezone: string | null }>;
   return rows.map((r) => r.timezone);
+}
+
+/** The distinct (country, region) pairs customers are in; null where none is on file. */
+export async function customerPlaces(
+  knex: Knex,
+): Promise<Array<{ country: string | null; region: string | null }>> {
+  const rows = (await knex('customers').distinct('country', 'region')) as Array<{
+    country: string | null;
+    region: string | null;
+  }>;
+  return rows.map((r) => ({ country: r.country, region: r.region }));
 }

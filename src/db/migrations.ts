@@ -205,7 +205,30 @@ const consentAddress: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress];
+/**
+ * Where a customer lives, for the public holidays of their country and province: ISO 3166-1
+ * alpha-2 and the ISO 3166-2 subdivision without its country prefix. Null means the business's.
+ */
+const occasions: Migration = {
+  name: '0008_occasions',
+  async up(knex) {
+    await knex.schema.alterTable('customers', (t) => {
+      t.string('country', 2).nullable();
+      t.string('region', 8).nullable();
+      // Holiday rules ask each tick which places customers are in, as zones are asked.
+      t.index(['country', 'region'], 'customers_country_region_index');
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('customers', (t) => {
+      t.dropIndex(['country', 'region'], 'customers_country_region_index');
+      t.dropColumn('region');
+      t.dropColumn('country');
+    });
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

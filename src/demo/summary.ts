@@ -75,6 +75,7 @@ export function countEml(dir: string): number {
 function idleNote(automation: Automation | undefined): string {
   const on = automation?.on;
   if (on && 'date' in on) return `only on ${on.date}`;
+  if (on && 'holiday' in on) return `only on ${on.holiday} (see rapport occasions list)`;
   if (on && 'schedule' in on) return `on schedule "${on.schedule}" only (customer's local time)`;
   return 'nothing due today';
 }

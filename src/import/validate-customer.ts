@@ -5,6 +5,7 @@
 import { birthday, calendarDate } from './dates.js';
 import { email } from './email.js';
 import { attributes } from './extra.js';
+import { country, region } from './country.js';
 import { flag, id, optional, tags } from './fields.js';
 import { RowCheck } from './row.js';
 import { type Check, fail, ok, text } from './text.js';
@@ -23,6 +24,8 @@ export const CUSTOMER_COLUMNS: ReadonlySet<string> = new Set([
   'customer_since',
   'tags',
   'subscribed',
+  'country',
+  'region',
 ]);
 export const CUSTOMER_REQUIRED = ['id', 'email'] as const;
 
@@ -41,6 +44,7 @@ export function validateCustomer(
   now: number,
 ): Validation<CustomerPatch> {
   const row = new RowCheck(line);
+  const countryCode = row.take('country', carried(record.country, (v) => optional(v, country)), undefined);
   const value: CustomerPatch = {
     id: row.required('id', id(record.id), ''),
     email: row.required('email', email(record.email), ''),
@@ -56,6 +60,12 @@ export function validateCustomer(
     customer_since: row.take(
       'customer_since',
       carried(record.customer_since, (v) => optional(v, (s) => calendarDate(s, now))),
+      undefined,
+    ),
+    country: countryCode,
+    region: row.take(
+      'region',
+      carried(record.region, (v) => optional(v, (s) => region(s, countryCode ?? null))),
       undefined,
     ),
     tags: row.take('tags', carried(record.tags, tags), undefined) ?? (isClear(record.tags) ? [] : undefined),

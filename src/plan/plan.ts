@@ -7,9 +7,9 @@ import type { Customer } from '../domain.js';
 import { exitConditionMet } from './exit-condition.js';
 import { occurrencesOf } from './rules.js';
 import type { Occurrence, RuleContext } from './rules.js';
-import { applySendWindow } from './send-window.js';
+import { applyMarketingHours } from './send-window.js';
 import { TimeCache, localIso } from './time.js';
-import type { PlanInput, PlanPolicy, PlannedDelivery, PlannedStatus } from './types.js';
+import type { PlanInput, PlanPolicy, PlannedDelivery, PlannedStatus, QuietDays } from './types.js';
 
 export { exitConditionMet } from './exit-condition.js';
 export type { TriggerPoint } from './exit-condition.js';
@@ -21,6 +21,15 @@ export function planPolicyFromConfig(config: Config): PlanPolicy {
     leapDay: leap_day,
     ...(window ? { sendWindow: { start: window.start, end: window.end } } : {}),
     maxLateness: max_lateness,
+    ...(config.business.country ? { defaultCountry: config.business.country } : {}),
+    ...(config.sending.quiet_days.length > 0 ? { quietDays: quietDaysOf(config.sending.quiet_days) } : {}),
+  };
+}
+
+function quietDaysOf(days: readonly string[]): QuietDays {
+  return {
+    monthDays: new Set(days.filter((d) => d.length === 5)),
+    dates: new Set(days.filter((d) => d.length === 10)),
   };
 }
 
@@ -43,10 +52,10 @@ export function sendWindowFor(
   policy: PlanPolicy,
   cache: TimeCache,
 ): (instant: number) => number {
-  const window = policy.sendWindow;
-  if (!window) return (t) => t;
+  const { sendWindow, quietDays } = policy;
+  if (!sendWindow && (!quietDays || quietDays.dates.size + quietDays.monthDays.size === 0)) return (t) => t;
   const zone = customerZone(customer, policy, cache);
-  return (t) => applySendWindow(cache, zone, t, window);
+  return (t) => applyMarketingHours(cache, zone, t, sendWindow, quietDays);
 }
 
 /** `where`: the customer has every listed tag and every listed attribute value, exactly. */
@@ -72,11 +81,11 @@ function status(
 }
 
 function deliveriesOf(input: PlanInput, automation: Automation, ctx: RuleContext): PlannedDelivery[] {
-  const sendWindow = automation.transactional ? undefined : input.policy.sendWindow;
+  const { sendWindow, quietDays } = input.policy;
   return occurrencesOf(automation.on, ctx).map((occurrence) => {
-    const dueAt = sendWindow
-      ? applySendWindow(ctx.cache, ctx.zone, occurrence.triggerAt, sendWindow)
-      : occurrence.triggerAt;
+    const dueAt = automation.transactional
+      ? occurrence.triggerAt
+      : applyMarketingHours(ctx.cache, ctx.zone, occurrence.triggerAt, sendWindow, quietDays);
     return {
       automationId: automation.id,
       customerId: input.customer.id,
@@ -87,6 +96,7 @@ function deliveriesOf(input: PlanInput, automation: Automation, ctx: RuleContext
       eventId: occurrence.eventId,
       transactional: automation.transactional,
       ...status(input, automation, occurrence, dueAt),
+      ...(occurrence.occasion ? { occasion: occurrence.occasion } : {}),
     };
   });
 }
@@ -105,6 +115,7 @@ export function planCustomer(input: PlanInput, cache: TimeCache = new TimeCache(
     window: input.window,
     policy: input.policy,
     cache,
+    occasions: input.occasions,
   };
   const planned: { delivery: PlannedDelivery; order: number }[] = [];
   input.automations.forEach((automation, order) => {

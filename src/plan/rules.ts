@@ -7,6 +7,8 @@ import type { Customer, CustomerEvent } from '../domain.js';
 import { DAY_MS, formatDate, fromNaive, naiveOf, parseMonthDay, yearlyDate } from './calendar.js';
 import type { TriggerPoint } from './exit-condition.js';
 import { scheduleSlots } from './schedule.js';
+import { holidayOccurrences, occasionCustomer } from './holiday.js';
+import type { OccasionCalendar, OccasionDate } from '../occasions/resolve.js';
 import type { TimeCache } from './time.js';
 import { nextLocalTime } from './time.js';
 import type { PlanPolicy, TimeWindow } from './types.js';
@@ -20,6 +22,8 @@ export interface Occurrence {
   eventId: string | null;
   /** What `unless` is measured from. */
   trigger: TriggerPoint;
+  /** For holiday rules: which occasion, date and rule. */
+  occasion?: OccasionDate;
 }
 
 export interface RuleContext {
@@ -29,8 +33,10 @@ export interface RuleContext {
   /** The customer's events, any order. */
   events: readonly CustomerEvent[];
   window: TimeWindow;
-  policy: Pick<PlanPolicy, 'leapDay'>;
+  policy: Pick<PlanPolicy, 'leapDay' | 'defaultCountry'>;
   cache: TimeCache;
+  /** The occasions holiday rules look up; without one they plan nothing. */
+  occasions?: OccasionCalendar | undefined;
 }
 
 const inWindow = (window: TimeWindow, t: number): boolean => t >= window.from && t < window.to;
@@ -45,6 +51,7 @@ export function occurrencesOf(trigger: Trigger, ctx: RuleContext): Occurrence[] 
     return date ? yearly(ctx, date.month, date.day, trigger.at ?? DEFAULT_AT, null) : [];
   }
   if ('inactive' in trigger) return inactivity(ctx, trigger.inactive, trigger.at);
+  if ('holiday' in trigger) return holidays(ctx, trigger.holiday, trigger.at ?? DEFAULT_AT);
   if ('schedule' in trigger) {
     return scheduleSlots(trigger.schedule, ctx.zone, ctx.window, ctx.cache).map((slot) => ({
       occurrence: slot.local,
@@ -54,6 +61,18 @@ export function occurrencesOf(trigger: Trigger, ctx: RuleContext): Occurrence[] 
     }));
   }
   return trigger.count === undefined ? eachEvent(ctx, trigger) : nthEvent(ctx, trigger, trigger.count);
+}
+
+function holidays(ctx: RuleContext, key: string, at: number): Occurrence[] {
+  if (!ctx.occasions) return [];
+  const who = occasionCustomer(ctx.customer, ctx.policy.defaultCountry ?? null);
+  return holidayOccurrences(key, at, who, ctx.zone, ctx.window, ctx.occasions, ctx.cache).map((h) => ({
+    occurrence: String(h.year),
+    triggerAt: h.triggerAt,
+    eventId: null,
+    trigger: { id: null, occurred_at: h.triggerAt },
+    occasion: h.occasion,
+  }));
 }
 
 function birthdays(ctx: RuleContext, at: number): Occurrence[] {

@@ -3,6 +3,7 @@
  */
 import type { Automation } from '../config/schema.js';
 import type { Customer, CustomerEvent } from '../domain.js';
+import type { OccasionCalendar, OccasionDate } from '../occasions/resolve.js';
 
 export interface PlanPolicy {
   /** Zone for customers without one. */
@@ -11,6 +12,16 @@ export interface PlanPolicy {
   /** Local quiet hours: non-transactional mail due outside waits for the next start (minutes after midnight). */
   sendWindow?: { start: number; end: number };
   maxLateness: number;
+  /** Country of customers without one (business.country). */
+  defaultCountry?: string | null;
+  /** Customer-local days on which marketing mail waits for the next open day. */
+  quietDays?: QuietDays;
+}
+
+/** `sending.quiet_days`, split for lookup: `MM-DD` every year, `YYYY-MM-DD` once. */
+export interface QuietDays {
+  monthDays: ReadonlySet<string>;
+  dates: ReadonlySet<string>;
 }
 
 /** Half-open interval of instants [from, to), epoch ms. */
@@ -28,6 +39,8 @@ export interface PlanInput {
   window: TimeWindow;
   now: number;
   policy: PlanPolicy;
+  /** Occasions for holiday rules (built from the config once per run). */
+  occasions?: OccasionCalendar;
 }
 
 export type PlannedStatus = 'pending' | 'skipped' | 'expired';
@@ -49,4 +62,6 @@ export interface PlannedDelivery {
   status: PlannedStatus;
   /** Why it is skipped or expired; null when pending. */
   reason: string | null;
+  /** For holiday rules: which occasion, which date, and whose rule gave it. */
+  occasion?: OccasionDate;
 }

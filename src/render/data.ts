@@ -57,6 +57,15 @@ export interface TemplateItem {
   tags: string[];
 }
 
+/** For holiday rules: the occasion being greeted. */
+export interface TemplateOccasion {
+  key: string;
+  /** `Thanksgiving Day`, `Diwali`, or the configured name. */
+  name: string;
+  /** `YYYY-MM-DD`, the customer's local date. */
+  date: string;
+}
+
 export interface TemplateData {
   customer: TemplateCustomer;
   business: TemplateBusiness;
@@ -64,6 +73,7 @@ export interface TemplateData {
   automation: { id: string; transactional: boolean };
   event?: TemplateEvent;
   items?: TemplateItem[];
+  occasion?: TemplateOccasion;
 }
 
 /** The business settings a template needs; `Config['business']` fits as is. */
@@ -82,6 +92,7 @@ export interface TemplateDataInput {
   automation: { id: string; transactional: boolean };
   event?: CustomerEvent | null;
   items?: readonly ContentItem[];
+  occasion?: TemplateOccasion | null;
   /** Epoch ms of sending: only used to count `years_as_customer` in the customer's zone. */
   now: number;
 }
@@ -109,6 +120,8 @@ export function buildTemplateData(input: TemplateDataInput): TemplateData {
   };
   if (input.event) data.event = toTemplateEvent(input.event);
   if (input.items) data.items = input.items.map(toTemplateItem);
+  if (input.occasion)
+    data.occasion = { key: input.occasion.key, name: input.occasion.name, date: input.occasion.date };
   return data;
 }
 
@@ -146,6 +159,7 @@ export function sampleTemplateData(
       data: { order_id: '1042', total: '18.50' },
     },
     items: SAMPLE_ITEMS.map((item) => ({ ...item, tags: [...item.tags] })),
+    occasion: { key: 'christmas', name: 'Christmas Day', date: '2025-12-25' },
   };
 }
 

@@ -45,6 +45,7 @@ const ROOT_FIELDS: Record<string, Shape> = {
   automation: object(scalars('id', 'transactional')),
   event: object({ ...scalars('id', 'type', 'occurred_at'), data: ANY }),
   items: { kind: 'array', item: ITEM },
+  occasion: object(scalars('key', 'name', 'date')),
 };
 
 /** The root of a template (subject, html, text) and of the partials it calls. */

@@ -11,6 +11,8 @@ import type { TimeCache } from '../plan/time.js';
 import { AT_SLACK } from '../plan/rules.js';
 import { ZONED_MAX_WINDOW, zonedSelector, type ZoneSet } from './zones.js';
 import { monthDayKey } from '../db/rows.js';
+import type { OccasionCalendar, Place } from '../occasions/resolve.js';
+import { holidaySelector, occasionDates, occasionNear } from './holiday-candidates.js';
 
 export type CandidateSource =
   | { kind: 'customers'; selector: CustomerSelector }
@@ -25,6 +27,8 @@ export interface ZoneContext {
   zones: ZoneSet;
   policy: PlanPolicy;
   cache: TimeCache;
+  /** For holiday rules: the occasions, and the (country, region) pairs customers are in. */
+  occasions?: { calendar: OccasionCalendar; places: readonly Place[] };
 }
 
 export function candidateSources(
@@ -43,7 +47,10 @@ export function candidateSources(
     if ('birthday' in on) dates.forEach((md) => birthMd.add(md));
     else if ('anniversary' in on) dates.forEach((md) => sinceMd.add(md));
     else if ('date' in on) {
-      if (dates.has(monthDayKey(on.date) as number)) return [{ kind: 'customers', selector: { kind: 'all' } }];
+      if (dates.has(monthDayKey(on.date) as number))
+        return [{ kind: 'customers', selector: { kind: 'all' } }];
+    } else if ('holiday' in on) {
+      if (holidayNear(on.holiday, window, zoned)) return [{ kind: 'customers', selector: { kind: 'all' } }];
     } else if ('schedule' in on) {
       if (cronFiresBetween(on.schedule, window.from - ZONE_MARGIN, window.to + ZONE_MARGIN)) {
         return [{ kind: 'customers', selector: { kind: 'all' } }];
@@ -62,6 +69,15 @@ function zonedSources(automations: readonly Automation[], window: TimeWindow, z:
   for (const a of automations) {
     if (!a.enabled) continue;
     const on = a.on;
+    if ('holiday' in on) {
+      const o = z.occasions;
+      const dates = o
+        ? occasionDates(on.holiday, o.places, window, o.calendar, z.policy.defaultCountry ?? null)
+        : new Set<string>();
+      const selector = holidaySelector(on.at, dates, z.zones, window, z.policy, z.cache);
+      if (selector) sources.push({ kind: 'customers', selector });
+      continue;
+    }
     const column = 'birthday' in on ? 'birth_md' : 'anniversary' in on ? 'since_md' : null;
     if (column || 'date' in on || 'schedule' in on) {
       const selector = zonedSelector(a, column, z.zones, window, z.policy, z.cache);
@@ -97,6 +113,15 @@ function eventSources(a: Automation, window: TimeWindow): CandidateSource[] {
   return [];
 }
 
+/** Without the places customers are in, any window might hold the occasion somewhere. */
+function holidayNear(key: string, window: TimeWindow, zoned: ZoneContext | undefined): boolean {
+  const o = zoned?.occasions;
+  if (!o) return true;
+  return occasionNear(
+    occasionDates(key, o.places, window, o.calendar, zoned.policy.defaultCountry ?? null),
+    window,
+  );
+}
 
 /** MMDD numbers of every UTC calendar day touching [from, to]; a year or more gives all days. */
 function monthDaysBetween(from: number, to: number): Set<number> {

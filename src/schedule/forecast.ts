@@ -16,6 +16,7 @@ import { exitConditionMet } from '../plan/exit-condition.js';
 import { customerZone, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
 import { localIso, TimeCache } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
+import type { OccasionDate } from '../occasions/resolve.js';
 import { PlanRun } from './plan-service.js';
 import { findsNewContent, loadDigestContext, NO_NEW_CONTENT, recordDigestSent, type DigestContext } from './digest-forecast.js';
 
@@ -29,6 +30,8 @@ export interface ForecastLine {
   template: string;
   outcome: 'send' | 'skip';
   reason: string | null;
+  /** Holiday rules: which occasion, its date, and the country rule (or table) that gave it. */
+  occasion?: OccasionDate;
 }
 
 export interface ForecastOptions {
@@ -184,6 +187,7 @@ function toLine(config: Config, customer: Customer, p: PlannedDelivery, reason: 
     template: config.automations.find((a) => a.id === p.automationId)?.template ?? '',
     outcome: reason === null ? 'send' : 'skip',
     reason,
+    ...(p.occasion ? { occasion: p.occasion } : {}),
   };
 }
 

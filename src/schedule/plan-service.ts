@@ -5,7 +5,8 @@
 import type { Config } from '../config/schema.js';
 import type { Customer, CustomerEvent } from '../domain.js';
 import type { Database } from '../db/connect.js';
-import { customerZones, getCustomersByIds, iterateCustomers } from '../db/customers.js';
+import { customerPlaces, customerZones, getCustomersByIds, iterateCustomers } from '../db/customers.js';
+import { OccasionCalendar } from '../occasions/resolve.js';
 import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
 import { insertPlanned, reconcilePending } from '../db/deliveries.js';
 import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
@@ -28,6 +29,7 @@ export interface PlanResult {
 export class PlanRun {
   readonly cache = new TimeCache();
   readonly policy;
+  readonly occasions: OccasionCalendar;
   readonly eventTypes: string[];
   readonly result: PlanResult = { planned: 0, inserted: 0, customers: 0 };
 
@@ -44,6 +46,7 @@ export class PlanRun {
     ) => Promise<void> | void,
   ) {
     this.policy = planPolicyFromConfig(config);
+    this.occasions = new OccasionCalendar(config.occasions);
     this.eventTypes = eventTypesUsed(config);
   }
 
@@ -68,6 +71,7 @@ export class PlanRun {
           window,
           now: this.now,
           policy: this.policy,
+          occasions: this.occasions,
         },
         this.cache,
       );
@@ -101,7 +105,11 @@ function eventTypesUsed(config: Config): string[] {
 /** Plan every occurrence whose nominal time falls in `window`, for every customer it can concern. */
 export async function planWindow(run: PlanRun, window: TimeWindow): Promise<void> {
   const zones = { zones: await customerZones(run.db.knex) };
-  const zoned = { zones, policy: run.policy, cache: run.cache };
+  const holidays = run.config.automations.some((a) => a.enabled && 'holiday' in a.on);
+  const occasions = holidays
+    ? { calendar: run.occasions, places: await customerPlaces(run.db.knex) }
+    : undefined;
+  const zoned = { zones, policy: run.policy, cache: run.cache, ...(occasions ? { occasions } : {}) };
   for (const source of candidateSources(run.config.automations, window, zoned)) {
     await planSource(run, source, window);
   }

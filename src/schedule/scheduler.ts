@@ -8,6 +8,8 @@ import type { Database } from '../db/connect.js';
 import type { Logger } from '../log.js';
 import { runTick, type TickReport } from './tick.js';
 import { describeError } from '../errors.js';
+import { OccasionCalendar } from '../occasions/resolve.js';
+import { missingDateMessage, missingOccasionDates } from '../occasions/warnings.js';
 
 export interface SchedulerOptions {
   db: Database;
@@ -21,6 +23,8 @@ export class Scheduler {
   private task: ScheduledTask | null = null;
   lastTickAt: number | null = null;
   lastError: string | null = null;
+  /** Occasion years already warned about: once per process, not every minute. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -38,6 +42,7 @@ export class Scheduler {
   async tick(): Promise<TickReport | null> {
     const { db, config, log } = this.options;
     const now = this.options.now();
+    this.warnMissingDates(now);
     try {
       const report = await runTick(db, config, now);
       this.lastTickAt = now;
@@ -49,6 +54,22 @@ export class Scheduler {
       this.lastError = describeError(error);
       log.error({ event: 'tick.failed', error: this.lastError }, 'planning tick failed');
       return null;
+    }
+  }
+
+  /** This year's and next year's occasions without a known date, logged once each. */
+  private warnMissingDates(now: number): void {
+    const { config, log } = this.options;
+    const year = new Date(now).getUTCFullYear();
+    const calendar = new OccasionCalendar(config.occasions);
+    for (const m of missingOccasionDates(config.automations, calendar, [year, year + 1])) {
+      const key = `${m.automation}\u0000${m.year}`;
+      if (this.warned.has(key)) continue;
+      this.warned.add(key);
+      log.warn(
+        { event: 'occasion.date_missing', automation: m.automation, occasion: m.key, year: m.year },
+        missingDateMessage(m),
+      );
     }
   }
 

@@ -21,12 +21,12 @@ export interface ZoneSet {
 /** Windows longer than this select by month-day alone (catch-up after downtime, forecasts). */
 export const ZONED_MAX_WINDOW = 2 * 86_400_000;
 
-function effectiveZone(zone: string | null, policy: PlanPolicy, cache: TimeCache): string {
+export function effectiveZone(zone: string | null, policy: PlanPolicy, cache: TimeCache): string {
   return zone !== null && cache.isValidZone(zone) ? zone : policy.defaultZone;
 }
 
 /** Local dates in `zone` on which the local time `at` falls inside the window. */
-function datesAt(zone: string, at: number, window: TimeWindow, cache: TimeCache): LocalDate[] {
+export function datesAt(zone: string, at: number, window: TimeWindow, cache: TimeCache): LocalDate[] {
   const out: LocalDate[] = [];
   let date: LocalDate = addDays(cache.localDateTime(zone, window.from), -1);
   const last = addDays(cache.localDateTime(zone, window.to), 1);

@@ -242,3 +242,31 @@ describe('show', () => {
     );
   });
 });
+
+describe('validateCustomer: country and region', () => {
+  it('upper-cases a country and keeps a region without its country prefix', () => {
+    expect(valueOf(customer({ country: ' ca ', region: 'ca-on' }))).toMatchObject({
+      country: 'CA',
+      region: 'ON',
+    });
+    expect(valueOf(customer({ country: 'AU', region: 'NSW' }))).toMatchObject({
+      country: 'AU',
+      region: 'NSW',
+    });
+    expect(valueOf(customer({ country: '', region: '' }))).toMatchObject({ country: null, region: null });
+  });
+
+  it('refuses codes that are not countries, and a region of another country', () => {
+    expect(errorsOf(customer({ country: 'XY' }))).toEqual([
+      'line 7: country: "XY" is not an ISO 3166-1 country code (two letters, e.g. US, CA, GR)',
+    ]);
+    expect(errorsOf(customer({ country: 'EU' }))[0]).toMatch(/country: "EU" is not an ISO 3166-1/);
+    expect(errorsOf(customer({ country: 'Canada' }))[0]).toMatch(/country: "Canada" is not/);
+    expect(errorsOf(customer({ country: 'CA', region: 'US-NY' }))).toEqual([
+      'line 7: region: "US-NY" is a region of US, not of the customer\'s country CA',
+    ]);
+    expect(errorsOf(customer({ region: 'Ontario' }))[0]).toMatch(
+      /region: "Ontario" is not an ISO 3166-2 subdivision code/,
+    );
+  });
+});
