@@ -12,6 +12,7 @@ import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.j
 import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
+import { feedbackCommand } from './cli/feedback.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -106,6 +107,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--remove', 'lift the suppression')
     .action(run((email: string, o: object) => suppressCommand(io, email, o)));
   registerContentCommands(program, io, run);
+  program
+    .command('feedback')
+    .description('survey results: invitations, response rate, CSAT, NPS, flagged answers and comments')
+    .option('--since <iso>', 'only invitations sent at or after this instant (ISO 8601)')
+    .option('--automation <id>', 'only this automation')
+    .option('--json', 'one JSON object')
+    .action(run((o: object) => feedbackCommand(io, o)));
   return program;
 }
 

@@ -10,6 +10,7 @@ import { eventsForCustomers, getEventsByIds } from '../db/events.js';
 import { lastSentAt, recentMarketingSends, type DeliveryRow } from '../db/deliveries.js';
 import { publishedContent } from '../db/content.js';
 import { optOutsFor, suppressedAmong } from '../db/consent.js';
+import { loadSurveyContext, type SurveyContext } from '../surveys/context.js';
 
 export interface BatchContext {
   customers: Map<string, Customer>;
@@ -23,6 +24,8 @@ export interface BatchContext {
   digests: Map<number, ContentItem[]>;
   /** Recent non-transactional sends per customer (for the frequency cap); updated as the batch goes. */
   sends: Map<string, number[]>;
+  /** Survey throttle and hold: see surveys/context.ts. */
+  surveys: SurveyContext;
 }
 
 export async function loadBatchContext(
@@ -46,6 +49,7 @@ export async function loadBatchContext(
     history: await eventsForCustomers(knex, unlessCustomers, unlessTypes),
     digests: await newContent(db, config, automations, rows, customers, now),
     sends: cap ? await recentMarketingSends(knex, ids, now - cap.per) : new Map(),
+    surveys: await loadSurveyContext(knex, config, ids, now),
   };
 }
 

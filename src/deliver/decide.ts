@@ -14,6 +14,8 @@ import { capDecision } from '../plan/cap.js';
 import { exitConditionMet, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
 import { TimeCache } from '../plan/time.js';
 import type { BatchContext } from './context.js';
+import { alertDecision } from '../surveys/alert.js';
+import { SURVEY_ALERT_AUTOMATION } from '../surveys/record.js';
 
 export type Decision =
   | { kind: 'send' }
@@ -30,6 +32,7 @@ export function decide(
   now: number,
 ): Decision {
   const drop = (status: 'skipped' | 'suppressed' | 'expired', reason: string): Decision => ({ kind: 'drop', status, reason });
+  if (row.automation_id === SURVEY_ALERT_AUTOMATION) return alertDecision(row, ctx.customers, ctx.events, config);
   const customer = ctx.customers.get(row.customer_id);
   if (!automation || !automation.enabled) return drop('skipped', 'automation-removed');
   if (!customer) return drop('skipped', 'customer-deleted');
@@ -47,6 +50,8 @@ export function decide(
   if (automation.content === 'new' && (ctx.digests.get(row.id)?.length ?? 0) === 0) {
     return drop('skipped', 'no-new-content');
   }
+  const survey = surveyDecision(automation, customer.id, ctx.surveys, now);
+  if (survey) return survey;
   if (transactional) return { kind: 'send' };
   const intoWindow = sendWindowFor(customer, planPolicyFromConfig(config), cache);
   // Quiet hours hold at claim time too: a retry, or a row claimed late after downtime, waits
@@ -76,6 +81,21 @@ function checkCap(
   // Count it now so later rows of this batch for the same customer see it.
   ctx.sends.set(customer.id, [...sends, now]);
   return { kind: 'send' };
+}
+
+/**
+ * A survey invitation to a customer invited within `surveys.throttle` is skipped; marketing to a
+ * customer who answered low within `surveys.hold_marketing` is held (skipped), except what the
+ * low answer itself triggered. A survey that goes out counts at once for later rows of the batch.
+ */
+function surveyDecision(automation: Automation, customerId: string, surveys: BatchContext['surveys'], now: number): Decision | null {
+  if (!automation.transactional && !('survey' in automation.on) && surveys.held.has(customerId)) {
+    return { kind: 'drop', status: 'skipped', reason: 'survey-hold' };
+  }
+  if (!automation.survey) return null;
+  if (surveys.invited.has(customerId)) return { kind: 'drop', status: 'skipped', reason: 'survey-throttled' };
+  surveys.invited.set(customerId, now);
+  return null;
 }
 
 function isOptedOut(customer: Customer, scopes: Set<string> | undefined, automationId: string): boolean {

@@ -25,6 +25,8 @@ export interface HealthDeps {
   db: Database;
   worker: WorkerHealth;
   now(): number;
+  /** More metric lines, from other parts (survey results). */
+  moreMetrics?(): Promise<string[]>;
 }
 
 export function handleHealthz(_req: IncomingMessage, res: ServerResponse): void {
@@ -101,6 +103,7 @@ export async function handleMetrics(deps: HealthDeps, _req: IncomingMessage, res
     '# TYPE rapport_send_seconds histogram',
     ...deps.worker.sendLatency.lines('rapport_send_seconds'),
   );
+  if (deps.moreMetrics) lines.push(...(await deps.moreMetrics()));
   sendText(res, 200, `${lines.join('\n')}\n`, 'text/plain; version=0.0.4; charset=utf-8');
 }
 

@@ -53,7 +53,13 @@ export function occurrencesOf(trigger: Trigger, ctx: RuleContext): Occurrence[] 
       trigger: { id: null, occurred_at: slot.at },
     }));
   }
+  if ('survey' in trigger) return eachEvent(ctx, { ...trigger, event: surveyEventType(trigger.survey) });
   return trigger.count === undefined ? eachEvent(ctx, trigger) : nthEvent(ctx, trigger, trigger.count);
+}
+
+/** The event a survey answer records (see src/surveys), which `on: { survey: low|high }` follows. */
+export function surveyEventType(level: 'low' | 'high'): string {
+  return `survey.${level}`;
 }
 
 function birthdays(ctx: RuleContext, at: number): Occurrence[] {

@@ -31,6 +31,8 @@ export interface TemplateBusiness {
   timezone: string;
   locale: string;
   url?: string;
+  /** Public review page, offered to every customer alike. */
+  review_url?: string;
 }
 
 export interface TemplateLinks {
@@ -64,6 +66,13 @@ export interface TemplateData {
   automation: { id: string; transactional: boolean };
   event?: TemplateEvent;
   items?: TemplateItem[];
+  /** This message's signed survey addresses, per scale, for the `survey` helper. */
+  survey?: TemplateSurvey;
+}
+
+export interface TemplateSurvey {
+  csat: string;
+  nps: string;
 }
 
 /** The business settings a template needs; `Config['business']` fits as is. */
@@ -73,6 +82,7 @@ export interface BusinessInput {
   timezone: string;
   locale: string;
   url?: string;
+  review_url?: string;
 }
 
 export interface TemplateDataInput {
@@ -82,6 +92,7 @@ export interface TemplateDataInput {
   automation: { id: string; transactional: boolean };
   event?: CustomerEvent | null;
   items?: readonly ContentItem[];
+  survey?: TemplateSurvey;
   /** Epoch ms of sending: only used to count `years_as_customer` in the customer's zone. */
   now: number;
 }
@@ -109,6 +120,7 @@ export function buildTemplateData(input: TemplateDataInput): TemplateData {
   };
   if (input.event) data.event = toTemplateEvent(input.event);
   if (input.items) data.items = input.items.map(toTemplateItem);
+  if (input.survey) data.survey = { ...input.survey };
   return data;
 }
 
@@ -146,7 +158,17 @@ export function sampleTemplateData(
       data: { order_id: '1042', total: '18.50' },
     },
     items: SAMPLE_ITEMS.map((item) => ({ ...item, tags: [...item.tags] })),
+    survey: sampleSurvey(links),
   };
+}
+
+/**
+ * Survey addresses for a preview, on the same server as the feed: a preview is no message, so
+ * they answer "this link is not valid" rather than record anything.
+ */
+function sampleSurvey(links: TemplateLinks): TemplateSurvey {
+  const base = links.feed.replace(/\/feed\.xml$/, '');
+  return { csat: `${base}/s/preview-csat`, nps: `${base}/s/preview-nps` };
 }
 
 const SAMPLE_ITEMS: readonly TemplateItem[] = [
@@ -176,6 +198,7 @@ function toTemplateBusiness(business: BusinessInput): TemplateBusiness {
     locale: business.locale,
   };
   if (business.url !== undefined) out.url = business.url;
+  if (business.review_url !== undefined) out.review_url = business.review_url;
   return out;
 }
 

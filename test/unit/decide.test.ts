@@ -25,6 +25,7 @@ function setup(o: { transactional: boolean; maxLateness?: string; zone?: string 
     history: new Map(),
     digests: new Map(),
     sends: new Map(),
+    surveys: { invited: new Map(), held: new Set() },
   };
   return { config, ctx, automation: config.automations[0] };
 }
