@@ -50,15 +50,22 @@ export function decide(
   if (automation.content === 'new' && (ctx.digests.get(row.id)?.length ?? 0) === 0) {
     return drop('skipped', 'no-new-content');
   }
-  const survey = surveyDecision(automation, customer.id, ctx.surveys, now);
+  const survey = surveyDecision(automation, customer.id, ctx.surveys);
   if (survey) return survey;
-  if (transactional) return { kind: 'send' };
+  const decision = transactional ? ({ kind: 'send' } as const) : timing(row, customer, ctx, config, now);
+  // A survey that goes counts at once for later rows of this batch.
+  if (automation.survey && decision.kind === 'send') ctx.surveys.invited.set(customer.id, now);
+  return decision;
+}
+
+/** Quiet hours, then the frequency cap. */
+function timing(row: DeliveryRow, customer: Customer, ctx: BatchContext, config: Config, now: number): Decision {
   const intoWindow = sendWindowFor(customer, planPolicyFromConfig(config), cache);
   // Quiet hours hold at claim time too: a retry, or a row claimed late after downtime, waits
   // for the window to open (or expires, when that is past its lateness).
   const opens = intoWindow(now);
   if (opens > now) {
-    if (opens - row.due_at > config.sending.max_lateness) return drop('expired', 'expired');
+    if (opens - row.due_at > config.sending.max_lateness) return { kind: 'drop', status: 'expired', reason: 'expired' };
     return { kind: 'defer', until: opens, reason: 'send-window' };
   }
   return checkCap(row, customer, ctx, config, now, intoWindow);
@@ -86,15 +93,15 @@ function checkCap(
 /**
  * A survey invitation to a customer invited within `surveys.throttle` is skipped; marketing to a
  * customer who answered low within `surveys.hold_marketing` is held (skipped), except what the
- * low answer itself triggered. A survey that goes out counts at once for later rows of the batch.
+ * low answer itself triggered.
  */
-function surveyDecision(automation: Automation, customerId: string, surveys: BatchContext['surveys'], now: number): Decision | null {
+function surveyDecision(automation: Automation, customerId: string, surveys: BatchContext['surveys']): Decision | null {
   if (!automation.transactional && !('survey' in automation.on) && surveys.held.has(customerId)) {
     return { kind: 'drop', status: 'skipped', reason: 'survey-hold' };
   }
-  if (!automation.survey) return null;
-  if (surveys.invited.has(customerId)) return { kind: 'drop', status: 'skipped', reason: 'survey-throttled' };
-  surveys.invited.set(customerId, now);
+  if (automation.survey && surveys.invited.has(customerId)) {
+    return { kind: 'drop', status: 'skipped', reason: 'survey-throttled' };
+  }
   return null;
 }
 

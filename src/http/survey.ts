@@ -10,7 +10,8 @@ import { getCustomer } from '../db/customers.js';
 import { surveyLanguage, surveyWords } from '../surveys/i18n.js';
 import { cleanComment } from '../surveys/answers.js';
 import { findInvitation, recordAnswer, type SurveyDeps } from '../surveys/record.js';
-import { parseScore } from '../surveys/scale.js';
+import { parseScore, type SurveyKind } from '../surveys/scale.js';
+import { getResponse } from '../db/surveys.js';
 import { readSurveyToken } from '../surveys/tokens.js';
 import { readBody, sendHtml, sendJson } from './respond.js';
 import { messagePage, surveyCsp, surveyFormPage, thanksPage, type PageContext } from './survey-page.js';
@@ -52,11 +53,9 @@ export async function handleSurvey(
   const customer = await getCustomer(deps.db.knex, token.customerId);
   const ctx = context(customer?.locale ?? null);
   const action = `/s/${tokenText}`;
+  if (req.method !== 'POST')
+    return showForm(deps, req, res, { ctx, csp, kind: token.kind, action, deliveryId: invitation.id });
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
-  if (req.method !== 'POST') {
-    const selected = parseScore(token.kind, query.get('score'));
-    return sendHtml(res, 200, surveyFormPage(ctx, { kind: token.kind, action, selected }), csp);
-  }
   const form = new URLSearchParams(await readBody(req, 16 * 1024));
   const auto = form.get('source') === 'auto';
   const score = parseScore(token.kind, form.get('score') ?? query.get('score'));
@@ -82,4 +81,27 @@ export async function handleSurvey(
   }
   if (auto) return sendJson(res, 200, { saved: true });
   return sendHtml(res, 200, thanksPage(ctx, business.review_url), csp);
+}
+
+interface FormTarget {
+  ctx: PageContext;
+  csp: string;
+  kind: SurveyKind;
+  action: string;
+  deliveryId: number;
+}
+
+/** The form with the link's score selected; once the answer can no longer change, a page that says so instead. */
+async function showForm(
+  deps: SurveyHttpDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: FormTarget,
+): Promise<void> {
+  const answered = await getResponse(deps.db.knex, t.deliveryId);
+  if (answered && deps.now() - answered.first_answered_at > deps.config.surveys.editable) {
+    return sendHtml(res, 200, messagePage(t.ctx, t.ctx.words.thanksTitle, t.ctx.words.lockedBody), t.csp);
+  }
+  const selected = parseScore(t.kind, new URL(req.url ?? '/', 'http://localhost').searchParams.get('score'));
+  return sendHtml(res, 200, surveyFormPage(t.ctx, { kind: t.kind, action: t.action, selected }), t.csp);
 }

@@ -32,15 +32,11 @@ export async function loadFeedback(knex: Knex, config: Config, q: FeedbackQuery)
   return summarizeFeedback(invited, tallies, comments);
 }
 
-/** Prometheus gauges over all answers so far. */
+/** Prometheus gauges over all answers so far; a ratio with nothing to divide by is left out. */
 export async function feedbackMetrics(knex: Knex, config: Config): Promise<string[]> {
   const f = await loadFeedback(knex, config, { since: null, comments: 0 });
-  const value = (v: number | null) => (v === null ? 'NaN' : String(v));
-  const gauge = (name: string, help: string, v: number | null) => [
-    `# HELP ${name} ${help}`,
-    `# TYPE ${name} gauge`,
-    `${name} ${value(v)}`,
-  ];
+  const gauge = (name: string, help: string, v: number | null) =>
+    v === null ? [] : [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`];
   return [
     ...gauge('rapport_survey_invited', 'Survey invitations sent.', f.invited),
     ...gauge('rapport_survey_responses', 'Survey answers counted (flagged ones are not).', f.responses),

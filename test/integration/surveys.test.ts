@@ -214,6 +214,11 @@ describe.each(databases())('surveys on %s', (db) => {
     clock = NOW + 8 * DAY;
     const late = await answer(links.get('c2')?.get(1) as string, { score: '1' });
     expect(late.status).toBe(409);
+    const closed = await fetch(links.get('c2')?.get(1) as string);
+    expect(closed.status).toBe(200);
+    const closedHtml = await closed.text();
+    expect(closedHtml).toContain('can no longer be changed');
+    expect(closedHtml).not.toContain('<form');
     const link = links.get('c5')?.get(3) as string;
     const tampered = link.replace(/\/s\/(.)/, (_m, c: string) => `/s/${c === 'e' ? 'f' : 'e'}`);
     expect((await fetch(tampered)).status).toBe(400);
