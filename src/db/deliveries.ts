@@ -448,3 +448,20 @@ export async function lastSentAmong(
   }
   return out;
 }
+
+/**
+ * Plan a skipped delivery again, due at `dueAt`, when it was skipped for `reason`: only a row
+ * that never went can come back, and one statement decides, so two callers cannot both do it.
+ */
+export async function replanSkipped(
+  knex: Knex,
+  key: { automationId: string; customerId: string; occurrence: string },
+  reason: string,
+  dueAt: number,
+  now: number,
+): Promise<number> {
+  return knex('deliveries')
+    .where({ automation_id: key.automationId, customer_id: key.customerId, occurrence: key.occurrence })
+    .where({ status: 'skipped', reason })
+    .update({ status: 'pending', reason: null, due_at: dueAt, available_at: dueAt, attempts: 0, updated_at: now });
+}

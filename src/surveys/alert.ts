@@ -11,6 +11,7 @@ import type { OutgoingMessage } from '../deliver/mailer.js';
 import type { Customer, CustomerEvent } from '../domain.js';
 import { escapeHtml } from '../html.js';
 import { SCALES, isSurveyKind } from './scale.js';
+import { SURVEY_NOT_LOW } from './record.js';
 
 export function alertDecision(
   row: DeliveryRow,
@@ -21,7 +22,7 @@ export function alertDecision(
   if (!config.business.alerts_to) return { kind: 'drop', status: 'skipped', reason: 'no-alerts-address' };
   if (!customers.has(row.customer_id)) return { kind: 'drop', status: 'skipped', reason: 'customer-deleted' };
   if (!row.event_id || !events.has(row.event_id))
-    return { kind: 'drop', status: 'skipped', reason: 'survey-not-low' };
+    return { kind: 'drop', status: 'skipped', reason: SURVEY_NOT_LOW };
   return { kind: 'send' };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
-import { getDelivery, insertPlanned, type DeliveryRow } from '../db/deliveries.js';
+import { getDelivery, insertPlanned, replanSkipped, type DeliveryRow } from '../db/deliveries.js';
 import { deleteEvents, getEventsByIds, upsertEvents } from '../db/events.js';
 import { saveAnswer, type StoredResponse } from '../db/surveys.js';
 import type { Logger } from '../log.js';
@@ -19,6 +19,8 @@ import type { SurveyToken } from './tokens.js';
 
 /** Deliveries of the staff alert for a low answer: one per answered message (the occurrence). */
 export const SURVEY_ALERT_AUTOMATION = 'survey:alert';
+/** Why an alert was not sent: by the time it was due, the answer was no longer low. */
+export const SURVEY_NOT_LOW = 'survey-not-low';
 
 export interface SurveyDeps {
   db: Database;
@@ -144,7 +146,11 @@ async function upsertEventOnce(
   }
 }
 
-/** The unique occurrence key makes it one alert per message, however many workers get answers. */
+/**
+ * The unique occurrence key makes it one alert per message, however many workers get answers.
+ * An alert skipped because the answer was no longer low (a scanner's, flagged) comes back when
+ * a person's low answer follows.
+ */
 async function planAlert(
   db: Database,
   response: StoredResponse,
@@ -152,13 +158,16 @@ async function planAlert(
   dueAt: number,
   now: number,
 ): Promise<void> {
-  await insertPlanned(
+  const key = {
+    automationId: SURVEY_ALERT_AUTOMATION,
+    customerId: response.customer_id,
+    occurrence: String(response.delivery_id),
+  };
+  const inserted = await insertPlanned(
     db.knex,
     [
       {
-        automationId: SURVEY_ALERT_AUTOMATION,
-        customerId: response.customer_id,
-        occurrence: String(response.delivery_id),
+        ...key,
         triggerAt: dueAt,
         dueAt,
         localTime: new Date(dueAt).toISOString(),
@@ -170,4 +179,5 @@ async function planAlert(
     ],
     now,
   );
+  if (inserted === 0) await replanSkipped(db.knex, key, SURVEY_NOT_LOW, dueAt, now);
 }

@@ -291,6 +291,16 @@ describe.each(databases())('surveys on %s', (db) => {
     });
     expect(rows.filter((r) => r.automation_id === 'after-low')).toEqual([]);
     expect(await feedback(rt)).toMatchObject({ invited: 1, responses: 0, flagged: 1, csat: null });
+
+    // A person's low answer after the scanner's minute counts, and brings the alert back: once.
+    await answer(c0.get(2) as string, { score: '2', comment: 'Too sweet' });
+    await runOnce(rt);
+    clock += 60_000;
+    await answer(c0.get(1) as string, { score: '1' });
+    await runOnce(rt);
+    const mails = await sink.parsed();
+    expect(mails.filter((m) => to(m) === STAFF).map((m) => m.text?.includes('Too sweet'))).toEqual([true]);
+    expect(await feedback(rt)).toMatchObject({ responses: 1, flagged: 0, csat: 0 });
   });
 
   it('a second invitation within surveys.throttle is skipped as survey-throttled', async () => {
