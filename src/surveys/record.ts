@@ -33,15 +33,15 @@ export interface SurveyDeps {
 
 export type AnswerResult = { kind: 'locked' } | { kind: 'saved'; response: StoredResponse };
 
+/** A sent message with survey links. */
+export type Invitation = DeliveryRow & { sent_at: number };
+
 /** The sent message a valid token names, or null when it does not exist (any more) or is not that customer's. */
-export async function findInvitation(
-  db: Database,
-  token: SurveyToken,
-): Promise<(DeliveryRow & { sent_at: number }) | null> {
+export async function findInvitation(db: Database, token: SurveyToken): Promise<Invitation | null> {
   const row = await getDelivery(db.knex, token.deliveryId);
   if (!row || row.customer_id !== token.customerId || row.status !== 'sent' || row.sent_at === null)
     return null;
-  return row as DeliveryRow & { sent_at: number };
+  return row as Invitation;
 }
 
 export interface AnswerInput {
@@ -53,7 +53,7 @@ export interface AnswerInput {
 export async function recordAnswer(
   deps: SurveyDeps,
   token: SurveyToken,
-  invitation: DeliveryRow & { sent_at: number },
+  invitation: Invitation,
   input: AnswerInput,
 ): Promise<AnswerResult> {
   const now = deps.now();
