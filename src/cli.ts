@@ -178,6 +178,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--year <yyyy>', 'year (default: this year)')
     .option('--json', 'JSON Lines')
     .action(run(async (o: OccasionsListOptions) => (await import('./cli/occasions.js')).occasionsListCommand(io, o)));
+  program
+    .command('feedback')
+    .description('survey results: invitations, response rate, CSAT, NPS, flagged answers and comments')
+    .option('--since <iso>', 'only invitations sent at or after this instant (ISO 8601)')
+    .option('--automation <id>', 'only this automation')
+    .option('--json', 'one JSON object')
+    .action(run(async (o: object) => (await import('./cli/feedback.js')).feedbackCommand(io, o)));
   return program;
 }
 

@@ -16,6 +16,9 @@ import { Deliverer, type BatchReport, type MessageBuilder } from './deliver/deli
 import { DeliveryLoop } from './deliver/loop.js';
 import { createMailer, type Mailer } from './deliver/mailer.js';
 import { linksFor } from './links/links.js';
+import { surveyLinks } from './surveys/tokens.js';
+import { surveyAlertMessage } from './surveys/alert.js';
+import { SURVEY_ALERT_AUTOMATION } from './surveys/record.js';
 import { buildTemplateData } from './render/data.js';
 import { createTemplateEngine, type TemplateEngine } from './render/engine.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -47,6 +50,7 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
   const automations = new Map(config.automations.map((a) => [a.id, a]));
   const occasions = new OccasionCalendar(config.occasions);
   return (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined, items?: readonly ContentItem[]) => {
+    if (row.automation_id === SURVEY_ALERT_AUTOMATION) return surveyAlertMessage(config, row, customer, event, rt.now());
     const automation = automations.get(row.automation_id);
     if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
     const now = rt.now();
@@ -59,6 +63,12 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
       event: event ?? null,
       ...(items ? { items } : {}),
       occasion: occasionOf(occasions, automation, customer, row.occurrence, config.business.country ?? null),
+      survey: surveyLinks(config.http.public_url, rt.signingKey, {
+        customerId: customer.id,
+        deliveryId: row.id,
+        now,
+        expiresMs: config.surveys.expires,
+      }),
       now,
     });
     const rendered = engine.render(automation.template, data);

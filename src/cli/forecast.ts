@@ -77,7 +77,7 @@ function warnMissingDates(io: Io, config: Config, from: number, to: number): voi
  * A date alone is midnight UTC; a time needs its offset, as in imports: without one it would be
  * read in this machine's zone, which is not the business's.
  */
-function parseInstant(flag: string, text: string): number {
+export function parseInstant(flag: string, text: string): number {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     const ms = Date.parse(`${text}T00:00:00Z`);
     if (!Number.isNaN(ms)) return ms;

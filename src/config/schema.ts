@@ -13,6 +13,7 @@ import { EVENT_TYPE } from '../import/validate-event.js';
 import { country as checkCountry, region as checkRegion } from '../import/country.js';
 import { isHolidayRule } from '../occasions/library.js';
 import { OCCASION_KEY } from '../occasions/keys.js';
+import { email as checkEmail } from '../import/email.js';
 
 const duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (value === 0) return 0;
@@ -150,6 +151,8 @@ const trigger = z.union([
     at,
     count: z.number().int().min(1).optional(),
   }),
+  /** After a survey answer: `low` (CSAT 1-2, NPS 0-6) or `high` (CSAT 4-5, NPS 9-10). */
+  z.strictObject({ survey: z.enum(['low', 'high']), after: duration.default(0), at }),
   z.strictObject({ birthday: z.literal(true), at }),
   z.strictObject({ anniversary: z.literal('customer_since'), at }),
   z.strictObject({ date: monthDay, at }),
@@ -177,6 +180,8 @@ const automation = z.strictObject({
   enabled: z.boolean().default(true),
   /** How the preferences page names this automation to customers, e.g. "Birthday greetings". */
   label: z.string().min(1).max(80).optional(),
+  /** Marks the automation as a survey invitation: counted by `rapport feedback`, throttled by `surveys.throttle`. */
+  survey: z.enum(['csat', 'nps']).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -191,6 +196,18 @@ export const configSchema = z.strictObject({
       locale: localeTag.default('en-US'),
       reply_to: z.string().optional(),
       url: z.string().url().optional(),
+      /** Staff address that gets one alert per low survey score (none: no alerts). */
+      alerts_to: z
+        .string()
+        .transform((value, ctx) => {
+          const result = checkEmail(value.trim());
+          if (result.ok && result.value !== null) return result.value;
+          ctx.addIssue({ code: 'custom', message: `"${value}" is not an email address` });
+          return z.NEVER;
+        })
+        .optional(),
+      /** Public review page (Google, Trustpilot, Yelp…) offered after every survey answer alike. */
+      review_url: z.string().url().optional(),
     })
     .prefault({}),
   sending: z
@@ -262,6 +279,18 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Business occasions for `on: { holiday: KEY }`, by key; a key here replaces a built-in one. */
   occasions: z.record(occasionKey, occasion).default({}),
+  surveys: z
+    .strictObject({
+      /** A customer is invited to a survey at most once per this period; later invitations are skipped. */
+      throttle: duration.default(30 * 86_400_000),
+      /** Survey links stop working this long after the message was sent. */
+      expires: duration.default(30 * 86_400_000),
+      /** An answer can be changed for this long after it was first given. */
+      editable: duration.default(7 * 86_400_000),
+      /** After a low score, hold marketing mail to that customer this long (0: do not hold). */
+      hold_marketing: duration.default(0),
+    })
+    .prefault({}),
   automations: z.array(automation).default([]),
 });
 

@@ -386,6 +386,8 @@ export async function reconcilePending(
       const rows = (await trx('deliveries')
         .whereIn('customer_id', batch)
         .where({ status: 'pending', attempts: 0 })
+        // Survey alerts are not the planner's: it never plans them, so must never cancel them.
+        .whereNot('automation_id', 'like', 'survey:%')
         .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<Record<string, unknown>>;
       const gone: number[] = [];
       let moved = 0;
@@ -407,4 +409,59 @@ export async function reconcilePending(
     });
   }
   return changed;
+}
+
+/** One delivery by id. */
+export async function getDelivery(knex: Knex, id: number): Promise<DeliveryRow | undefined> {
+  const row = (await knex('deliveries').where({ id }).first()) as Record<string, unknown> | undefined;
+  return row ? normalise(row) : undefined;
+}
+
+/** Sent messages of these automations, optionally only those sent at or after `since`. */
+export async function countSent(knex: Knex, automationIds: readonly string[], since: number | null): Promise<number> {
+  if (automationIds.length === 0) return 0;
+  const query = knex('deliveries').whereIn('automation_id', automationIds).where('status', 'sent');
+  if (since !== null) query.where('sent_at', '>=', since);
+  const row = (await query.count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** When each of these customers last had any of these automations sent at or after `since`. */
+export async function lastSentAmong(
+  knex: Knex,
+  automationIds: readonly string[],
+  customerIds: readonly string[],
+  since: number,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (automationIds.length === 0) return out;
+  for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
+    const rows = (await knex('deliveries')
+      .whereIn('automation_id', automationIds)
+      .whereIn('customer_id', batch)
+      .where('status', 'sent')
+      .where('sent_at', '>=', since)
+      .groupBy('customer_id')
+      .select('customer_id')
+      .max({ at: 'sent_at' })) as Array<{ customer_id: string; at: number | string }>;
+    for (const r of rows) out.set(r.customer_id, Number(r.at));
+  }
+  return out;
+}
+
+/**
+ * Plan a skipped delivery again, due at `dueAt`, when it was skipped for `reason`: only a row
+ * that never went can come back, and one statement decides, so two callers cannot both do it.
+ */
+export async function replanSkipped(
+  knex: Knex,
+  key: { automationId: string; customerId: string; occurrence: string },
+  reason: string,
+  dueAt: number,
+  now: number,
+): Promise<number> {
+  return knex('deliveries')
+    .where({ automation_id: key.automationId, customer_id: key.customerId, occurrence: key.occurrence })
+    .where({ status: 'skipped', reason })
+    .update({ status: 'pending', reason: null, due_at: dueAt, available_at: dueAt, attempts: 0, updated_at: now });
 }

@@ -102,3 +102,10 @@ export async function getEventsByIds(knex: Knex, ids: readonly string[]): Promis
   }
   return out;
 }
+
+/** Removes these events (ids that do not exist are ignored); returns how many went. */
+export async function deleteEvents(knex: Knex, ids: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (const batch of chunks([...new Set(ids)], IN_CHUNK)) deleted += await knex('events').whereIn('id', batch).delete();
+  return deleted;
+}

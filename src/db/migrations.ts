@@ -228,7 +228,46 @@ const occasions: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions];
+/**
+ * Survey answers: one current answer per message (the delivery that carried the links) and the
+ * history of every answer given, so an edited answer keeps what it replaced.
+ */
+const surveys: Migration = {
+  name: '0006_surveys',
+  async up(knex) {
+    await knex.schema.createTable('survey_responses', (t) => {
+      t.integer('delivery_id').primary();
+      t.string('customer_id', 200).notNullable().index();
+      t.string('automation_id', 64).notNullable();
+      t.string('kind', 8).notNullable();
+      t.integer('score').notNullable();
+      t.text('comment');
+      // Different scores right after delivery: a link scanner, not a person; not counted.
+      t.boolean('flagged').notNullable().defaultTo(false);
+      // When the invitation was sent: results are counted by the invitation's time.
+      t.bigInteger('sent_at').notNullable();
+      t.bigInteger('first_answered_at').notNullable();
+      t.bigInteger('answered_at').notNullable();
+      t.index(['automation_id', 'sent_at']);
+      t.index(['sent_at']);
+    });
+    await knex.schema.createTable('survey_answers', (t) => {
+      t.increments('id').primary();
+      t.integer('delivery_id').notNullable().index();
+      t.integer('score').notNullable();
+      t.text('comment');
+      // 'form' (the Submit button) or 'auto' (the page's script, after it was seen).
+      t.string('source', 16).notNullable();
+      t.bigInteger('created_at').notNullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('survey_answers');
+    await knex.schema.dropTableIfExists('survey_responses');
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

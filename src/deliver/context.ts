@@ -11,6 +11,7 @@ import { lastSentAt, recentMarketingSends, type DeliveryRow } from '../db/delive
 import { publishedContent } from '../db/content.js';
 import { optOutsFor, suppressedAmong } from '../db/consent.js';
 import { duplicateAddressRows } from './address-owner.js';
+import { loadSurveyContext, type SurveyContext } from '../surveys/context.js';
 
 export interface BatchContext {
   customers: Map<string, Customer>;
@@ -26,6 +27,8 @@ export interface BatchContext {
   sends: Map<string, number[]>;
   /** Rows of one-per-inbox rules whose address another record gets (see address-owner.ts). */
   duplicateAddress: Set<number>;
+  /** Survey throttle and hold: see surveys/context.ts. */
+  surveys: SurveyContext;
 }
 
 export async function loadBatchContext(
@@ -50,6 +53,7 @@ export async function loadBatchContext(
     digests: await newContent(db, config, automations, rows, customers, now),
     sends: cap ? await recentMarketingSends(knex, ids, now - cap.per) : new Map(),
     duplicateAddress: await duplicateAddressRows(knex, automations, rows, customers, now),
+    surveys: await loadSurveyContext(knex, config, ids, now),
   };
 }
 

@@ -16,6 +16,8 @@ import { capDecision } from '../plan/cap.js';
 import { exitConditionMet, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
 import { TimeCache } from '../plan/time.js';
 import type { BatchContext } from './context.js';
+import { alertDecision } from '../surveys/alert.js';
+import { SURVEY_ALERT_AUTOMATION } from '../surveys/record.js';
 
 export type Decision =
   | { kind: 'send' }
@@ -32,6 +34,7 @@ export function decide(
   now: number,
 ): Decision {
   const drop = (status: 'skipped' | 'suppressed' | 'expired', reason: string): Decision => ({ kind: 'drop', status, reason });
+  if (row.automation_id === SURVEY_ALERT_AUTOMATION) return alertDecision(row, ctx.customers, ctx.events, config);
   const customer = ctx.customers.get(row.customer_id);
   if (!automation || !automation.enabled) return drop('skipped', 'automation-removed');
   if (!customer) return drop('skipped', 'customer-deleted');
@@ -50,13 +53,22 @@ export function decide(
   if (automation.content === 'new' && (ctx.digests.get(row.id)?.length ?? 0) === 0) {
     return drop('skipped', 'no-new-content');
   }
-  if (transactional) return { kind: 'send' };
+  const survey = surveyDecision(automation, customer.id, ctx.surveys);
+  if (survey) return survey;
+  const decision = transactional ? ({ kind: 'send' } as const) : timing(row, customer, ctx, config, now);
+  // A survey that goes counts at once for later rows of this batch.
+  if (automation.survey && decision.kind === 'send') ctx.surveys.invited.set(customer.id, now);
+  return decision;
+}
+
+/** Quiet hours, then the frequency cap. */
+function timing(row: DeliveryRow, customer: Customer, ctx: BatchContext, config: Config, now: number): Decision {
   const intoWindow = sendWindowFor(customer, planPolicyFromConfig(config), cache);
   // Quiet hours hold at claim time too: a retry, or a row claimed late after downtime, waits
   // for the window to open (or expires, when that is past its lateness).
   const opens = intoWindow(now);
   if (opens > now) {
-    if (opens - row.due_at > config.sending.max_lateness) return drop('expired', 'expired');
+    if (opens - row.due_at > config.sending.max_lateness) return { kind: 'drop', status: 'expired', reason: 'expired' };
     return { kind: 'defer', until: opens, reason: 'send-window' };
   }
   return checkCap(row, customer, ctx, config, now, intoWindow);
@@ -79,6 +91,21 @@ function checkCap(
   // Count it now so later rows of this batch for the same customer see it.
   ctx.sends.set(customer.id, [...sends, now]);
   return { kind: 'send' };
+}
+
+/**
+ * A survey invitation to a customer invited within `surveys.throttle` is skipped; marketing to a
+ * customer who answered low within `surveys.hold_marketing` is held (skipped), except what the
+ * low answer itself triggered.
+ */
+function surveyDecision(automation: Automation, customerId: string, surveys: BatchContext['surveys']): Decision | null {
+  if (!automation.transactional && !('survey' in automation.on) && surveys.held.has(customerId)) {
+    return { kind: 'drop', status: 'skipped', reason: 'survey-hold' };
+  }
+  if (automation.survey && surveys.invited.has(customerId)) {
+    return { kind: 'drop', status: 'skipped', reason: 'survey-throttled' };
+  }
+  return null;
 }
 
 function isOptedOut(customer: Customer, scopes: Set<string> | undefined, automationId: string): boolean {

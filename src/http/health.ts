@@ -26,6 +26,8 @@ export interface HealthDeps {
   db: Database;
   worker: WorkerHealth;
   now(): number;
+  /** More metric lines, from other parts (survey results). */
+  moreMetrics?(): Promise<string[]>;
 }
 
 export function handleHealthz(_req: IncomingMessage, res: ServerResponse): void {
@@ -103,6 +105,7 @@ export async function handleMetrics(deps: HealthDeps, _req: IncomingMessage, res
     '# TYPE rapport_send_seconds histogram',
     ...deps.worker.sendLatency.lines('rapport_send_seconds'),
   );
+  if (deps.moreMetrics) lines.push(...(await deps.moreMetrics()));
   sendText(res, 200, `${lines.join('\n')}\n`, 'text/plain; version=0.0.4; charset=utf-8');
 }
 

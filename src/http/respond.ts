@@ -32,13 +32,14 @@ export function sendText(res: ServerResponse, status: number, body: string, type
   res.end(body);
 }
 
-export function sendHtml(res: ServerResponse, status: number, body: string): void {
+/** `csp`: a page's own Content-Security-Policy (one with a script nonce); the default allows no script. */
+export function sendHtml(res: ServerResponse, status: number, body: string, csp?: string): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    'Content-Security-Policy': csp ?? "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
     'X-Frame-Options': 'DENY',
   });
   res.end(body);

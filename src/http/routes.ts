@@ -7,6 +7,8 @@ import { handleFeed } from './feed.js';
 import { createFeedCache } from '../feed/service.js';
 import { handleApi } from './api.js';
 import type { ImportKind } from '../import/types.js';
+import { handleSurvey } from './survey.js';
+import { feedbackMetrics } from '../surveys/feedback.js';
 
 export interface RouteDeps {
   rt: DbRuntime;
@@ -17,9 +19,15 @@ export interface RouteDeps {
 
 export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
   const apiDeps = { rt, token: rt.loaded.secrets.apiToken, wake };
-  const healthDeps = { db: rt.db, worker: health, now: rt.now };
+  const healthDeps = {
+    db: rt.db,
+    worker: health,
+    now: rt.now,
+    moreMetrics: () => feedbackMetrics(rt.db.knex, rt.config),
+  };
   const feeds = createFeedCache(rt);
   const consentDeps = { db: rt.db, config: rt.config, signingKey: rt.signingKey, log: rt.log, now: rt.now };
+  const surveyDeps = { ...consentDeps, wake };
   return [
     { methods: ['GET', 'HEAD'], pattern: /^\/healthz$/, handler: handleHealthz },
     { methods: ['GET', 'HEAD'], pattern: /^\/readyz$/, handler: (req, res) => handleReadyz(healthDeps, req, res) },
@@ -35,6 +43,12 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
       // Any segment: a malformed token must get the same 404 page as a forged one.
       pattern: /^\/u\/([^/]+)$/,
       handler: (req, res, [token]) => handleUnsubscribe(consentDeps, req, res, token as string),
+    },
+    {
+      methods: ['GET', 'HEAD', 'POST'],
+      // Any segment: a malformed token gets the same clear 400 page as a forged one.
+      pattern: /^\/s\/([^/]+)$/,
+      handler: (req, res, [token]) => handleSurvey(surveyDeps, req, res, token as string),
     },
     {
       methods: ['POST'],

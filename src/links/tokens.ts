@@ -23,25 +23,41 @@ export function signToken(key: string, token: LinkToken): string {
 }
 
 export function verifyToken(key: string, text: string, now: number, lifetimeMs = TOKEN_LIFETIME_MS): LinkToken | null {
-  if (text.length > 1024) return null;
+  const checked = checkToken(key, text, now, lifetimeMs);
+  return 'token' in checked ? checked.token : null;
+}
+
+/**
+ * As verifyToken, but says why a token failed: 'expired' only for a genuine, signed token whose
+ * time is up (a page may then say so); everything else is 'invalid'.
+ */
+export function checkToken(
+  key: string,
+  text: string,
+  now: number,
+  lifetimeMs = TOKEN_LIFETIME_MS,
+): { token: LinkToken } | { problem: 'invalid' | 'expired' } {
+  const invalid = { problem: 'invalid' } as const;
+  if (text.length > 1024) return invalid;
   const dot = text.indexOf('.');
-  if (dot <= 0) return null;
+  if (dot <= 0) return invalid;
   const payload = text.slice(0, dot);
   // Compare the signature as written, not as decoded: base64url decoding is lenient (it drops
   // stray characters and the unused low bits of the last one), so several spellings would pass.
   const given = Buffer.from(text.slice(dot + 1), 'utf8');
   const expected = Buffer.from(mac(key, payload), 'utf8');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid;
   let token: unknown;
   try {
     token = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
-    return null;
+    return invalid;
   }
-  if (!isToken(token)) return null;
+  if (!isToken(token)) return invalid;
   const issued = token.t * 1000;
-  if (issued > now + 5 * 60_000 || now - issued > lifetimeMs) return null;
-  return token;
+  if (issued > now + 5 * 60_000) return invalid;
+  if (now - issued > lifetimeMs) return { problem: 'expired' };
+  return { token };
 }
 
 function mac(key: string, payload: string): string {

@@ -60,6 +60,7 @@ export function occurrencesOf(trigger: Trigger, ctx: RuleContext): Occurrence[] 
       trigger: { id: null, occurred_at: slot.at },
     }));
   }
+  if ('survey' in trigger) return eachEvent(ctx, { ...trigger, event: surveyEventType(trigger.survey) });
   return trigger.count === undefined ? eachEvent(ctx, trigger) : nthEvent(ctx, trigger, trigger.count);
 }
 
@@ -73,6 +74,11 @@ function holidays(ctx: RuleContext, key: string, at: number): Occurrence[] {
     trigger: { id: null, occurred_at: h.triggerAt },
     occasion: h.occasion,
   }));
+}
+
+/** The event a survey answer records (see src/surveys), which `on: { survey: low|high }` follows. */
+export function surveyEventType(level: 'low' | 'high'): string {
+  return `survey.${level}`;
 }
 
 function birthdays(ctx: RuleContext, at: number): Occurrence[] {

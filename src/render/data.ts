@@ -31,6 +31,8 @@ export interface TemplateBusiness {
   timezone: string;
   locale: string;
   url?: string;
+  /** Public review page, offered to every customer alike. */
+  review_url?: string;
 }
 
 export interface TemplateLinks {
@@ -74,6 +76,13 @@ export interface TemplateData {
   event?: TemplateEvent;
   items?: TemplateItem[];
   occasion?: TemplateOccasion;
+  /** This message's signed survey addresses, per scale, for the `survey` helper. */
+  survey?: TemplateSurvey;
+}
+
+export interface TemplateSurvey {
+  csat: string;
+  nps: string;
 }
 
 /** The business settings a template needs; `Config['business']` fits as is. */
@@ -83,6 +92,7 @@ export interface BusinessInput {
   timezone: string;
   locale: string;
   url?: string;
+  review_url?: string;
 }
 
 export interface TemplateDataInput {
@@ -93,6 +103,7 @@ export interface TemplateDataInput {
   event?: CustomerEvent | null;
   items?: readonly ContentItem[];
   occasion?: TemplateOccasion | null;
+  survey?: TemplateSurvey;
   /** Epoch ms of sending: only used to count `years_as_customer` in the customer's zone. */
   now: number;
 }
@@ -122,6 +133,7 @@ export function buildTemplateData(input: TemplateDataInput): TemplateData {
   if (input.items) data.items = input.items.map(toTemplateItem);
   if (input.occasion)
     data.occasion = { key: input.occasion.key, name: input.occasion.name, date: input.occasion.date };
+  if (input.survey) data.survey = { ...input.survey };
   return data;
 }
 
@@ -160,7 +172,17 @@ export function sampleTemplateData(
     },
     items: SAMPLE_ITEMS.map((item) => ({ ...item, tags: [...item.tags] })),
     occasion: { key: 'christmas', name: 'Christmas Day', date: '2025-12-25' },
+    survey: sampleSurvey(links),
   };
+}
+
+/**
+ * Survey addresses for a preview, on the same server as the feed: a preview is no message, so
+ * they answer "this link is not valid" rather than record anything.
+ */
+function sampleSurvey(links: TemplateLinks): TemplateSurvey {
+  const base = links.feed.replace(/\/feed\.xml$/, '');
+  return { csat: `${base}/s/preview-csat`, nps: `${base}/s/preview-nps` };
 }
 
 const SAMPLE_ITEMS: readonly TemplateItem[] = [
@@ -190,6 +212,7 @@ function toTemplateBusiness(business: BusinessInput): TemplateBusiness {
     locale: business.locale,
   };
   if (business.url !== undefined) out.url = business.url;
+  if (business.review_url !== undefined) out.review_url = business.review_url;
   return out;
 }
 

@@ -9,6 +9,8 @@
  *   {{formatMoney value "EUR"}}     18,50 € in the customer's locale (ISO 4217 currency code)
  *   {{default value "there"}}       value, or the fallback when value is missing or blank
  *   {{#if (eq a b)}}                equality; "5" equals 5 because imported values are text
+ *   {{survey "csat"}}               this message's one-click rating links: "csat" (1-5) or "nps"
+ *                                   (0-10); `{{survey "nps" "text"}}` writes them as plain lines
  *
  * plus Handlebars' own if, unless, each, with and lookup. `log` does nothing: templates must not
  * write to the daemon's console, and `rapport check` reports it as unknown. No helper reads the
@@ -17,7 +19,9 @@
  */
 import type { HelperDelegate, HelperOptions } from 'handlebars';
 import { DateTime, type DateTimeFormatOptions } from 'luxon';
+import Handlebars from 'handlebars';
 import { audience } from './audience.js';
+import { surveyLinksHtml, surveyLinksText } from './survey-links.js';
 
 /** Allowed number of positional arguments per helper, for the checker. */
 export const HELPER_ARITY: Readonly<Record<string, readonly [min: number, max: number]>> = {
@@ -31,6 +35,7 @@ export const HELPER_ARITY: Readonly<Record<string, readonly [min: number, max: n
   formatMoney: [2, 2],
   default: [2, 2],
   eq: [2, 2],
+  survey: [1, 2],
 };
 
 /** Helpers that take a `{{#block}}`; the others only work inline or as `(subexpressions)`. */
@@ -52,6 +57,29 @@ export function registerHelpers(hb: HelperHost): void {
   hb.registerHelper('formatMoney', formatMoneyHelper);
   hb.registerHelper('default', (value: unknown, fallback: unknown) => (isBlank(value) ? fallback : value));
   hb.registerHelper('eq', (a: unknown, b: unknown) => looselyEqual(a, b));
+  hb.registerHelper('survey', surveyHelper);
+}
+
+/** The problem with a `survey` helper's literal arguments, or undefined. */
+export function surveyArgsProblem(kind: unknown, format: unknown): string | undefined {
+  if (kind !== undefined && kind !== 'csat' && kind !== 'nps') return `survey: "${String(kind)}" is not a survey: use "csat" or "nps"`;
+  if (format !== undefined && format !== 'html' && format !== 'text') return `survey: "${String(format)}" is not a format: use "html" or "text"`;
+  return undefined;
+}
+
+function surveyHelper(...args: unknown[]): Handlebars.SafeString | string {
+  const { params, options } = split(args);
+  const [kind, format] = params;
+  const problem = surveyArgsProblem(kind, format);
+  if (problem) throw new Error(problem);
+  const root = (options.data as { root?: { survey?: Record<string, unknown> } } | undefined)?.root;
+  const base = root?.survey?.[kind as string];
+  // Only sent messages (and previews) carry survey addresses: elsewhere, no links rather than broken ones.
+  if (typeof base !== 'string') return '';
+  const { locale } = audience(options);
+  const which = kind as 'csat' | 'nps';
+  if (format === 'text') return surveyLinksText(base, which, locale);
+  return new Handlebars.SafeString(surveyLinksHtml(base, which, locale));
 }
 
 const DATE_PRESETS: Readonly<Record<string, DateTimeFormatOptions>> = {

@@ -40,12 +40,13 @@ const ROOT_FIELDS: Record<string, Shape> = {
     tags: { kind: 'array', item: SCALAR },
     attributes: { kind: 'map', value: SCALAR },
   }),
-  business: object(scalars('name', 'postal_address', 'timezone', 'locale', 'url')),
+  business: object(scalars('name', 'postal_address', 'timezone', 'locale', 'url', 'review_url')),
   links: object(scalars('unsubscribe', 'preferences', 'feed')),
   automation: object(scalars('id', 'transactional')),
   event: object({ ...scalars('id', 'type', 'occurred_at'), data: ANY }),
   items: { kind: 'array', item: ITEM },
   occasion: object(scalars('key', 'name', 'date')),
+  survey: object(scalars('csat', 'nps')),
 };
 
 /** The root of a template (subject, html, text) and of the partials it calls. */

@@ -3,7 +3,7 @@
  * see, so that a misspelt variable, helper or partial is caught before a customer gets an email
  * with a hole in it. Partials are followed at each call site, with the caller's context.
  */
-import { BLOCK_HELPERS, dateFormatProblem, HELPER_ARITY, isKnownHelper } from './helpers.js';
+import { BLOCK_HELPERS, dateFormatProblem, HELPER_ARITY, isKnownHelper, surveyArgsProblem } from './helpers.js';
 import { lookup, partialContext, type ParsedPartial, type Scope } from './scope.js';
 import { ANY, SCALAR, itemShape, type Shape } from './shape.js';
 import { suggestHelper } from './suggest.js';
@@ -202,6 +202,12 @@ class Walker {
     const format = node.params[1];
     if (name === 'formatDate' && format?.type === 'StringLiteral') {
       const problem = dateFormatProblem((format as hbs.AST.StringLiteral).value);
+      if (problem) this.report(scope, node, problem);
+    }
+    if (name === 'survey') {
+      const literal = (p: hbs.AST.Expression | undefined) =>
+        p?.type === 'StringLiteral' ? (p as hbs.AST.StringLiteral).value : undefined;
+      const problem = surveyArgsProblem(literal(node.params[0]), literal(node.params[1]));
       if (problem) this.report(scope, node, problem);
     }
     if (node.type !== 'BlockStatement') this.args(node, scope);

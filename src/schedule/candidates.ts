@@ -8,7 +8,7 @@ import type { Automation } from '../config/schema.js';
 import type { CustomerSelector } from '../db/customers.js';
 import type { PlanPolicy, TimeWindow } from '../plan/types.js';
 import type { TimeCache } from '../plan/time.js';
-import { AT_SLACK } from '../plan/rules.js';
+import { AT_SLACK, surveyEventType } from '../plan/rules.js';
 import { ZONED_MAX_WINDOW, zonedSelector, type ZoneSet } from './zones.js';
 import { monthDayKey } from '../db/rows.js';
 import type { OccasionCalendar, Place } from '../occasions/resolve.js';
@@ -105,6 +105,10 @@ function eventSources(a: Automation, window: TimeWindow): CandidateSource[] {
       { kind: 'events', type: on.inactive.event, from, to },
       { kind: 'customers', selector: { kind: 'created_between', from, to } },
     ];
+  }
+  if ('survey' in on) {
+    const type = surveyEventType(on.survey);
+    return [{ kind: 'events', type, from: window.from - on.after - slack, to: window.to - on.after + 1 }];
   }
   if ('event' in on) {
     // With or without count: the (N-th) event's time + after, moved to `at`.

@@ -10,6 +10,7 @@ import { OccasionCalendar } from '../occasions/resolve.js';
 import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
 import { insertPlanned, reconcilePending } from '../db/deliveries.js';
 import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
+import { surveyEventType } from '../plan/rules.js';
 import { TimeCache } from '../plan/time.js';
 import type { PlannedDelivery, TimeWindow } from '../plan/types.js';
 import { candidateSources, type CandidateSource } from './candidates.js';
@@ -97,6 +98,7 @@ function eventTypesUsed(config: Config): string[] {
   for (const a of config.automations) {
     if ('event' in a.on) types.add(a.on.event);
     if ('inactive' in a.on) types.add(a.on.inactive.event);
+    if ('survey' in a.on) types.add(surveyEventType(a.on.survey));
     if (a.unless) types.add(a.unless.event);
   }
   return [...types];

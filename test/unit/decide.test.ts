@@ -26,6 +26,7 @@ function setup(o: { transactional: boolean; maxLateness?: string; zone?: string 
     digests: new Map(),
     sends: new Map(),
     duplicateAddress: new Set(),
+    surveys: { invited: new Map(), held: new Set() },
   };
   return { config, ctx, automation: config.automations[0] };
 }

@@ -128,8 +128,10 @@ describe('render', () => {
       'digest',
       'follow-up',
       'holiday',
+      'review-request',
       'reward',
       'thank-you',
+      'we-hear-you',
       'we-miss-you',
     ]);
   });
