@@ -12,6 +12,7 @@ import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.j
 import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
+import { registerBounceCommands } from './cli/bounces.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -86,7 +87,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('deliveries')
     .description('the delivery log')
-    .option('--status <status>', 'pending, sending, sent, failed, expired, skipped or suppressed')
+    .option('--status <status>', 'pending, sending, sent, failed, expired, skipped, suppressed, bounced or complained')
     .option('--customer <id>', 'one customer')
     .option('--automation <id>', 'one automation')
     .option('--limit <n>', 'at most this many', '1000')
@@ -102,10 +103,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('suppress')
     .description('stop all mail to an address, transactional included')
     .argument('<email>')
-    .option('--reason <text>', 'why, for the books')
-    .option('--remove', 'lift the suppression')
+    .option('--reason <text>', 'why, for the books (with --remove: why it is lifted)')
+    .option('--remove', 'lift the suppression (logged with --reason)')
     .action(run((email: string, o: object) => suppressCommand(io, email, o)));
   registerContentCommands(program, io, run);
+  registerBounceCommands(program, io, run);
   return program;
 }
 

@@ -13,6 +13,7 @@ import { Deliverer, type BatchReport, type MessageBuilder } from './deliver/deli
 import { DeliveryLoop } from './deliver/loop.js';
 import { createMailer, type Mailer } from './deliver/mailer.js';
 import { linksFor } from './links/links.js';
+import { verpAddress } from './bounces/verp.js';
 import { buildTemplateData } from './render/data.js';
 import { createTemplateEngine, type TemplateEngine } from './render/engine.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -45,8 +46,11 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
     });
     const rendered = engine.render(automation.template, data);
     const name = [customer.first_name, customer.last_name].filter(Boolean).join(' ');
+    const bounceDomain = config.bounces.domain;
     return composeMessage({
       key: { automationId: row.automation_id, customerId: row.customer_id, occurrence: row.occurrence },
+      deliveryId: row.id,
+      ...(bounceDomain ? { envelopeFrom: verpAddress(rt.signingKey, row.id, bounceDomain) } : {}),
       rendered,
       from: config.business.from,
       ...(config.business.reply_to ? { replyTo: config.business.reply_to } : {}),

@@ -32,6 +32,7 @@ const ENV_OVERRIDES: ReadonlyArray<[variable: string, path: readonly string[]]> 
   ['SMTP_URL', ['smtp', 'url']],
   ['RAPPORT_PUBLIC_URL', ['http', 'public_url']],
   ['RAPPORT_HTTP', ['http', 'listen']],
+  ['RAPPORT_BOUNCES_IMAP_URL', ['bounces', 'imap', 'url']],
 ];
 
 export function loadConfig(options: LoadOptions): LoadedConfig {
