@@ -14,6 +14,8 @@ import { DeliveryLoop } from './deliver/loop.js';
 import { createMailer, type Mailer } from './deliver/mailer.js';
 import { linksFor } from './links/links.js';
 import { verpAddress } from './bounces/verp.js';
+import { BouncePoller } from './bounces/poller.js';
+import { readBounceMailbox } from './bounces/service.js';
 import { buildTemplateData } from './render/data.js';
 import { createTemplateEngine, type TemplateEngine } from './render/engine.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -154,11 +156,15 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   }
   scheduler.start();
   loop.start();
+  const imap = rt.config.bounces.imap;
+  const bounces = imap ? new BouncePoller(() => readBounceMailbox(rt, imap), imap.poll, rt.log) : null;
+  bounces?.start();
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       await scheduler.stop();
       await loop.stop();
+      await bounces?.stop();
       await http?.close();
       core.engine.close();
       await core.mailer.close();

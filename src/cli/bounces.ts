@@ -8,25 +8,20 @@ import {
   suppressionHistory,
   type Suppression,
 } from '../db/suppressions.js';
-import { describeOutcome, handleReturnedMail, type BounceDeps } from '../bounces/service.js';
-import type { DbRuntime } from '../runtime.js';
+import { bounceDeps, describeOutcome, handleReturnedMail, readBounceMailbox } from '../bounces/service.js';
+import { AppError } from '../errors.js';
 import { emailAddress, withRuntime, type GlobalOptions } from './context.js';
 import type { Runner } from './content.js';
 import { jsonLines, table, type Io } from './io.js';
-
-export function bounceDeps(rt: DbRuntime): BounceDeps {
-  return {
-    knex: rt.db.knex,
-    parse: { verpKey: rt.signingKey, verpDomain: rt.config.bounces.domain },
-    log: rt.log,
-    now: rt.now,
-  };
-}
 
 export function registerBounceCommands(program: Command, io: Io, run: Runner): void {
   const bounces = program
     .command('bounces')
     .description('returned mail and complaints: read them and act on them');
+  bounces
+    .command('process')
+    .description('read the bounce mailbox (bounces.imap) once, act on what is there, then exit')
+    .action(run((o: GlobalOptions) => bouncesProcessCommand(io, o)));
   bounces
     .command('import')
     .description('act on returned mail saved as files (.eml, one message each)')
@@ -59,6 +54,24 @@ export async function bouncesImportCommand(io: Io, files: string[], options: Glo
       io.out(`${file}: ${describeOutcome(await handleReturnedMail(bounceDeps(rt), raw))}`);
     }
     return unreadable > 0 ? EXIT.failure : EXIT.ok;
+  });
+}
+
+export async function bouncesProcessCommand(io: Io, options: GlobalOptions): Promise<number> {
+  return withRuntime(io, options, async (rt) => {
+    const imap = rt.config.bounces.imap;
+    if (!imap) {
+      throw new AppError(
+        'E_BOUNCES_IMAP',
+        'no bounce mailbox: set bounces.imap.url in the configuration or RAPPORT_BOUNCES_IMAP_URL',
+      );
+    }
+    const r = await readBounceMailbox(rt, imap);
+    const left = r.left > 0 ? `, ${r.left} left for the next pass` : '';
+    io.out(
+      `${r.processed} processed (moved to ${imap.processed}), ${r.unrecognised} unrecognised (moved to ${imap.unrecognised})${left}`,
+    );
+    return EXIT.ok;
   });
 }
 

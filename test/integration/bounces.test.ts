@@ -15,8 +15,7 @@ import { listDeliveries } from '../../src/db/deliveries.js';
 import { consentLog } from '../../src/db/consent.js';
 import { getSuppression } from '../../src/db/suppressions.js';
 import { runOnce } from '../../src/main.js';
-import { handleReturnedMail } from '../../src/bounces/service.js';
-import { bounceDeps } from '../../src/cli/bounces.js';
+import { bounceDeps, handleReturnedMail } from '../../src/bounces/service.js';
 import { parseVerp } from '../../src/bounces/verp.js';
 import type { DbRuntime } from '../../src/runtime.js';
 
