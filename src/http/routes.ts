@@ -7,6 +7,9 @@ import { handleFeed } from './feed.js';
 import { createFeedCache } from '../feed/service.js';
 import { handleApi } from './api.js';
 import type { ImportKind } from '../import/types.js';
+import { handleBounceHook, type BounceHookDeps, type Relay } from './bounce-hooks.js';
+import { bounceDeps } from '../bounces/service.js';
+import { loadSnsCertificates } from '../bounces/hooks/sns.js';
 
 export interface RouteDeps {
   rt: DbRuntime;
@@ -19,6 +22,13 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
   const apiDeps = { rt, token: rt.loaded.secrets.apiToken, wake };
   const healthDeps = { db: rt.db, worker: health, now: rt.now };
   const feeds = createFeedCache(rt);
+  const webhooks = rt.config.bounces.webhooks;
+  const hookDeps: BounceHookDeps = {
+    bounces: bounceDeps(rt),
+    webhooks,
+    snsCertificates: loadSnsCertificates(webhooks.ses?.certificates ?? []),
+    log: rt.log,
+  };
   const consentDeps = { db: rt.db, config: rt.config, signingKey: rt.signingKey, log: rt.log, now: rt.now };
   return [
     { methods: ['GET', 'HEAD'], pattern: /^\/healthz$/, handler: handleHealthz },
@@ -40,6 +50,11 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
       methods: ['POST'],
       pattern: /^\/api\/(customers|events|content)$/,
       handler: (req, res, [kind]) => handleApi(apiDeps, req, res, kind as ImportKind),
+    },
+    {
+      methods: ['POST'],
+      pattern: /^\/hooks\/bounces\/(ses|postmark|mailgun)$/,
+      handler: (req, res, [relay]) => handleBounceHook(hookDeps, req, res, relay as Relay),
     },
   ];
 }
