@@ -13,6 +13,7 @@ import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
 import { registerBounceCommands } from './cli/bounces.js';
+import { doctorCommand } from './cli/doctor.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -108,6 +109,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(run((email: string, o: object) => suppressCommand(io, email, o)));
   registerContentCommands(program, io, run);
   registerBounceCommands(program, io, run);
+  program
+    .command('doctor')
+    .description('check the sending domain (SPF, DKIM, DMARC, MX), the public URL and the relay; exit 1 on a failure')
+    .option('--json', 'JSON Lines: {check, status, detail, fix}')
+    .action(run((o: object) => doctorCommand(io, o)));
   return program;
 }
 

@@ -15,6 +15,8 @@ export interface LoadedConfig {
   source: string;
   /** Secrets live apart from `config` so that logging a config can never leak them. */
   secrets: { signingKey?: string; apiToken?: string };
+  /** RAPPORT_DNS: `host:port` of the DNS server `rapport doctor` asks instead of the system's. */
+  dnsServer?: string;
 }
 
 export interface LoadOptions {
@@ -52,7 +54,11 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const secrets: LoadedConfig['secrets'] = {};
   if (options.env.RAPPORT_SECRET) secrets.signingKey = options.env.RAPPORT_SECRET;
   if (options.env.RAPPORT_API_TOKEN) secrets.apiToken = options.env.RAPPORT_API_TOKEN;
-  return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets };
+  const dnsServer = options.env.RAPPORT_DNS;
+  if (dnsServer && !parseListen(dnsServer)) {
+    throw new AppError('E_CONFIG_INVALID', `RAPPORT_DNS: "${dnsServer}" is not host:port (e.g. 127.0.0.1:53)`);
+  }
+  return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets, ...(dnsServer ? { dnsServer } : {}) };
 }
 
 /**
