@@ -254,4 +254,13 @@ describe('relay webhooks', () => {
     });
     expect(await statusOf('fay')).toBe('sent');
   });
+
+  it('/metrics shows the new statuses and the reports by kind', async () => {
+    const text = await (await fetch(`${http.url}/metrics`)).text();
+    expect(text).toContain('rapport_deliveries{automation="birthday",status="bounced"} 3');
+    expect(text).toContain('rapport_deliveries{automation="birthday",status="complained"} 1');
+    expect(text).toContain('rapport_bounce_reports{kind="hard"} 3');
+    expect(text).toContain('rapport_bounce_reports{kind="complaint"} 1');
+    expect(text).toContain('rapport_bounce_reports{kind="delayed"} 2');
+  });
 });
