@@ -18,6 +18,7 @@ const templates = () => import('./cli/templates.js');
 const books = () => import('./cli/books.js');
 const consent = () => import('./cli/consent.js');
 const content = () => import('./cli/content.js');
+const bounces = () => import('./cli/bounces.js');
 
 type Action = (...args: never[]) => Promise<number>;
 
@@ -124,7 +125,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('deliveries')
     .description('the delivery log')
-    .option('--status <status>', 'pending, sending, sent, failed, expired, skipped or suppressed')
+    .option('--status <status>', 'pending, sending, sent, failed, expired, skipped, suppressed, bounced or complained')
     .option('--customer <id>', 'one customer')
     .option('--automation <id>', 'one automation')
     .option('--limit <n>', 'at most this many', '1000')
@@ -146,8 +147,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('suppress')
     .description('stop all mail to an address, transactional included')
     .argument('<email>')
-    .option('--reason <text>', 'why, for the books')
-    .option('--remove', 'lift the suppression')
+    .option('--reason <text>', 'why, for the books (with --remove: why it is lifted)')
+    .option('--remove', 'lift the suppression (logged with --reason)')
     .action(run(async (email: string, o: object) => (await consent()).suppressCommand(io, email, o)));
   const contentCommand = program
     .command('content')
@@ -185,6 +186,31 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--automation <id>', 'only this automation')
     .option('--json', 'one JSON object')
     .action(run(async (o: object) => (await import('./cli/feedback.js')).feedbackCommand(io, o)));
+  const bouncesCommand = program
+    .command('bounces')
+    .description('returned mail and complaints: read them and act on them');
+  bouncesCommand
+    .command('process')
+    .description('read the bounce mailbox (bounces.imap) once, act on what is there, then exit')
+    .action(run(async (o: object) => (await bounces()).bouncesProcessCommand(io, o)));
+  bouncesCommand
+    .command('import')
+    .description('act on returned mail saved as files (.eml, one message each)')
+    .argument('<files...>', 'message files')
+    .action(run(async (files: string[], o: object) => (await bounces()).bouncesImportCommand(io, files, o)));
+  program
+    .command('suppressions')
+    .description('suppressed addresses: why, from where, the delivery that caused it, when')
+    .argument('[email]', 'one address, with its history of suppressions and lifts')
+    .option('--json', 'JSON Lines')
+    .action(
+      run(async (email: string | undefined, o: object) => (await bounces()).suppressionsCommand(io, email, o)),
+    );
+  program
+    .command('doctor')
+    .description('check the sending domain (SPF, DKIM, DMARC, MX), the public URL and the relay; exit 1 on a failure')
+    .option('--json', 'JSON Lines: {check, status, detail, fix}')
+    .action(run(async (o: object) => (await import('./cli/doctor.js')).doctorCommand(io, o)));
   return program;
 }
 

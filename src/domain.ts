@@ -69,5 +69,8 @@ export const DELIVERY_STATUSES = [
   'expired',
   'skipped',
   'suppressed',
+  // Sent, then returned by the receiving side (a bounce) or reported as spam (a complaint).
+  'bounced',
+  'complained',
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

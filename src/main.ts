@@ -19,6 +19,9 @@ import { linksFor } from './links/links.js';
 import { surveyLinks } from './surveys/tokens.js';
 import { surveyAlertMessage } from './surveys/alert.js';
 import { SURVEY_ALERT_AUTOMATION } from './surveys/record.js';
+import { verpAddress } from './bounces/verp.js';
+import { BouncePoller } from './bounces/poller.js';
+import { readBounceMailbox } from './bounces/service.js';
 import { buildTemplateData } from './render/data.js';
 import { createTemplateEngine, type TemplateEngine } from './render/engine.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -73,8 +76,11 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
     });
     const rendered = engine.render(automation.template, data);
     const name = [customer.first_name, customer.last_name].filter(Boolean).join(' ');
+    const bounceDomain = config.bounces.domain;
     return composeMessage({
       key: { automationId: row.automation_id, customerId: row.customer_id, occurrence: row.occurrence },
+      deliveryId: row.id,
+      ...(bounceDomain ? { envelopeFrom: verpAddress(rt.signingKey, row.id, bounceDomain) } : {}),
       rendered,
       from: config.business.from,
       ...(config.business.reply_to ? { replyTo: config.business.reply_to } : {}),
@@ -182,11 +188,15 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   }
   scheduler.start();
   loop.start();
+  const imap = rt.config.bounces.imap;
+  const bounces = imap ? new BouncePoller(() => readBounceMailbox(rt, imap), imap.poll, rt.log) : null;
+  bounces?.start();
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       await scheduler.stop();
       await loop.stop();
+      await bounces?.stop();
       await http?.close();
       core.engine.close();
       await core.mailer.close();

@@ -1,6 +1,7 @@
 /** `rapport unsubscribe`, `rapport resubscribe` and `rapport suppress`: consent from the operator's side. */
 import { AppError } from '../errors.js';
-import { ALL_MARKETING, setConsent, suppress, unsuppress } from '../db/consent.js';
+import { ALL_MARKETING, setConsent } from '../db/consent.js';
+import { addSuppression, liftSuppression } from '../db/suppressions.js';
 import { withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 
@@ -56,25 +57,18 @@ export async function suppressCommand(
   email: string,
   options: GlobalOptions & { reason?: string; remove?: boolean },
 ): Promise<number> {
-  const address = emailAddress('EMAIL', email);
+  // Suppressions are kept per address in lower case: Ann@ and ann@ are one mailbox to stop.
+  const address = emailAddress('EMAIL', email).toLowerCase();
   return withRuntime(io, options, async (rt) => {
     if (options.remove) {
-      const removed = await unsuppress(rt.db.knex, address);
+      // The lift is logged with its reason beside the suppression it undoes (`rapport suppressions EMAIL`).
+      const removed = await liftSuppression(rt.db.knex, address, options.reason ?? 'lifted by an operator', rt.now());
       io.out(removed ? `${address} is no longer suppressed` : `${address} was not suppressed`);
       return 0;
     }
-    const added = await suppress(
-      rt.db.knex,
-      address,
-      options.reason ?? 'suppressed by an operator',
-      'operator',
-      rt.now(),
-    );
-    io.out(
-      added
-        ? `${address} is suppressed: no mail of any kind will be sent to it`
-        : `${address} was already suppressed`,
-    );
+    const reason = options.reason ?? 'suppressed by an operator';
+    const added = await addSuppression(rt.db.knex, { email: address, reason, source: 'operator', now: rt.now() });
+    io.out(added ? `${address} is suppressed: no mail of any kind will be sent to it` : `${address} was already suppressed`);
     return 0;
   });
 }

@@ -18,6 +18,8 @@ export interface LoadedConfig {
   source: string;
   /** Secrets live apart from `config` so that logging a config can never leak them. */
   secrets: { signingKey?: string; apiToken?: string };
+  /** RAPPORT_DNS: `host:port` of the DNS server `rapport doctor` asks instead of the system's. */
+  dnsServer?: string;
 }
 
 export interface LoadOptions {
@@ -35,6 +37,7 @@ const ENV_OVERRIDES: ReadonlyArray<[variable: string, path: readonly string[]]> 
   ['SMTP_URL', ['smtp', 'url']],
   ['RAPPORT_PUBLIC_URL', ['http', 'public_url']],
   ['RAPPORT_HTTP', ['http', 'listen']],
+  ['RAPPORT_BOUNCES_IMAP_URL', ['bounces', 'imap', 'url']],
 ];
 
 export function loadConfig(options: LoadOptions): LoadedConfig {
@@ -52,7 +55,11 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const withEnv = applyEnv(raw as Record<string, unknown>, options.env);
   const config = namingEnvSources(options.env, () => validateConfig(withEnv, file, options.templateExists));
   const secrets = loadSecrets(options.env);
-  return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets };
+  const dnsServer = options.env.RAPPORT_DNS;
+  if (dnsServer && !parseListen(dnsServer)) {
+    throw new AppError('E_CONFIG_INVALID', `RAPPORT_DNS: "${dnsServer}" is not host:port (e.g. 127.0.0.1:53)`);
+  }
+  return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets, ...(dnsServer ? { dnsServer } : {}) };
 }
 
 /** Link key and API token from the environment, refused when too weak to protect anything. */

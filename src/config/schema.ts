@@ -184,6 +184,49 @@ const automation = z.strictObject({
   survey: z.enum(['csat', 'nps']).optional(),
 });
 
+const domainName = z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'a domain name such as corner.example');
+
+/** Mail and reports that come back after the relay took a message. */
+const bounces = z
+  .strictObject({
+    /**
+     * The domain of the envelope sender (`bounces+<id>.<mac>@DOMAIN`): returned mail goes there.
+     * Unset: the envelope sender is the From address and bounces are matched by their contents.
+     */
+    domain: domainName.optional(),
+    /** A mailbox that receives the bounces; read on every `poll` and by `rapport bounces process`. */
+    imap: z
+      .strictObject({
+        /** imap://user:pass@host:143 or imaps://user:pass@host:993 (env RAPPORT_BOUNCES_IMAP_URL). */
+        url: z.string().regex(/^imaps?:\/\/[^/]+/, 'an imap:// or imaps:// URL with user:pass@host'),
+        /** Where bounces arrive. */
+        mailbox: z.string().min(1).default('INBOX'),
+        /** Where they go once handled (never deleted). */
+        processed: z.string().min(1).default('Processed'),
+        /** Where mail goes that is not a report about one of our messages. */
+        unrecognised: z.string().min(1).default('Unrecognised'),
+        /** How often the daemon reads the mailbox. */
+        poll: duration.default(60_000),
+      })
+      .optional(),
+    /** Relay webhooks (POST /hooks/bounces/NAME); each is off until its secret is set. */
+    webhooks: z
+      .strictObject({
+        /** Amazon SES via SNS: PEM files of the SNS signing certificates to trust (never fetched). */
+        ses: z
+          .strictObject({ certificates: z.array(z.string().min(1)).min(1), topic_arn: z.string().optional() })
+          .optional(),
+        /** Postmark: the token its webhook sends as the basic-auth password. */
+        postmark: z
+          .strictObject({ user: z.string().min(1).default('postmark'), token: z.string().min(8) })
+          .optional(),
+        /** Mailgun: the HTTP webhook signing key. */
+        mailgun: z.strictObject({ signing_key: z.string().min(8) }).optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   business: z
     .strictObject({
@@ -292,6 +335,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   automations: z.array(automation).default([]),
+  bounces,
 });
 
 export type RawConfig = z.input<typeof configSchema>;

@@ -143,19 +143,6 @@ export async function consentLog(knex: Knex, customerId: string): Promise<Array<
   return knex('consent_log').where('customer_id', customerId).orderBy('id');
 }
 
-export async function suppress(knex: Knex, email: string, reason: string, source: string, now: number): Promise<boolean> {
-  const inserted = (await knex('suppressions')
-    .insert({ email: addressKey(email), reason, source, created_at: now })
-    .onConflict('email')
-    .ignore()
-    .returning('email')) as unknown[];
-  return inserted.length > 0;
-}
-
-export async function unsuppress(knex: Knex, email: string): Promise<boolean> {
-  return (await knex('suppressions').where('email', addressKey(email)).delete()) > 0;
-}
-
 /** Which of these addresses are suppressed (compared case-insensitively). */
 export async function suppressedAmong(knex: Knex, emails: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();

@@ -6,11 +6,11 @@
  *      └── lease expired ──────┘
  */
 import type { Knex } from 'knex';
-import type { DeliveryStatus } from '../domain.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../domain.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { chunks, IN_CHUNK, toBool, isPostgres } from './rows.js';
 import type { Dialect } from './connect.js';
-import { suppress } from './consent.js';
+import { addSuppression } from './suppressions.js';
 import { retryOnLockConflict } from './retry.js';
 
 export interface DeliveryRow {
@@ -178,7 +178,9 @@ async function recordOutcomesOnce(
     }
     // The relay's answer stands even if our lease was lost meanwhile: suppress regardless.
     for (const o of outcomes) {
-      if ('suppress' in o && o.suppress) await suppress(trx, o.suppress.email, o.suppress.reason, 'bounce', now);
+      if ('suppress' in o && o.suppress) {
+        await addSuppression(trx, { email: o.suppress.email, reason: o.suppress.reason, source: 'smtp-reply', deliveryId: o.id, now });
+      }
     }
   });
   return applied;
@@ -276,7 +278,7 @@ export async function countByStatus(knex: Knex): Promise<Record<DeliveryStatus, 
     status: DeliveryStatus;
     n: number | string;
   }>;
-  const out = { pending: 0, sending: 0, sent: 0, failed: 0, expired: 0, skipped: 0, suppressed: 0 };
+  const out = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
   for (const r of rows) out[r.status] = Number(r.n);
   return out;
 }

@@ -267,7 +267,62 @@ const surveys: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys];
+/**
+ * After the relay's 250: what came back (bounces, complaints, delays) and why an address is
+ * suppressed. Suppressions gain the delivery that caused them; a log keeps every suppression and
+ * every lift, so one lifted by mistake can be traced. Message-ID is indexed: returned mail that
+ * carries only the original Message-ID is matched by it.
+ */
+const bounces: Migration = {
+  name: '0007_bounces',
+  async up(knex) {
+    await knex.schema.alterTable('suppressions', (t) => {
+      t.integer('delivery_id');
+    });
+    await knex.schema.createTable('suppression_log', (t) => {
+      t.increments('id').primary();
+      t.string('email', 254).notNullable().index();
+      // 'suppress' or 'lift'
+      t.string('action', 16).notNullable();
+      t.text('reason').notNullable();
+      t.string('source', 32).notNullable();
+      t.integer('delivery_id');
+      t.bigInteger('created_at').notNullable();
+    });
+    await knex.schema.createTable('bounce_events', (t) => {
+      t.increments('id').primary();
+      // What makes a report the same report when it is read twice (a hash of the mail, a webhook's id).
+      t.string('fingerprint', 200).notNullable().unique();
+      t.integer('delivery_id').index();
+      t.string('email', 254);
+      // hard | soft | delayed | complaint | auto-reply
+      t.string('kind', 16).notNullable();
+      t.string('status', 16);
+      t.text('diagnostic');
+      // mail | ses | postmark | mailgun
+      t.string('source', 16).notNullable();
+      // verp | header | message-id | recipient
+      t.string('matched_by', 16);
+      t.bigInteger('created_at').notNullable();
+      t.index(['email', 'kind', 'created_at']);
+    });
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.index(['message_id'], 'deliveries_message_id_index');
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.dropIndex(['message_id'], 'deliveries_message_id_index');
+    });
+    await knex.schema.dropTableIfExists('bounce_events');
+    await knex.schema.dropTableIfExists('suppression_log');
+    await knex.schema.alterTable('suppressions', (t) => {
+      t.dropColumn('delivery_id');
+    });
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys, bounces];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

@@ -18,6 +18,10 @@ export interface Rendered {
 
 export interface ComposeInput {
   key: DeliveryKey;
+  /** The delivery's row id, named in X-Rapport-Message so returned mail can be matched to it (absent for test sends). */
+  deliveryId?: number;
+  /** The SMTP envelope sender (MAIL FROM), e.g. a VERP address; the From address when absent. */
+  envelopeFrom?: string;
   rendered: Rendered;
   from: string;
   replyTo?: string;
@@ -39,7 +43,7 @@ export function messageIdFor(key: DeliveryKey, from: string): string {
   return `<${digest}@${domainOf(from)}>`;
 }
 
-function domainOf(from: string): string {
+export function domainOf(from: string): string {
   const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from.trim());
   return m?.[1]?.toLowerCase() ?? 'rapport.invalid';
 }
@@ -49,6 +53,8 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
     // Tell auto-responders (vacation replies) not to answer automated mail.
     'Auto-Submitted': 'auto-generated',
   };
+  // Returned mail usually quotes our headers: this one names the delivery it is about.
+  if (input.deliveryId !== undefined) headers[MESSAGE_HEADER] = String(input.deliveryId);
   if (!input.transactional) {
     // RFC 2369 + RFC 8058 one-click unsubscribe.
     headers['List-Unsubscribe'] = `<${input.unsubscribeUrl}>`;
@@ -64,8 +70,12 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
     messageId: messageIdFor(input.key, input.from),
     headers,
     date: input.date,
+    ...(input.envelopeFrom ? { envelopeFrom: input.envelopeFrom } : {}),
   };
 }
+
+/** The header that names the delivery in every message. */
+const MESSAGE_HEADER = 'X-Rapport-Message';
 
 /** No value a customer supplied may break a header line. */
 function oneLine(text: string): string {

@@ -27,6 +27,8 @@ export interface OutgoingMessage {
   messageId: string;
   headers: Record<string, string>;
   date: Date;
+  /** MAIL FROM, where bounces go (a VERP address); the From address when absent. */
+  envelopeFrom?: string;
 }
 
 export interface SendResult {
@@ -89,6 +91,7 @@ export function toMailOptions(m: OutgoingMessage): SendMailOptions {
     messageId: m.messageId,
     date: m.date,
     headers: m.headers,
+    ...(m.envelopeFrom ? { envelope: { from: m.envelopeFrom, to: [m.to.address] } } : {}),
     // Customer data never names files or URLs to attach; refuse them outright.
     disableFileAccess: true,
     disableUrlAccess: true,

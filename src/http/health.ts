@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../db/connect.js';
 import { countByAutomationAndStatus, countDue } from '../db/deliveries.js';
 import { setState } from '../db/state.js';
+import { countBounceEvents } from '../db/bounces.js';
 import { describeError } from '../errors.js';
 import { sendJson, sendText } from './respond.js';
 
@@ -91,6 +92,9 @@ export async function handleMetrics(deps: HealthDeps, _req: IncomingMessage, res
   for (const r of await countByAutomationAndStatus(deps.db.knex)) {
     lines.push(`rapport_deliveries{automation="${label(r.automation_id)}",status="${r.status}"} ${r.n}`);
   }
+  lines.push('# HELP rapport_bounce_reports Reports received after sending (bounces, delays, complaints, auto-replies), by kind.');
+  lines.push('# TYPE rapport_bounce_reports gauge');
+  for (const r of await countBounceEvents(deps.db.knex)) lines.push(`rapport_bounce_reports{kind="${label(r.kind)}"} ${r.n}`);
   lines.push(
     '# HELP rapport_queue_due Pending deliveries due now.',
     '# TYPE rapport_queue_due gauge',

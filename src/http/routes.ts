@@ -9,6 +9,9 @@ import { handleApi } from './api.js';
 import type { ImportKind } from '../import/types.js';
 import { handleSurvey } from './survey.js';
 import { feedbackMetrics } from '../surveys/feedback.js';
+import { handleBounceHook, type BounceHookDeps, type Relay } from './bounce-hooks.js';
+import { bounceDeps } from '../bounces/service.js';
+import { loadSnsCertificates } from '../bounces/hooks/sns.js';
 
 export interface RouteDeps {
   rt: DbRuntime;
@@ -26,6 +29,13 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
     moreMetrics: () => feedbackMetrics(rt.db.knex, rt.config),
   };
   const feeds = createFeedCache(rt);
+  const webhooks = rt.config.bounces.webhooks;
+  const hookDeps: BounceHookDeps = {
+    bounces: bounceDeps(rt),
+    webhooks,
+    snsCertificates: loadSnsCertificates(webhooks.ses?.certificates ?? []),
+    log: rt.log,
+  };
   const consentDeps = { db: rt.db, config: rt.config, signingKey: rt.signingKey, log: rt.log, now: rt.now };
   const surveyDeps = { ...consentDeps, wake };
   return [
@@ -54,6 +64,11 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
       methods: ['POST'],
       pattern: /^\/api\/(customers|events|content)$/,
       handler: (req, res, [kind]) => handleApi(apiDeps, req, res, kind as ImportKind),
+    },
+    {
+      methods: ['POST'],
+      pattern: /^\/hooks\/bounces\/(ses|postmark|mailgun)$/,
+      handler: (req, res, [relay]) => handleBounceHook(hookDeps, req, res, relay as Relay),
     },
   ];
 }

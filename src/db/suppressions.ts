@@ -1,0 +1,106 @@
+/**
+ * Suppressed addresses, explained: why, from where (an SMTP reply, a DSN, a complaint, an
+ * operator), the delivery that caused it and when; every suppression and every lift is logged.
+ * Addresses are stored in lower case.
+ */
+import type { Knex } from 'knex';
+
+/** Where a suppression came from. */
+export type SuppressionSource = 'smtp-reply' | 'dsn' | 'complaint' | 'operator';
+
+export interface SuppressionInput {
+  email: string;
+  reason: string;
+  source: SuppressionSource;
+  deliveryId?: number | null;
+  now: number;
+}
+
+export interface Suppression {
+  email: string;
+  reason: string;
+  source: string;
+  delivery_id: number | null;
+  created_at: number;
+}
+
+export interface SuppressionLogEntry extends Suppression {
+  action: 'suppress' | 'lift';
+}
+
+/** Suppresses the address unless it already is; true when it was new. */
+export async function addSuppression(knex: Knex, s: SuppressionInput): Promise<boolean> {
+  const email = s.email.toLowerCase();
+  const deliveryId = s.deliveryId ?? null;
+  const inserted = (await knex('suppressions')
+    .insert({ email, reason: s.reason, source: s.source, delivery_id: deliveryId, created_at: s.now })
+    .onConflict('email')
+    .ignore()
+    .returning('email')) as unknown[];
+  if (inserted.length === 0) return false;
+  await knex('suppression_log').insert({
+    email,
+    action: 'suppress',
+    reason: s.reason,
+    source: s.source,
+    delivery_id: deliveryId,
+    created_at: s.now,
+  });
+  return true;
+}
+
+/** Lifts a suppression, logging who asked and why; false when the address was not suppressed. */
+export async function liftSuppression(
+  knex: Knex,
+  email: string,
+  reason: string,
+  now: number,
+): Promise<boolean> {
+  const address = email.toLowerCase();
+  return knex.transaction(async (trx) => {
+    const removed = await trx('suppressions').where('email', address).delete();
+    if (removed === 0) return false;
+    await trx('suppression_log').insert({
+      email: address,
+      action: 'lift',
+      reason,
+      source: 'operator',
+      created_at: now,
+    });
+    return true;
+  });
+}
+
+function toSuppression(r: Record<string, unknown>): Suppression {
+  return {
+    email: r.email as string,
+    reason: r.reason as string,
+    source: r.source as string,
+    delivery_id: r.delivery_id === null || r.delivery_id === undefined ? null : Number(r.delivery_id),
+    created_at: Number(r.created_at),
+  };
+}
+
+/** Current suppressions in address order, keyset-paged. */
+export async function listSuppressions(
+  knex: Knex,
+  o: { afterEmail?: string; limit: number },
+): Promise<Suppression[]> {
+  const q = knex('suppressions').orderBy('email').limit(o.limit);
+  if (o.afterEmail !== undefined) q.where('email', '>', o.afterEmail);
+  return ((await q) as Array<Record<string, unknown>>).map(toSuppression);
+}
+
+export async function getSuppression(knex: Knex, email: string): Promise<Suppression | null> {
+  const row = (await knex('suppressions').where('email', email.toLowerCase()).first()) as
+    Record<string, unknown> | undefined;
+  return row ? toSuppression(row) : null;
+}
+
+/** Every suppression and lift of this address, oldest first. */
+export async function suppressionHistory(knex: Knex, email: string): Promise<SuppressionLogEntry[]> {
+  const rows = (await knex('suppression_log').where('email', email.toLowerCase()).orderBy('id')) as Array<
+    Record<string, unknown>
+  >;
+  return rows.map((r) => ({ ...toSuppression(r), action: r.action as 'suppress' | 'lift' }));
+}
