@@ -3,9 +3,11 @@
  * rather than computed year by year (which takes seconds across 200 countries): `check` uses
  * it to tell a misspelt holiday from one kept only somewhere far away.
  */
-// @ts-expect-error date-holidays ships its data module without type declarations.
-import { data as rawData } from 'date-holidays/data';
+import { createRequire } from 'node:module';
 import { holidayKeys } from './keys.js';
+
+/** date-holidays' data module (no type declarations of its own), read only when needed. */
+const load = createRequire(import.meta.url);
 
 interface Day {
   name?: Record<string, string>;
@@ -40,7 +42,7 @@ function collect(calendar: Calendar, names: Data['names'], into: Set<string>): v
 /** Whether some country's or region's public holiday answers to `key`. */
 export function isAnyonesHolidayKey(key: string): boolean {
   if (!keys) {
-    const data = rawData as Data;
+    const data = (load('date-holidays/data') as { data: Data }).data;
     keys = new Set();
     for (const calendar of Object.values(data.holidays)) collect(calendar, data.names, keys);
   }

@@ -5,7 +5,19 @@
  * astronomy and the lunar calendars, which are easy to get subtly wrong by hand. Results are
  * memoised: a tick asks the same few questions for every customer.
  */
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type HolidaysClass from 'date-holidays';
+
+/**
+ * Loaded on first use: parsing the world's calendars takes about a second, which every CLI
+ * command and every worker start would otherwise pay, holiday rules or not.
+ */
+const load = createRequire(import.meta.url);
+let holidaysClass: typeof HolidaysClass | undefined;
+function library(): typeof HolidaysClass {
+  holidaysClass ??= load('date-holidays') as typeof HolidaysClass;
+  return holidaysClass;
+}
 
 /** One public or observed holiday as the library knows it. */
 export interface LibraryHoliday {
@@ -28,7 +40,7 @@ const TYPES: Array<'public' | 'bank' | 'optional' | 'observance'> = [
 const MEMO_LIMIT = 5000;
 
 const holidaysMemo = new Map<string, LibraryHoliday[]>();
-const ruleMemo = new Map<string, Holidays | null>();
+const ruleMemo = new Map<string, HolidaysClass | null>();
 let countryNames: Record<string, string> | undefined;
 const regionNames = new Map<string, Record<string, string>>();
 
@@ -40,7 +52,7 @@ function remember<K, V>(memo: Map<K, V>, key: K, value: V): V {
 
 /** Countries the library has calendars for, by ISO 3166-1 alpha-2 code. */
 function libraryCountries(): Record<string, string> {
-  countryNames ??= new Holidays().getCountries('en');
+  countryNames ??= new (library())().getCountries('en');
   return countryNames;
 }
 
@@ -48,7 +60,7 @@ function libraryCountries(): Record<string, string> {
 function libraryRegions(country: string): Record<string, string> {
   let names = regionNames.get(country);
   if (!names) {
-    names = (libraryCountries()[country] ? new Holidays().getStates(country, 'en') : undefined) ?? {};
+    names = (libraryCountries()[country] ? new (library())().getStates(country, 'en') : undefined) ?? {};
     regionNames.set(country, names);
   }
   return names;
@@ -64,6 +76,7 @@ export function libraryHolidays(country: string, region: string | null, year: nu
   const memo = holidaysMemo.get(key);
   if (memo) return memo;
   if (!libraryCountries()[country]) return remember(holidaysMemo, key, []);
+  const Holidays = library();
   const calendar = known
     ? new Holidays(country, known, { types: TYPES })
     : new Holidays(country, { types: TYPES });
@@ -88,9 +101,9 @@ function quietly<T>(fn: () => T): T {
   }
 }
 
-function ruleCalendar(rule: string): Holidays | null {
-  if (ruleMemo.has(rule)) return ruleMemo.get(rule) as Holidays | null;
-  const calendar = new Holidays({ types: TYPES });
+function ruleCalendar(rule: string): HolidaysClass | null {
+  if (ruleMemo.has(rule)) return ruleMemo.get(rule) as HolidaysClass | null;
+  const calendar = new (library())({ types: TYPES });
   const ok = quietly(() => calendar.setHoliday(rule, { name: { en: 'occasion' }, type: 'public' }));
   return remember(ruleMemo, rule, ok ? calendar : null);
 }

@@ -266,3 +266,28 @@ describe('claim-time survey rules', () => {
     expect(decide(row('sorry'), auto('sorry'), ctx([], ['c1']), config, now)).toEqual({ kind: 'send' });
   });
 });
+
+describe('survey triggers', () => {
+  it('on: { survey: high } follows survey.high events only, after its delay', async () => {
+    const { planCustomer } = await import('../../src/plan/plan.js');
+    const config = configSchema.parse({
+      automations: [
+        { id: 'thanks-again', on: { survey: 'high', after: '1h' }, template: 'reward' },
+        { id: 'sorry', on: { survey: 'low' }, template: 'we-hear-you' },
+      ],
+    });
+    const at = Date.parse('2027-03-10T15:00:00Z');
+    const event = (id: string, type: string) => ({ id, customer_id: 'c1', type, occurred_at: at, data: {} });
+    const planned = planCustomer({
+      automations: config.automations,
+      customer: storedCustomer('c1'),
+      events: [event('survey:7:high', 'survey.high')],
+      window: { from: at - 86_400_000, to: at + 86_400_000 },
+      now: at,
+      policy: { defaultZone: 'UTC', leapDay: 'feb28', maxLateness: 86_400_000 },
+    });
+    expect(planned.map((p) => [p.automationId, p.occurrence, p.dueAt])).toEqual([
+      ['thanks-again', 'survey:7:high', at + 3_600_000],
+    ]);
+  });
+});
