@@ -29,7 +29,11 @@ export function decide(
   config: Config,
   now: number,
 ): Decision {
-  const drop = (status: 'skipped' | 'suppressed' | 'expired', reason: string): Decision => ({ kind: 'drop', status, reason });
+  const drop = (status: 'skipped' | 'suppressed' | 'expired', reason: string): Decision => ({
+    kind: 'drop',
+    status,
+    reason,
+  });
   const customer = ctx.customers.get(row.customer_id);
   if (!automation || !automation.enabled) return drop('skipped', 'automation-removed');
   if (!customer) return drop('skipped', 'customer-deleted');

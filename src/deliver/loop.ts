@@ -69,7 +69,10 @@ export class DeliveryLoop {
         if (reopens !== null) wait = Math.max(wait, reopens - Date.now());
       } catch (error) {
         this.lastError = describeError(error);
-        this.options.log.error({ event: 'delivery.loop_error', error: this.lastError }, 'delivery paused after an error');
+        this.options.log.error(
+          { event: 'delivery.loop_error', error: this.lastError },
+          'delivery paused after an error',
+        );
         wait = this.options.errorBackoffMs ?? 5_000;
       }
       await this.pause(wait);

@@ -71,7 +71,8 @@ function dkimOption(dkim: DkimOptions | undefined) {
 
 export function createMailer(url: string, options: MailerOptions): Mailer {
   if (url.startsWith('file:')) return new FileMailer(url.slice('file:'.length), options.dkim);
-  if (url.startsWith('smtp://') || url.startsWith('smtps://')) return new SmtpMailer(url, options.poolSize, options.dkim);
+  if (url.startsWith('smtp://') || url.startsWith('smtps://'))
+    return new SmtpMailer(url, options.poolSize, options.dkim);
   throw new AppError('E_SMTP_URL', 'SMTP_URL must start with smtp://, smtps:// or file:');
 }
 
@@ -110,10 +111,18 @@ class SmtpMailer implements Mailer {
     };
     if ('proxy' in connection) {
       // Said rather than ignored: mail would otherwise go out another way than the operator set.
-      throw new AppError('E_SMTP_URL', 'SMTP_URL: the proxy option is not supported; give the relay\'s own address');
+      throw new AppError(
+        'E_SMTP_URL',
+        "SMTP_URL: the proxy option is not supported; give the relay's own address",
+      );
     }
     this.pool = new SmtpPool({
-      connection: { ...connection, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 },
+      connection: {
+        ...connection,
+        connectionTimeout: 30_000,
+        greetingTimeout: 30_000,
+        socketTimeout: 60_000,
+      },
       ...(auth ? { auth: { user: auth.user ?? '', pass: auth.pass ?? '' } } : {}),
       size: poolSize,
       idleMs: IDLE_MS,
@@ -149,7 +158,9 @@ function readableOf(raw: string | Buffer): Readable {
   });
 }
 
-async function composeWithNodemailer(options: SendMailOptions): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
+async function composeWithNodemailer(
+  options: SendMailOptions,
+): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
   const node = new MailComposer(options as ConstructorParameters<typeof MailComposer>[0]).compile();
   const envelope = node.getEnvelope();
   return { raw: await node.build(), envelope: { from: envelope.from, to: envelope.to } };
@@ -163,7 +174,12 @@ class FileMailer implements Mailer {
   private readonly composer: Transporter;
 
   constructor(dir: string, dkim?: DkimOptions) {
-    this.composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...dkimOption(dkim) });
+    this.composer = nodemailer.createTransport({
+      streamTransport: true,
+      buffer: true,
+      newline: 'windows',
+      ...dkimOption(dkim),
+    });
     if (dir === '') throw new AppError('E_SMTP_URL', 'SMTP_URL file: needs a folder, e.g. file:data/outbox');
     this.dir = resolve(dir);
     this.describe = `file:${this.dir}`;

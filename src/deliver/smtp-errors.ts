@@ -26,7 +26,15 @@ interface ErrorLike {
 }
 
 const AUTH_CODES = new Set([530, 534, 535, 538]);
-const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS', 'ECONNREFUSED', 'ECONNRESET']);
+const CONNECTION_CODES = new Set([
+  'ECONNECTION',
+  'ESOCKET',
+  'ETIMEDOUT',
+  'EDNS',
+  'ETLS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
 
 export function classifySmtpError(error: unknown): SmtpFailure {
   const e = (error ?? {}) as ErrorLike;
@@ -40,7 +48,13 @@ export function classifySmtpError(error: unknown): SmtpFailure {
   }
   if (code !== null && code >= 500 && code < 600 && code !== 503) {
     const addressRejected = /\b5\.1\.\d{1,3}\b/.test(text);
-    return { kind: addressRejected ? 'address-rejected' : 'permanent', slowDown: false, systemic: false, code, message };
+    return {
+      kind: addressRejected ? 'address-rejected' : 'permanent',
+      slowDown: false,
+      systemic: false,
+      code,
+      message,
+    };
   }
   const connection = e.code !== undefined && CONNECTION_CODES.has(e.code);
   const slowDown = code === 421 || code === 454;
