@@ -4,7 +4,9 @@ import { getCustomer } from '../db/customers.js';
 import { composeMessage } from '../deliver/compose.js';
 import { createMailer, type OutgoingMessage } from '../deliver/mailer.js';
 import { linksFor } from '../links/links.js';
-import { checkTemplateDir, formatProblem } from '../render/check.js';
+import { formatProblem } from '../render/check.js';
+import { compileOffThread } from '../render/compile-worker.js';
+import { readTemplateSources } from '../render/load.js';
 import { buildTemplateData, sampleTemplateData, type TemplateData } from '../render/data.js';
 import { createTemplateEngine } from '../render/engine.js';
 import { mailerOptions, type DbRuntime } from '../runtime.js';
@@ -15,21 +17,35 @@ import nodemailer from 'nodemailer';
 export async function checkCommand(io: Io, options: GlobalOptions): Promise<number> {
   // Config errors throw with one line per problem; the caller prints them.
   const rt = configOnly(io, options);
-  const problems = checkTemplateDir(rt.templatesDir, { automations: rt.config.automations });
+  // Checked as the running daemon checks an edit: in a worker, within the same limits.
+  const sources = readTemplateSources(rt.templatesDir);
+  const compiled = await compileOffThread(sources, { automations: rt.config.automations });
+  const problems = compiled.ok
+    ? compiled.problems
+    : [{ file: sources.root, line: 0, message: compiled.reason }];
   for (const p of problems) io.err(formatProblem(p));
   if (problems.length > 0) {
     io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in templates`);
     return 1;
   }
-  io.out(`config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`);
+  io.out(
+    `config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`,
+  );
   return 0;
 }
 
-async function renderFor(rt: DbRuntime, template: string, customerId: string | undefined): Promise<{ message: OutgoingMessage }> {
+async function renderFor(
+  rt: DbRuntime,
+  template: string,
+  customerId: string | undefined,
+): Promise<{ message: OutgoingMessage }> {
   const engine = createTemplateEngine({ dir: rt.templatesDir });
   try {
     if (!engine.has(template)) {
-      throw new AppError('E_TEMPLATE_MISSING', `no template "${template}" in ${rt.templatesDir} (run rapport check)`);
+      throw new AppError(
+        'E_TEMPLATE_MISSING',
+        `no template "${template}" in ${rt.templatesDir} (run rapport check)`,
+      );
     }
     const automation = rt.config.automations.find((a) => a.template === template);
     const auto = { id: automation?.id ?? 'preview', transactional: automation?.transactional ?? false };
@@ -43,10 +59,16 @@ async function renderFor(rt: DbRuntime, template: string, customerId: string | u
       const customer = await getCustomer(rt.db.knex, customerId);
       if (!customer) throw new AppError('E_NOT_FOUND', `no customer with id "${customerId}"`);
       data = buildTemplateData({ customer, business: rt.config.business, links, automation: auto, now });
-      to = { name: [customer.first_name, customer.last_name].filter(Boolean).join(' '), address: customer.email };
+      to = {
+        name: [customer.first_name, customer.last_name].filter(Boolean).join(' '),
+        address: customer.email,
+      };
     } else {
       data = sampleTemplateData(rt.config.business, links, auto);
-      to = { name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '), address: data.customer.email };
+      to = {
+        name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '),
+        address: data.customer.email,
+      };
     }
     const rendered = engine.render(template, data);
     const message = composeMessage({
@@ -78,7 +100,11 @@ export async function previewCommand(
     else if (options.format === 'text') io.out(`Subject: ${message.subject}\n\n${message.text}`);
     else {
       const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-      const info = (await composer.sendMail({ ...message, disableFileAccess: true, disableUrlAccess: true })) as { message: Buffer };
+      const info = (await composer.sendMail({
+        ...message,
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      })) as { message: Buffer };
       io.out(info.message.toString('utf8'));
     }
     return 0;
@@ -95,7 +121,11 @@ export async function sendTestCommand(
     const { message } = await renderFor(rt, template, options.customer);
     const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config, 1));
     try {
-      const result = await mailer.send({ ...message, to: { name: '', address: to }, subject: `[test] ${message.subject}` });
+      const result = await mailer.send({
+        ...message,
+        to: { name: '', address: to },
+        subject: `[test] ${message.subject}`,
+      });
       io.out(`sent "${message.subject}" to ${to} via ${mailer.describe}: ${result.response}`);
     } finally {
       await mailer.close();

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTemplateEngine, sampleTemplateData, type TemplateEngine } from '../../src/render/index.js';
 import { TEMPLATE_MAX_BYTES } from '../../src/render/files.js';
+import { compileSources, MAX_COMPILED_BYTES } from '../../src/render/compile-worker.js';
 
 const DATA = sampleTemplateData(
   { name: 'Corner Coffee', postal_address: '12 Market St', timezone: 'UTC', locale: 'en-US' },
@@ -233,20 +233,6 @@ describe(
       expect(html(engine)).toContain('Hello v1 Maya');
     });
 
-    it('keeps the event loop free while a large edit is checked and compiled', async () => {
-      const { engine, write } = setup();
-      const line =
-        '<p>Hello {{customer.first_name}}, {{#if customer.last_name}}{{customer.last_name}}{{/if}}</p>\n';
-      write('t/html.hbs', line.repeat(Math.floor((64 * 1024) / line.length)));
-      const delay = monitorEventLoopDelay({ resolution: 5 });
-      delay.enable();
-      const result = await engine.reloadOffThread();
-      delay.disable();
-      expect(result).toEqual({ updated: ['template:t'], problems: [] });
-      // The check alone takes about a second on the main thread here; what remains is the swap and a trial render.
-      expect(delay.max / 1e6).toBeLessThan(500);
-    });
-
     it('stops a check that runs past its time limit and keeps the last good versions', async () => {
       const { engine, logger, write } = setup({ limits: { timeoutMs: 1, maxOldGenerationSizeMb: 64 } });
       write('t/html.hbs', '<p>Hello v2</p>');
@@ -266,3 +252,37 @@ describe(
     });
   },
 );
+
+describe('compiled size', () => {
+  it('refuses a file that compiles to more code than the main thread should load at once', () => {
+    const line = '<p>{{customer.first_name}} {{customer.last_name}} {{business.name}}</p>\n';
+    const source = line.repeat(Math.ceil(MAX_COMPILED_BYTES / line.length));
+    const file = { label: 'templates/t/html.hbs', source, hash: 'h' };
+    const sources = {
+      root: 'templates',
+      exists: true,
+      layouts: new Map([
+        ['default', { label: 'templates/layouts/default.hbs', source: '{{{body}}}', hash: 'l' }],
+      ]),
+      partials: new Map(),
+      templates: new Map([
+        [
+          't',
+          {
+            folder: 'templates/t',
+            subject: { ...file, source: 'Hi', hash: 's', label: 'templates/t/subject.hbs' },
+            html: file,
+          },
+        ],
+      ]),
+      refused: [],
+    };
+    const result = compileSources(sources, {});
+    expect(result.ok && result.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      expect.stringMatching(
+        /^templates\/t\/html\.hbs: compiles to \d+ KB of code, more than the 256 KB a template may; make it smaller$/,
+      ),
+    ]);
+    expect(result.ok && [...result.specs.keys()]).toEqual(['l:html', 's:plain']);
+  });
+});
