@@ -4,7 +4,9 @@ import { getCustomer } from '../db/customers.js';
 import { composeMessage } from '../deliver/compose.js';
 import { createMailer, type OutgoingMessage } from '../deliver/mailer.js';
 import { linksFor } from '../links/links.js';
-import { checkTemplateDir, formatProblem } from '../render/check.js';
+import { formatProblem } from '../render/check.js';
+import { compileOffThread } from '../render/compile-worker.js';
+import { readTemplateSources } from '../render/load.js';
 import { buildTemplateData, sampleTemplateData, type TemplateData } from '../render/data.js';
 import { createTemplateEngine } from '../render/engine.js';
 import { mailerOptions, type DbRuntime } from '../runtime.js';
@@ -18,7 +20,12 @@ import { missingDateMessage, missingOccasionDates, unknownOccasionKeys } from '.
 export async function checkCommand(io: Io, options: GlobalOptions): Promise<number> {
   // Config errors throw with one line per problem; the caller prints them.
   const rt = configOnly(io, options);
-  const problems = checkTemplateDir(rt.templatesDir, { automations: rt.config.automations });
+  // Checked as the running daemon checks an edit: in a worker, within the same limits.
+  const sources = readTemplateSources(rt.templatesDir);
+  const compiled = await compileOffThread(sources, { automations: rt.config.automations });
+  const problems = compiled.ok
+    ? compiled.problems
+    : [{ file: sources.root, line: 0, message: compiled.reason }];
   for (const p of problems) io.err(formatProblem(p));
   if (problems.length > 0) {
     io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in templates`);

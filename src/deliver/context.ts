@@ -39,10 +39,15 @@ export async function loadBatchContext(
   now: number,
 ): Promise<BatchContext> {
   const knex = db.knex;
-  const customers = await getCustomersByIds(knex, rows.map((r) => r.customer_id));
+  const customers = await getCustomersByIds(
+    knex,
+    rows.map((r) => r.customer_id),
+  );
   const ids = [...customers.keys()];
   const unlessTypes = [...new Set(config.automations.flatMap((a) => (a.unless ? [a.unless.event] : [])))];
-  const unlessCustomers = rows.filter((r) => automations.get(r.automation_id)?.unless).map((r) => r.customer_id);
+  const unlessCustomers = rows
+    .filter((r) => automations.get(r.automation_id)?.unless)
+    .map((r) => r.customer_id);
   const cap = config.sending.frequency_cap;
   return {
     customers,
@@ -75,8 +80,13 @@ async function newContent(
   const since = new Map<number, number>();
   for (const automationId of new Set(digestRows.map((r) => r.automation_id))) {
     const mine = digestRows.filter((r) => r.automation_id === automationId);
-    const last = await lastSentAt(db.knex, automationId, mine.map((r) => r.customer_id));
-    for (const r of mine) since.set(r.id, last.get(r.customer_id) ?? customers.get(r.customer_id)?.created_at ?? 0);
+    const last = await lastSentAt(
+      db.knex,
+      automationId,
+      mine.map((r) => r.customer_id),
+    );
+    for (const r of mine)
+      since.set(r.id, last.get(r.customer_id) ?? customers.get(r.customer_id)?.created_at ?? 0);
   }
   const items = await publishedContent(db.knex, { now, since: Math.min(...since.values()), limit: 500 });
   // Newest first: a row's new items are a prefix of the list, read only as far as it needs.

@@ -1,11 +1,18 @@
 /**
  * The delivery loop: claim a due batch (lease) → check consent and exit conditions → render →
- * send through the pool (bounded in flight, rate-limited) → record outcomes in one transaction.
+ * send through the pool (bounded in flight, rate-limited) → record outcomes by group commit
+ * (recorder.ts): what the relay accepted is in the books within a few tens of milliseconds.
  */
 import type { Config, Automation } from '../config/schema.js';
 import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
 import type { Database } from '../db/connect.js';
-import { claimDue, recordOutcomes, releaseExpiredLeases, type DeliveryOutcome, type DeliveryRow } from '../db/deliveries.js';
+import {
+  claimDue,
+  recordOutcomes,
+  releaseExpiredLeases,
+  type DeliveryOutcome,
+  type DeliveryRow,
+} from '../db/deliveries.js';
 import { loadBatchContext } from './context.js';
 import { decide } from './decide.js';
 import type { Logger } from '../log.js';
@@ -72,7 +79,7 @@ export class Deliverer {
 
   constructor(private readonly deps: DeliverDeps) {
     this.limiter = new RateLimiter(deps.config.sending.rate_limit, { now: deps.now, sleep: deps.sleep });
-    this.recorder = new OutcomeRecorder((o) => this.record(o), deps.now);
+    this.recorder = new OutcomeRecorder((o) => this.record(o));
     this.automations = new Map(deps.config.automations.map((a) => [a.id, a]));
     this.order = new Map(deps.config.automations.map((a, i) => [a.id, i]));
     this.breaker = new CircuitBreaker({ now: deps.now });
@@ -110,12 +117,12 @@ export class Deliverer {
       prepared = await this.prepare(rows, now);
     } catch (error) {
       // Nothing was sent: give the rows back now rather than leave them to the lease's end.
-      for (const row of rows) await this.recorder.add({ id: row.id, status: 'released' });
+      for (const row of rows) this.recorder.add({ id: row.id, status: 'released' });
       await this.flush().catch(() => {});
       throw error;
     }
     const { ready, outcomes } = prepared;
-    for (const o of outcomes) await this.recorder.add(o);
+    for (const o of outcomes) this.recorder.add(o);
     outcomes.push(...(await this.sendAll(ready, now)));
     await this.flush();
     for (const o of outcomes) countOutcome(report, o);
@@ -160,17 +167,26 @@ export class Deliverer {
       applied = await recordOutcomes(db.knex, workerId, outcomes, this.deps.now());
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      log.warn({ event: 'delivery.record_failed', outcomes: outcomes.length, error: message }, 'could not record outcomes; kept for the next try');
+      log.warn(
+        { event: 'delivery.record_failed', outcomes: outcomes.length, error: message },
+        'could not record outcomes; kept for the next try',
+      );
       throw error;
     }
     if (applied < outcomes.length) {
       // Rows another worker took over after our lease ran out: its outcome stands, not ours.
-      log.warn({ event: 'delivery.lease_lost', outcomes: outcomes.length, applied }, 'some outcomes came after the lease ran out');
+      log.warn(
+        { event: 'delivery.lease_lost', outcomes: outcomes.length, applied },
+        'some outcomes came after the lease ran out',
+      );
     }
   }
 
   /** Decide each claimed row (see decide.ts); render the ones to send. */
-  private async prepare(rows: DeliveryRow[], now: number): Promise<{ ready: Prepared[]; outcomes: DeliveryOutcome[] }> {
+  private async prepare(
+    rows: DeliveryRow[],
+    now: number,
+  ): Promise<{ ready: Prepared[]; outcomes: DeliveryOutcome[] }> {
     const { db, config } = this.deps;
     const ctx = await loadBatchContext(db, config, this.automations, rows, now);
     const ready: Prepared[] = [];
@@ -183,7 +199,12 @@ export class Deliverer {
       if (decision.kind === 'drop') {
         outcomes.push({ id: row.id, status: decision.status, reason: decision.reason, error: null });
       } else if (decision.kind === 'defer') {
-        outcomes.push({ id: row.id, status: 'deferred', availableAt: decision.until, reason: decision.reason });
+        outcomes.push({
+          id: row.id,
+          status: 'deferred',
+          availableAt: decision.until,
+          reason: decision.reason,
+        });
       } else {
         const customer = ctx.customers.get(row.customer_id) as Customer;
         const event = row.event_id ? ctx.events.get(row.event_id) : undefined;
@@ -192,7 +213,10 @@ export class Deliverer {
         } catch (error) {
           // A template problem is the operator's to fix: keep the message and try again later.
           const message = error instanceof Error ? error.message : String(error);
-          this.deps.log.error({ event: 'delivery.render_failed', delivery: row.id, error: message }, 'could not render');
+          this.deps.log.error(
+            { event: 'delivery.render_failed', delivery: row.id, error: message },
+            'could not render',
+          );
           outcomes.push(this.retryOutcome(row, now, message));
         }
       }
@@ -219,17 +243,22 @@ export class Deliverer {
       return admission === 'probe' || (admission === 'send' && mayStart());
     };
     let next = 0;
-    const lanes = Math.max(1, Math.min(this.deps.mailer.parallelism, ready.length));
+    const { parallelism } = this.deps.mailer;
+    const lanes = Math.max(1, Math.min(parallelism, ready.length));
+    // Group commit (recorder.ts): a send starts only while fewer accepted messages than the
+    // pool has connections await their commit, which bounds what a crash can send again.
+    const unrecordedMax = Math.max(1, Math.ceil(parallelism / 2));
     const lane = async () => {
       for (let i = next++; i < ready.length; i = next++) {
         const item = ready[i] as Prepared;
+        if (mayStart()) await this.recorder.room(unrecordedMax);
         if (mayStart()) await this.limiter.take();
-        // Checked again: the wait for a rate slot can be long after a slow-down.
+        // Checked again: the waits for the books and for a rate slot can be long.
         const outcome: DeliveryOutcome = (await admit())
           ? await this.sendOne(item, claimedAt)
           : { id: item.row.id, status: 'released' };
         outcomes.push(outcome);
-        await this.recorder.add(outcome);
+        this.recorder.add(outcome);
       }
     };
     await Promise.all(Array.from({ length: lanes }, lane));
@@ -269,7 +298,12 @@ export class Deliverer {
       return this.retryOutcome(row, this.deps.now(), failure.message);
     }
     log.warn({ event: 'delivery.failed', delivery: row.id, error: failure.message }, 'permanent failure');
-    const outcome: DeliveryOutcome = { id: row.id, status: 'failed', reason: failure.kind, error: failure.message };
+    const outcome: DeliveryOutcome = {
+      id: row.id,
+      status: 'failed',
+      reason: failure.kind,
+      error: failure.message,
+    };
     if (failure.kind === 'address-rejected') {
       outcome.suppress = { email: message.to.address, reason: `rejected: ${failure.message}` };
     }
@@ -311,7 +345,17 @@ export class Deliverer {
 }
 
 function emptyReport(claimed: number): BatchReport {
-  return { claimed, sent: 0, retried: 0, deferred: 0, failed: 0, suppressed: 0, skipped: 0, expired: 0, released: 0 };
+  return {
+    claimed,
+    sent: 0,
+    retried: 0,
+    deferred: 0,
+    failed: 0,
+    suppressed: 0,
+    skipped: 0,
+    expired: 0,
+    released: 0,
+  };
 }
 
 function countOutcome(report: BatchReport, o: DeliveryOutcome): void {

@@ -70,7 +70,10 @@ export class DeliveryLoop {
         if (reopensIn !== null) wait = Math.max(wait, reopensIn);
       } catch (error) {
         this.lastError = describeError(error);
-        this.options.log.error({ event: 'delivery.loop_error', error: this.lastError }, 'delivery paused after an error');
+        this.options.log.error(
+          { event: 'delivery.loop_error', error: this.lastError },
+          'delivery paused after an error',
+        );
         wait = this.options.errorBackoffMs ?? 5_000;
       }
       await this.pause(wait);

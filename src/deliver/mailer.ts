@@ -115,7 +115,10 @@ class SmtpMailer implements Mailer {
     };
     if ('proxy' in connection) {
       // Said rather than ignored: mail would otherwise go out another way than the operator set.
-      throw new AppError('E_SMTP_URL', 'SMTP_URL: the proxy option is not supported; give the relay\'s own address');
+      throw new AppError(
+        'E_SMTP_URL',
+        "SMTP_URL: the proxy option is not supported; give the relay's own address",
+      );
     }
     this.pool = new SmtpPool({
       connection: { ...connection, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs },
@@ -155,7 +158,9 @@ function readableOf(raw: string | Buffer): Readable {
   });
 }
 
-async function composeWithNodemailer(options: SendMailOptions): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
+async function composeWithNodemailer(
+  options: SendMailOptions,
+): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
   const node = new MailComposer(options as ConstructorParameters<typeof MailComposer>[0]).compile();
   const envelope = node.getEnvelope();
   return { raw: await node.build(), envelope: { from: envelope.from, to: envelope.to } };
@@ -169,7 +174,12 @@ class FileMailer implements Mailer {
   private readonly composer: Transporter;
 
   constructor(dir: string, dkim?: DkimOptions) {
-    this.composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...dkimOption(dkim) });
+    this.composer = nodemailer.createTransport({
+      streamTransport: true,
+      buffer: true,
+      newline: 'windows',
+      ...dkimOption(dkim),
+    });
     if (dir === '') throw new AppError('E_SMTP_URL', 'SMTP_URL file: needs a folder, e.g. file:data/outbox');
     this.dir = resolve(dir);
     this.describe = `file:${this.dir}`;

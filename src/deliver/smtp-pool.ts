@@ -195,7 +195,8 @@ export class SmtpPool {
         else this.discard(conn);
       });
       smtp.once('end', () => {
-        if (!settled) return fail(poolError('the connection closed before the server greeted us', 'ECONNECTION'));
+        if (!settled)
+          return fail(poolError('the connection closed before the server greeted us', 'ECONNECTION'));
         conn.usable = false;
         if (!conn.busy) return this.discard(conn);
         // A connection that fails mid-send reports the error to the send right after 'end'; one

@@ -69,6 +69,8 @@ export function checkSources(sources: TemplateSources, options: CheckOptions = {
     report(sources.root, 0, 'the templates folder does not exist');
     return [...seen.values()];
   }
+  const refused = new Set(sources.refused.map((r) => r.label));
+  for (const r of sources.refused) report(r.label, 0, `${r.reason} (not read)`);
   const parse = parser(report);
   const ctx = walkContext(sources, parse, report);
   const walk = (file: SourceFile | undefined, shape: Shape): Set<string> | undefined => {
@@ -88,7 +90,7 @@ export function checkSources(sources: TemplateSources, options: CheckOptions = {
   const uses = new Map<string, { html: boolean; text: boolean }>();
   for (const [name, files] of sources.templates) {
     for (const part of ['subject', 'html'] as const) {
-      if (files[part] === undefined)
+      if (files[part] === undefined && !refused.has(`${files.folder}/${part}.hbs`))
         report(`${files.folder}/${part}.hbs`, 0, `is missing (a template needs subject.hbs and html.hbs)`);
     }
     walk(files.subject, DATA_SHAPE);

@@ -16,6 +16,7 @@ import { DEFAULT_LAYOUT, readTemplateSources } from './load.js';
 import { Registry, type TemplateLogger } from './registry.js';
 import { htmlToText, oneLine } from './text.js';
 import { watchFolder, type FolderWatch } from './watch.js';
+import { compileOffThread, DEFAULT_LIMITS, type CompileLimits } from './compile-worker.js';
 
 export type { TemplateLogger };
 
@@ -34,6 +35,8 @@ export interface TemplateEngineOptions {
   automations?: readonly AutomationTemplate[];
   /** Quiet time after the last file event before reloading; default 100 ms. */
   watchDelayMs?: number;
+  /** Bounds of an edit's check and compile in the worker thread (compile-worker.ts). */
+  limits?: CompileLimits;
 }
 
 export interface ReloadResult {
@@ -53,7 +56,12 @@ export interface TemplateEngine {
   check(options?: CheckOptions): Problem[];
   /** Re-reads the folder and swaps in every changed file that passes. Never throws. */
   reload(): ReloadResult;
-  /** Reloads after edits (fs.watch, debounced). Idempotent. */
+  /**
+   * The same, with the check and compile in a worker thread within `limits`, so that no edit
+   * holds up the event loop; what watch() runs. One at a time: a call while one runs waits for it.
+   */
+  reloadOffThread(): Promise<ReloadResult>;
+  /** Reloads after edits (fs.watch, debounced) off the main thread. Idempotent. */
   watch(): void;
   close(): void;
 }
@@ -65,6 +73,20 @@ export function createTemplateEngine(options: TemplateEngineOptions): TemplateEn
   const defaultCheck: CheckOptions = options.automations ? { automations: options.automations } : {};
   const reload = (initial: boolean) => load(registry, dir, defaultCheck, logger, initial);
   let watching: FolderWatch | undefined;
+  // One reload at a time; calls while one waits to start share it (a burst of edits, one reload).
+  const none: ReloadResult = { updated: [], problems: [] };
+  let tail: Promise<ReloadResult> = Promise.resolve(none);
+  let queued: Promise<ReloadResult> | null = null;
+  const reloadOffThread = () => {
+    queued ??= tail
+      .catch(() => none)
+      .then(() => {
+        queued = null;
+        return loadOffThread(registry, dir, defaultCheck, logger, options.limits ?? DEFAULT_LIMITS);
+      });
+    tail = queued;
+    return queued;
+  };
 
   const first = reload(true);
   const templates = [...registry.templates.keys()].sort();
@@ -79,10 +101,11 @@ export function createTemplateEngine(options: TemplateEngineOptions): TemplateEn
     names: () => [...registry.templates.keys()].sort(),
     check: (checkOptions) => checkSources(readTemplateSources(dir), checkOptions ?? defaultCheck),
     reload: () => reload(false),
+    reloadOffThread,
     watch() {
       const failed = (error: unknown) =>
         logger?.warn({ event: 'template.watch_failed', err: String(error) }, 'not watching templates');
-      watching ??= watchFolder(dir, () => reload(false), failed, options.watchDelayMs);
+      watching ??= watchFolder(dir, () => void reloadOffThread(), failed, options.watchDelayMs);
     },
     close() {
       watching?.close();
@@ -103,10 +126,34 @@ function load(
     return registry.apply(sources, checkSources(sources, check), initial);
   } catch (error) {
     // A file vanished mid-read (an editor's rename); the next event reloads again.
-    const problem = { file: dir, line: 0, message: `could not be read: ${String(error)}` };
-    logger?.warn({ event: 'template.invalid', problems: [formatProblem(problem)] }, 'templates not reloaded');
-    return { updated: [], problems: [problem] };
+    return notReloaded(logger, dir, `could not be read: ${String(error)}`);
   }
+}
+
+async function loadOffThread(
+  registry: Registry,
+  dir: string,
+  check: CheckOptions,
+  logger: TemplateLogger | undefined,
+  limits: CompileLimits,
+): Promise<ReloadResult> {
+  let sources: ReturnType<typeof readTemplateSources>;
+  try {
+    sources = readTemplateSources(dir);
+  } catch (error) {
+    return notReloaded(logger, dir, `could not be read: ${String(error)}`);
+  }
+  const compiled = await compileOffThread(sources, check, limits);
+  if (!compiled.ok)
+    return notReloaded(logger, sources.root, `${compiled.reason}; the last good versions stay in use`);
+  return registry.apply(sources, compiled.problems, false, compiled.specs);
+}
+
+/** Nothing was swapped in: said once for the whole folder. */
+function notReloaded(logger: TemplateLogger | undefined, file: string, message: string): ReloadResult {
+  const problem = { file, line: 0, message };
+  logger?.warn({ event: 'template.invalid', problems: [formatProblem(problem)] }, 'templates not reloaded');
+  return { updated: [], problems: [problem] };
 }
 
 function render(registry: Registry, name: string, data: TemplateData, dir: string): RenderedEmail {

@@ -99,7 +99,8 @@ const NOT_A_TOKEN = /[begjlprvwABCIJKNOPQRUVY-]/;
  * digits and letters rather than refuse. Patterns ("d LLLL yyyy", "cccc") pass.
  */
 export function dateFormatProblem(format: string): string | undefined {
-  if (DATE_PRESETS[format] !== undefined || !/^[A-Za-z-]+$/.test(format) || !NOT_A_TOKEN.test(format)) return undefined;
+  if (DATE_PRESETS[format] !== undefined || !/^[A-Za-z-]+$/.test(format) || !NOT_A_TOKEN.test(format))
+    return undefined;
   const presets = Object.keys(DATE_PRESETS).join(', ');
   return `formatDate: "${format}" is not a format: use ${presets}, or a pattern such as "d LLLL yyyy"`;
 }

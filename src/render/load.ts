@@ -1,11 +1,14 @@
 /**
  * Reading the templates folder into memory. Synchronous on purpose: the folder is a few dozen
- * small files, read at start-up and after an edit, and a synchronous read keeps reload() simple to
- * reason about and to test.
+ * small files (each at most TEMPLATE_MAX_BYTES), read at start-up and after an edit, and a
+ * synchronous read keeps reload() simple to reason about and to test. Every file and folder goes
+ * through files.ts: a symlink, anything outside the folder, or an oversized file is refused
+ * (listed in `refused`, for check to report) and never read.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { inspectEntry, readTemplateFile, realRoot } from './files.js';
 
 export interface SourceFile {
   /** As shown to people: relative to the templates folder's parent, `/`-separated. */
@@ -30,6 +33,13 @@ export interface TemplateSources {
   layouts: Map<string, SourceFile>;
   partials: Map<string, SourceFile>;
   templates: Map<string, TemplateFiles>;
+  /** Files and folders that were not read, and why (a symlink, outside the folder, too big). */
+  refused: RefusedFile[];
+}
+
+export interface RefusedFile {
+  label: string;
+  reason: string;
 }
 
 export const LAYOUTS_DIR = 'layouts';
@@ -47,40 +57,69 @@ export function readTemplateSources(dir: string): TemplateSources {
     layouts: new Map(),
     partials: new Map(),
     templates: new Map(),
+    refused: [],
   };
   if (!sources.exists) return sources;
-  for (const [name, file] of hbsFiles(path.join(root, LAYOUTS_DIR))) {
-    sources.layouts.set(name, readSource(file, label(file)));
+  const folder = new Folder(realRoot(root), label, sources.refused);
+  for (const [name, file] of folder.hbsFiles(path.join(root, LAYOUTS_DIR))) {
+    const source = folder.read(file);
+    if (source) sources.layouts.set(name, source);
   }
-  for (const [name, file] of hbsFiles(path.join(root, PARTIALS_DIR))) {
-    sources.partials.set(name, readSource(file, label(file)));
+  for (const [name, file] of folder.hbsFiles(path.join(root, PARTIALS_DIR))) {
+    const source = folder.read(file);
+    if (source) sources.partials.set(name, source);
   }
   for (const name of visible(root)) {
-    const folder = path.join(root, name);
-    if (name === LAYOUTS_DIR || name === PARTIALS_DIR || !isDirectory(folder)) continue;
-    const files: TemplateFiles = { folder: label(folder) };
+    const dir = path.join(root, name);
+    if (name === LAYOUTS_DIR || name === PARTIALS_DIR || !folder.isDirectory(dir)) continue;
+    const files: TemplateFiles = { folder: label(dir) };
     for (const part of PARTS) {
-      const file = path.join(folder, `${part}.hbs`);
-      if (existsSync(file)) files[part] = readSource(file, label(file));
+      const source = folder.read(path.join(dir, `${part}.hbs`));
+      if (source) files[part] = source;
     }
     sources.templates.set(name, files);
   }
   return sources;
 }
 
-function readSource(file: string, label: string): SourceFile {
-  // Editors save with CRLF on some systems; line numbers must not depend on it.
-  const source = readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
-  return { label, source, hash: createHash('sha256').update(source).digest('hex') };
-}
+/** The templates folder as files.ts judges it; what it refuses is noted once, by label. */
+class Folder {
+  constructor(
+    private readonly root: string,
+    private readonly label: (file: string) => string,
+    private readonly refused: RefusedFile[],
+  ) {}
 
-/** `*.hbs` files directly in `dir`, by name without extension. */
-function hbsFiles(dir: string): Array<[string, string]> {
-  if (!isDirectory(dir)) return [];
-  return visible(dir)
-    .filter((entry) => entry.endsWith('.hbs'))
-    .map((entry): [string, string] => [entry.slice(0, -'.hbs'.length), path.join(dir, entry)])
-    .filter(([, file]) => isFile(file));
+  /** The file's contents, or undefined when it is absent or refused. */
+  read(file: string): SourceFile | undefined {
+    const result = readTemplateFile(this.root, file);
+    if (!result.ok) {
+      if (!result.missing && result.reason !== 'is not a regular file') this.refuse(file, result.reason);
+      return undefined;
+    }
+    // Editors save with CRLF on some systems; line numbers must not depend on it.
+    const source = result.source.replace(/\r\n?/g, '\n');
+    return { label: this.label(file), source, hash: createHash('sha256').update(source).digest('hex') };
+  }
+
+  /** A real folder inside the templates folder; a symlinked one is refused. */
+  isDirectory(dir: string): boolean {
+    const entry = inspectEntry(this.root, dir);
+    if (entry.kind === 'refused') this.refuse(dir, entry.reason ?? 'is refused');
+    return entry.kind === 'directory';
+  }
+
+  /** `*.hbs` entries directly in `dir`, by name without extension (read() judges each). */
+  hbsFiles(dir: string): Array<[string, string]> {
+    if (!this.isDirectory(dir)) return [];
+    return visible(dir)
+      .filter((entry) => entry.endsWith('.hbs'))
+      .map((entry): [string, string] => [entry.slice(0, -'.hbs'.length), path.join(dir, entry)]);
+  }
+
+  private refuse(file: string, reason: string): void {
+    this.refused.push({ label: this.label(file), reason });
+  }
 }
 
 /** Directory entries, without editor leftovers (`.x.swp`, `x~`), sorted for stable output. */
@@ -93,14 +132,6 @@ function visible(dir: string): string[] {
 function isDirectory(file: string): boolean {
   try {
     return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
   } catch {
     return false;
   }

@@ -8,6 +8,7 @@ import { formatProblem, type Problem } from './check.js';
 import { sampleTemplateData } from './data.js';
 import { registerHelpers } from './helpers.js';
 import type { SourceFile, TemplateFiles, TemplateSources } from './load.js';
+import { specFunction, specKey, type Specs } from './compile-worker.js';
 
 export interface TemplateLogger {
   warn(obj: object, msg: string): void;
@@ -51,13 +52,29 @@ export class Registry {
   readonly layouts = new Map<string, Delegate>();
   /** Template folders seen by the last reload, to tell "missing" from "broken". */
   onDisk: ReadonlySet<string> = new Set();
+  /** Code compiled off the main thread for this apply (compile-worker.ts); empty: compile here. */
+  private specs: Specs = new Map();
 
   constructor(private readonly logger: TemplateLogger | undefined) {
     registerHelpers(this.hb);
   }
 
   /** Brings in every unit whose files changed and pass; `problems` come from checkSources. */
-  apply(sources: TemplateSources, problems: readonly Problem[], initial: boolean): ApplyResult {
+  apply(
+    sources: TemplateSources,
+    problems: readonly Problem[],
+    initial: boolean,
+    specs?: Specs,
+  ): ApplyResult {
+    this.specs = specs ?? new Map();
+    try {
+      return this.applyAll(sources, problems, initial);
+    } finally {
+      this.specs = new Map();
+    }
+  }
+
+  private applyAll(sources: TemplateSources, problems: readonly Problem[], initial: boolean): ApplyResult {
     const result: ApplyResult = { updated: [], problems: [] };
     this.onDisk = new Set(sources.templates.keys());
     const byUnit = groupByUnit(problems, sources.root);
@@ -113,7 +130,10 @@ export class Registry {
   private swapPartial(name: string, file: SourceFile): void {
     const plain = this.compileChecked(file, true);
     const html = this.compileChecked(file, false);
-    const previous = { html: this.hb.partials[name] as Delegate | undefined, plain: this.plainPartials[name] };
+    const previous = {
+      html: this.hb.partials[name] as Delegate | undefined,
+      plain: this.plainPartials[name],
+    };
     this.hb.registerPartial(name, html);
     this.plainPartials[name] = plain;
     try {
@@ -175,10 +195,13 @@ export class Registry {
   }
 
   /**
-   * Handlebars compiles lazily, on first render; precompile runs the whole compiler now so an
-   * error surfaces here, while the last good version is still in place.
+   * Code the worker compiled is used as is. Otherwise (start-up, `reload()`): Handlebars compiles
+   * lazily, on first render; precompile runs the whole compiler now so an error surfaces here,
+   * while the last good version is still in place.
    */
   private compileChecked(file: SourceFile, plainText: boolean): Delegate {
+    const spec = this.specs.get(specKey(file, plainText));
+    if (spec !== undefined) return this.hb.template(specFunction(spec));
     const options = { noEscape: plainText };
     this.hb.precompile(file.source, options);
     return this.hb.compile(file.source, options);

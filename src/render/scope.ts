@@ -20,7 +20,7 @@ export interface Scope {
   params: ReadonlyMap<string, Shape>;
   inEach: boolean;
   inlines: ReadonlyMap<string, ParsedPartial>;
-  /** Partials being expanded, so a recursive partial is followed once. */
+  /** Partials being expanded, so a recursive partial is reported rather than followed forever. */
   chain: readonly string[];
 }
 

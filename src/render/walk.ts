@@ -151,8 +151,12 @@ class Walker {
   private partial(node: hbs.AST.PartialStatement | hbs.AST.PartialBlockStatement, scope: Scope): void {
     if (node.type === 'PartialBlockStatement') this.program(node.program, scope);
     if (node.name.type === 'SubExpression') {
-      this.shapeOf(node.name, scope);
-      return this.args(node, scope);
+      // Which file it would include is only known per message: no check could vouch for it.
+      return this.report(
+        scope,
+        node,
+        'a dynamic partial ({{> (…)}}) cannot be checked before sending; name the partial, e.g. {{> footer}}',
+      );
     }
     const shapes = node.params.map((param) => this.shapeOf(param, scope));
     const hash = (node.hash?.pairs ?? []).map((pair) => [pair.key, this.shapeOf(pair.value, scope)] as const);
@@ -171,7 +175,15 @@ class Walker {
       }
       return;
     }
-    if (scope.chain.includes(name)) return;
+    if (scope.chain.includes(name)) {
+      // It would render forever (or until the stack gives out) on every message that uses it.
+      const loop = [...scope.chain.slice(scope.chain.indexOf(name)), name].join(' → ');
+      return this.report(
+        scope,
+        node,
+        `partial "${name}" includes itself (${loop}); partials cannot be recursive`,
+      );
+    }
     const context = partialContext(shapes[0], hash, scope.contexts[scope.contexts.length - 1] ?? ANY);
     const pushed = shapes.length > 0 || hash.length > 0;
     this.program(source.ast, {

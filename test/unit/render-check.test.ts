@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,8 @@ import {
   sampleTemplateData,
   type AutomationTemplate,
 } from '../../src/render/index.js';
+import { TEMPLATE_MAX_BYTES } from '../../src/render/files.js';
+import { readTemplateSources } from '../../src/render/load.js';
 import { DATA_SHAPE, resolveShape, type Shape } from '../../src/render/shape.js';
 
 const SHIPPED = fileURLToPath(new URL('../../templates', import.meta.url));
@@ -114,7 +116,11 @@ describe('check', () => {
   });
 
   it('reports a misspelt formatDate preset, and lets patterns pass', () => {
-    expect(checkHtml('{{formatDate customer.birthday "medum"}}\n{{formatDate customer.birthday "d LLLL"}} {{formatDate customer.birthday "cccc"}}')).toEqual([
+    expect(
+      checkHtml(
+        '{{formatDate customer.birthday "medum"}}\n{{formatDate customer.birthday "d LLLL"}} {{formatDate customer.birthday "cccc"}}',
+      ),
+    ).toEqual([
       'templates/t/html.hbs:1: formatDate: "medum" is not a format: use short, medium, long, full, month-day, or a pattern such as "d LLLL yyyy"',
     ]);
   });
@@ -230,5 +236,70 @@ describe('the checker knows the real data', () => {
     const sampleHas = (parts: string[]) =>
       parts.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], sample) !== undefined;
     for (const field of fields(DATA_SHAPE)) expect(sampleHas(field), field.join('.')).toBe(true);
+  });
+});
+
+describe('check: files of the templates folder, of sane size', () => {
+  it('refuses a symlinked template file, naming it, and never reads it', () => {
+    const dir = templatesDir({ 't/subject.hbs': 'Hello' });
+    const secret = path.join(path.dirname(dir), 'secret');
+    writeFileSync(secret, 'the daemon secret {{');
+    symlinkSync(secret, path.join(dir, 't/html.hbs'));
+    const problems = checkTemplateDir(dir).map(formatProblem);
+    expect(problems).toEqual([
+      'templates/t/html.hbs: is a symbolic link; templates must be files of the templates folder itself (not read)',
+    ]);
+    const sources = readTemplateSources(dir);
+    expect(sources.templates.get('t')?.html).toBeUndefined();
+  });
+
+  it('refuses a symlinked partial or layout, and a template folder that links elsewhere', () => {
+    const dir = templatesDir({ 't/subject.hbs': 'Hello', 't/html.hbs': '<p>Hi</p>' });
+    const outside = mkdtempSync(path.join(tmpdir(), 'rapport-outside-'));
+    dirs.push(outside);
+    writeFileSync(path.join(outside, 'subject.hbs'), 'Stolen');
+    writeFileSync(path.join(outside, 'html.hbs'), '<p>stolen</p>');
+    symlinkSync(outside, path.join(dir, 'elsewhere'));
+    symlinkSync(path.join(dir, 'partials/footer.hbs'), path.join(dir, 'partials/copy.hbs'));
+    const problems = checkTemplateDir(dir).map(formatProblem);
+    expect(problems).toEqual([
+      'templates/elsewhere: is a symbolic link; templates must be files of the templates folder itself (not read)',
+      'templates/partials/copy.hbs: is a symbolic link; templates must be files of the templates folder itself (not read)',
+    ]);
+    expect(readTemplateSources(dir).templates.has('elsewhere')).toBe(false);
+  });
+
+  it('refuses a file over the size cap with its size, without reading it', () => {
+    const big = `<p>${'x'.repeat(TEMPLATE_MAX_BYTES)}</p>`;
+    const problems = checkHtml(big).map((p) => p.replace(/\d+ bytes;/, 'N bytes;'));
+    expect(problems).toEqual([
+      `templates/t/html.hbs: is N bytes; a template file may be at most ${TEMPLATE_MAX_BYTES} bytes (512 KB) (not read)`,
+    ]);
+    expect(checkHtml(big)[0]).toContain(`is ${Buffer.byteLength(big)} bytes`);
+    // Just under the cap is fine.
+    expect(checkHtml(`<p>${'x'.repeat(TEMPLATE_MAX_BYTES - 10)}</p>`)).toEqual([]);
+  });
+
+  it('reports a dynamic partial at its line', () => {
+    expect(checkHtml('<p>Hi</p>\n{{> (lookup customer.attributes "kind")}}')).toEqual([
+      'templates/t/html.hbs:2: a dynamic partial ({{> (…)}}) cannot be checked before sending; name the partial, e.g. {{> footer}}',
+    ]);
+  });
+
+  it('reports a partial that includes itself, directly or through another, at the line of the call', () => {
+    expect(checkHtml('<p>Hi</p>\n{{> loop}}', { 'partials/loop.hbs': 'again\n\n{{> loop}}' })).toEqual([
+      'templates/partials/loop.hbs:3: partial "loop" includes itself (loop → loop); partials cannot be recursive',
+    ]);
+    const mutual = {
+      'partials/a.hbs': '{{> b}}',
+      'partials/b.hbs': 'b\n{{#if customer.first_name}}{{> a}}{{/if}}',
+    };
+    expect(checkHtml('{{> a}}', mutual)).toEqual([
+      'templates/partials/b.hbs:2: partial "a" includes itself (a → b → a); partials cannot be recursive',
+    ]);
+    const inline = '{{#*inline "row"}}\n{{> row}}\n{{/inline}}\n{{> row}}';
+    expect(checkHtml(inline)).toEqual([
+      'templates/t/html.hbs:2: partial "row" includes itself (row → row); partials cannot be recursive',
+    ]);
   });
 });

@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTemplateEngine, sampleTemplateData, type TemplateEngine } from '../../src/render/index.js';
+import { TEMPLATE_MAX_BYTES } from '../../src/render/files.js';
+import { compileSources, MAX_COMPILED_BYTES } from '../../src/render/compile-worker.js';
 
 const DATA = sampleTemplateData(
   { name: 'Corner Coffee', postal_address: '12 Market St', timezone: 'UTC', locale: 'en-US' },
@@ -15,7 +17,12 @@ afterEach(() => {
   for (const fn of cleanup.splice(0)) fn();
 });
 
-function setup(options: { automations?: Array<{ template: string; transactional: boolean }> } = {}) {
+function setup(
+  options: {
+    automations?: Array<{ template: string; transactional: boolean }>;
+    limits?: { timeoutMs: number; maxOldGenerationSizeMb: number };
+  } = {},
+) {
   const base = mkdtempSync(path.join(tmpdir(), 'rapport-reload-'));
   const dir = path.join(base, 'templates');
   const write = (name: string, source: string) => {
@@ -170,14 +177,112 @@ describe('reload keeps the last good version', () => {
     expect(html(engine, 'new')).toContain('now it exists');
   });
 
-  it('picks up edits by itself while watching', async () => {
+  it('picks up edits by itself while watching', { timeout: 40_000 }, async () => {
     const { engine, write } = setup();
     engine.watch();
     engine.watch(); // idempotent
     write('t/html.hbs', '<p>Hello watched</p>');
-    await vi.waitFor(() => expect(html(engine)).toContain('Hello watched'), { timeout: 5_000, interval: 50 });
+    // The check runs in a worker thread, which from TypeScript sources on a busy machine starts slowly.
+    await vi.waitFor(() => expect(html(engine)).toContain('Hello watched'), {
+      timeout: 30_000,
+      interval: 50,
+    });
     engine.close();
     write('t/html.hbs', '<p>Hello after close</p>');
     expect(html(engine)).toContain('Hello watched');
+  });
+});
+
+describe(
+  'reload off the main thread (what the running daemon does after an edit)',
+  { timeout: 60_000 },
+  () => {
+    it('takes a good edit, with the same escaping as a reload on the main thread', async () => {
+      const { engine, write } = setup();
+      write('t/html.hbs', '<p>Hello v2 {{customer.first_name}} & {{business.name}}</p>{{> sign}}');
+      write('t/subject.hbs', 'For {{business.name}}');
+      const result = await engine.reloadOffThread();
+      expect(result).toEqual({ updated: ['template:t'], problems: [] });
+      const email = engine.render('t', { ...DATA, business: { ...DATA.business, name: 'Smith & Sons' } });
+      expect(email.html).toContain('Hello v2 Maya & Smith &amp; Sons');
+      expect(email.subject).toBe('For Smith & Sons');
+    });
+
+    it('refuses a file swapped for a symlink, naming it, and keeps the last good version', async () => {
+      const { dir, engine, logger, remove } = setup();
+      const secret = path.join(path.dirname(dir), 'secret');
+      writeFileSync(secret, 'SECRET-KEY-MATERIAL');
+      remove('t/html.hbs');
+      symlinkSync(secret, path.join(dir, 't/html.hbs'));
+      const result = await engine.reloadOffThread();
+      expect(result.updated).toEqual([]);
+      expect(result.problems.map((p) => p.file)).toContain('templates/t/html.hbs');
+      expect(html(engine)).toContain('Hello v1 Maya');
+      expect(html(engine)).not.toContain('SECRET');
+      expect(JSON.stringify(warned(logger))).toContain('is a symbolic link');
+    });
+
+    it('refuses an edit over the size cap with its size, without blocking the event loop', async () => {
+      const { engine, write } = setup();
+      const big = `<p>${'x'.repeat(2 * 1024 * 1024)}</p>`;
+      write('t/html.hbs', big);
+      const result = await engine.reloadOffThread();
+      expect(result.problems.map((p) => p.message)).toEqual([
+        `is ${Buffer.byteLength(big)} bytes; a template file may be at most ${TEMPLATE_MAX_BYTES} bytes (512 KB) (not read)`,
+      ]);
+      expect(html(engine)).toContain('Hello v1 Maya');
+    });
+
+    it('stops a check that runs past its time limit and keeps the last good versions', async () => {
+      const { engine, logger, write } = setup({ limits: { timeoutMs: 1, maxOldGenerationSizeMb: 64 } });
+      write('t/html.hbs', '<p>Hello v2</p>');
+      const result = await engine.reloadOffThread();
+      expect(result).toEqual({
+        updated: [],
+        problems: [
+          {
+            file: 'templates',
+            line: 0,
+            message: 'checking took longer than 1 ms; the last good versions stay in use',
+          },
+        ],
+      });
+      expect(html(engine)).toContain('Hello v1 Maya');
+      expect(warned(logger)).toEqual([expect.objectContaining({ event: 'template.invalid' })]);
+    });
+  },
+);
+
+describe('compiled size', () => {
+  it('refuses a file that compiles to more code than the main thread should load at once', () => {
+    const line = '<p>{{customer.first_name}} {{customer.last_name}} {{business.name}}</p>\n';
+    const source = line.repeat(Math.ceil(MAX_COMPILED_BYTES / line.length));
+    const file = { label: 'templates/t/html.hbs', source, hash: 'h' };
+    const sources = {
+      root: 'templates',
+      exists: true,
+      layouts: new Map([
+        ['default', { label: 'templates/layouts/default.hbs', source: '{{{body}}}', hash: 'l' }],
+      ]),
+      partials: new Map(),
+      templates: new Map([
+        [
+          't',
+          {
+            folder: 'templates/t',
+            subject: { ...file, source: 'Hi', hash: 's', label: 'templates/t/subject.hbs' },
+            html: file,
+          },
+        ],
+      ]),
+      refused: [],
+    };
+    const result = compileSources(sources, {});
+    expect(result.ok && result.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      expect.stringMatching(
+        /^templates\/t\/html\.hbs: compiles to \d+ KB of code, more than the 256 KB a template may; make it smaller$/,
+      ),
+    ]);
+    expect(result.ok && [...result.specs.keys()]).toEqual(['l:html', 's:plain']);
   });
 });
