@@ -44,11 +44,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.command('migrate').description('apply database migrations').action(run((o: object) => migrateCommand(io, o)));
   program
     .command('import')
-    .description('import customers, events or content from CSV or JSON Lines (upsert by id)')
+    .description('import customers, events or content from CSV, Excel (.xlsx) or JSON Lines (upsert by id)')
     .addArgument(new Command().createArgument('<kind>', 'customers | events | content').choices(['customers', 'events', 'content']))
-    .argument('<file>', 'a .csv or .jsonl file, or - for standard input')
-    .addOption(new Option('--format <format>', 'file format when the extension does not say').choices(['csv', 'jsonl']))
+    .argument('<file>', 'a .csv, .xlsx or .jsonl file, or - for standard input')
+    .addOption(new Option('--format <format>', 'file format when the extension does not say').choices(['csv', 'xlsx', 'jsonl']))
     .option('--dry-run', 'validate only; write nothing')
+    .option('--map <pairs>', 'columns to fields, e.g. "Email Address=email,Notes=-" (- ignores a column)')
+    .option('--map-file <file>', 'a saved mapping: YAML/JSON { "Header": field } or Header=field lines')
+    .option('--date-format <format>', 'how the file writes dates, e.g. DD.MM.YYYY or MM/DD/YYYY HH:mm')
+    .option('--strict', 'a bad optional field refuses the whole row (default: imported without it, with a warning)')
     .action(run((kind: string, file: string, o: object) => importCommand(io, kind as ImportKind, file, o)));
   program
     .command('upcoming')

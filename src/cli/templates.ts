@@ -10,6 +10,7 @@ import { createTemplateEngine } from '../render/engine.js';
 import { mailerOptions, type DbRuntime } from '../runtime.js';
 import { configOnly, withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
+import { eventTypeWarnings } from './check-data.js';
 import nodemailer from 'nodemailer';
 
 export async function checkCommand(io: Io, options: GlobalOptions): Promise<number> {
@@ -22,6 +23,7 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<numb
     return 1;
   }
   io.out(`config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`);
+  for (const warning of await eventTypeWarnings(rt.config)) io.err(warning);
   return 0;
 }
 

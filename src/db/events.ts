@@ -97,3 +97,13 @@ export async function getEventsByIds(knex: Knex, ids: readonly string[]): Promis
   }
   return out;
 }
+
+/** Which of `types` at least one stored event has: one indexed probe per type. */
+export async function eventTypesPresent(knex: Knex, types: readonly string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (const type of new Set(types)) {
+    const row = await knex('events').where('type', type).select('id').first();
+    if (row) present.add(type);
+  }
+  return present;
+}

@@ -17,6 +17,14 @@ export interface ImportReport {
   rejectedCount: number;
   /** Problems found but not kept in `rejected`. */
   errorsOmitted: number;
+  /** Optional fields left out of rows that were imported (at most `maxErrors` kept). */
+  warnings: RowError[];
+  /** Warnings found but not kept in `warnings`. */
+  warningsOmitted: number;
+  /** Values read in `zone` because they had no offset. */
+  zonedTimes: number;
+  /** The business zone those values were read in. */
+  zone: string;
 }
 
 export class Tally {
@@ -38,6 +46,10 @@ export class Tally {
       rejected: [],
       rejectedCount: 0,
       errorsOmitted: 0,
+      warnings: [],
+      warningsOmitted: 0,
+      zonedTimes: 0,
+      zone: 'UTC',
     };
   }
 
@@ -54,6 +66,19 @@ export class Tally {
     }
   }
 
+  /** The optional fields one imported row was taken without. */
+  warn(warnings: readonly RowError[]): void {
+    for (const warning of warnings) {
+      if (this.report.warnings.length < this.maxErrors) this.report.warnings.push(warning);
+      else this.report.warningsOmitted++;
+    }
+  }
+
+  zoned(count: number, zone: string): void {
+    this.report.zonedTimes = count;
+    this.report.zone = zone;
+  }
+
   accept(rows: number, counts?: UpsertCounts): void {
     this.report.accepted += rows;
     if (!counts) return;
@@ -65,6 +90,7 @@ export class Tally {
   finish(): ImportReport {
     // Stable sort: a row's own errors keep their column order.
     this.report.rejected.sort((a, b) => a.line - b.line);
+    this.report.warnings.sort((a, b) => a.line - b.line);
     return this.report;
   }
 }

@@ -35,26 +35,28 @@ export function validateCustomer(
   record: Record<string, unknown>,
   line: number,
   now: number,
+  strict = true,
 ): Validation<CustomerInput> {
-  const row = new RowCheck(line);
+  const row = new RowCheck(line, strict);
   const value: CustomerInput = {
     id: row.required('id', id(record.id), ''),
     email: row.required('email', email(record.email), ''),
-    first_name: row.take('first_name', text(record.first_name, NAME), null),
-    last_name: row.take('last_name', text(record.last_name, NAME), null),
-    birthday: row.take(
+    first_name: row.optional('first_name', text(record.first_name, NAME), null),
+    last_name: row.optional('last_name', text(record.last_name, NAME), null),
+    birthday: row.optional(
       'birthday',
       optional(record.birthday, (s) => birthday(s, now)),
       null,
     ),
-    timezone: row.take('timezone', optional(record.timezone, timeZone), null),
-    locale: row.take('locale', optional(record.locale, locale), null),
-    customer_since: row.take(
+    timezone: row.optional('timezone', optional(record.timezone, timeZone), null),
+    locale: row.optional('locale', optional(record.locale, locale), null),
+    customer_since: row.optional(
       'customer_since',
       optional(record.customer_since, (s) => calendarDate(s, now)),
       null,
     ),
-    tags: row.take('tags', tags(record.tags), []),
+    tags: row.optional('tags', tags(record.tags), []),
+    // Consent is never guessed: a value that is not a known yes or no refuses the row.
     subscribed: row.take('subscribed', flag(record.subscribed, true), true),
     attributes: attributes(record, CUSTOMER_COLUMNS, row),
   };
