@@ -12,6 +12,8 @@ import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.j
 import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
+import { exportCommand } from './cli/export.js';
+import type { ExportKind } from './export/export.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -54,6 +56,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--date-format <format>', 'how the file writes dates, e.g. DD.MM.YYYY or MM/DD/YYYY HH:mm')
     .option('--strict', 'a bad optional field refuses the whole row (default: imported without it, with a warning)')
     .action(run((kind: string, file: string, o: object) => importCommand(io, kind as ImportKind, file, o)));
+  program
+    .command('export')
+    .description('write customers, events or deliveries as CSV (safe to open in a spreadsheet) or JSON Lines')
+    .addArgument(new Command().createArgument('<kind>', 'customers | events | deliveries').choices(['customers', 'events', 'deliveries']))
+    .addOption(new Option('--format <format>', 'csv (default) or jsonl').choices(['csv', 'jsonl']))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(run((kind: string, o: object) => exportCommand(io, kind as ExportKind, o)));
   program
     .command('upcoming')
     .description('what will be sent, when (customer local time and UTC), and why')

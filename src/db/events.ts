@@ -107,3 +107,10 @@ export async function eventTypesPresent(knex: Knex, types: readonly string[]): P
   }
   return present;
 }
+
+/** One page of events in id order (keyset pagination), for exports. */
+export async function eventPage(knex: Knex, afterId: string | null, limit: number): Promise<CustomerEvent[]> {
+  const q = knex('events').orderBy('id').limit(limit);
+  if (afterId !== null) q.where('id', '>', afterId);
+  return ((await q) as EventRow[]).map(rowToEvent);
+}

@@ -27,8 +27,8 @@ const NAME = { max: 200 };
 /**
  * Names are stored exactly as given (trimmed). Markup such as `<b>` or a spreadsheet
  * formula such as `=HYPERLINK("http://x","y")` is inert here: templates HTML-escape every
- * value and Rapport never exports customer data to a spreadsheet, so rewriting it would
- * only corrupt names like `<Ann>` or `=Bob=`. Line breaks and other control characters are
+ * value and `rapport export` neutralises formulas in CSV cells, so rewriting it would only
+ * corrupt names like `<Ann>` or `=Bob=`. Line breaks and other control characters are
  * refused, since a name can end up in a `To:` display name or a subject line.
  */
 export function validateCustomer(
