@@ -7,6 +7,9 @@ import { handleFeed } from './feed.js';
 import { createFeedCache } from '../feed/service.js';
 import { handleApi } from './api.js';
 import type { ImportKind } from '../import/types.js';
+import { handleShopHook, type Shop } from '../hooks/shop-hooks.js';
+import { handleInboundHook } from '../hooks/inbound.js';
+import { serveHook } from './hooks.js';
 
 export interface RouteDeps {
   rt: DbRuntime;
@@ -20,7 +23,18 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
   const healthDeps = { db: rt.db, worker: health, now: rt.now };
   const feeds = createFeedCache(rt);
   const consentDeps = { db: rt.db, config: rt.config, signingKey: rt.signingKey, log: rt.log, now: rt.now };
+  const hookDeps = { db: rt.db, config: rt.config, now: rt.now, wake, log: rt.log };
   return [
+    {
+      methods: ['POST'],
+      pattern: /^\/hooks\/(shopify|woocommerce|square|stripe)$/,
+      handler: (req, res, [shop]) => serveHook(req, res, (h, body) => handleShopHook(hookDeps, shop as Shop, h, body)),
+    },
+    {
+      methods: ['POST'],
+      pattern: /^\/hooks\/in\/([a-z0-9][a-z0-9_-]{0,62})$/,
+      handler: (req, res, [name]) => serveHook(req, res, (h, body) => handleInboundHook(hookDeps, name as string, h, body)),
+    },
     { methods: ['GET', 'HEAD'], pattern: /^\/healthz$/, handler: handleHealthz },
     { methods: ['GET', 'HEAD'], pattern: /^\/readyz$/, handler: (req, res) => handleReadyz(healthDeps, req, res) },
     { methods: ['GET'], pattern: /^\/metrics$/, handler: (req, res) => handleMetrics(healthDeps, req, res) },
