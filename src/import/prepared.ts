@@ -7,7 +7,15 @@
 import type { Readable } from 'node:stream';
 import { checkHeader } from './columns.js';
 import type { DateFormat } from './date-input.js';
-import { applyMapping, describeMapping, type ExplicitMap, type Mapping, resolveMapping } from './mapping.js';
+import { headerKey } from './headers.js';
+import {
+  applyMapping,
+  describeMapping,
+  type ExplicitMap,
+  IGNORE,
+  type Mapping,
+  resolveMapping,
+} from './mapping.js';
 import { readRecords } from './parse.js';
 import { type ConsentWords, decideOrders, type FieldProblem, Preparer } from './prepare.js';
 import type { ImportFormat, ImportKind, ParsedRow } from './types.js';
@@ -37,6 +45,17 @@ export interface PreparedRecords {
   zoned(): number;
 }
 
+/** JSON Lines keys through an explicit map (records have no shared header to recognise). */
+function renameKeys(map: ExplicitMap, record: Record<string, unknown>): Record<string, unknown> {
+  const entries: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(record)) {
+    const target = map.get(headerKey(key));
+    if (target === IGNORE) continue;
+    entries.push([target ?? key, value]);
+  }
+  return Object.fromEntries(entries);
+}
+
 export function preparedRecords(options: PreparedOptions): PreparedRecords {
   let mapping: Mapping | undefined;
   let preparer: Preparer | undefined;
@@ -54,8 +73,11 @@ export function preparedRecords(options: PreparedOptions): PreparedRecords {
     [...(mapping?.byColumn ?? [])].find(([, target]) => target === field)?.[0] ?? field;
   async function* rows(): AsyncGenerator<PreparedRow> {
     const held: ParsedRow[] = [];
-    const mapped = (item: ParsedRow): ParsedRow =>
-      'error' in item || !mapping ? item : { line: item.line, record: applyMapping(mapping, item.record) };
+    const mapped = (item: ParsedRow): ParsedRow => {
+      if ('error' in item) return item;
+      if (mapping) return { line: item.line, record: applyMapping(mapping, item.record) };
+      return options.map?.size ? { line: item.line, record: renameKeys(options.map, item.record) } : item;
+    };
     const prepared = (item: ParsedRow): PreparedRow => {
       if ('error' in item) return item;
       preparer ??= new Preparer(options);

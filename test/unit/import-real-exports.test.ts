@@ -88,6 +88,16 @@ describe('import: the headers of real exports', () => {
     ).rejects.toThrow(/two columns to "email"/);
   });
 
+  it('applies --map to JSON Lines keys too', async () => {
+    const jsonl = '{"Client No":"7","Contact":"a@example.com","Secret Notes":"x","points":3}\n';
+    const { store } = await run(jsonl, {
+      kind: 'customers',
+      format: 'jsonl',
+      map: parseMapOption('Contact=email,Client No=id,Secret Notes=-'),
+    });
+    expect(store.customers.get('7')).toMatchObject({ email: 'a@example.com', attributes: { points: '3' } });
+  });
+
   it('names attributes by their letters and digits', () => {
     expect(attributeName('Total Spent ($)')).toBe('total_spent');
     expect(attributeName('  Café — Größe ')).toBe('cafe_gro_e');
