@@ -16,7 +16,7 @@ function problems(yaml: string, env: Record<string, string> = {}): string[] {
     load(yaml, env);
     return [];
   } catch (error) {
-    return (error as AppError).details;
+    return [...(error as AppError).details];
   }
 }
 
