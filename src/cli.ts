@@ -7,6 +7,7 @@ import { AppError, EXIT, describeError } from './errors.js';
 import { processIo, type Io } from './cli/io.js';
 import type { ContentAddOptions } from './cli/content.js';
 import type { OccasionsListOptions } from './cli/occasions.js';
+import type { ExportKind } from './export/export.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -57,25 +58,27 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(run(async (o: object) => (await start()).migrateCommand(io, o)));
   program
     .command('import')
-    .description('import customers, events or content from CSV or JSON Lines (upsert by id)')
-    .addArgument(
-      new Command()
-        .createArgument('<kind>', 'customers | events | content')
-        .choices(['customers', 'events', 'content']),
-    )
-    .argument('<file>', 'a .csv or .jsonl file, or - for standard input')
-    .addOption(
-      new Option('--format <format>', 'file format when the extension does not say').choices([
-        'csv',
-        'jsonl',
-      ]),
-    )
+    .description('import customers, events or content from CSV, Excel (.xlsx) or JSON Lines (upsert by id)')
+    .addArgument(new Command().createArgument('<kind>', 'customers | events | content').choices(['customers', 'events', 'content']))
+    .argument('<file>', 'a .csv, .xlsx or .jsonl file, or - for standard input')
+    .addOption(new Option('--format <format>', 'file format when the extension does not say').choices(['csv', 'xlsx', 'jsonl']))
     .option('--dry-run', 'validate only; write nothing')
+    .option('--map <pairs>', 'columns to fields, e.g. "Email Address=email,Notes=-" (- ignores a column)')
+    .option('--map-file <file>', 'a saved mapping: YAML/JSON { "Header": field } or Header=field lines')
+    .option('--date-format <format>', 'how the file writes dates, e.g. DD.MM.YYYY or MM/DD/YYYY HH:mm')
+    .option('--strict', 'a bad optional field refuses the whole row (default: imported without it, with a warning)')
     .action(
       run(async (kind: string, file: string, o: object) =>
         (await import('./cli/import.js')).importCommand(io, kind as ImportKind, file, o),
       ),
     );
+  program
+    .command('export')
+    .description('write customers, events or deliveries as CSV (safe to open in a spreadsheet) or JSON Lines')
+    .addArgument(new Command().createArgument('<kind>', 'customers | events | deliveries').choices(['customers', 'events', 'deliveries']))
+    .addOption(new Option('--format <format>', 'csv (default) or jsonl').choices(['csv', 'jsonl']))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(run(async (kind: string, o: object) => (await import('./cli/export.js')).exportCommand(io, kind as ExportKind, o)));
   program
     .command('upcoming')
     .description('what will be sent, when (customer local time and UTC), and why')

@@ -1,7 +1,7 @@
 /** The bench's command line: `node dist/bench/run.js [--quick] [--json] [--only a,b] [...]`. */
 import { parseArgs } from 'node:util';
 
-const MEASURES = ['render', 'plan', 'deliver', 'memory', 'latency', 'feed', 'simulate'] as const;
+const MEASURES = ['render', 'plan', 'deliver', 'memory', 'latency', 'feed', 'simulate', 'import'] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
 export interface BenchOptions {

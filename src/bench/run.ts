@@ -13,6 +13,7 @@ import { reportFromChild, type ChildResult } from './child.js';
 import { runLoadgenProcess } from './loadgen.js';
 import { measureDeliver, measureMemory } from './measures/deliver.js';
 import { measureFeed } from './measures/feed.js';
+import { measureImport } from './measures/import.js';
 import { measureLatency } from './measures/latency.js';
 import { measurePlan } from './measures/plan.js';
 import { measureRender } from './measures/render.js';
@@ -87,6 +88,8 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
       return measureFeed(str('url'), num('seconds'));
     case 'simulate':
       return measureSimulate(str('url'));
+    case 'import':
+      return measureImport(num('customers'));
     default:
       throw new Error(`unknown measure "${name}"`);
   }

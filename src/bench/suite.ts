@@ -20,6 +20,7 @@ import {
   planRow,
   renderRows,
   simulateRow,
+  importRows,
 } from './rows.js';
 import { postgresStore, sqliteStore, type Seeder, type Store } from './stores.js';
 
@@ -31,7 +32,7 @@ export async function runSuite(o: BenchOptions, env: NodeJS.ProcessEnv): Promise
   const stores: Store[] = [];
   try {
     // Seeding first, SQLite and Postgres side by side (two cores; nothing is measured yet).
-    const databases = [...o.only].some((m) => m !== 'render') ? o.databases : [];
+    const databases = [...o.only].some((m) => m !== 'render' && m !== 'import') ? o.databases : [];
     const prepared = await Promise.all(
       databases.map(async (name) => {
         const store =
@@ -45,6 +46,7 @@ export async function runSuite(o: BenchOptions, env: NodeJS.ProcessEnv): Promise
       }),
     );
     if (o.only.has('render')) rows.push(...(await suite.render()));
+    if (o.only.has('import')) rows.push(...(await suite.importCustomers()));
     for (const store of prepared) {
       if ('skipped' in store) rows.push(skippedRow('postgres', 'all measures', 'postgres', store.skipped));
       else rows.push(...(await suite.onDatabase(store)));
@@ -139,6 +141,12 @@ class Suite {
         customers: to,
       });
     };
+  }
+
+  /** Into an empty SQLite file of its own: the import needs no seeded population. */
+  async importCustomers(): Promise<ResultRow[]> {
+    const size = this.o.large;
+    return importRows(size, await this.child('import', `import ${count(size)} customers (sqlite)`, { customers: size }));
   }
 
   async render(): Promise<ResultRow[]> {

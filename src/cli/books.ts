@@ -54,7 +54,7 @@ export async function statusCommand(io: Io, options: GlobalOptions & { json?: bo
   });
 }
 
-function deliveryJson(r: DeliveryListRow): Record<string, unknown> {
+export function deliveryJson(r: DeliveryListRow): Record<string, unknown> {
   return {
     id: r.id,
     automation: r.automation_id,

@@ -1,10 +1,13 @@
 /** `rapport import customers|events|content FILE|-`. */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AppError, EXIT } from '../errors.js';
-import { detectFormat } from '../import/parse.js';
+import { parseDateFormat } from '../import/date-input.js';
 import { importStore } from '../import/db-store.js';
-import { exitCodeFor, formatRowError, runImport } from '../import/run.js';
+import { formatRowWarning } from '../import/format.js';
+import { type ExplicitMap, parseMapFile, parseMapOption } from '../import/mapping.js';
+import { detectFormat } from '../import/parse.js';
+import { exitCodeFor, formatRowError, type ImportReport, runImport } from '../import/run.js';
 import type { ImportKind } from '../import/types.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import type { Io } from './io.js';
@@ -12,6 +15,44 @@ import type { Io } from './io.js';
 export interface ImportCommandOptions extends GlobalOptions {
   format?: string;
   dryRun?: boolean;
+  map?: string;
+  mapFile?: string;
+  dateFormat?: string;
+  strict?: boolean;
+}
+
+function explicitMap(options: ImportCommandOptions): ExplicitMap | undefined {
+  if (options.map !== undefined && options.mapFile !== undefined) {
+    throw new AppError('E_USAGE', 'give --map or --map-file, not both');
+  }
+  if (options.map !== undefined) return parseMapOption(options.map);
+  if (options.mapFile === undefined) return undefined;
+  if (!existsSync(options.mapFile))
+    throw new AppError('E_IMPORT_UNREADABLE', `cannot read ${options.mapFile}: no such file`);
+  return parseMapFile(readFileSync(options.mapFile, 'utf8'), options.mapFile);
+}
+
+function printReport(io: Io, kind: ImportKind, report: ImportReport): void {
+  for (const e of report.rejected) io.err(formatRowError(e));
+  if (report.errorsOmitted > 0) io.err(`… and ${report.errorsOmitted} more problems`);
+  for (const note of report.sharedAddresses) io.out(formatRowError(note));
+  if (report.keptUnsubscribed > 0) {
+    io.out(`${report.keptUnsubscribed} rows asked to re-subscribe addresses that opted out; left unsubscribed`);
+  }
+  for (const w of report.warnings) io.err(formatRowWarning(w));
+  if (report.warningsOmitted > 0) io.err(`… and ${report.warningsOmitted} more warnings`);
+  if (report.zonedTimes > 0) {
+    io.out(
+      `times without an offset were read in ${report.zone} (business.timezone): ${report.zonedTimes} values`,
+    );
+  }
+  const verb = report.dryRun ? 'would import' : 'imported';
+  const warned = report.warnings.length + report.warningsOmitted;
+  io.out(
+    `${kind}: read ${report.read} rows; ${verb} ${report.accepted} ` +
+      `(${report.inserted} new, ${report.updated} changed, ${report.unchanged} unchanged); rejected ${report.rejectedCount}` +
+      (warned > 0 ? `; ${warned} fields left out (warnings)` : ''),
+  );
 }
 
 export async function importCommand(
@@ -24,6 +65,8 @@ export async function importCommand(
   if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) {
     throw new AppError('E_IMPORT_UNREADABLE', `cannot read ${file}: no such file`);
   }
+  const map = explicitMap(options);
+  const dateFormat = options.dateFormat === undefined ? undefined : parseDateFormat(options.dateFormat);
   return withRuntime(io, options, async (rt) => {
     const input = (file === '-' ? io.stdin : createReadStream(file)) as Readable;
     const report = await runImport({
@@ -33,18 +76,14 @@ export async function importCommand(
       store: importStore(rt.db),
       dryRun: options.dryRun === true,
       now: rt.now(),
+      map,
+      dateFormat,
+      zone: rt.config.business.timezone,
+      consent: rt.config.import.consent,
+      strict: options.strict === true,
+      onMapping: (lines) => io.out(`columns of ${file}:\n${lines.join('\n')}`),
     });
-    for (const e of report.rejected) io.err(formatRowError(e));
-    if (report.errorsOmitted > 0) io.err(`… and ${report.errorsOmitted} more problems`);
-    for (const note of report.sharedAddresses) io.out(formatRowError(note));
-    if (report.keptUnsubscribed > 0) {
-      io.out(`${report.keptUnsubscribed} rows asked to re-subscribe addresses that opted out; left unsubscribed`);
-    }
-    const verb = report.dryRun ? 'would import' : 'imported';
-    io.out(
-      `${kind}: read ${report.read} rows; ${verb} ${report.accepted} ` +
-        `(${report.inserted} new, ${report.updated} changed, ${report.unchanged} unchanged); rejected ${report.rejectedCount}`,
-    );
+    printReport(io, kind, report);
     if (report.read === 0) {
       io.err(`${file}: no rows to import`);
       return EXIT.failure;

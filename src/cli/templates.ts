@@ -12,6 +12,7 @@ import { createTemplateEngine } from '../render/engine.js';
 import { mailerOptions, type DbRuntime } from '../runtime.js';
 import { configOnly, withReadRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
+import { eventTypeWarnings } from './check-data.js';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/schema.js';
 import { OccasionCalendar } from '../occasions/resolve.js';
@@ -35,6 +36,7 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<numb
   io.out(
     `config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`,
   );
+  for (const warning of await eventTypeWarnings(rt.config)) io.err(warning);
   return 0;
 }
 

@@ -38,6 +38,11 @@ const ENV_OVERRIDES: ReadonlyArray<[variable: string, path: readonly string[]]> 
   ['RAPPORT_PUBLIC_URL', ['http', 'public_url']],
   ['RAPPORT_HTTP', ['http', 'listen']],
   ['RAPPORT_BOUNCES_IMAP_URL', ['bounces', 'imap', 'url']],
+  ['RAPPORT_HOOKS_SHOPIFY_SECRET', ['hooks', 'shopify', 'secret']],
+  ['RAPPORT_HOOKS_WOOCOMMERCE_SECRET', ['hooks', 'woocommerce', 'secret']],
+  ['RAPPORT_HOOKS_SQUARE_SIGNATURE_KEY', ['hooks', 'square', 'signature_key']],
+  ['RAPPORT_HOOKS_SQUARE_NOTIFICATION_URL', ['hooks', 'square', 'notification_url']],
+  ['RAPPORT_HOOKS_STRIPE_SECRET', ['hooks', 'stripe', 'secret']],
 ];
 
 export function loadConfig(options: LoadOptions): LoadedConfig {

@@ -140,7 +140,31 @@ const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lower-case letters, digits, "-" and "_" (at most 63)');
 
-const eventType = z.string().regex(EVENT_TYPE, 'an event type is 1-64 letters, digits, or . _ : -');
+/** Event types are compared without case: kept lower-cased, as imported events are. */
+const eventType = z
+  .string()
+  .regex(EVENT_TYPE, 'an event type is 1-64 letters, digits, or . _ : -')
+  .transform((value) => value.toLowerCase());
+
+/** A platform's shared secret: long enough that it cannot be guessed. */
+const hookSecret = z.string().min(8, 'a webhook secret has at least 8 characters');
+
+/** A generic inbound webhook: who may call it, what it brings, and which field is which. */
+const inboundHook = z
+  .strictObject({
+    /** Callers send `Authorization: Bearer TOKEN`. */
+    token: hookSecret.optional(),
+    /** Callers sign the raw body: `X-Rapport-Signature: sha256=HEX` (HMAC-SHA256). */
+    secret: hookSecret.optional(),
+    kind: z.enum(['customers', 'events']),
+    /** Body key (dots reach into objects, e.g. `booking.client.email`) → field. */
+    map: z.record(z.string(), z.string()).default({}),
+    /** Event type for an events hook whose body names none. */
+    type: eventType.optional(),
+  })
+  .refine((hook) => (hook.token === undefined) !== (hook.secret === undefined), {
+    error: 'give exactly one of token or secret',
+  });
 
 const at = timeOfDay.optional();
 
@@ -336,6 +360,32 @@ export const configSchema = z.strictObject({
     .prefault({}),
   automations: z.array(automation).default([]),
   bounces,
+  import: z
+    .strictObject({
+      /** Words read as consent given (`yes`) or refused (`no`) besides the built-in ones. */
+      consent: z
+        .strictObject({
+          yes: z.array(z.string().min(1)).default([]),
+          no: z.array(z.string().min(1)).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Signed webhooks from shops (orders → customers and purchases) and generic inbound hooks. */
+  hooks: z
+    .strictObject({
+      shopify: z.strictObject({ secret: hookSecret }).optional(),
+      woocommerce: z.strictObject({ secret: hookSecret }).optional(),
+      square: z.strictObject({ signature_key: hookSecret, notification_url: z.string().url() }).optional(),
+      stripe: z.strictObject({ secret: hookSecret, tolerance: duration.default(5 * 60_000) }).optional(),
+      in: z
+        .record(
+          z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lower-case letters, digits, "-" and "_"'),
+          inboundHook,
+        )
+        .default({}),
+    })
+    .prefault({}),
 });
 
 export type RawConfig = z.input<typeof configSchema>;

@@ -95,9 +95,9 @@ export async function contentVersion(knex: Knex, now: number): Promise<{ key: st
 
 /**
  * The latest published items for a feed, newest first, each with when its row last changed;
- * with `tag`, only items carrying exactly that tag. The tag is matched in SQL as a JSON string
- * inside the stored array (`instr`/`strpos`: exact and case-sensitive, unlike LIKE in SQLite),
- * then checked again on the parsed list.
+ * with `tag`, only items carrying that tag, compared without case. The tag is matched in SQL
+ * as a JSON string inside the lower-cased stored array (`instr`/`strpos`, not LIKE, whose `_`
+ * and `%` would match more), then checked again on the parsed list.
  */
 export async function feedContent(
   knex: Knex,
@@ -107,14 +107,17 @@ export async function feedContent(
     { column: 'published_at', order: 'desc' },
     { column: 'id', order: 'asc' },
   ]);
-  if (options.tag !== null) {
-    const find = isPostgres(knex) ? 'strpos' : 'instr';
-    q.whereRaw(`${find}(tags, ?) > 0`, [JSON.stringify(options.tag)]);
+  const tag = options.tag?.toLowerCase() ?? null;
+  if (tag !== null) {
+    // lower() folds only A-Z on SQLite, every letter on Postgres: fold the tag the same way.
+    const postgres = isPostgres(knex);
+    const folded = postgres ? tag : (options.tag ?? '').replace(/[A-Z]+/g, (s) => s.toLowerCase());
+    q.whereRaw(`${postgres ? 'strpos' : 'instr'}(lower(tags), ?) > 0`, [JSON.stringify(folded)]);
   }
   const rows = (await q.limit(options.limit)) as ContentRow[];
   return rows
     .map((row) => ({ ...rowToItem(row), updated_at: Number(row.updated_at) }))
-    .filter((item) => options.tag === null || item.tags.includes(options.tag));
+    .filter((item) => tag === null || item.tags.some((t) => t.toLowerCase() === tag));
 }
 
 /** Every item, published or scheduled, newest publication first (for `rapport content list`). */

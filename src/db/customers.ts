@@ -134,6 +134,25 @@ export async function missingCustomerIds(knex: Knex, ids: readonly string[]): Pr
   return wanted;
 }
 
+/**
+ * Customer ids by email address, lower-cased, for events that name their customer by address
+ * (an order export). Looked up through the email index, as written and lower-cased.
+ */
+export async function customerIdsByEmail(knex: Knex, emails: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const wanted = [...new Set(emails.flatMap((e) => [e, e.toLowerCase()]))];
+  for (const batch of chunks(wanted, IN_CHUNK)) {
+    const rows = (await knex('customers').whereIn('email', batch).select('id', 'email').orderBy('id')) as Array<{ id: string; email: string }>;
+    for (const row of rows) {
+      const key = row.email.toLowerCase();
+      const ids = out.get(key) ?? [];
+      if (!ids.includes(row.id)) ids.push(row.id);
+      out.set(key, ids);
+    }
+  }
+  return out;
+}
+
 export async function countCustomers(knex: Knex): Promise<number> {
   const row = (await knex('customers').count({ n: '*' }).first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
@@ -157,7 +176,7 @@ export type CustomerSelector =
 /**
  * One page of customers in id order (keyset pagination: never OFFSET, never everything at once).
  */
-async function customerPage(
+export async function customerPage(
   knex: Knex,
   selector: CustomerSelector,
   afterId: string | null,

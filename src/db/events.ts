@@ -109,3 +109,20 @@ export async function deleteEvents(knex: Knex, ids: readonly string[]): Promise<
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) deleted += await knex('events').whereIn('id', batch).delete();
   return deleted;
 }
+
+/** Which of `types` at least one stored event has: one indexed probe per type. */
+export async function eventTypesPresent(knex: Knex, types: readonly string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (const type of new Set(types)) {
+    const row = await knex('events').where('type', type).select('id').first();
+    if (row) present.add(type);
+  }
+  return present;
+}
+
+/** One page of events in id order (keyset pagination), for exports. */
+export async function eventPage(knex: Knex, afterId: string | null, limit: number): Promise<CustomerEvent[]> {
+  const q = knex('events').orderBy('id').limit(limit);
+  if (afterId !== null) q.where('id', '>', afterId);
+  return ((await q) as EventRow[]).map(rowToEvent);
+}

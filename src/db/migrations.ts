@@ -322,7 +322,26 @@ const bounces: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys, bounces];
+/**
+ * Webhook deliveries already taken in, by platform and the platform's own delivery id: shops
+ * redeliver on any doubt, and a redelivery must change nothing.
+ */
+const hooks: Migration = {
+  name: '0005_hooks',
+  async up(knex) {
+    await knex.schema.createTable('webhook_deliveries', (t) => {
+      t.string('source', 80).notNullable();
+      t.string('delivery_id', 200).notNullable();
+      t.bigInteger('received_at').notNullable().index();
+      t.primary(['source', 'delivery_id']);
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('webhook_deliveries');
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys, bounces, hooks];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

@@ -12,6 +12,9 @@ import { feedbackMetrics } from '../surveys/feedback.js';
 import { handleBounceHook, type BounceHookDeps, type Relay } from './bounce-hooks.js';
 import { bounceDeps } from '../bounces/service.js';
 import { loadSnsCertificates } from '../bounces/hooks/sns.js';
+import { handleShopHook, type Shop } from '../hooks/shop-hooks.js';
+import { handleInboundHook } from '../hooks/inbound.js';
+import { serveHook } from './hooks.js';
 
 export interface RouteDeps {
   rt: DbRuntime;
@@ -30,7 +33,7 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
   };
   const feeds = createFeedCache(rt);
   const webhooks = rt.config.bounces.webhooks;
-  const hookDeps: BounceHookDeps = {
+  const bounceHookDeps: BounceHookDeps = {
     bounces: bounceDeps(rt),
     webhooks,
     snsCertificates: loadSnsCertificates(webhooks.ses?.certificates ?? []),
@@ -38,7 +41,18 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
   };
   const consentDeps = { db: rt.db, config: rt.config, signingKey: rt.signingKey, log: rt.log, now: rt.now };
   const surveyDeps = { ...consentDeps, wake };
+  const shopHookDeps = { db: rt.db, config: rt.config, now: rt.now, wake, log: rt.log };
   return [
+    {
+      methods: ['POST'],
+      pattern: /^\/hooks\/(shopify|woocommerce|square|stripe)$/,
+      handler: (req, res, [shop]) => serveHook(req, res, (h, body) => handleShopHook(shopHookDeps, shop as Shop, h, body)),
+    },
+    {
+      methods: ['POST'],
+      pattern: /^\/hooks\/in\/([a-z0-9][a-z0-9_-]{0,62})$/,
+      handler: (req, res, [name]) => serveHook(req, res, (h, body) => handleInboundHook(shopHookDeps, name as string, h, body)),
+    },
     { methods: ['GET', 'HEAD'], pattern: /^\/healthz$/, handler: handleHealthz },
     { methods: ['GET', 'HEAD'], pattern: /^\/readyz$/, handler: (req, res) => handleReadyz(healthDeps, req, res) },
     { methods: ['GET'], pattern: /^\/metrics$/, handler: (req, res) => handleMetrics(healthDeps, req, res) },
@@ -68,7 +82,7 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
     {
       methods: ['POST'],
       pattern: /^\/hooks\/bounces\/(ses|postmark|mailgun)$/,
-      handler: (req, res, [relay]) => handleBounceHook(hookDeps, req, res, relay as Relay),
+      handler: (req, res, [relay]) => handleBounceHook(bounceHookDeps, req, res, relay as Relay),
     },
   ];
 }

@@ -6,7 +6,7 @@ import { CONTENT_COLUMNS, CONTENT_REQUIRED } from './validate-content.js';
 import { CUSTOMER_COLUMNS, CUSTOMER_REQUIRED } from './validate-customer.js';
 import { EVENT_COLUMNS, EVENT_REQUIRED } from './validate-event.js';
 
-const COLUMNS: Record<
+export const COLUMNS: Record<
   ImportKind,
   { known: ReadonlySet<string>; required: readonly string[]; keepsExtra: boolean }
 > = {
@@ -25,25 +25,31 @@ function separatorHint(columns: readonly string[]): string {
 }
 
 /**
- * Refuses a CSV file whose header lacks a required column or names a column that could not
- * be kept: every row would be refused for the same reason, so one message says it once.
+ * Refuses a CSV or Excel file whose mapped columns lack a required field: every row would be
+ * refused for the same reason, so one message says it once. `fields` are the columns' targets
+ * after the mapping, `columns` the headers as written.
  */
-export function checkHeader(kind: ImportKind, columns: readonly string[]): void {
+export function checkHeader(kind: ImportKind, fields: readonly string[], columns: readonly string[]): void {
   const { known, required, keepsExtra } = COLUMNS[kind];
-  const missing = required.filter((name) => !columns.includes(name));
+  const present = new Set(fields);
+  // An order export names its customer by email address.
+  if (kind === 'events' && present.has('customer_email')) present.add('customer_id');
+  const missing = required.filter((name) => !present.has(name));
   if (missing.length > 0) {
     const found = columns
       .slice(0, 12)
       .map((c) => `"${c}"`)
       .join(', ');
+    const example = missing[0] ?? 'email';
     throw unreadable(
       `the header row (line 1) has no ${missing.map((c) => `"${c}"`).join(', ')} column; ` +
-        `${kind} files need ${required.join(', ')} (found: ${found})${separatorHint(columns)}`,
+        `${kind} files need ${required.join(', ')} (found: ${found})${separatorHint(columns)}; ` +
+        `name the column with --map "Your Header=${example}"`,
     );
   }
   if (!keepsExtra) return;
-  for (const column of columns) {
-    const problem = known.has(column) ? undefined : keyProblem(column);
+  for (const field of fields) {
+    const problem = known.has(field) ? undefined : keyProblem(field);
     if (problem) throw unreadable(`the header row (line 1): column ${problem}`);
   }
 }

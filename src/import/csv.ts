@@ -7,6 +7,7 @@ import { type CsvError, parse } from 'csv-parse';
 import { asUnreadable, unreadable } from './input.js';
 import { hasControl, show } from './text.js';
 import type { ParsedRow } from './types.js';
+import { sniffDelimiter } from './delimiter.js';
 
 /** Longest CSV record read: a longer one is almost always a missing closing quote. */
 const MAX_RECORD_CHARS = 1_000_000;
@@ -50,9 +51,12 @@ function describe(err: CsvError): Fatal {
   return { records, blankBefore, reason };
 }
 
-/** The header's column names, trimmed and lower-cased; a bad header refuses the file. */
-function headerNames(record: readonly string[]): string[] {
-  const names = record.map((name) => name.trim().toLowerCase());
+/**
+ * The header's column names, trimmed, as written (the mapping compares them without case);
+ * a bad header refuses the file.
+ */
+export function headerNames(record: readonly string[]): string[] {
+  const names = record.map((name) => name.trim());
   const seen = new Map<string, number>();
   names.forEach((name, i) => {
     if (hasControl(name) || name.includes('\ufffd')) {
@@ -61,11 +65,11 @@ function headerNames(record: readonly string[]): string[] {
     if (name === '') {
       throw unreadable(`the header row (line 1) has a column without a name: column ${i + 1}`);
     }
-    const first = seen.get(name);
+    const first = seen.get(name.toLowerCase());
     if (first !== undefined) {
       throw unreadable(`the header row (line 1) names "${name}" twice: columns ${first + 1} and ${i + 1}`);
     }
-    seen.set(name, i);
+    seen.set(name.toLowerCase(), i);
   });
   return names;
 }
@@ -82,8 +86,9 @@ function toRow(header: readonly string[], record: readonly string[], line: numbe
   return { line, record: Object.fromEntries(header.map((name, i) => [name, record[i] ?? ''])) };
 }
 
-function parser() {
+function parser(delimiter: string) {
   return parse({
+    delimiter,
     bom: true,
     raw: true,
     relax_column_count: true,
@@ -112,12 +117,13 @@ export async function* readCsv(
   bytes: AsyncIterable<Buffer>,
   onHeader?: (columns: readonly string[]) => void,
 ): AsyncGenerator<ParsedRow> {
-  const csv = parser();
+  const { delimiter, bytes: all } = await sniffDelimiter(bytes);
+  const csv = parser(delimiter);
   let fatal: Fatal | undefined;
   csv.on('skip', (err: CsvError) => {
     fatal ??= describe(err);
   });
-  pipeline(Readable.from(bytes), csv, () => undefined);
+  pipeline(Readable.from(all), csv, () => undefined);
   let header: string[] | undefined;
   let seen = 0;
   let linesBefore = 0;

@@ -72,7 +72,7 @@ export function attributes(
     }
     const raw = typeof value === 'string' ? value : JSON.stringify(value);
     const problem = stringProblem(raw);
-    if (problem) row.add(key, problem);
+    if (problem) row.drop(key, problem);
     else if (raw.trim() !== '') kept.push([key, typeof value === 'string' ? raw.trim() : raw]);
   }
   // fromEntries defines own properties, so even odd keys cannot reach a prototype.

@@ -11,26 +11,30 @@ export function id(value: unknown, max = ID_MAX): Check<string | null> {
 }
 
 /**
- * Tags: `;`-separated text (or, in JSON Lines, a list of strings); trimmed, empties dropped,
- * exact duplicates dropped (first one kept, order kept), each at most 64 characters.
+ * Tags: text separated by `;` or `,` (or, in JSON Lines, a list of strings); trimmed, quotes
+ * around a tag dropped (`"Regulars","Wholesale"`), empties dropped, duplicates dropped without
+ * regard to case (first spelling kept, order kept), each at most 64 characters.
  */
 export function tags(value: unknown): Check<string[]> {
   if (value === undefined || value === null) return ok([]);
   let parts: unknown[];
-  if (typeof value === 'string') parts = value.split(';');
+  if (typeof value === 'string') parts = value.split(/[;,]/);
   else if (Array.isArray(value)) parts = value;
   else return fail('must be text such as "vip;newsletter" or a list of strings');
-  const out = new Set<string>();
+  const out = new Map<string, string>();
   for (const part of parts) {
     if (typeof part !== 'string') return fail('must be a list of strings');
     if (hasControl(part)) return fail(`tag ${show(part)} contains a line break or control character`);
-    const tag = part.trim();
+    const tag = part
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .trim();
     if (tag === '') continue;
     if (tag.length > TAG_MAX) return fail(`tag ${show(tag)} is longer than ${TAG_MAX} characters`);
-    out.add(tag);
+    if (!out.has(tag.toLowerCase())) out.set(tag.toLowerCase(), tag);
   }
   if (out.size > TAGS_MAX) return fail(`has ${out.size} tags; at most ${TAGS_MAX} are allowed`);
-  return ok([...out]);
+  return ok([...out.values()]);
 }
 
 const TRUE_WORDS = new Set(['true', 'yes', '1']);

@@ -4,3 +4,8 @@ import type { RowError } from './types.js';
 export function formatRowError(error: RowError): string {
   return `line ${error.line}: ${error.field}: ${error.reason}`;
 }
+
+/** An optional field left out of an imported row: `line N: field: reason (imported without it)`. */
+export function formatRowWarning(warning: RowError): string {
+  return `line ${warning.line}: ${warning.field}: ${warning.reason} (imported without it)`;
+}

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { readCsv } from './csv.js';
 import { textBytes, unreadable } from './input.js';
 import { readJsonl } from './jsonl.js';
+import { readXlsx } from './xlsx.js';
 import type { ImportFormat, ParsedRow } from './types.js';
 
 
@@ -10,9 +11,10 @@ const FORMAT_NAMES: Record<string, ImportFormat> = {
   csv: 'csv',
   jsonl: 'jsonl',
   ndjson: 'jsonl',
+  xlsx: 'xlsx',
 };
 
-const HOW = 'use a .csv, .jsonl or .ndjson file, or say --format csv or --format jsonl';
+const HOW = 'use a .csv, .xlsx, .jsonl or .ndjson file, or say --format csv, xlsx or jsonl';
 
 /**
  * The format of an import: `explicit` (csv, jsonl or ndjson) when given, else the file's
@@ -21,7 +23,7 @@ const HOW = 'use a .csv, .jsonl or .ndjson file, or say --format csv or --format
 export function detectFormat(path: string, explicit?: string): ImportFormat {
   if (explicit !== undefined) {
     const format = FORMAT_NAMES[explicit.trim().toLowerCase()];
-    if (!format) throw unreadable(`unknown format "${explicit}": use csv or jsonl`);
+    if (!format) throw unreadable(`unknown format "${explicit}": use csv, xlsx or jsonl`);
     return format;
   }
   if (path === '-') throw unreadable(`cannot tell the format of standard input: ${HOW}`);
@@ -37,7 +39,7 @@ export function detectFormat(path: string, explicit?: string): ImportFormat {
 }
 
 export interface ReadOptions {
-  /** Called with a CSV file's column names before its first row; may throw to refuse the file. */
+  /** Called with a CSV or Excel file's column names before its first row; may throw to refuse the file. */
   onHeader?: (columns: readonly string[]) => void;
 }
 
@@ -52,6 +54,7 @@ export function readRecords(
   format: ImportFormat,
   options: ReadOptions = {},
 ): AsyncIterable<ParsedRow> {
+  if (format === 'xlsx') return readXlsx(input, options.onHeader);
   const bytes = textBytes(input);
   return format === 'csv' ? readCsv(bytes, options.onHeader) : readJsonl(bytes);
 }

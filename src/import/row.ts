@@ -4,8 +4,27 @@ import type { Check } from './text.js';
 
 export class RowCheck {
   readonly errors: RowError[] = [];
+  /** Optional fields left out of a row that is still imported (only when not strict). */
+  readonly warnings: RowError[] = [];
 
-  constructor(readonly line: number) {}
+  /** `strict`: a bad optional field refuses the row, as a bad required one does. */
+  constructor(
+    readonly line: number,
+    readonly strict = true,
+  ) {}
+
+  /** An optional field's value is refused: the row goes on without it unless strict. */
+  drop(field: string, reason: string): void {
+    if (this.strict) this.add(field, reason);
+    else this.warnings.push({ line: this.line, field, reason });
+  }
+
+  /** Like `take`, for an optional field: a bad value is dropped (see `drop`). */
+  optional<T>(field: string, check: Check<T>, fallback: T): T {
+    if (check.ok) return check.value;
+    this.drop(field, check.reason);
+    return fallback;
+  }
 
   add(field: string, reason: string): void {
     this.errors.push({ line: this.line, field, reason });
@@ -28,6 +47,7 @@ export class RowCheck {
 
   /** The row's value when nothing was refused; otherwise its errors. */
   result<T>(value: T): Validation<T> {
-    return this.errors.length > 0 ? { errors: this.errors } : { value };
+    if (this.errors.length > 0) return { errors: this.errors };
+    return this.warnings.length > 0 ? { value, warnings: this.warnings } : { value };
   }
 }

@@ -6,10 +6,12 @@
 import type { Readable } from 'node:stream';
 import type { ContentInput } from '../domain.js';
 import { EXIT } from '../errors.js';
-import { checkHeader } from './columns.js';
 import { jsonValueProblems } from './json-values.js';
-import { readRecords } from './parse.js';
 import { SharedAddresses } from './addresses.js';
+import type { DateFormat } from './date-input.js';
+import type { ExplicitMap } from './mapping.js';
+import { type ConsentWords, DATE_FIELDS, type FieldProblem } from './prepare.js';
+import { preparedRecords } from './prepared.js';
 import { Tally, type ImportReport } from './tally.js';
 import { show } from './text.js';
 import {
@@ -44,6 +46,18 @@ export interface ImportOptions {
   batchSize?: number;
   /** How many problems the report keeps; more are counted, not kept. */
   maxErrors?: number;
+  /** Header → field, before the recognised export headers. */
+  map?: ExplicitMap;
+  /** How the file writes dates, when not ISO 8601. */
+  dateFormat?: DateFormat;
+  /** Where a time without an offset is read (the business zone); UTC when not given. */
+  zone?: string;
+  /** Consent words beyond the built-in ones. */
+  consent?: ConsentWords;
+  /** A bad optional field refuses the row instead of being left out with a warning. */
+  strict?: boolean;
+  /** Called once with the mapping a CSV or Excel file was read with, as lines to print. */
+  onMapping?: (lines: string[]) => void;
 }
 
 interface Pending<T> {
@@ -52,7 +66,7 @@ interface Pending<T> {
 }
 
 interface KindHandler<T> {
-  validate(record: Record<string, unknown>, line: number, now: number): Validation<T>;
+  validate(record: Record<string, unknown>, line: number, now: number, strict: boolean): Validation<T>;
   upsert(store: ImportStore, rows: T[], now: number, dryRun: boolean): Promise<UpsertCounts>;
   /** Problems found by asking the store about a whole batch (one per refused row). */
   screen?(store: ImportStore, rows: readonly Pending<T>[]): Promise<RowError[]>;
@@ -60,9 +74,9 @@ interface KindHandler<T> {
 
 /** A validator that first refuses what JSON can carry but a record must not hold (json-values.ts). */
 function refusingJsonEdges<T>(validate: KindHandler<T>['validate']): KindHandler<T>['validate'] {
-  return (record, line, now) => {
+  return (record, line, now, strict) => {
     const errors = jsonValueProblems(record, line);
-    return errors.length > 0 ? { errors } : validate(record, line, now);
+    return errors.length > 0 ? { errors } : validate(record, line, now, strict);
   };
 }
 
@@ -72,20 +86,47 @@ const customers: KindHandler<CustomerPatch> = {
 };
 
 const events: KindHandler<EventInput> = {
-  validate: refusingJsonEdges(validateEvent),
+  validate: refusingJsonEdges((record, line, now) => validateEvent(record, line, now)),
   upsert: (store, rows, now, dryRun) => store.upsertEvents(rows, now, dryRun),
   async screen(store, rows) {
-    const ids = [...new Set(rows.map((row) => row.value.customer_id))];
+    const problems = await resolveEmails(store, rows);
+    const named = rows.filter((row) => row.value.customer_id !== '');
+    const ids = [...new Set(named.map((row) => row.value.customer_id))];
     const missing = await store.missingCustomerIds(ids);
-    return rows
-      .filter((row) => missing.has(row.value.customer_id))
-      .map((row) => ({
+    for (const row of named) {
+      if (!missing.has(row.value.customer_id)) continue;
+      problems.push({
         line: row.line,
         field: 'customer_id',
         reason: `no customer with id ${show(row.value.customer_id)}`,
-      }));
+      });
+    }
+    return problems;
   },
 };
+
+/** Fills `customer_id` of events that name their customer by email; one problem per row that cannot be. */
+async function resolveEmails(store: ImportStore, rows: readonly Pending<EventInput>[]): Promise<RowError[]> {
+  const byEmail = rows.filter((row) => row.value.customer_email !== undefined);
+  if (byEmail.length === 0) return [];
+  const found = await store.customerIdsByEmail([
+    ...new Set(byEmail.map((row) => row.value.customer_email ?? '')),
+  ]);
+  const problems: RowError[] = [];
+  for (const row of byEmail) {
+    const address = row.value.customer_email ?? '';
+    const ids = found.get(address.toLowerCase()) ?? [];
+    if (ids.length === 1) row.value.customer_id = ids[0] as string;
+    else {
+      const reason =
+        ids.length === 0
+          ? `no customer with email ${show(address)}`
+          : `${ids.length} customers have email ${show(address)}; give customer_id`;
+      problems.push({ line: row.line, field: 'customer_email', reason });
+    }
+  }
+  return problems;
+}
 
 const content: KindHandler<ContentInput> = {
   validate: refusingJsonEdges((record, line) => validateContent(record, line)),
@@ -125,10 +166,11 @@ export async function checkRecords(
   const firstLineOf = new Map<string, number>();
   records.forEach((record, i) => {
     const line = i + 1;
-    const result = handler.validate(record, line, now);
+    const result = handler.validate(record, line, now, true);
     if ('errors' in result) return void errors.push(...result.errors);
     const first = firstLineOf.get(result.value.id);
-    if (first !== undefined) return void errors.push({ line, field: 'id', reason: `duplicate of line ${first}` });
+    if (first !== undefined)
+      return void errors.push({ line, field: 'id', reason: `duplicate of line ${first}` });
     firstLineOf.set(result.value.id, line);
     good.push({ line, value: result.value });
   });
@@ -138,26 +180,59 @@ export async function checkRecords(
   return { rows, errors, store: () => handler.upsert(store, rows, now, false) };
 }
 
+/** Fields whose bad value leaves the row imported without it (unless strict). */
+function optionalDateFields(kind: ImportKind): Set<string> {
+  return kind === 'customers' ? new Set(Object.keys(DATE_FIELDS.customers)) : new Set();
+}
+
+/**
+ * The problems the preparation found: an optional field is removed from the record (and
+ * warned about), anything else refuses the row.
+ */
+function sortProblems(
+  kind: ImportKind,
+  record: Record<string, unknown>,
+  problems: FieldProblem[],
+  line: number,
+  strict: boolean,
+) {
+  const optional = optionalDateFields(kind);
+  const errors: RowError[] = [];
+  const warnings: RowError[] = [];
+  for (const { field, reason } of problems) {
+    if (optional.has(field) && !strict) {
+      delete record[field];
+      warnings.push({ line, field, reason });
+    } else errors.push({ line, field, reason });
+  }
+  return { errors, warnings };
+}
+
 async function importWith<T extends { id: string }>(
   handler: KindHandler<T>,
   options: ImportOptions,
 ): Promise<ImportReport> {
-  const { kind, input, format, now } = options;
+  const { kind, now } = options;
+  const strict = options.strict === true;
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
   const tally = new Tally(kind, options.dryRun, options.maxErrors ?? 1000);
   const firstLineOf = new Map<string, number>();
   let batch: Pending<T>[] = [];
   const shared = kind === 'customers' ? new SharedAddresses() : undefined;
-  const onHeader = (columns: readonly string[]) => checkHeader(kind, columns);
-  for await (const item of readRecords(input, format, { onHeader })) {
+  const source = preparedRecords({ ...options, zone: options.zone ?? 'UTC' });
+  for await (const item of source.rows) {
     tally.read();
     if ('error' in item) {
       tally.reject([{ line: item.line, field: RECORD_FIELD, reason: item.error }]);
       continue;
     }
-    const result = handler.validate(item.record, item.line, now);
-    if ('errors' in result) {
-      tally.reject(result.errors);
+    const early = sortProblems(kind, item.record, item.problems, item.line, strict);
+    const result = handler.validate(item.record, item.line, now, strict);
+    if ('errors' in result || early.errors.length > 0) {
+      // The preparation's reason for a field says more than the row check's about the same value.
+      const named = new Set(early.errors.map((e) => e.field));
+      const later = 'errors' in result ? result.errors.filter((e) => !named.has(e.field)) : [];
+      tally.reject([...early.errors, ...later]);
       continue;
     }
     const first = firstLineOf.get(result.value.id);
@@ -165,6 +240,7 @@ async function importWith<T extends { id: string }>(
       tally.reject([{ line: item.line, field: 'id', reason: `duplicate of line ${first}` }]);
       continue;
     }
+    tally.warn([...early.warnings, ...(result.warnings ?? [])]);
     firstLineOf.set(result.value.id, item.line);
     batch.push({ line: item.line, value: result.value });
     if (batch.length >= batchSize) {
@@ -173,6 +249,7 @@ async function importWith<T extends { id: string }>(
     }
   }
   if (batch.length > 0) await flush(handler, batch, options, tally, shared);
+  tally.zoned(source.zoned(), options.zone ?? 'UTC');
   return tally.finish();
 }
 

@@ -21,6 +21,14 @@ export interface ImportReport {
   keptUnsubscribed: number;
   /** Good rows whose address another record (in the file or stored) has too, in line order. */
   sharedAddresses: RowError[];
+  /** Optional fields left out of rows that were imported (at most `maxErrors` kept). */
+  warnings: RowError[];
+  /** Warnings found but not kept in `warnings`. */
+  warningsOmitted: number;
+  /** Values read in `zone` because they had no offset. */
+  zonedTimes: number;
+  /** The business zone those values were read in. */
+  zone: string;
 }
 
 export class Tally {
@@ -44,6 +52,10 @@ export class Tally {
       errorsOmitted: 0,
       keptUnsubscribed: 0,
       sharedAddresses: [],
+      warnings: [],
+      warningsOmitted: 0,
+      zonedTimes: 0,
+      zone: 'UTC',
     };
   }
 
@@ -58,6 +70,19 @@ export class Tally {
       if (this.report.rejected.length < this.maxErrors) this.report.rejected.push(error);
       else this.report.errorsOmitted++;
     }
+  }
+
+  /** The optional fields one imported row was taken without. */
+  warn(warnings: readonly RowError[]): void {
+    for (const warning of warnings) {
+      if (this.report.warnings.length < this.maxErrors) this.report.warnings.push(warning);
+      else this.report.warningsOmitted++;
+    }
+  }
+
+  zoned(count: number, zone: string): void {
+    this.report.zonedTimes = count;
+    this.report.zone = zone;
   }
 
   accept(rows: number, counts?: UpsertCounts): void {
@@ -78,6 +103,7 @@ export class Tally {
     // Stable sort: a row's own errors keep their column order.
     this.report.rejected.sort((a, b) => a.line - b.line);
     this.report.sharedAddresses.sort((a, b) => a.line - b.line);
+    this.report.warnings.sort((a, b) => a.line - b.line);
     return this.report;
   }
 }

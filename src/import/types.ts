@@ -4,13 +4,16 @@ import type { ContentInput, CustomerEvent } from '../domain.js';
 export type ImportKind = 'customers' | 'events' | 'content';
 
 /** The two file formats an import reads. */
-export type ImportFormat = 'csv' | 'jsonl';
+export type ImportFormat = 'csv' | 'jsonl' | 'xlsx';
 
 export type { CustomerInput, CustomerPatch } from '../domain.js';
 import type { CustomerPatch } from '../domain.js';
 
-/** An event as imported. */
-export type EventInput = CustomerEvent;
+/**
+ * An event as imported. `customer_email` names the customer when the file has no customer id
+ * (an order export); the import resolves it to `customer_id` before storing.
+ */
+export type EventInput = CustomerEvent & { customer_email?: string };
 
 /** One problem with one row, printed as `line N: field: reason`. */
 export interface RowError {
@@ -25,8 +28,8 @@ export interface RowError {
 /** One item of a parsed file: a record, or a row that could not be parsed at all. */
 export type ParsedRow = { line: number; record: Record<string, unknown> } | { line: number; error: string };
 
-/** The outcome of validating one row. */
-export type Validation<T> = { value: T } | { errors: RowError[] };
+/** The outcome of validating one row; `warnings` name optional fields it was imported without. */
+export type Validation<T> = { value: T; warnings?: RowError[] } | { errors: RowError[] };
 
 /** What the store did with a batch of rows. */
 export interface UpsertCounts {
@@ -52,6 +55,8 @@ export interface ImportStore {
   customersAtAddresses(keys: string[]): Promise<Map<string, string[]>>;
   /** The ids among `ids` that name no stored customer. */
   missingCustomerIds(ids: string[]): Promise<Set<string>>;
+  /** Stored customer ids by email address (compared without case); every id when several share one. */
+  customerIdsByEmail(emails: string[]): Promise<Map<string, string[]>>;
 }
 
 /** The field name used for errors about a whole row rather than one column. */

@@ -34,41 +34,43 @@ const NAME = { max: 200 };
 /**
  * Names are stored exactly as given (trimmed). Markup such as `<b>` or a spreadsheet
  * formula such as `=HYPERLINK("http://x","y")` is inert here: templates HTML-escape every
- * value and Rapport never exports customer data to a spreadsheet, so rewriting it would
- * only corrupt names like `<Ann>` or `=Bob=`. Line breaks and other control characters are
+ * value and `rapport export` neutralises formulas in CSV cells, so rewriting it would only
+ * corrupt names like `<Ann>` or `=Bob=`. Line breaks and other control characters are
  * refused, since a name can end up in a `To:` display name or a subject line.
  */
 export function validateCustomer(
   record: Record<string, unknown>,
   line: number,
   now: number,
+  strict = true,
 ): Validation<CustomerPatch> {
-  const row = new RowCheck(line);
-  const countryCode = row.take('country', carried(record.country, (v) => optional(v, country)), undefined);
+  const row = new RowCheck(line, strict);
+  const countryCode = row.optional('country', carried(record.country, (v) => optional(v, country)), undefined);
   const value: CustomerPatch = {
     id: row.required('id', id(record.id), ''),
     email: row.required('email', email(record.email), ''),
-    first_name: row.take('first_name', carried(record.first_name, (v) => text(v, NAME)), undefined),
-    last_name: row.take('last_name', carried(record.last_name, (v) => text(v, NAME)), undefined),
-    birthday: row.take(
+    first_name: row.optional('first_name', carried(record.first_name, (v) => text(v, NAME)), undefined),
+    last_name: row.optional('last_name', carried(record.last_name, (v) => text(v, NAME)), undefined),
+    birthday: row.optional(
       'birthday',
       carried(record.birthday, (v) => optional(v, (s) => birthday(s, now))),
       undefined,
     ),
-    timezone: row.take('timezone', carried(record.timezone, (v) => optional(v, timeZone)), undefined),
-    locale: row.take('locale', carried(record.locale, (v) => optional(v, locale)), undefined),
-    customer_since: row.take(
+    timezone: row.optional('timezone', carried(record.timezone, (v) => optional(v, timeZone)), undefined),
+    locale: row.optional('locale', carried(record.locale, (v) => optional(v, locale)), undefined),
+    customer_since: row.optional(
       'customer_since',
       carried(record.customer_since, (v) => optional(v, (s) => calendarDate(s, now))),
       undefined,
     ),
     country: countryCode,
-    region: row.take(
+    region: row.optional(
       'region',
       carried(record.region, (v) => optional(v, (s) => region(s, countryCode ?? null))),
       undefined,
     ),
-    tags: row.take('tags', carried(record.tags, tags), undefined) ?? (isClear(record.tags) ? [] : undefined),
+    tags: row.optional('tags', carried(record.tags, tags), undefined) ?? (isClear(record.tags) ? [] : undefined),
+    // Consent is never guessed: a value that is not a known yes or no refuses the row.
     subscribed: row.take('subscribed', subscribed(record.subscribed), undefined),
     attributes: attributes(record, CUSTOMER_COLUMNS, row),
   };

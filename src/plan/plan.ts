@@ -58,12 +58,18 @@ export function sendWindowFor(
   return (t) => applyMarketingHours(cache, zone, t, sendWindow, quietDays);
 }
 
-/** `where`: the customer has every listed tag and every listed attribute value, exactly. */
+/**
+ * `where`: the customer has every listed tag (compared without case, as tags are everywhere)
+ * and every listed attribute value, exactly.
+ */
 export function matchesWhere(automation: Pick<Automation, 'where'>, customer: Customer): boolean {
   const where = automation.where;
   if (!where) return true;
   const tags = where.tags ?? [];
-  if (!tags.every((tag) => customer.tags.includes(tag))) return false;
+  if (tags.length > 0) {
+    const has = new Set(customer.tags.map((tag) => tag.toLowerCase()));
+    if (!tags.every((tag) => has.has(tag.toLowerCase()))) return false;
+  }
   return Object.entries(where.attributes ?? {}).every(([key, value]) => customer.attributes[key] === value);
 }
 

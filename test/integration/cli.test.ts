@@ -46,15 +46,15 @@ describe('rapport CLI', () => {
     expect(again.code).toBe(0);
     expect(again.out).toContain('0 new, 0 changed, 1 unchanged');
 
-    const mixed = file(
-      dir,
-      'mixed.csv',
-      'id,email,birthday\nc2,bob@example.com,02-30\nc3,cat@example.com,\n',
-    );
+    const mixed = file(dir, 'mixed.csv', 'id,email,birthday\nc2,bob@example.com,02-30\nc3,cat@example.com,\n');
+    const strict = await cli(env, 'import', 'customers', mixed, '--strict');
+    expect(strict.code).toBe(3);
+    expect(strict.err).toContain('line 2: birthday: "02-30" is not a real date');
+    expect(strict.out).toContain('imported 1 (1 new');
     const run = await cli(env, 'import', 'customers', mixed);
-    expect(run.code).toBe(3);
-    expect(run.err).toContain('line 2: birthday: "02-30" is not a real date');
-    expect(run.out).toContain('imported 1 (1 new');
+    expect(run.code).toBe(0);
+    expect(run.err).toContain('line 2: birthday: "02-30" is not a real date (imported without it)');
+    expect(run.out).toContain('imported 2 (1 new, 0 changed, 1 unchanged)');
 
     expect((await cli(env, 'import', 'customers', join(dir, 'missing.csv'))).code).toBe(1);
     expect((await cli(env, 'import', 'people', good)).code).toBe(2);

@@ -25,7 +25,7 @@ const lines = (rows: ParsedRow[]) => rows.map((row) => row.line);
 
 describe('readRecords: CSV', () => {
   const csv =
-    '\ufeff ID ,First_Name\r\n' + // 1 (BOM, header trimmed and lower-cased)
+    '\ufeff ID ,First_Name\r\n' + // 1 (BOM, header trimmed; the mapping compares without case)
     '1,Ann\r\n' + // 2
     '\r\n' + // 3 blank
     '2,"Bob\r\nthe second\r\nline"\r\n' + // 4-6 quoted multi-line
@@ -37,9 +37,9 @@ describe('readRecords: CSV', () => {
   it('numbers rows by the line they start on, through blank lines and quoted line breaks', async () => {
     const rows = await read(csv, 'csv');
     expect(lines(rows)).toEqual([2, 4, 7, 10]);
-    expect(rows[0]).toEqual({ line: 2, record: { id: '1', first_name: 'Ann' } });
-    expect(rows[1]).toEqual({ line: 4, record: { id: '2', first_name: 'Bob\r\nthe second\r\nline' } });
-    expect(rows[3]).toEqual({ line: 10, record: { id: '4', first_name: 'Di, "the" one' } });
+    expect(rows[0]).toEqual({ line: 2, record: { ID: '1', First_Name: 'Ann' } });
+    expect(rows[1]).toEqual({ line: 4, record: { ID: '2', First_Name: 'Bob\r\nthe second\r\nline' } });
+    expect(rows[3]).toEqual({ line: 10, record: { ID: '4', First_Name: 'Di, "the" one' } });
   });
 
   it('gives the same lines however the bytes are chunked', async () => {
@@ -96,7 +96,7 @@ describe('readRecords: CSV', () => {
     const seen: string[][] = [];
     const rows = readRecords(streamOf('A,b\n1,2\n'), 'csv', { onHeader: (c) => seen.push([...c]) });
     for await (const _ of rows) void _;
-    expect(seen).toEqual([['a', 'b']]);
+    expect(seen).toEqual([['A', 'b']]);
     const refusing = readRecords(streamOf('a\n1\n'), 'csv', {
       onHeader: () => {
         throw new AppError('E_IMPORT_UNREADABLE', 'no');
@@ -206,7 +206,7 @@ describe('detectFormat', () => {
   it('refuses what it cannot tell', () => {
     const code = { code: 'E_IMPORT_UNREADABLE' };
     expect(() => detectFormat('-')).toThrow(expect.objectContaining(code));
-    expect(() => detectFormat('customers.xlsx')).toThrow(/cannot tell the format/);
+    expect(detectFormat('customers.xlsx')).toBe('xlsx');
     expect(() => detectFormat('customers')).toThrow(/cannot tell the format/);
     expect(() => detectFormat('customers.json')).toThrow(/JSON Lines/);
     expect(() => detectFormat('x.csv', 'xml')).toThrow(/unknown format "xml"/);

@@ -253,7 +253,10 @@ describe('validateCustomer: country and region', () => {
       country: 'AU',
       region: 'NSW',
     });
-    expect(valueOf(customer({ country: '', region: '' }))).toMatchObject({ country: null, region: null });
+    // Empty cells keep what is stored; (clear) clears it.
+    const empty = valueOf(customer({ country: '', region: '' }));
+    expect([empty.country, empty.region]).toEqual([undefined, undefined]);
+    expect(valueOf(customer({ country: '(clear)', region: '(clear)' }))).toMatchObject({ country: null, region: null });
   });
 
   it('refuses codes that are not countries, and a region of another country', () => {

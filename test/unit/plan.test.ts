@@ -65,6 +65,7 @@ describe('where and enabled', () => {
     [{ tags: ['newsletter'] }, 1],
     [{ tags: ['newsletter', 'vip'] }, 1],
     [{ tags: ['newsletter', 'wholesale'] }, 0],
+    [{ tags: ['Newsletter', 'VIP'] }, 1],
     [{ attributes: { plan: 'gold' } }, 1],
     [{ attributes: { plan: 'gold', city: 'Lyon' } }, 1],
     [{ attributes: { plan: 'Gold' } }, 0],
