@@ -14,7 +14,10 @@ import { DeliveryLoop } from './deliver/loop.js';
 import { createMailer, type Mailer } from './deliver/mailer.js';
 import { linksFor } from './links/links.js';
 import { buildTemplateData } from './render/data.js';
-import { createTemplateEngine, type TemplateEngine } from './render/engine.js';
+import type { TemplateEngine } from './render/engine.js';
+import { LiveTemplates } from './outreach/live.js';
+import { seedAndSync, watchTemplatesFolder } from './outreach/startup.js';
+import type { FolderWatch } from './render/watch.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { runTick, type TickReport } from './schedule/tick.js';
 import { buildRoutes } from './http/routes.js';
@@ -26,10 +29,15 @@ export function newWorkerId(): string {
 }
 
 /** Render + compose one delivery into a message, with links signed for that customer. */
-export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBuilder {
+export function messageBuilder(rt: DbRuntime, engine: Pick<TemplateEngine, 'render'>): MessageBuilder {
   const { config } = rt;
   const automations = new Map(config.automations.map((a) => [a.id, a]));
-  return (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined, items?: readonly ContentItem[]) => {
+  return (
+    row: DeliveryRow,
+    customer: Customer,
+    event: CustomerEvent | undefined,
+    items?: readonly ContentItem[],
+  ) => {
     const automation = automations.get(row.automation_id);
     if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
     const now = rt.now();
@@ -59,17 +67,26 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
 }
 
 export interface Core {
-  engine: TemplateEngine;
+  engine: LiveTemplates;
   mailer: Mailer;
   deliverer: Deliverer;
   sendLatency: Histogram;
 }
 
-/** The template engine, mailer and deliverer every sending mode shares (daemon, --once, the demo). */
-export function buildCore(rt: DbRuntime, workerId: string): Core {
-  // With the automations, a live edit is checked as `rapport check` does (a marketing template
-  // that drops the footer is refused).
-  const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log, automations: rt.config.automations });
+/**
+ * The template engine, mailer and deliverer every sending mode shares (daemon, --once, the demo).
+ * Templates come from the database, seeded from (and, with `templates.sync`, updated from) the
+ * templates folder first.
+ */
+export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> {
+  await seedAndSync(rt);
+  const engine = new LiveTemplates({
+    knex: rt.db.knex,
+    automations: rt.config.automations,
+    logger: rt.log,
+    pollMs: rt.config.worker.outreach_poll,
+  });
+  await engine.refresh();
   const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config));
   const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   const deliverer = new Deliverer({
@@ -94,7 +111,7 @@ export interface OnceReport {
 
 /** `start --once`: plan, then deliver everything due now, then stop. */
 export async function runOnce(rt: DbRuntime): Promise<OnceReport> {
-  const core = buildCore(rt, newWorkerId());
+  const core = await buildCore(rt, newWorkerId());
   try {
     const tick = await runTick(rt.db, rt.config, rt.now());
     return { tick, batches: await core.deliverer.drain() };
@@ -114,7 +131,7 @@ export interface Daemon {
 }
 
 export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
-  const core = buildCore(rt, newWorkerId());
+  const core = await buildCore(rt, newWorkerId());
   const scheduler = new Scheduler({ db: rt.db, config: rt.config, log: rt.log, now: rt.now });
   const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
   const startedAt = rt.now();
@@ -138,13 +155,21 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     core.engine.close();
     throw error;
   }
-  core.engine.watch();
+  core.engine.start();
+  // Development: a saved file is imported (and published when it passes) and rendered at once.
+  const folder: FolderWatch | undefined = rt.config.templates.sync
+    ? watchTemplatesFolder(rt, () => void core.engine.refresh().catch(() => {}))
+    : undefined;
+  const closeTemplates = () => {
+    folder?.close();
+    core.engine.close();
+  };
   try {
     await scheduler.tick();
   } catch (error) {
     // Not started after all: nothing may stay open (HTTP, the template watcher, SMTP).
     await http.close();
-    core.engine.close();
+    closeTemplates();
     await core.mailer.close();
     throw error;
   }
@@ -156,7 +181,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
       await scheduler.stop();
       await loop.stop();
       await http?.close();
-      core.engine.close();
+      closeTemplates();
       await core.mailer.close();
       await rt.close();
     })());

@@ -6,7 +6,8 @@ import { createMailer, type OutgoingMessage } from '../deliver/mailer.js';
 import { linksFor } from '../links/links.js';
 import { checkTemplateDir, formatProblem } from '../render/check.js';
 import { buildTemplateData, sampleTemplateData, type TemplateData } from '../render/data.js';
-import { createTemplateEngine } from '../render/engine.js';
+import { LiveTemplates } from '../outreach/live.js';
+import { seedIfEmpty } from '../outreach/startup.js';
 import { mailerOptions, type DbRuntime } from '../runtime.js';
 import { configOnly, withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
@@ -25,11 +26,24 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<numb
   return 0;
 }
 
-async function renderFor(rt: DbRuntime, template: string, customerId: string | undefined): Promise<{ message: OutgoingMessage }> {
-  const engine = createTemplateEngine({ dir: rt.templatesDir });
+async function renderFor(
+  rt: DbRuntime,
+  template: string,
+  customerId: string | undefined,
+): Promise<{ message: OutgoingMessage }> {
+  await seedIfEmpty(rt);
+  const engine = new LiveTemplates({
+    knex: rt.db.knex,
+    automations: rt.config.automations,
+    pollMs: rt.config.worker.outreach_poll,
+  });
   try {
+    await engine.refresh();
     if (!engine.has(template)) {
-      throw new AppError('E_TEMPLATE_MISSING', `no template "${template}" in ${rt.templatesDir} (run rapport check)`);
+      throw new AppError(
+        'E_TEMPLATE_MISSING',
+        `no published template "${template}" (see rapport templates list)`,
+      );
     }
     const automation = rt.config.automations.find((a) => a.template === template);
     const auto = { id: automation?.id ?? 'preview', transactional: automation?.transactional ?? false };
@@ -43,10 +57,16 @@ async function renderFor(rt: DbRuntime, template: string, customerId: string | u
       const customer = await getCustomer(rt.db.knex, customerId);
       if (!customer) throw new AppError('E_NOT_FOUND', `no customer with id "${customerId}"`);
       data = buildTemplateData({ customer, business: rt.config.business, links, automation: auto, now });
-      to = { name: [customer.first_name, customer.last_name].filter(Boolean).join(' '), address: customer.email };
+      to = {
+        name: [customer.first_name, customer.last_name].filter(Boolean).join(' '),
+        address: customer.email,
+      };
     } else {
       data = sampleTemplateData(rt.config.business, links, auto);
-      to = { name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '), address: data.customer.email };
+      to = {
+        name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '),
+        address: data.customer.email,
+      };
     }
     const rendered = engine.render(template, data);
     const message = composeMessage({
@@ -78,7 +98,11 @@ export async function previewCommand(
     else if (options.format === 'text') io.out(`Subject: ${message.subject}\n\n${message.text}`);
     else {
       const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-      const info = (await composer.sendMail({ ...message, disableFileAccess: true, disableUrlAccess: true })) as { message: Buffer };
+      const info = (await composer.sendMail({
+        ...message,
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      })) as { message: Buffer };
       io.out(info.message.toString('utf8'));
     }
     return 0;
@@ -95,7 +119,11 @@ export async function sendTestCommand(
     const { message } = await renderFor(rt, template, options.customer);
     const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config, 1));
     try {
-      const result = await mailer.send({ ...message, to: { name: '', address: to }, subject: `[test] ${message.subject}` });
+      const result = await mailer.send({
+        ...message,
+        to: { name: '', address: to },
+        subject: `[test] ${message.subject}`,
+      });
       io.out(`sent "${message.subject}" to ${to} via ${mailer.describe}: ${result.response}`);
     } finally {
       await mailer.close();

@@ -150,7 +150,100 @@ const zoneOrder: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder];
+/**
+ * The business's outreach lives in the database: templates (and layouts and partials) with
+ * immutable versions per language, one published version per (template, locale), and a
+ * revision counter that every worker polls to notice a change. Deliveries record what they
+ * were rendered with, so "show me what this customer got" can be proved by a hash.
+ */
+const outreach: Migration = {
+  name: '0004_outreach',
+  async up(knex) {
+    await knex.schema.createTable('templates', (t) => {
+      t.increments('id').primary();
+      t.string('kind', 16).notNullable();
+      t.string('name', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.unique(['kind', 'name']);
+    });
+    // Rows are never updated: a change is a new version. locale '' is the default variant.
+    await knex.schema.createTable('template_versions', (t) => {
+      t.increments('id').primary();
+      t.integer('template_id').notNullable().references('id').inTable('templates');
+      t.string('locale', 35).notNullable();
+      t.integer('version').notNullable();
+      t.text('subject');
+      t.text('html').notNullable();
+      t.text('text');
+      t.string('sha256', 64).notNullable();
+      t.string('author', 200).notNullable();
+      // Where it came from: seed, sync (the templates folder), import, restore, edit.
+      t.string('origin', 16).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.unique(['template_id', 'locale', 'version']);
+    });
+    await knex.schema.createTable('template_published', (t) => {
+      t.integer('template_id').notNullable().references('id').inTable('templates');
+      t.string('locale', 35).notNullable();
+      t.integer('version_id').notNullable().references('id').inTable('template_versions');
+      t.string('published_by', 200).notNullable();
+      t.bigInteger('published_at').notNullable();
+      t.primary(['template_id', 'locale']);
+    });
+    // Append-only: who published which version when (history shows it beside the versions).
+    await knex.schema.createTable('template_publications', (t) => {
+      t.increments('id').primary();
+      t.integer('template_id').notNullable();
+      t.string('locale', 35).notNullable();
+      t.integer('version_id').notNullable();
+      t.string('author', 200).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['template_id', 'locale']);
+    });
+    // One row; bumped in the same transaction as every publish, so workers poll one number.
+    await knex.schema.createTable('outreach_revision', (t) => {
+      t.integer('id').primary();
+      t.bigInteger('n').notNullable();
+      t.bigInteger('updated_at').notNullable();
+    });
+    await knex('outreach_revision').insert({ id: 1, n: 0, updated_at: 0 });
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.string('template', 64);
+      t.integer('template_version_id');
+      t.integer('template_version');
+      t.string('requested_locale', 64);
+      t.string('resolved_locale', 35);
+      t.text('subject');
+      t.string('mime_sha256', 64);
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      for (const c of [
+        'template',
+        'template_version_id',
+        'template_version',
+        'requested_locale',
+        'resolved_locale',
+        'subject',
+        'mime_sha256',
+      ]) {
+        t.dropColumn(c);
+      }
+    });
+    for (const table of [
+      'outreach_revision',
+      'template_publications',
+      'template_published',
+      'template_versions',
+      'templates',
+    ]) {
+      await knex.schema.dropTableIfExists(table);
+    }
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, outreach];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {
@@ -189,6 +282,9 @@ export async function migrate(knex: Knex, attempts = 60): Promise<string[]> {
 
 /** Names of migrations not yet applied. */
 export async function pendingMigrations(knex: Knex): Promise<string[]> {
-  const [, pending] = (await knex.migrate.list(MIGRATION_CONFIG)) as [unknown, Array<{ name?: string; file?: string }>];
+  const [, pending] = (await knex.migrate.list(MIGRATION_CONFIG)) as [
+    unknown,
+    Array<{ name?: string; file?: string }>,
+  ];
   return pending.map((m) => m.name ?? m.file ?? String(m));
 }

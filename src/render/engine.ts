@@ -109,7 +109,8 @@ function load(
   }
 }
 
-function render(registry: Registry, name: string, data: TemplateData, dir: string): RenderedEmail {
+/** Renders with a registry's good versions; `dir` only names where to look in error messages. */
+export function render(registry: Registry, name: string, data: TemplateData, dir: string): RenderedEmail {
   const template = registry.templates.get(name);
   if (template === undefined) {
     if (registry.onDisk.has(name)) {

@@ -1,0 +1,119 @@
+/**
+ * The templates a worker renders with: the published versions in the database, compiled once
+ * per version, rebuilt when the outreach revision moves (polled every `worker.outreach_poll`).
+ * Last good: a version that fails to compile here (it passed the checks when published, but
+ * this worker's automations or code may differ) is not swapped in, and what was in use stays.
+ */
+import type { Knex } from 'knex';
+import { readRevision } from '../db/outreach-revision.js';
+import { publishedVersions } from '../db/templates.js';
+import { checkSources, type AutomationTemplate } from '../render/check.js';
+import type { TemplateData } from '../render/data.js';
+import { render, type RenderedEmail } from '../render/engine.js';
+import { Registry, type TemplateLogger } from '../render/registry.js';
+import { localesOf, ROOT_LABEL, sourcesOf, type Unit } from './units.js';
+import { unitOfRow } from './templates.js';
+
+export interface LiveTemplatesOptions {
+  knex: Knex;
+  automations: readonly AutomationTemplate[];
+  logger?: TemplateLogger & { error?(obj: object, msg: string): void };
+  pollMs: number;
+}
+
+/** What rendered a message: the unit's published version for the locale used. */
+export interface RenderedWith {
+  email: RenderedEmail;
+  template: string;
+  revision: number;
+}
+
+export class LiveTemplates {
+  /** One registry per locale that has variants; '' renders the defaults. */
+  private readonly registries = new Map<string, Registry>();
+  private revision = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<boolean> | undefined;
+
+  constructor(private readonly options: LiveTemplatesOptions) {}
+
+  /** The revision last loaded (-1 before the first load). */
+  get loadedRevision(): number {
+    return this.revision;
+  }
+
+  /** Loads the published versions when the revision moved; true when it did. Never runs twice at once. */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async load(): Promise<boolean> {
+    const { knex, automations, logger } = this.options;
+    const revision = await readRevision(knex);
+    if (revision === this.revision) return false;
+    const units: Unit[] = (await publishedVersions(knex)).map(unitOfRow);
+    const initial = this.revision < 0;
+    for (const locale of localesOf(units)) {
+      let registry = this.registries.get(locale);
+      if (!registry) {
+        registry = new Registry(logger);
+        this.registries.set(locale, registry);
+      }
+      const sources = sourcesOf(units, locale);
+      registry.apply(sources, checkSources(sources, { automations }), initial);
+    }
+    this.revision = revision;
+    if (!initial)
+      logger?.info({ event: 'templates.revision', revision }, `templates at revision ${revision}`);
+    return true;
+  }
+
+  render(name: string, data: TemplateData, locale = ''): RenderedEmail {
+    return render(this.registryFor(locale), name, data, ROOT_LABEL);
+  }
+
+  has(name: string, locale = ''): boolean {
+    return this.registryFor(locale).templates.has(name);
+  }
+
+  names(): string[] {
+    return [...this.registryFor('').templates.keys()].sort();
+  }
+
+  /** Locales that have at least one variant. */
+  locales(): string[] {
+    return [...this.registries.keys()].filter((l) => l !== '').sort();
+  }
+
+  private registryFor(locale: string): Registry {
+    const registry = this.registries.get(locale) ?? this.registries.get('');
+    if (!registry) {
+      const empty = new Registry(undefined);
+      this.registries.set('', empty);
+      return empty;
+    }
+    return registry;
+  }
+
+  /** Polls the revision until close(). A failed poll is logged and tried again next time. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) =>
+        this.options.logger?.warn(
+          { event: 'templates.poll_failed', err: String(error) },
+          'could not check for template changes',
+        ),
+      );
+    }, this.options.pollMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
