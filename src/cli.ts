@@ -12,6 +12,7 @@ import { checkCommand, previewCommand, sendTestCommand } from './cli/templates.j
 import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
+import { messageCommand } from './cli/message.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -92,6 +93,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most this many', '1000')
     .option('--json', 'JSON Lines')
     .action(run((o: { limit: string }) => deliveriesCommand(io, o)));
+  program
+    .command('message')
+    .description('a sent message exactly as the relay got it, with what it was rendered with')
+    .argument('<delivery-id>', 'the id from rapport deliveries')
+    .option('--raw', 'only the MIME bytes')
+    .option('--json', 'JSON')
+    .action(run((id: string, o: object) => messageCommand(io, id, o)));
   program
     .command('unsubscribe')
     .description('record an opt-out from all non-transactional mail, or one automation')

@@ -14,7 +14,9 @@ import { DeliveryLoop } from './deliver/loop.js';
 import { createMailer, type Mailer } from './deliver/mailer.js';
 import { linksFor } from './links/links.js';
 import { buildTemplateData } from './render/data.js';
-import type { TemplateEngine } from './render/engine.js';
+import type { RenderedEmail, TemplateEngine } from './render/engine.js';
+import type { TemplateData } from './render/data.js';
+import type { Rendering } from './deliver/mailer.js';
 import { LiveTemplates } from './outreach/live.js';
 import { seedAndSync, watchTemplatesFolder } from './outreach/startup.js';
 import type { FolderWatch } from './render/watch.js';
@@ -29,7 +31,10 @@ export function newWorkerId(): string {
 }
 
 /** Render + compose one delivery into a message, with links signed for that customer. */
-export function messageBuilder(rt: DbRuntime, engine: Pick<TemplateEngine, 'render'>): MessageBuilder {
+export function messageBuilder(
+  rt: DbRuntime,
+  engine: Pick<TemplateEngine, 'render'> | LiveTemplates,
+): MessageBuilder {
   const { config } = rt;
   const automations = new Map(config.automations.map((a) => [a.id, a]));
   return (
@@ -51,9 +56,9 @@ export function messageBuilder(rt: DbRuntime, engine: Pick<TemplateEngine, 'rend
       ...(items ? { items } : {}),
       now,
     });
-    const rendered = engine.render(automation.template, data);
+    const { rendered, rendering } = renderFor(rt, engine, automation.template, data, customer);
     const name = [customer.first_name, customer.last_name].filter(Boolean).join(' ');
-    return composeMessage({
+    const message = composeMessage({
       key: { automationId: row.automation_id, customerId: row.customer_id, occurrence: row.occurrence },
       rendered,
       from: config.business.from,
@@ -63,7 +68,37 @@ export function messageBuilder(rt: DbRuntime, engine: Pick<TemplateEngine, 'rend
       unsubscribeUrl: links.unsubscribe,
       date: new Date(now),
     });
+    return rendering ? { ...message, rendering } : message;
   };
+}
+
+/** In the customer's language when templates come from the database (a warning for a locale that is none). */
+function renderFor(
+  rt: DbRuntime,
+  engine: Pick<TemplateEngine, 'render'> | LiveTemplates,
+  template: string,
+  data: TemplateData,
+  customer: Customer,
+): { rendered: RenderedEmail; rendering?: Rendering } {
+  if (!(engine instanceof LiveTemplates)) return { rendered: engine.render(template, data) };
+  const { email, choice, rendering } = engine.renderLocalized(
+    template,
+    data,
+    customer.locale,
+    rt.config.business.locale,
+  );
+  if (choice.invalid) {
+    rt.log.warn(
+      {
+        event: 'template.locale_invalid',
+        customer: customer.id,
+        locale: choice.requested,
+        resolved: choice.resolved,
+      },
+      'customer locale is not a locale; using the default variant',
+    );
+  }
+  return { rendered: email, rendering };
 }
 
 export interface Core {

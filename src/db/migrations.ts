@@ -153,7 +153,7 @@ const zoneOrder: Migration = {
 /**
  * The business's outreach lives in the database: templates (and layouts and partials) with
  * immutable versions per language, one published version per (template, locale), and a
- * revision counter that every worker polls to notice a change. Deliveries record what they
+ * revision counter that every worker polls to notice a change. Sent messages record what they
  * were rendered with, so "show me what this customer got" can be proved by a hash.
  */
 const outreach: Migration = {
@@ -207,31 +207,46 @@ const outreach: Migration = {
       t.bigInteger('updated_at').notNullable();
     });
     await knex('outreach_revision').insert({ id: 1, n: 0, updated_at: 0 });
-    await knex.schema.alterTable('deliveries', (t) => {
-      t.string('template', 64);
+    // What each sent message was rendered with, and the exact MIME handed to the relay (gzip):
+    // "show me what this customer got" is a read, and its SHA-256 proves it.
+    await knex.schema.createTable('delivery_messages', (t) => {
+      t.integer('delivery_id').primary();
+      t.string('template', 64).notNullable();
       t.integer('template_version_id');
       t.integer('template_version');
       t.string('requested_locale', 64);
-      t.string('resolved_locale', 35);
-      t.text('subject');
-      t.string('mime_sha256', 64);
+      t.string('resolved_locale', 35).notNullable();
+      t.text('subject').notNullable();
+      t.string('mime_sha256', 64).notNullable();
+      t.binary('mime_gzip').notNullable();
+      t.bigInteger('created_at').notNullable();
+    });
+    // Automations as staff edit them: the definition is the YAML's object, validated by the same schema.
+    await knex.schema.createTable('automations', (t) => {
+      t.string('id', 64).primary();
+      t.integer('position').notNullable();
+      t.text('definition').notNullable();
+      t.boolean('enabled').notNullable();
+      t.integer('version').notNullable();
+      t.string('updated_by', 200).notNullable();
+      t.bigInteger('updated_at').notNullable();
+    });
+    await knex.schema.createTable('automation_history', (t) => {
+      t.increments('id').primary();
+      t.string('automation_id', 64).notNullable().index();
+      t.integer('version').notNullable();
+      t.string('action', 16).notNullable();
+      t.text('definition').notNullable();
+      t.boolean('enabled').notNullable();
+      t.string('author', 200).notNullable();
+      t.bigInteger('created_at').notNullable();
     });
   },
   async down(knex) {
-    await knex.schema.alterTable('deliveries', (t) => {
-      for (const c of [
-        'template',
-        'template_version_id',
-        'template_version',
-        'requested_locale',
-        'resolved_locale',
-        'subject',
-        'mime_sha256',
-      ]) {
-        t.dropColumn(c);
-      }
-    });
     for (const table of [
+      'automation_history',
+      'automations',
+      'delivery_messages',
       'outreach_revision',
       'template_publications',
       'template_published',

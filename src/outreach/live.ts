@@ -11,8 +11,10 @@ import { checkSources, type AutomationTemplate } from '../render/check.js';
 import type { TemplateData } from '../render/data.js';
 import { render, type RenderedEmail } from '../render/engine.js';
 import { Registry, type TemplateLogger } from '../render/registry.js';
-import { localesOf, ROOT_LABEL, sourcesOf, type Unit } from './units.js';
+import type { Rendering } from '../deliver/mailer.js';
+import { localesOf, ROOT_LABEL, sourcesOf, unitKey } from './units.js';
 import { unitOfRow } from './templates.js';
+import { chooseLocale, type LocaleChoice } from './locale.js';
 
 export interface LiveTemplatesOptions {
   knex: Knex;
@@ -21,16 +23,25 @@ export interface LiveTemplatesOptions {
   pollMs: number;
 }
 
-/** What rendered a message: the unit's published version for the locale used. */
-export interface RenderedWith {
+/** A message rendered in the customer's language, and what it was rendered with. */
+export interface LocalizedRender {
   email: RenderedEmail;
-  template: string;
-  revision: number;
+  choice: LocaleChoice;
+  rendering: Rendering;
+}
+
+interface InUse {
+  id: number;
+  version: number;
 }
 
 export class LiveTemplates {
   /** One registry per locale that has variants; '' renders the defaults. */
   private readonly registries = new Map<string, Registry>();
+  /** Per locale registry, the version of each unit it has compiled (its last good). */
+  private readonly inUse = new Map<string, Map<string, InUse>>();
+  /** Per template, the locales it has a published variant in. */
+  private variants = new Map<string, Set<string>>();
   private revision = -1;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<boolean> | undefined;
@@ -54,7 +65,8 @@ export class LiveTemplates {
     const { knex, automations, logger } = this.options;
     const revision = await readRevision(knex);
     if (revision === this.revision) return false;
-    const units: Unit[] = (await publishedVersions(knex)).map(unitOfRow);
+    const rows = await publishedVersions(knex);
+    const units = rows.map(unitOfRow);
     const initial = this.revision < 0;
     for (const locale of localesOf(units)) {
       let registry = this.registries.get(locale);
@@ -63,12 +75,55 @@ export class LiveTemplates {
         this.registries.set(locale, registry);
       }
       const sources = sourcesOf(units, locale);
-      registry.apply(sources, checkSources(sources, { automations }), initial);
+      const { updated } = registry.apply(sources, checkSources(sources, { automations }), initial);
+      const inUse = this.inUse.get(locale) ?? new Map<string, InUse>();
+      this.inUse.set(locale, inUse);
+      for (const row of rows) {
+        const key = unitKey(row);
+        const chosen =
+          row.locale === locale ||
+          (row.locale === '' && !rows.some((r) => unitKey(r) === key && r.locale === locale));
+        if (chosen && updated.includes(key)) inUse.set(key, { id: row.id, version: row.version });
+      }
     }
+    const variants = new Map<string, Set<string>>();
+    for (const row of rows) {
+      if (row.kind !== 'template' || row.locale === '') continue;
+      variants.set(row.name, (variants.get(row.name) ?? new Set()).add(row.locale));
+    }
+    this.variants = variants;
     this.revision = revision;
     if (!initial)
       logger?.info({ event: 'templates.revision', revision }, `templates at revision ${revision}`);
     return true;
+  }
+
+  /**
+   * Renders `name` in the variant the customer's locale picks (see locale.ts); dates, numbers
+   * and money are written in the resolved locale.
+   */
+  renderLocalized(
+    name: string,
+    data: TemplateData,
+    requested: string | null,
+    businessLocale: string,
+  ): LocalizedRender {
+    const choice = chooseLocale(requested, this.variants.get(name) ?? new Set(), businessLocale);
+    const email = this.render(name, { ...data, locale: choice.resolved }, choice.variant);
+    const used = this.inUse
+      .get(this.registries.has(choice.variant) ? choice.variant : '')
+      ?.get(`template:${name}`);
+    return {
+      email,
+      choice,
+      rendering: {
+        template: name,
+        templateVersionId: used?.id ?? null,
+        templateVersion: used?.version ?? null,
+        requestedLocale: choice.requested,
+        resolvedLocale: choice.resolved,
+      },
+    };
   }
 
   render(name: string, data: TemplateData, locale = ''): RenderedEmail {

@@ -21,6 +21,7 @@ export function validLocale(locale: unknown): string | undefined {
 }
 
 interface AudienceRoot {
+  locale?: unknown;
   customer?: { timezone?: unknown; locale?: unknown };
   business?: { timezone?: unknown; locale?: unknown };
 }
@@ -29,6 +30,7 @@ interface AudienceRoot {
 export function audience(options: HelperOptions | undefined): { zone: string; locale: string } {
   const root = (options?.data as { root?: AudienceRoot } | undefined)?.root;
   const zone = validZone(root?.customer?.timezone) ?? validZone(root?.business?.timezone) ?? 'UTC';
-  const locale = validLocale(root?.customer?.locale) ?? validLocale(root?.business?.locale) ?? 'en-US';
+  const locale =
+    validLocale(root?.locale) ?? validLocale(root?.customer?.locale) ?? validLocale(root?.business?.locale) ?? 'en-US';
   return { zone, locale };
 }

@@ -64,6 +64,8 @@ export interface TemplateData {
   automation: { id: string; transactional: boolean };
   event?: TemplateEvent;
   items?: TemplateItem[];
+  /** The language the message is written in (its variant's), when not the customer's own. */
+  locale?: string;
 }
 
 /** The business settings a template needs; `Config['business']` fits as is. */

@@ -90,6 +90,7 @@ describe('rapport CLI', () => {
     expect(lines).toHaveLength(1);
     expect(Object.keys(lines[0])).toEqual([
       'id', 'automation', 'customer_id', 'email', 'occurrence', 'status', 'attempts', 'due_at', 'sent_at', 'message_id', 'error',
+      'reason', 'template', 'template_version', 'requested_locale', 'resolved_locale', 'subject', 'mime_sha256',
     ]);
     expect(lines[0]).toMatchObject({ automation: 'thank-you', customer_id: 'c1', occurrence: 'o1', status: 'sent' });
     expect((await cli(env, 'deliveries', '--status', 'bogus')).code).toBe(2);
