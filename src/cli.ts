@@ -13,6 +13,7 @@ import { deliveriesCommand, statusCommand } from './cli/books.js';
 import { suppressCommand, unsubscribeCommand } from './cli/consent.js';
 import { registerContentCommands } from './cli/content.js';
 import { messageCommand } from './cli/message.js';
+import { registerTemplateCommands } from './cli/outreach-templates.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -21,7 +22,9 @@ type Action = (...args: never[]) => Promise<number>;
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('rapport')
     .description('Keeps a business in touch with its customers: planned, personal email from your own customer database.')
-    .version(VERSION)
+    // -V only: commander would take a long --version anywhere on the line for itself, and
+    // preview, send-test and templates show use --version for a template version.
+    .version(VERSION, '-V', 'output the version number (also: rapport --version)')
     .option('-c, --config <file>', 'configuration file (default: $RAPPORT_CONFIG or config/rapport.yaml)')
     .option('--log-level <level>', 'log level: debug, info, warn, error (default: info for start, warn otherwise)')
     .showHelpAfterError()
@@ -69,6 +72,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('render a template with a real customer or sample data')
     .argument('<template>', 'template folder name')
     .option('--customer <id>', 'render for this customer')
+    .option('--event <id>', "render with this event (and its customer, unless --customer)")
+    .option('--locale <locale>', 'render as for a customer with this locale')
+    .option('--version <n>', 'render this version of the template instead of the published one')
     .addOption(new Option('--format <format>', 'what to print').choices(['text', 'html', 'eml']).default('text'))
     .action(run((template: string, o: { format: string }) => previewCommand(io, template, o)));
   program
@@ -77,6 +83,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<template>', 'template folder name')
     .requiredOption('--to <email>', 'recipient')
     .option('--customer <id>', 'render for this customer')
+    .option('--locale <locale>', 'render as for a customer with this locale')
+    .option('--version <n>', 'render this version of the template instead of the published one')
     .action(run((template: string, o: { to: string }) => sendTestCommand(io, template, o)));
   program.command('check').description('validate the configuration and every template').action(run((o: object) => checkCommand(io, o)));
   program
@@ -114,11 +122,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--remove', 'lift the suppression')
     .action(run((email: string, o: object) => suppressCommand(io, email, o)));
   registerContentCommands(program, io, run);
+  registerTemplateCommands(program, io, run);
   return program;
 }
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });

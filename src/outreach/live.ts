@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { readRevision } from '../db/outreach-revision.js';
-import { publishedVersions } from '../db/templates.js';
+import { publishedVersions, type PublishedRow } from '../db/templates.js';
 import { checkSources, type AutomationTemplate } from '../render/check.js';
 import type { TemplateData } from '../render/data.js';
 import { render, type RenderedEmail } from '../render/engine.js';
@@ -21,6 +21,8 @@ export interface LiveTemplatesOptions {
   automations: readonly AutomationTemplate[];
   logger?: TemplateLogger & { error?(obj: object, msg: string): void };
   pollMs: number;
+  /** Renders this version in place of the published one of its template and locale (preview --version). */
+  override?: PublishedRow;
 }
 
 /** A message rendered in the customer's language, and what it was rendered with. */
@@ -65,7 +67,7 @@ export class LiveTemplates {
     const { knex, automations, logger } = this.options;
     const revision = await readRevision(knex);
     if (revision === this.revision) return false;
-    const rows = await publishedVersions(knex);
+    const rows = withOverride(await publishedVersions(knex), this.options.override);
     const units = rows.map(unitOfRow);
     const initial = this.revision < 0;
     for (const locale of localesOf(units)) {
@@ -171,4 +173,11 @@ export class LiveTemplates {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+function withOverride(rows: PublishedRow[], override: PublishedRow | undefined): PublishedRow[] {
+  if (!override) return rows;
+  const same = (r: PublishedRow) =>
+    r.kind === override.kind && r.name === override.name && r.locale === override.locale;
+  return [...rows.filter((r) => !same(r)), override];
 }

@@ -181,7 +181,7 @@ function toTemplateBusiness(business: BusinessInput): TemplateBusiness {
   return out;
 }
 
-function toTemplateEvent(event: CustomerEvent): TemplateEvent {
+export function toTemplateEvent(event: CustomerEvent): TemplateEvent {
   return {
     id: event.id,
     type: event.type,
@@ -190,7 +190,7 @@ function toTemplateEvent(event: CustomerEvent): TemplateEvent {
   };
 }
 
-function toTemplateItem(item: ContentItem): TemplateItem {
+export function toTemplateItem(item: ContentItem): TemplateItem {
   return {
     id: item.id,
     title: item.title,
