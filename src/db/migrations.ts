@@ -221,31 +221,9 @@ const outreach: Migration = {
       t.binary('mime_gzip').notNullable();
       t.bigInteger('created_at').notNullable();
     });
-    // Automations as staff edit them: the definition is the YAML's object, validated by the same schema.
-    await knex.schema.createTable('automations', (t) => {
-      t.string('id', 64).primary();
-      t.integer('position').notNullable();
-      t.text('definition').notNullable();
-      t.boolean('enabled').notNullable();
-      t.integer('version').notNullable();
-      t.string('updated_by', 200).notNullable();
-      t.bigInteger('updated_at').notNullable();
-    });
-    await knex.schema.createTable('automation_history', (t) => {
-      t.increments('id').primary();
-      t.string('automation_id', 64).notNullable().index();
-      t.integer('version').notNullable();
-      t.string('action', 16).notNullable();
-      t.text('definition').notNullable();
-      t.boolean('enabled').notNullable();
-      t.string('author', 200).notNullable();
-      t.bigInteger('created_at').notNullable();
-    });
   },
   async down(knex) {
     for (const table of [
-      'automation_history',
-      'automations',
       'delivery_messages',
       'outreach_revision',
       'template_publications',
