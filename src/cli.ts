@@ -8,6 +8,7 @@ import { processIo, type Io } from './cli/io.js';
 import type { ContentAddOptions } from './cli/content.js';
 import type { OccasionsListOptions } from './cli/occasions.js';
 import type { ExportKind } from './export/export.js';
+import { registerTemplateCommands } from './cli/outreach-templates.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -28,7 +29,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description(
       'Keeps a business in touch with its customers: planned, personal email from your own customer database.',
     )
-    .version(VERSION)
+    // -V only: commander would take a long --version anywhere on the line for itself, and
+    // preview, send-test and templates show use --version for a template version.
+    .version(VERSION, '-V', 'output the version number (also: rapport --version)')
     .option('-c, --config <file>', 'configuration file (default: $RAPPORT_CONFIG or config/rapport.yaml)')
     .option(
       '--log-level <level>',
@@ -97,6 +100,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('render a template with a real customer or sample data')
     .argument('<template>', 'template folder name')
     .option('--customer <id>', 'render for this customer')
+    .option('--event <id>', 'render with this event (and its customer, unless --customer)')
+    .option('--locale <locale>', 'render as for a customer with this locale')
+    .option('--version <n>', 'render this version of the template instead of the published one')
     .addOption(
       new Option('--format <format>', 'what to print').choices(['text', 'html', 'eml']).default('text'),
     )
@@ -111,6 +117,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<template>', 'template folder name')
     .requiredOption('--to <email>', 'recipient')
     .option('--customer <id>', 'render for this customer')
+    .option('--locale <locale>', 'render as for a customer with this locale')
+    .option('--version <n>', 'render this version of the template instead of the published one')
     .action(
       run(async (template: string, o: { to: string }) =>
         (await templates()).sendTestCommand(io, template, o),
@@ -134,6 +142,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most this many', '1000')
     .option('--json', 'JSON Lines')
     .action(run(async (o: { limit: string }) => (await books()).deliveriesCommand(io, o)));
+  program
+    .command('message')
+    .description('a sent message exactly as the relay got it, with what it was rendered with')
+    .argument('<delivery-id>', 'the id from rapport deliveries')
+    .option('--raw', 'only the MIME bytes')
+    .option('--json', 'JSON')
+    .action(run(async (id: string, o: object) => (await import('./cli/message.js')).messageCommand(io, id, o)));
   program
     .command('unsubscribe')
     .description('record an opt-out from all non-transactional mail, or one automation')
@@ -214,11 +229,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('check the sending domain (SPF, DKIM, DMARC, MX), the public URL and the relay; exit 1 on a failure')
     .option('--json', 'JSON Lines: {check, status, detail, fix}')
     .action(run(async (o: object) => (await import('./cli/doctor.js')).doctorCommand(io, o)));
+  registerTemplateCommands(program, io, run);
   return program;
 }
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });

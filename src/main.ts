@@ -23,7 +23,12 @@ import { verpAddress } from './bounces/verp.js';
 import { BouncePoller } from './bounces/poller.js';
 import { readBounceMailbox } from './bounces/service.js';
 import { buildTemplateData } from './render/data.js';
-import { createTemplateEngine, type TemplateEngine } from './render/engine.js';
+import type { RenderedEmail, TemplateEngine } from './render/engine.js';
+import type { TemplateData } from './render/data.js';
+import type { Rendering } from './deliver/mailer.js';
+import { LiveTemplates } from './outreach/live.js';
+import { seedAndSync, watchTemplatesFolder } from './outreach/startup.js';
+import type { FolderWatch } from './render/watch.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { runTick, type TickReport } from './schedule/tick.js';
 import { buildRoutes } from './http/routes.js';
@@ -48,7 +53,10 @@ function occasionOf(
 }
 
 /** Render + compose one delivery into a message, with links signed for that customer. */
-export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBuilder {
+export function messageBuilder(
+  rt: DbRuntime,
+  engine: Pick<TemplateEngine, 'render'> | LiveTemplates,
+): MessageBuilder {
   const { config } = rt;
   const automations = new Map(config.automations.map((a) => [a.id, a]));
   const occasions = new OccasionCalendar(config.occasions);
@@ -74,10 +82,10 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
       }),
       now,
     });
-    const rendered = engine.render(automation.template, data);
+    const { rendered, rendering } = renderFor(rt, engine, automation.template, data, customer);
     const name = [customer.first_name, customer.last_name].filter(Boolean).join(' ');
     const bounceDomain = config.bounces.domain;
-    return composeMessage({
+    const message = composeMessage({
       key: { automationId: row.automation_id, customerId: row.customer_id, occurrence: row.occurrence },
       deliveryId: row.id,
       ...(bounceDomain ? { envelopeFrom: verpAddress(rt.signingKey, row.id, bounceDomain) } : {}),
@@ -89,21 +97,60 @@ export function messageBuilder(rt: DbRuntime, engine: TemplateEngine): MessageBu
       unsubscribeUrl: links.unsubscribe,
       date: new Date(now),
     });
+    return rendering ? { ...message, rendering } : message;
   };
 }
 
+/** In the customer's language when templates come from the database (a warning for a locale that is none). */
+function renderFor(
+  rt: DbRuntime,
+  engine: Pick<TemplateEngine, 'render'> | LiveTemplates,
+  template: string,
+  data: TemplateData,
+  customer: Customer,
+): { rendered: RenderedEmail; rendering?: Rendering } {
+  if (!(engine instanceof LiveTemplates)) return { rendered: engine.render(template, data) };
+  const { email, choice, rendering } = engine.renderLocalized(
+    template,
+    data,
+    customer.locale,
+    rt.config.business.locale,
+  );
+  if (choice.invalid) {
+    rt.log.warn(
+      {
+        event: 'template.locale_invalid',
+        customer: customer.id,
+        locale: choice.requested,
+        resolved: choice.resolved,
+      },
+      'customer locale is not a locale; using the default variant',
+    );
+  }
+  return { rendered: email, rendering };
+}
+
 export interface Core {
-  engine: TemplateEngine;
+  engine: LiveTemplates;
   mailer: Mailer;
   deliverer: Deliverer;
   sendLatency: Histogram;
 }
 
-/** The template engine, mailer and deliverer every sending mode shares (daemon, --once, the demo). */
-export function buildCore(rt: DbRuntime, workerId: string): Core {
-  // With the automations, a live edit is checked as `rapport check` does (a marketing template
-  // that drops the footer is refused).
-  const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log, automations: rt.config.automations });
+/**
+ * The template engine, mailer and deliverer every sending mode shares (daemon, --once, the demo).
+ * Templates come from the database, seeded from (and, with `templates.sync`, updated from) the
+ * templates folder first.
+ */
+export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> {
+  await seedAndSync(rt);
+  const engine = new LiveTemplates({
+    knex: rt.db.knex,
+    automations: rt.config.automations,
+    logger: rt.log,
+    pollMs: rt.config.worker.outreach_poll,
+  });
+  await engine.refresh();
   const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config));
   const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   const deliverer = new Deliverer({
@@ -130,7 +177,7 @@ export interface OnceReport {
 
 /** `start --once`: plan, then deliver everything due now, then stop. */
 export async function runOnce(rt: DbRuntime): Promise<OnceReport> {
-  const core = buildCore(rt, newWorkerId());
+  const core = await buildCore(rt, newWorkerId());
   try {
     const tick = await runTick(rt.db, rt.config, rt.now());
     const batches = await core.deliverer.drain();
@@ -151,7 +198,7 @@ export interface Daemon {
 }
 
 export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
-  const core = buildCore(rt, newWorkerId());
+  const core = await buildCore(rt, newWorkerId());
   const scheduler = new Scheduler({ db: rt.db, config: rt.config, log: rt.log, now: rt.now });
   const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
   const startedAt = rt.now();
@@ -176,13 +223,21 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     core.engine.close();
     throw error;
   }
-  core.engine.watch();
+  core.engine.start();
+  // Development: a saved file is imported (and published when it passes) and rendered at once.
+  const folder: FolderWatch | undefined = rt.config.templates.sync
+    ? watchTemplatesFolder(rt, () => void core.engine.refresh().catch(() => {}))
+    : undefined;
+  const closeTemplates = () => {
+    folder?.close();
+    core.engine.close();
+  };
   try {
     await scheduler.tick();
   } catch (error) {
     // Not started after all: nothing may stay open (HTTP, the template watcher, SMTP).
     await http.close();
-    core.engine.close();
+    closeTemplates();
     await core.mailer.close();
     throw error;
   }
@@ -198,7 +253,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
       await loop.stop();
       await bounces?.stop();
       await http?.close();
-      core.engine.close();
+      closeTemplates();
       await core.mailer.close();
       await rt.close();
     })());

@@ -67,6 +67,13 @@ export function deliveryJson(r: DeliveryListRow): Record<string, unknown> {
     sent_at: iso(r.sent_at),
     message_id: r.message_id,
     error: r.error ?? r.reason,
+    reason: r.reason,
+    template: r.template,
+    template_version: r.template_version,
+    requested_locale: r.requested_locale,
+    resolved_locale: r.resolved_locale,
+    subject: r.subject,
+    mime_sha256: r.mime_sha256,
   };
 }
 

@@ -6,6 +6,11 @@ import { validateContent } from '../import/validate-content.js';
 import { withReadRuntime, withRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
 
+/** cli.ts's wrapper that turns a command function into a commander action. */
+export type Runner = <A extends unknown[]>(
+  fn: (...args: A) => Promise<number>,
+) => (...args: A) => Promise<void>;
+
 export interface ContentAddOptions extends GlobalOptions {
   id: string;
   title: string;

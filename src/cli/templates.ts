@@ -1,16 +1,13 @@
 /** `rapport check`, `rapport preview`, `rapport send-test`. */
 import { AppError } from '../errors.js';
-import { getCustomer } from '../db/customers.js';
-import { composeMessage } from '../deliver/compose.js';
-import { createMailer, type OutgoingMessage } from '../deliver/mailer.js';
-import { linksFor } from '../links/links.js';
+import { createMailer } from '../deliver/mailer.js';
 import { formatProblem } from '../render/check.js';
 import { compileOffThread } from '../render/compile-worker.js';
 import { readTemplateSources } from '../render/load.js';
-import { buildTemplateData, sampleTemplateData, type TemplateData } from '../render/data.js';
-import { createTemplateEngine } from '../render/engine.js';
-import { mailerOptions, type DbRuntime } from '../runtime.js';
-import { configOnly, withReadRuntime, type GlobalOptions, emailAddress } from './context.js';
+import { renderPreview, type PreviewInput } from '../outreach/preview.js';
+import { validLocale } from '../render/audience.js';
+import { mailerOptions } from '../runtime.js';
+import { configOnly, withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 import { eventTypeWarnings } from './check-data.js';
 import nodemailer from 'nodemailer';
@@ -57,68 +54,39 @@ function checkOccasions(io: Io, config: Config, now: number): boolean {
   return unknown.length === 0;
 }
 
-async function renderFor(
-  rt: DbRuntime,
-  template: string,
-  customerId: string | undefined,
-): Promise<{ message: OutgoingMessage }> {
-  const engine = createTemplateEngine({ dir: rt.templatesDir });
-  try {
-    if (!engine.has(template)) {
-      throw new AppError(
-        'E_TEMPLATE_MISSING',
-        `no template "${template}" in ${rt.templatesDir} (run rapport check)`,
-      );
-    }
-    const automation = rt.config.automations.find((a) => a.template === template);
-    const auto = { id: automation?.id ?? 'preview', transactional: automation?.transactional ?? false };
-    const now = rt.now();
-    // Links are signed for a customer that does not exist, even when rendering a real one: a test
-    // message in a staff inbox must not carry a working unsubscribe link for that customer.
-    const links = linksFor(rt.config.http.public_url, rt.signingKey, 'sample-customer', now);
-    let data: TemplateData;
-    let to = { name: 'Sample Customer', address: 'sample@example.com' };
-    if (customerId !== undefined) {
-      const customer = await getCustomer(rt.db.knex, customerId);
-      if (!customer) throw new AppError('E_NOT_FOUND', `no customer with id "${customerId}"`);
-      data = buildTemplateData({ customer, business: rt.config.business, links, automation: auto, now });
-      to = {
-        name: [customer.first_name, customer.last_name].filter(Boolean).join(' '),
-        address: customer.email,
-      };
-    } else {
-      data = sampleTemplateData(rt.config.business, links, auto);
-      to = {
-        name: [data.customer.first_name, data.customer.last_name].filter(Boolean).join(' '),
-        address: data.customer.email,
-      };
-    }
-    const rendered = engine.render(template, data);
-    const message = composeMessage({
-      key: { automationId: auto.id, customerId: customerId ?? 'sample', occurrence: `preview-${now}` },
-      rendered,
-      from: rt.config.business.from,
-      to,
-      transactional: auto.transactional,
-      unsubscribeUrl: data.links.unsubscribe,
-      date: new Date(now),
-    });
-    return { message };
-  } finally {
-    engine.close();
+interface PreviewOptions extends GlobalOptions {
+  customer?: string;
+  event?: string;
+  locale?: string;
+  version?: string;
+}
+
+function previewInput(template: string, options: PreviewOptions): PreviewInput {
+  const input: PreviewInput = { template };
+  if (options.customer !== undefined) input.customerId = options.customer;
+  if (options.event !== undefined) input.eventId = options.event;
+  if (options.locale !== undefined) {
+    const tag = validLocale(options.locale);
+    if (tag === undefined) throw new AppError('E_USAGE', `--locale: "${options.locale}" is not a locale (e.g. de, pt-BR)`);
+    input.locale = tag;
   }
+  if (options.version !== undefined) {
+    if (!/^[1-9][0-9]{0,8}$/.test(options.version)) throw new AppError('E_USAGE', `--version: "${options.version}" is not a version number`);
+    input.version = Number(options.version);
+  }
+  return input;
 }
 
 export async function previewCommand(
   io: Io,
   template: string,
-  options: GlobalOptions & { customer?: string; format: string },
+  options: PreviewOptions & { format: string },
 ): Promise<number> {
   if (!['text', 'html', 'eml'].includes(options.format)) {
     throw new AppError('E_USAGE', `--format: "${options.format}" is not one of text, html, eml`);
   }
-  return withReadRuntime(io, options, async (rt) => {
-    const { message } = await renderFor(rt, template, options.customer);
+  return withRuntime(io, options, async (rt) => {
+    const { message } = await renderPreview(rt, previewInput(template, options));
     if (options.format === 'html') io.out(message.html);
     else if (options.format === 'text') io.out(`Subject: ${message.subject}\n\n${message.text}`);
     else {
@@ -137,11 +105,11 @@ export async function previewCommand(
 export async function sendTestCommand(
   io: Io,
   template: string,
-  options: GlobalOptions & { to: string; customer?: string },
+  options: PreviewOptions & { to: string },
 ): Promise<number> {
   const to = emailAddress('--to', options.to);
-  return withReadRuntime(io, options, async (rt) => {
-    const { message } = await renderFor(rt, template, options.customer);
+  return withRuntime(io, options, async (rt) => {
+    const { message } = await renderPreview(rt, previewInput(template, options));
     const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config, 1));
     try {
       const result = await mailer.send({

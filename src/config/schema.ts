@@ -19,7 +19,10 @@ const duration = z.union([z.string(), z.number().int().nonnegative()]).transform
   if (value === 0) return 0;
   if (typeof value === 'number') {
     // A bare 7 could mean seconds or days; guessing wrong would quietly change behaviour.
-    ctx.addIssue({ code: 'custom', message: `${value} has no unit: write ${value}s, ${value}m, ${value}h or ${value}d` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${value} has no unit: write ${value}s, ${value}m, ${value}h or ${value}d`,
+    });
     return z.NEVER;
   }
   const ms = parseDuration(value);
@@ -302,6 +305,8 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       grace: duration.default(30_000),
+      /** How often each worker checks the database for published template changes. */
+      outreach_poll: duration.default(2_000),
     })
     .prefault({}),
   database: z.strictObject({ url: z.string().min(1).default('sqlite:data/rapport.db') }).prefault({}),
@@ -336,7 +341,14 @@ export const configSchema = z.strictObject({
       max_connections: z.number().int().min(1).max(100_000).default(1000),
     })
     .prefault({}),
-  templates: z.strictObject({ dir: z.string().default('templates') }).prefault({}),
+  templates: z
+    .strictObject({
+      /** The folder that seeds an empty database (and that `templates.sync` imports from). */
+      dir: z.string().default('templates'),
+      /** Import files of `dir` that changed since last read, at start and on each edit (development). */
+      sync: z.boolean().default(true),
+    })
+    .prefault({}),
   feed: z
     .strictObject({
       title: z.string().optional(),

@@ -12,6 +12,7 @@ import { chunks, IN_CHUNK, toBool, isPostgres } from './rows.js';
 import type { Dialect } from './connect.js';
 import { addSuppression } from './suppressions.js';
 import { retryOnLockConflict } from './retry.js';
+import { insertMessageRecords, type MessageRecord } from './delivery-messages.js';
 
 export interface DeliveryRow {
   id: number;
@@ -123,7 +124,7 @@ export async function releaseExpiredLeases(knex: Knex, now: number): Promise<num
 }
 
 export type DeliveryOutcome =
-  | { id: number; status: 'sent'; messageId: string; sentAt: number }
+  | { id: number; status: 'sent'; messageId: string; sentAt: number; record?: MessageRecord }
   | { id: number; status: 'pending'; availableAt: number; error: string }
   | {
       id: number;
@@ -168,6 +169,8 @@ async function recordOutcomesOnce(
     // UPDATE; retries and deferrals, each with its own time, stay one per row.
     const sent = outcomes.filter((o): o is SentOutcome => o.status === 'sent');
     for (const batch of chunks(sent, 500)) applied += await recordSent(trx, workerId, batch, now);
+    const records = sent.flatMap((o) => (o.record ? [{ id: o.id, record: o.record }] : []));
+    for (const batch of chunks(records, 100)) await insertMessageRecords(trx, batch, now);
     for (const { ids, columns } of sameChanges(outcomes.filter((o) => o.status !== 'sent'), now, trx)) {
       for (const batch of chunks(ids, IN_CHUNK)) {
         applied += await trx('deliveries')
@@ -257,12 +260,21 @@ export interface DeliveryQuery {
 
 export interface DeliveryListRow extends DeliveryRow {
   email: string | null;
+  /** What a sent message was rendered with (null when none was recorded). */
+  template: string | null;
+  template_version: number | null;
+  requested_locale: string | null;
+  resolved_locale: string | null;
+  subject: string | null;
+  mime_sha256: string | null;
 }
 
 export async function listDeliveries(knex: Knex, q: DeliveryQuery): Promise<DeliveryListRow[]> {
   const query = knex('deliveries as d')
     .leftJoin('customers as c', 'c.id', 'd.customer_id')
+    .leftJoin('delivery_messages as m', 'm.delivery_id', 'd.id')
     .select('d.*', 'c.email as email')
+    .select('m.template', 'm.template_version', 'm.requested_locale', 'm.resolved_locale', 'm.subject', 'm.mime_sha256')
     .orderBy('d.id')
     .limit(q.limit ?? 1000);
   if (q.status) query.where('d.status', q.status);
@@ -270,7 +282,16 @@ export async function listDeliveries(knex: Knex, q: DeliveryQuery): Promise<Deli
   if (q.automationId) query.where('d.automation_id', q.automationId);
   if (q.afterId !== undefined) query.where('d.id', '>', q.afterId);
   const rows = (await query) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({ ...normalise(r), email: (r.email as string | null) ?? null }));
+  return rows.map((r) => ({
+    ...normalise(r),
+    email: (r.email as string | null) ?? null,
+    template: (r.template as string | null) ?? null,
+    template_version: r.template_version === null || r.template_version === undefined ? null : Number(r.template_version),
+    requested_locale: (r.requested_locale as string | null) ?? null,
+    resolved_locale: (r.resolved_locale as string | null) ?? null,
+    subject: (r.subject as string | null) ?? null,
+    mime_sha256: (r.mime_sha256 as string | null) ?? null,
+  }));
 }
 
 export async function countByStatus(knex: Knex): Promise<Record<DeliveryStatus, number>> {

@@ -210,7 +210,7 @@ const consentAddress: Migration = {
  * alpha-2 and the ISO 3166-2 subdivision without its country prefix. Null means the business's.
  */
 const occasions: Migration = {
-  name: '0008_occasions',
+  name: '0004_occasions',
   async up(knex) {
     await knex.schema.alterTable('customers', (t) => {
       t.string('country', 2).nullable();
@@ -233,7 +233,7 @@ const occasions: Migration = {
  * history of every answer given, so an edited answer keeps what it replaced.
  */
 const surveys: Migration = {
-  name: '0006_surveys',
+  name: '0005_surveys',
   async up(knex) {
     await knex.schema.createTable('survey_responses', (t) => {
       t.integer('delivery_id').primary();
@@ -274,7 +274,7 @@ const surveys: Migration = {
  * carries only the original Message-ID is matched by it.
  */
 const bounces: Migration = {
-  name: '0007_bounces',
+  name: '0006_bounces',
   async up(knex) {
     await knex.schema.alterTable('suppressions', (t) => {
       t.integer('delivery_id');
@@ -327,7 +327,7 @@ const bounces: Migration = {
  * redeliver on any doubt, and a redelivery must change nothing.
  */
 const hooks: Migration = {
-  name: '0005_hooks',
+  name: '0007_hooks',
   async up(knex) {
     await knex.schema.createTable('webhook_deliveries', (t) => {
       t.string('source', 80).notNullable();
@@ -341,7 +341,93 @@ const hooks: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys, bounces, hooks];
+/**
+ * The business's outreach lives in the database: templates (and layouts and partials) with
+ * immutable versions per language, one published version per (template, locale), and a
+ * revision counter that every worker polls to notice a change. Sent messages record what they
+ * were rendered with, so "show me what this customer got" can be proved by a hash.
+ */
+const outreach: Migration = {
+  name: '0008_outreach',
+  async up(knex) {
+    await knex.schema.createTable('templates', (t) => {
+      t.increments('id').primary();
+      t.string('kind', 16).notNullable();
+      t.string('name', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.unique(['kind', 'name']);
+    });
+    // Rows are never updated: a change is a new version. locale '' is the default variant.
+    await knex.schema.createTable('template_versions', (t) => {
+      t.increments('id').primary();
+      t.integer('template_id').notNullable().references('id').inTable('templates');
+      t.string('locale', 35).notNullable();
+      t.integer('version').notNullable();
+      t.text('subject');
+      t.text('html').notNullable();
+      t.text('text');
+      t.string('sha256', 64).notNullable();
+      t.string('author', 200).notNullable();
+      // Where it came from: seed, sync (the templates folder), import, restore, edit.
+      t.string('origin', 16).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.unique(['template_id', 'locale', 'version']);
+    });
+    await knex.schema.createTable('template_published', (t) => {
+      t.integer('template_id').notNullable().references('id').inTable('templates');
+      t.string('locale', 35).notNullable();
+      t.integer('version_id').notNullable().references('id').inTable('template_versions');
+      t.string('published_by', 200).notNullable();
+      t.bigInteger('published_at').notNullable();
+      t.primary(['template_id', 'locale']);
+    });
+    // Append-only: who published which version when (history shows it beside the versions).
+    await knex.schema.createTable('template_publications', (t) => {
+      t.increments('id').primary();
+      t.integer('template_id').notNullable();
+      t.string('locale', 35).notNullable();
+      t.integer('version_id').notNullable();
+      t.string('author', 200).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['template_id', 'locale']);
+    });
+    // One row; bumped in the same transaction as every publish, so workers poll one number.
+    await knex.schema.createTable('outreach_revision', (t) => {
+      t.integer('id').primary();
+      t.bigInteger('n').notNullable();
+      t.bigInteger('updated_at').notNullable();
+    });
+    await knex('outreach_revision').insert({ id: 1, n: 0, updated_at: 0 });
+    // What each sent message was rendered with, and the exact MIME handed to the relay (gzip):
+    // "show me what this customer got" is a read, and its SHA-256 proves it.
+    await knex.schema.createTable('delivery_messages', (t) => {
+      t.integer('delivery_id').primary();
+      t.string('template', 64).notNullable();
+      t.integer('template_version_id');
+      t.integer('template_version');
+      t.string('requested_locale', 64);
+      t.string('resolved_locale', 35).notNullable();
+      t.text('subject').notNullable();
+      t.string('mime_sha256', 64).notNullable();
+      t.binary('mime_gzip').notNullable();
+      t.bigInteger('created_at').notNullable();
+    });
+  },
+  async down(knex) {
+    for (const table of [
+      'delivery_messages',
+      'outreach_revision',
+      'template_publications',
+      'template_published',
+      'template_versions',
+      'templates',
+    ]) {
+      await knex.schema.dropTableIfExists(table);
+    }
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys, bounces, hooks, outreach];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

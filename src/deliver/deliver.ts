@@ -17,12 +17,13 @@ import { loadBatchContext } from './context.js';
 import { decide } from './decide.js';
 import type { Logger } from '../log.js';
 import { nextAttemptDelay } from './backoff.js';
-import type { Mailer, OutgoingMessage } from './mailer.js';
+import type { Mailer, OutgoingMessage, SendResult } from './mailer.js';
 import { RateLimiter } from './rate-limit.js';
 import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
 import { CircuitBreaker } from './breaker.js';
 import { OutcomeRecorder } from './recorder.js';
 import { describeError } from '../errors.js';
+import { messageRecord } from './message-record.js';
 
 /** Builds the message for one delivery (render + compose); throws AppError on template problems. */
 export type MessageBuilder = (
@@ -268,8 +269,9 @@ export class Deliverer {
   /** Never throws: every message of the batch ends with an outcome, so none is lost from the books. */
   private async sendOne({ row, message }: Prepared, claimedAt: number): Promise<DeliveryOutcome> {
     const { log } = this.deps;
+    let result: SendResult;
     try {
-      await this.deps.mailer.send(message);
+      result = await this.deps.mailer.send(message);
     } catch (error) {
       return this.failureOutcome(row, message, classifySmtpError(error));
     }
@@ -277,7 +279,9 @@ export class Deliverer {
     this.limiter.success();
     this.deps.onSent?.(this.deps.now() - claimedAt);
     log.debug({ event: 'delivery.sent', delivery: row.id, automation: row.automation_id }, 'sent');
-    return { id: row.id, status: 'sent', messageId: message.messageId, sentAt: this.deps.now() };
+    const record = messageRecord(message, result);
+    const sent = { id: row.id, status: 'sent' as const, messageId: message.messageId, sentAt: this.deps.now() };
+    return record ? { ...sent, record } : sent;
   }
 
   private failureOutcome(row: DeliveryRow, message: OutgoingMessage, failure: SmtpFailure): DeliveryOutcome {

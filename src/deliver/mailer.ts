@@ -29,10 +29,22 @@ export interface OutgoingMessage {
   date: Date;
   /** MAIL FROM, where bounces go (a VERP address); the From address when absent. */
   envelopeFrom?: string;
+  /** What rendered it (template version, locales), recorded with the delivery when sent. */
+  rendering?: Rendering;
+}
+
+export interface Rendering {
+  template: string;
+  templateVersionId: number | null;
+  templateVersion: number | null;
+  requestedLocale: string | null;
+  resolvedLocale: string;
 }
 
 export interface SendResult {
   response: string;
+  /** The exact MIME bytes handed to the relay (DKIM signature included), for the books. */
+  raw?: Buffer;
 }
 
 export interface Mailer {
@@ -135,9 +147,12 @@ class SmtpMailer implements Mailer {
     // Composed in one pass (raw-message.ts): the same bytes nodemailer would write, at a fraction
     // of the CPU; any other shape is composed by nodemailer's own MailComposer.
     const { raw, envelope } = composeRaw(options) ?? (await composeWithNodemailer(options));
-    const body = () => (this.dkim ? this.dkim.sign(raw) : readableOf(raw));
-    const info = await this.pool.send(envelope, body);
-    return { response: info.response ?? '' };
+    // In the line endings SMTP carries (the DATA stream would turn a bare LF into CRLF anyway),
+    // signed once, into memory: the bytes sent are the bytes recorded, even when the pool tries twice.
+    const wire = crlf(raw);
+    const bytes = crlf(this.dkim ? await buffered(this.dkim.sign(wire)) : wire);
+    const info = await this.pool.send(envelope, () => readableOf(bytes));
+    return { response: info.response ?? '', raw: bytes };
   }
 
   async close(): Promise<void> {
@@ -158,9 +173,18 @@ function readableOf(raw: string | Buffer): Readable {
   });
 }
 
-async function composeWithNodemailer(
-  options: SendMailOptions,
-): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
+function crlf(raw: string | Buffer): Buffer {
+  const text = typeof raw === 'string' ? raw : raw.toString('binary');
+  return Buffer.from(text.replace(/\r?\n/g, '\r\n'), typeof raw === 'string' ? 'utf8' : 'binary');
+}
+
+async function buffered(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+async function composeWithNodemailer(options: SendMailOptions): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
   const node = new MailComposer(options as ConstructorParameters<typeof MailComposer>[0]).compile();
   const envelope = node.getEnvelope();
   return { raw: await node.build(), envelope: { from: envelope.from, to: envelope.to } };
@@ -193,7 +217,7 @@ class FileMailer implements Mailer {
     // Write then rename, so a reader never sees half a message.
     writeFileSync(`${path}.tmp`, info.message);
     renameSync(`${path}.tmp`, path);
-    return { response: `250 written to ${path}` };
+    return { response: `250 written to ${path}`, raw: info.message };
   }
 
   async close(): Promise<void> {

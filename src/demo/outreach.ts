@@ -44,7 +44,7 @@ async function startAtMidnight(rt: DbRuntime, day: DemoDay): Promise<void> {
 /** `rt.now` must read `clock.now`. */
 export async function runDay(rt: DbRuntime, clock: VirtualClock, day: DemoDay): Promise<DayReport> {
   await startAtMidnight(rt, day);
-  const core = buildCore(rt, newWorkerId());
+  const core = await buildCore(rt, newWorkerId());
   const report: DayReport = { ticks: 0, planned: 0, batches: 0, sent: 0 };
   try {
     for (let t = day.start; t <= day.end; t += STEP_MS) {

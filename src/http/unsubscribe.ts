@@ -13,6 +13,7 @@ import { verifyToken, type LinkToken } from '../links/tokens.js';
 import type { Logger } from '../log.js';
 import { donePage, notFoundPage, preferencesPage, unsubscribePage, type PreferenceChoice } from './pages.js';
 import { readBody, sendHtml } from './respond.js';
+import { fill, pageText } from './page-text.js';
 
 export interface UnsubscribeDeps {
   db: Database;
@@ -37,12 +38,14 @@ export async function handleUnsubscribe(
 ): Promise<void> {
   const business = deps.config.business;
   const found = await resolveToken(deps, tokenText);
-  if (!found) return sendHtml(res, 404, notFoundPage(business));
+  // No customer to ask: the business's own language.
+  if (!found) return sendHtml(res, 404, notFoundPage(business, pageText(business.locale)));
   const { token, customer } = found;
+  const t = pageText(customer.locale ?? business.locale);
   const action = `/u/${tokenText}`;
   if (req.method === 'GET' || req.method === 'HEAD') {
-    if (token.s === 'u') return sendHtml(res, 200, unsubscribePage(business, customer.email, action));
-    return sendHtml(res, 200, preferencesPage(business, customer.email, action, await choices(deps, customer)));
+    if (token.s === 'u') return sendHtml(res, 200, unsubscribePage(business, customer.email, action, t));
+    return sendHtml(res, 200, preferencesPage(business, customer.email, action, await choices(deps, customer), t));
   }
   const body = await readBody(req, 16 * 1024);
   const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
@@ -56,13 +59,13 @@ export async function handleUnsubscribe(
     const source = oneClick ? 'one-click' : token.s === 'u' ? 'link' : 'preferences';
     await setConsent(deps.db.knex, customer.email, [{ scope: ALL_MARKETING, optedOut: true }], source, now);
     deps.log.info({ event: 'consent.unsubscribed', customer: customer.id, scope: ALL_MARKETING, source }, 'unsubscribed');
-    return sendHtml(res, 200, donePage(business, `You are unsubscribed. ${business.name} will not send you newsletters or greetings any more.`));
+    return sendHtml(res, 200, donePage(business, fill(t.unsubscribed, { name: business.name }), t));
   }
   if (form.get('scope') === 'choose' && token.s === 'p') {
     await saveChoices(deps, customer, new Set(form.getAll('keep')), now);
-    return sendHtml(res, 200, donePage(business, 'Your choices are saved.'));
+    return sendHtml(res, 200, donePage(business, t.saved, t));
   }
-  return sendHtml(res, 200, unsubscribePage(business, customer.email, action));
+  return sendHtml(res, 200, unsubscribePage(business, customer.email, action, t));
 }
 
 async function choices(deps: UnsubscribeDeps, customer: Customer): Promise<PreferenceChoice[]> {

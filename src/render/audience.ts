@@ -14,13 +14,14 @@ export function validZone(zone: unknown): string | undefined {
 }
 
 /** A canonical BCP 47 tag (`en_US` read as `en-US`, as in imports), or undefined. */
-function validLocale(locale: unknown): string | undefined {
+export function validLocale(locale: unknown): string | undefined {
   if (typeof locale !== 'string' || locale === '') return undefined;
   const checked = checkLocale(locale);
   return checked.ok ? checked.value : undefined;
 }
 
 interface AudienceRoot {
+  locale?: unknown;
   customer?: { timezone?: unknown; locale?: unknown };
   business?: { timezone?: unknown; locale?: unknown };
 }
@@ -29,6 +30,7 @@ interface AudienceRoot {
 export function audience(options: HelperOptions | undefined): { zone: string; locale: string } {
   const root = (options?.data as { root?: AudienceRoot } | undefined)?.root;
   const zone = validZone(root?.customer?.timezone) ?? validZone(root?.business?.timezone) ?? 'UTC';
-  const locale = validLocale(root?.customer?.locale) ?? validLocale(root?.business?.locale) ?? 'en-US';
+  const locale =
+    validLocale(root?.locale) ?? validLocale(root?.customer?.locale) ?? validLocale(root?.business?.locale) ?? 'en-US';
   return { zone, locale };
 }

@@ -78,6 +78,8 @@ export interface TemplateData {
   occasion?: TemplateOccasion;
   /** This message's signed survey addresses, per scale, for the `survey` helper. */
   survey?: TemplateSurvey;
+  /** The language the message is written in (its variant's), when not the customer's own. */
+  locale?: string;
 }
 
 export interface TemplateSurvey {
@@ -216,7 +218,7 @@ function toTemplateBusiness(business: BusinessInput): TemplateBusiness {
   return out;
 }
 
-function toTemplateEvent(event: CustomerEvent): TemplateEvent {
+export function toTemplateEvent(event: CustomerEvent): TemplateEvent {
   return {
     id: event.id,
     type: event.type,
@@ -225,7 +227,7 @@ function toTemplateEvent(event: CustomerEvent): TemplateEvent {
   };
 }
 
-function toTemplateItem(item: ContentItem): TemplateItem {
+export function toTemplateItem(item: ContentItem): TemplateItem {
   return {
     id: item.id,
     title: item.title,

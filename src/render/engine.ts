@@ -156,7 +156,7 @@ function notReloaded(logger: TemplateLogger | undefined, file: string, message: 
   return { updated: [], problems: [problem] };
 }
 
-function render(registry: Registry, name: string, data: TemplateData, dir: string): RenderedEmail {
+export function render(registry: Registry, name: string, data: TemplateData, dir: string): RenderedEmail {
   const template = registry.templates.get(name);
   if (template === undefined) {
     if (registry.onDisk.has(name)) {

@@ -253,7 +253,7 @@ export class Registry {
 }
 
 /** `templates/birthday/html.hbs` → `template:birthday`; `templates/partials/footer.hbs` → `partial:footer`. */
-function unitOf(file: string, root: string): string | undefined {
+export function unitOf(file: string, root: string): string | undefined {
   if (!file.startsWith(`${root}/`)) return undefined;
   const [first, second] = file.slice(root.length + 1).split('/');
   if (first === undefined) return undefined;

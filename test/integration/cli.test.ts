@@ -113,17 +113,8 @@ describe('rapport CLI', () => {
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(Object.keys(lines[0])).toEqual([
-      'id',
-      'automation',
-      'customer_id',
-      'email',
-      'occurrence',
-      'status',
-      'attempts',
-      'due_at',
-      'sent_at',
-      'message_id',
-      'error',
+      'id', 'automation', 'customer_id', 'email', 'occurrence', 'status', 'attempts', 'due_at', 'sent_at', 'message_id', 'error',
+      'reason', 'template', 'template_version', 'requested_locale', 'resolved_locale', 'subject', 'mime_sha256',
     ]);
     expect(lines[0]).toMatchObject({
       automation: 'thank-you',

@@ -89,8 +89,8 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
   });
   afterEach(() => sink.reset());
 
-  function startLoop(rt: DbRuntime): { core: Core; loop: DeliveryLoop } {
-    const core = buildCore(rt, 'test-worker');
+  async function startLoop(rt: DbRuntime): Promise<{ core: Core; loop: DeliveryLoop }> {
+    const core = await buildCore(rt, 'test-worker');
     const loop = new DeliveryLoop(core.deliverer, { pollMs: 20, log: silentLogger, errorBackoffMs: 100 });
     cleanups.push(async () => {
       await loop.stop();
@@ -104,7 +104,7 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
   it('cannot record what it sent: surfaces the error, claims nothing more, records it once writes work', async () => {
     const { rt, books, expected } = await setUp(sqlite, 100, sink.url);
     const allow = await refuseWrites(rt, 'sent');
-    const { core, loop } = startLoop(rt);
+    const { core, loop } = await startLoop(rt);
 
     await waitFor(
       () => /disk is full/.test(loop.lastError ?? ''),
@@ -137,7 +137,7 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
   it('cannot claim: sends nothing, marks nothing, and resumes when writes work again', async () => {
     const { rt, books } = await setUp(sqlite, 50, sink.url);
     const allow = await refuseWrites(rt, 'sending');
-    const { loop } = startLoop(rt);
+    const { loop } = await startLoop(rt);
     await waitFor(
       () => /disk is full/.test(loop.lastError ?? ''),
       10_000,

@@ -39,7 +39,7 @@ export async function measureDeliver(databaseUrl: string, warm: number): Promise
     maxConnections: POOL,
     maxMessages: Infinity,
   });
-  const core = buildCore(rt, 'bench-worker');
+  const core = await buildCore(rt, 'bench-worker');
   try {
     // Rendered beforehand, in claim order: round r of the baseline sends what batch r sends.
     const messages = await preRender(rt);
@@ -115,7 +115,7 @@ export async function measureMemory(databaseUrl: string): Promise<ChildResult> {
 
 /** Runs batches until nothing is due, calling `afterBatch` after each. */
 async function deliverAll(rt: DbRuntime, afterBatch: () => void): Promise<{ ms: number; sent: number }> {
-  const core = buildCore(rt, 'bench-worker');
+  const core = await buildCore(rt, 'bench-worker');
   try {
     let sent = 0;
     const start = performance.now();

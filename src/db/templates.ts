@@ -1,0 +1,232 @@
+/**
+ * Queries on templates, their immutable versions and what is published. A version row is never
+ * updated: an edit, an import or a restore inserts a new one.
+ */
+import type { Knex } from 'knex';
+
+export type TemplateKind = 'template' | 'layout' | 'partial';
+
+export interface TemplateRow {
+  id: number;
+  kind: TemplateKind;
+  name: string;
+  created_at: number;
+}
+
+export interface VersionContent {
+  subject: string | null;
+  html: string;
+  text: string | null;
+}
+
+export interface VersionRow extends VersionContent {
+  id: number;
+  template_id: number;
+  /** '' is the default variant. */
+  locale: string;
+  version: number;
+  sha256: string;
+  author: string;
+  origin: string;
+  created_at: number;
+}
+
+/** A published version with its template's kind and name. */
+export interface PublishedRow extends VersionRow {
+  kind: TemplateKind;
+  name: string;
+}
+
+export interface PublicationRow {
+  locale: string;
+  version_id: number;
+  version: number;
+  author: string;
+  created_at: number;
+}
+
+function templateRow(row: Record<string, unknown>): TemplateRow {
+  return {
+    id: Number(row.id),
+    kind: row.kind as TemplateKind,
+    name: String(row.name),
+    created_at: Number(row.created_at),
+  };
+}
+
+function versionRow(row: Record<string, unknown>): VersionRow {
+  return {
+    id: Number(row.id),
+    template_id: Number(row.template_id),
+    locale: String(row.locale),
+    version: Number(row.version),
+    subject: (row.subject as string | null) ?? null,
+    html: String(row.html),
+    text: (row.text as string | null) ?? null,
+    sha256: String(row.sha256),
+    author: String(row.author),
+    origin: String(row.origin),
+    created_at: Number(row.created_at),
+  };
+}
+
+export async function countTemplates(knex: Knex): Promise<number> {
+  const row = (await knex('templates').count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+export async function listTemplates(knex: Knex): Promise<TemplateRow[]> {
+  const rows = (await knex('templates').orderBy(['kind', 'name'])) as Array<Record<string, unknown>>;
+  return rows.map(templateRow);
+}
+
+export async function findTemplate(
+  knex: Knex,
+  kind: TemplateKind,
+  name: string,
+): Promise<TemplateRow | undefined> {
+  const row = (await knex('templates').where({ kind, name }).first()) as Record<string, unknown> | undefined;
+  return row && templateRow(row);
+}
+
+/** The template's id, creating the row on first use. */
+export async function ensureTemplate(
+  trx: Knex,
+  kind: TemplateKind,
+  name: string,
+  now: number,
+): Promise<number> {
+  const found = await findTemplate(trx, kind, name);
+  if (found) return found.id;
+  const [inserted] = (await trx('templates').insert({ kind, name, created_at: now }, ['id'])) as Array<
+    { id: number } | number
+  >;
+  return typeof inserted === 'object' ? Number(inserted.id) : Number(inserted);
+}
+
+export async function latestVersion(
+  knex: Knex,
+  templateId: number,
+  locale: string,
+): Promise<VersionRow | undefined> {
+  const row = (await knex('template_versions')
+    .where({ template_id: templateId, locale })
+    .orderBy('version', 'desc')
+    .first()) as Record<string, unknown> | undefined;
+  return row && versionRow(row);
+}
+
+/** The newest version that came from the templates folder (seed or sync), to tell a file edit. */
+export async function latestFromFiles(
+  knex: Knex,
+  templateId: number,
+  locale: string,
+): Promise<VersionRow | undefined> {
+  const row = (await knex('template_versions')
+    .where({ template_id: templateId, locale })
+    .whereIn('origin', ['seed', 'sync'])
+    .orderBy('version', 'desc')
+    .first()) as Record<string, unknown> | undefined;
+  return row && versionRow(row);
+}
+
+export async function getVersion(
+  knex: Knex,
+  templateId: number,
+  locale: string,
+  version: number,
+): Promise<VersionRow | undefined> {
+  const row = (await knex('template_versions')
+    .where({ template_id: templateId, locale, version })
+    .first()) as Record<string, unknown> | undefined;
+  return row && versionRow(row);
+}
+
+export async function listVersions(knex: Knex, templateId: number, locale?: string): Promise<VersionRow[]> {
+  const query = knex('template_versions').where('template_id', templateId);
+  if (locale !== undefined) query.where('locale', locale);
+  const rows = (await query.orderBy([{ column: 'locale' }, { column: 'version' }])) as Array<
+    Record<string, unknown>
+  >;
+  return rows.map(versionRow);
+}
+
+export interface NewVersion extends VersionContent {
+  templateId: number;
+  locale: string;
+  version: number;
+  sha256: string;
+  author: string;
+  origin: string;
+}
+
+export async function insertVersion(trx: Knex, v: NewVersion, now: number): Promise<VersionRow> {
+  const row = {
+    template_id: v.templateId,
+    locale: v.locale,
+    version: v.version,
+    subject: v.subject,
+    html: v.html,
+    text: v.text,
+    sha256: v.sha256,
+    author: v.author,
+    origin: v.origin,
+    created_at: now,
+  };
+  const [inserted] = (await trx('template_versions').insert(row, ['id'])) as Array<{ id: number } | number>;
+  const id = typeof inserted === 'object' ? Number(inserted.id) : Number(inserted);
+  return versionRow({ ...row, id });
+}
+
+/** Makes `versionId` the published one for its (template, locale), and logs who did it. */
+export async function setPublished(
+  trx: Knex,
+  version: VersionRow,
+  author: string,
+  now: number,
+): Promise<void> {
+  await trx('template_published')
+    .insert({
+      template_id: version.template_id,
+      locale: version.locale,
+      version_id: version.id,
+      published_by: author,
+      published_at: now,
+    })
+    .onConflict(['template_id', 'locale'])
+    .merge({ version_id: version.id, published_by: author, published_at: now });
+  await trx('template_publications').insert({
+    template_id: version.template_id,
+    locale: version.locale,
+    version_id: version.id,
+    author,
+    created_at: now,
+  });
+}
+
+/** Every published version, with its template's kind and name. */
+export async function publishedVersions(knex: Knex): Promise<PublishedRow[]> {
+  const rows = (await knex('template_published as p')
+    .join('template_versions as v', 'v.id', 'p.version_id')
+    .join('templates as t', 't.id', 'p.template_id')
+    .select('v.*', 't.kind', 't.name')
+    .orderBy([{ column: 't.kind' }, { column: 't.name' }, { column: 'v.locale' }])) as Array<
+    Record<string, unknown>
+  >;
+  return rows.map((row) => ({ ...versionRow(row), kind: row.kind as TemplateKind, name: String(row.name) }));
+}
+
+export async function listPublications(knex: Knex, templateId: number): Promise<PublicationRow[]> {
+  const rows = (await knex('template_publications as p')
+    .join('template_versions as v', 'v.id', 'p.version_id')
+    .where('p.template_id', templateId)
+    .select('p.locale', 'p.version_id', 'v.version', 'p.author', 'p.created_at')
+    .orderBy('p.id')) as Array<Record<string, unknown>>;
+  return rows.map((row) => ({
+    locale: String(row.locale),
+    version_id: Number(row.version_id),
+    version: Number(row.version),
+    author: String(row.author),
+    created_at: Number(row.created_at),
+  }));
+}
