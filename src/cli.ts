@@ -62,14 +62,27 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('import')
     .description('import customers, events or content from CSV, Excel (.xlsx) or JSON Lines (upsert by id)')
-    .addArgument(new Command().createArgument('<kind>', 'customers | events | content').choices(['customers', 'events', 'content']))
+    .addArgument(
+      new Command()
+        .createArgument('<kind>', 'customers | events | content')
+        .choices(['customers', 'events', 'content']),
+    )
     .argument('<file>', 'a .csv, .xlsx or .jsonl file, or - for standard input')
-    .addOption(new Option('--format <format>', 'file format when the extension does not say').choices(['csv', 'xlsx', 'jsonl']))
+    .addOption(
+      new Option('--format <format>', 'file format when the extension does not say').choices([
+        'csv',
+        'xlsx',
+        'jsonl',
+      ]),
+    )
     .option('--dry-run', 'validate only; write nothing')
     .option('--map <pairs>', 'columns to fields, e.g. "Email Address=email,Notes=-" (- ignores a column)')
     .option('--map-file <file>', 'a saved mapping: YAML/JSON { "Header": field } or Header=field lines')
     .option('--date-format <format>', 'how the file writes dates, e.g. DD.MM.YYYY or MM/DD/YYYY HH:mm')
-    .option('--strict', 'a bad optional field refuses the whole row (default: imported without it, with a warning)')
+    .option(
+      '--strict',
+      'a bad optional field refuses the whole row (default: imported without it, with a warning)',
+    )
     .action(
       run(async (kind: string, file: string, o: object) =>
         (await import('./cli/import.js')).importCommand(io, kind as ImportKind, file, o),
@@ -78,10 +91,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('export')
     .description('write customers, events or deliveries as CSV (safe to open in a spreadsheet) or JSON Lines')
-    .addArgument(new Command().createArgument('<kind>', 'customers | events | deliveries').choices(['customers', 'events', 'deliveries']))
+    .addArgument(
+      new Command()
+        .createArgument('<kind>', 'customers | events | deliveries')
+        .choices(['customers', 'events', 'deliveries']),
+    )
     .addOption(new Option('--format <format>', 'csv (default) or jsonl').choices(['csv', 'jsonl']))
     .option('--out <file>', 'write to this file instead of standard output')
-    .action(run(async (kind: string, o: object) => (await import('./cli/export.js')).exportCommand(io, kind as ExportKind, o)));
+    .action(
+      run(async (kind: string, o: object) =>
+        (await import('./cli/export.js')).exportCommand(io, kind as ExportKind, o),
+      ),
+    );
   program
     .command('upcoming')
     .description('what will be sent, when (customer local time and UTC), and why')
@@ -136,7 +157,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('deliveries')
     .description('the delivery log')
-    .option('--status <status>', 'pending, sending, sent, failed, expired, skipped, suppressed, bounced or complained')
+    .option(
+      '--status <status>',
+      'pending, sending, sent, failed, expired, skipped, suppressed, bounced or complained',
+    )
     .option('--customer <id>', 'one customer')
     .option('--automation <id>', 'one automation')
     .option('--limit <n>', 'at most this many', '1000')
@@ -148,7 +172,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<delivery-id>', 'the id from rapport deliveries')
     .option('--raw', 'only the MIME bytes')
     .option('--json', 'JSON')
-    .action(run(async (id: string, o: object) => (await import('./cli/message.js')).messageCommand(io, id, o)));
+    .action(
+      run(async (id: string, o: object) => (await import('./cli/message.js')).messageCommand(io, id, o)),
+    );
   program
     .command('unsubscribe')
     .description('record an opt-out from all non-transactional mail, or one automation')
@@ -191,12 +217,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('occasions')
     .description('holidays and business occasions: their dates by country and year')
     .command('list')
-    .description('every occasion of a country (and region) in a year, with its date and the rule that gave it')
+    .description(
+      'every occasion of a country (and region) in a year, with its date and the rule that gave it',
+    )
     .option('--country <cc>', 'ISO 3166-1 country code (default: business.country)')
     .option('--region <code>', 'ISO 3166-2 subdivision, e.g. ON or NSW')
     .option('--year <yyyy>', 'year (default: this year)')
     .option('--json', 'JSON Lines')
-    .action(run(async (o: OccasionsListOptions) => (await import('./cli/occasions.js')).occasionsListCommand(io, o)));
+    .action(
+      run(async (o: OccasionsListOptions) =>
+        (await import('./cli/occasions.js')).occasionsListCommand(io, o),
+      ),
+    );
   program
     .command('feedback')
     .description('survey results: invitations, response rate, CSAT, NPS, flagged answers and comments')
@@ -222,11 +254,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('[email]', 'one address, with its history of suppressions and lifts')
     .option('--json', 'JSON Lines')
     .action(
-      run(async (email: string | undefined, o: object) => (await bounces()).suppressionsCommand(io, email, o)),
+      run(async (email: string | undefined, o: object) =>
+        (await bounces()).suppressionsCommand(io, email, o),
+      ),
     );
   program
     .command('doctor')
-    .description('check the sending domain (SPF, DKIM, DMARC, MX), the public URL and the relay; exit 1 on a failure')
+    .description(
+      'check the sending domain (SPF, DKIM, DMARC, MX), the public URL and the relay; exit 1 on a failure',
+    )
     .option('--json', 'JSON Lines: {check, status, detail, fix}')
     .action(run(async (o: object) => (await import('./cli/doctor.js')).doctorCommand(io, o)));
   registerTemplateCommands(program, io, run);

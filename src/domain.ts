@@ -58,7 +58,10 @@ export interface ContentItem {
 }
 
 /** A content item as imported or posted: summary and tags left out (undefined) keep the stored ones. */
-export type ContentInput = Omit<ContentItem, 'summary' | 'tags'> & { summary?: string | null; tags?: string[] };
+export type ContentInput = Omit<ContentItem, 'summary' | 'tags'> & {
+  summary?: string | null;
+  tags?: string[];
+};
 
 /** The glossary of delivery statuses (the README's "Deliveries"). */
 export const DELIVERY_STATUSES = [

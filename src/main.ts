@@ -48,7 +48,11 @@ function occasionOf(
   defaultCountry: string | null,
 ): OccasionDate | null {
   if (!('holiday' in automation.on)) return null;
-  const answer = calendar.resolve(automation.on.holiday, occasionCustomer(customer, defaultCountry), Number(occurrence));
+  const answer = calendar.resolve(
+    automation.on.holiday,
+    occasionCustomer(customer, defaultCountry),
+    Number(occurrence),
+  );
   return answer.kind === 'date' ? answer.occasion : null;
 }
 
@@ -60,8 +64,14 @@ export function messageBuilder(
   const { config } = rt;
   const automations = new Map(config.automations.map((a) => [a.id, a]));
   const occasions = new OccasionCalendar(config.occasions);
-  return (row: DeliveryRow, customer: Customer, event: CustomerEvent | undefined, items?: readonly ContentItem[]) => {
-    if (row.automation_id === SURVEY_ALERT_AUTOMATION) return surveyAlertMessage(config, row, customer, event, rt.now());
+  return (
+    row: DeliveryRow,
+    customer: Customer,
+    event: CustomerEvent | undefined,
+    items?: readonly ContentItem[],
+  ) => {
+    if (row.automation_id === SURVEY_ALERT_AUTOMATION)
+      return surveyAlertMessage(config, row, customer, event, rt.now());
     const automation = automations.get(row.automation_id);
     if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
     const now = rt.now();

@@ -49,9 +49,12 @@ export interface PostgresUnavailable {
 const START_ATTEMPTS = 3;
 const READY_TIMEOUT_MS = 60_000;
 
-export async function startThrowawayPostgres(o: ThrowawayOptions): Promise<RunningPostgres | PostgresUnavailable> {
+export async function startThrowawayPostgres(
+  o: ThrowawayOptions,
+): Promise<RunningPostgres | PostgresUnavailable> {
   const bin = findBinaries();
-  if (!bin) return { unavailable: 'no-binaries', reason: 'Postgres binaries (initdb, postgres, pg_ctl) not found' };
+  if (!bin)
+    return { unavailable: 'no-binaries', reason: 'Postgres binaries (initdb, postgres, pg_ctl) not found' };
   const runAs = await postgresUserIfRoot();
   if (runAs === 'missing') {
     return {
@@ -76,7 +79,12 @@ export async function startThrowawayPostgres(o: ThrowawayOptions): Promise<Runni
 }
 
 /** Starts the server, retrying with a new port if another process took ours in the meantime. */
-async function startServer(bin: PgBinaries, dir: string, runAs: RunAs | null, settings: string[]): Promise<Server> {
+async function startServer(
+  bin: PgBinaries,
+  dir: string,
+  runAs: RunAs | null,
+  settings: string[],
+): Promise<Server> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const server = await spawnServer(bin, dir, runAs, port, settings);

@@ -146,7 +146,10 @@ class Suite {
   /** Into an empty SQLite file of its own: the import needs no seeded population. */
   async importCustomers(): Promise<ResultRow[]> {
     const size = this.o.large;
-    return importRows(size, await this.child('import', `import ${count(size)} customers (sqlite)`, { customers: size }));
+    return importRows(
+      size,
+      await this.child('import', `import ${count(size)} customers (sqlite)`, { customers: size }),
+    );
   }
 
   async render(): Promise<ResultRow[]> {

@@ -36,17 +36,25 @@ export async function unsubscribeCommand(
  * operator unsubscribe): the reason is required and kept in the consent log. Opt-outs of single
  * automations the customer chose stay as they are.
  */
-export async function resubscribeCommand(io: Io, email: string, options: GlobalOptions & { reason?: string }): Promise<number> {
+export async function resubscribeCommand(
+  io: Io,
+  email: string,
+  options: GlobalOptions & { reason?: string },
+): Promise<number> {
   const address = emailAddress('EMAIL', email);
   const reason = (options.reason ?? '').trim();
-  if (reason === '') throw new AppError('E_USAGE', '--reason: say why, e.g. --reason "asked by phone on 3 May"');
-  if (reason.length > 500) throw new AppError('E_USAGE', `--reason: at most 500 characters (got ${reason.length})`);
+  if (reason === '')
+    throw new AppError('E_USAGE', '--reason: say why, e.g. --reason "asked by phone on 3 May"');
+  if (reason.length > 500)
+    throw new AppError('E_USAGE', `--reason: at most 500 characters (got ${reason.length})`);
   return withRuntime(io, options, async (rt) => {
     const change = { scope: ALL_MARKETING, optedOut: false };
     const results = await setConsent(rt.db.knex, address, [change], { source: 'operator', reason }, rt.now());
     if (results.length === 0) throw new AppError('E_NOT_FOUND', `no customer with email ${address}`);
     for (const r of results) {
-      io.out(`${r.email} (customer ${r.customerId}): ${r.changed ? 're-subscribed' : 'was not unsubscribed'}`);
+      io.out(
+        `${r.email} (customer ${r.customerId}): ${r.changed ? 're-subscribed' : 'was not unsubscribed'}`,
+      );
     }
     return 0;
   });
@@ -62,13 +70,27 @@ export async function suppressCommand(
   return withRuntime(io, options, async (rt) => {
     if (options.remove) {
       // The lift is logged with its reason beside the suppression it undoes (`rapport suppressions EMAIL`).
-      const removed = await liftSuppression(rt.db.knex, address, options.reason ?? 'lifted by an operator', rt.now());
+      const removed = await liftSuppression(
+        rt.db.knex,
+        address,
+        options.reason ?? 'lifted by an operator',
+        rt.now(),
+      );
       io.out(removed ? `${address} is no longer suppressed` : `${address} was not suppressed`);
       return 0;
     }
     const reason = options.reason ?? 'suppressed by an operator';
-    const added = await addSuppression(rt.db.knex, { email: address, reason, source: 'operator', now: rt.now() });
-    io.out(added ? `${address} is suppressed: no mail of any kind will be sent to it` : `${address} was already suppressed`);
+    const added = await addSuppression(rt.db.knex, {
+      email: address,
+      reason,
+      source: 'operator',
+      now: rt.now(),
+    });
+    io.out(
+      added
+        ? `${address} is suppressed: no mail of any kind will be sent to it`
+        : `${address} was already suppressed`,
+    );
     return 0;
   });
 }

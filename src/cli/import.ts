@@ -37,7 +37,9 @@ function printReport(io: Io, kind: ImportKind, report: ImportReport): void {
   if (report.errorsOmitted > 0) io.err(`… and ${report.errorsOmitted} more problems`);
   for (const note of report.sharedAddresses) io.out(formatRowError(note));
   if (report.keptUnsubscribed > 0) {
-    io.out(`${report.keptUnsubscribed} rows asked to re-subscribe addresses that opted out; left unsubscribed`);
+    io.out(
+      `${report.keptUnsubscribed} rows asked to re-subscribe addresses that opted out; left unsubscribed`,
+    );
   }
   for (const w of report.warnings) io.err(formatRowWarning(w));
   if (report.warningsOmitted > 0) io.err(`… and ${report.warningsOmitted} more warnings`);

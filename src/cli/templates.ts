@@ -67,11 +67,13 @@ function previewInput(template: string, options: PreviewOptions): PreviewInput {
   if (options.event !== undefined) input.eventId = options.event;
   if (options.locale !== undefined) {
     const tag = validLocale(options.locale);
-    if (tag === undefined) throw new AppError('E_USAGE', `--locale: "${options.locale}" is not a locale (e.g. de, pt-BR)`);
+    if (tag === undefined)
+      throw new AppError('E_USAGE', `--locale: "${options.locale}" is not a locale (e.g. de, pt-BR)`);
     input.locale = tag;
   }
   if (options.version !== undefined) {
-    if (!/^[1-9][0-9]{0,8}$/.test(options.version)) throw new AppError('E_USAGE', `--version: "${options.version}" is not a version number`);
+    if (!/^[1-9][0-9]{0,8}$/.test(options.version))
+      throw new AppError('E_USAGE', `--version: "${options.version}" is not a version number`);
     input.version = Number(options.version);
   }
   return input;

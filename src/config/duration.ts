@@ -27,7 +27,6 @@ export function parseDuration(text: string): number | undefined {
   return consumed === s.length ? total : undefined;
 }
 
-
 /** A duration as the config writes it: `5m`, `1h`, `250ms`. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0';

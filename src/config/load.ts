@@ -62,9 +62,17 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const secrets = loadSecrets(options.env);
   const dnsServer = options.env.RAPPORT_DNS;
   if (dnsServer && !parseListen(dnsServer)) {
-    throw new AppError('E_CONFIG_INVALID', `RAPPORT_DNS: "${dnsServer}" is not host:port (e.g. 127.0.0.1:53)`);
+    throw new AppError(
+      'E_CONFIG_INVALID',
+      `RAPPORT_DNS: "${dnsServer}" is not host:port (e.g. 127.0.0.1:53)`,
+    );
   }
-  return { config, source: existsSync(file) ? file : '(built-in defaults)', secrets, ...(dnsServer ? { dnsServer } : {}) };
+  return {
+    config,
+    source: existsSync(file) ? file : '(built-in defaults)',
+    secrets,
+    ...(dnsServer ? { dnsServer } : {}),
+  };
 }
 
 /** Link key and API token from the environment, refused when too weak to protect anything. */
@@ -77,7 +85,11 @@ function loadSecrets(env: LoadOptions['env']): LoadedConfig['secrets'] {
     secrets.apiToken === undefined ? null : secretProblem('RAPPORT_API_TOKEN', secrets.apiToken),
   ].filter((p): p is string => p !== null);
   if (problems.length > 0) {
-    throw new AppError('E_CONFIG_INVALID', `the environment has ${plural(problems.length, 'problem')}`, problems);
+    throw new AppError(
+      'E_CONFIG_INVALID',
+      `the environment has ${plural(problems.length, 'problem')}`,
+      problems,
+    );
   }
   return secrets;
 }
@@ -92,7 +104,9 @@ function namingEnvSources<T>(env: LoadOptions['env'], validate: () => T): T {
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     const named = error.details.map((line) => {
-      const source = ENV_OVERRIDES.find(([variable, path]) => env[variable] && line.startsWith(`${path.join('.')}:`));
+      const source = ENV_OVERRIDES.find(
+        ([variable, path]) => env[variable] && line.startsWith(`${path.join('.')}:`),
+      );
       return source ? `${line} (set by ${source[0]})` : line;
     });
     throw new AppError(error.code, error.message, named);
@@ -146,15 +160,21 @@ function validateConfig(
   return deepFreeze(config);
 }
 
-function crossChecks(config: Config, templateExists?: (name: string, templatesDir: string) => boolean): string[] {
+function crossChecks(
+  config: Config,
+  templateExists?: (name: string, templatesDir: string) => boolean,
+): string[] {
   const problems: string[] = [];
   const seen = new Map<string, number>();
   config.automations.forEach((a, i) => {
     const first = seen.get(a.id);
-    if (first !== undefined) problems.push(`automations[${i}].id: "${a.id}" is already used by automations[${first}]`);
+    if (first !== undefined)
+      problems.push(`automations[${i}].id: "${a.id}" is already used by automations[${first}]`);
     else seen.set(a.id, i);
     if (templateExists && !templateExists(a.template, config.templates.dir)) {
-      problems.push(`automations[${i}].template: "${a.template}" is not a folder under ${config.templates.dir}/`);
+      problems.push(
+        `automations[${i}].template: "${a.template}" is not a folder under ${config.templates.dir}/`,
+      );
     }
     if (a.content === 'new' && !('schedule' in a.on)) {
       problems.push(`automations[${i}].content: "new" needs a schedule trigger (on: { schedule: ... })`);

@@ -9,7 +9,6 @@ import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { secretProblem } from './sanity.js';
 
-
 export function loadOrCreateSecret(given: string | undefined, file: string): string {
   if (given) {
     const problem = secretProblem('RAPPORT_SECRET', given);

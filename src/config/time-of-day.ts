@@ -8,4 +8,3 @@ export interface TimeOfDay {
   hour: number;
   minute: number;
 }
-

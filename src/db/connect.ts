@@ -25,11 +25,18 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 export function openDatabase(url: string): Database {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
-  throw new AppError('E_DATABASE_URL', `DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
+  throw new AppError(
+    'E_DATABASE_URL',
+    `DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`,
+  );
 }
 
 function openSqlite(path: string): Database {
-  if (path === '') throw new AppError('E_DATABASE_URL', 'DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/rapport.db');
+  if (path === '')
+    throw new AppError(
+      'E_DATABASE_URL',
+      'DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/rapport.db',
+    );
   const filename = path === ':memory:' ? path : resolve(path);
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const db = knex({

@@ -50,7 +50,9 @@ export async function setConsent(
     const results: ConsentResult[] = [];
     const ids = customers.map((c) => c.id);
     for (const { scope, optedOut } of changes) {
-      const changedIds = optedOut ? await addOptOuts(trx, ids, key, scope, source, now) : await liftOptOuts(trx, ids, key, scope);
+      const changedIds = optedOut
+        ? await addOptOuts(trx, ids, key, scope, source, now)
+        : await liftOptOuts(trx, ids, key, scope);
       if (scope === ALL_MARKETING && ids.length > 0) {
         // A record imported as not subscribed is re-subscribed too: the person asked.
         if (!optedOut) for (const c of customers) if (!toBool(c.subscribed)) changedIds.add(c.id);
@@ -77,8 +79,18 @@ export async function setConsent(
 }
 
 /** Records the opt-out for each customer; returns those for whom it is new. */
-async function addOptOuts(trx: Knex.Transaction, ids: string[], key: string, scope: string, source: string, now: number) {
-  const already = await optOutsFor(trx, ids.map((id) => ({ id, email: key })));
+async function addOptOuts(
+  trx: Knex.Transaction,
+  ids: string[],
+  key: string,
+  scope: string,
+  source: string,
+  now: number,
+) {
+  const already = await optOutsFor(
+    trx,
+    ids.map((id) => ({ id, email: key })),
+  );
   const changed = new Set(ids.filter((id) => !already.get(id)?.has(scope)));
   for (const id of ids) {
     await trx('opt_outs')
@@ -91,7 +103,10 @@ async function addOptOuts(trx: Knex.Transaction, ids: string[], key: string, sco
 
 /** Lifts the opt-out, whether recorded for these records or for the address; returns who was opted out. */
 async function liftOptOuts(trx: Knex.Transaction, ids: string[], key: string, scope: string) {
-  const before = await optOutsFor(trx, ids.map((id) => ({ id, email: key })));
+  const before = await optOutsFor(
+    trx,
+    ids.map((id) => ({ id, email: key })),
+  );
   await trx('opt_outs')
     .where('scope', scope)
     .where((w) => {
@@ -116,7 +131,11 @@ export async function optOutsFor(
     const keys = [...new Set(batch.map((c) => addressKey(c.email)))];
     const rows = (await knex('opt_outs')
       .where((w) => w.whereIn('customer_id', ids).orWhereIn('email_key', keys))
-      .select('customer_id', 'email_key', 'scope')) as Array<{ customer_id: string; email_key: string | null; scope: string }>;
+      .select('customer_id', 'email_key', 'scope')) as Array<{
+      customer_id: string;
+      email_key: string | null;
+      scope: string;
+    }>;
     const byId = groupScopes(rows, (r) => r.customer_id);
     const byKey = groupScopes(rows, (r) => r.email_key);
     for (const c of batch) {
@@ -127,7 +146,10 @@ export async function optOutsFor(
   return out;
 }
 
-function groupScopes<R extends { scope: string }>(rows: readonly R[], keyOf: (r: R) => string | null): Map<string, Set<string>> {
+function groupScopes<R extends { scope: string }>(
+  rows: readonly R[],
+  keyOf: (r: R) => string | null,
+): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const r of rows) {
     const key = keyOf(r);
@@ -147,7 +169,9 @@ export async function consentLog(knex: Knex, customerId: string): Promise<Array<
 export async function suppressedAmong(knex: Knex, emails: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (const batch of chunks([...new Set(emails.map(addressKey))], IN_CHUNK)) {
-    const rows = (await knex('suppressions').whereIn('email', batch).select('email')) as Array<{ email: string }>;
+    const rows = (await knex('suppressions').whereIn('email', batch).select('email')) as Array<{
+      email: string;
+    }>;
     for (const r of rows) out.add(r.email);
   }
   return out;

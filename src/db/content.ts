@@ -1,7 +1,15 @@
 /** Queries on the `content` table. */
 import type { Knex } from 'knex';
 import type { ContentInput, ContentItem } from '../domain.js';
-import { chunks, IN_CHUNK, parseJson, upsertById, type UpsertCounts, type UpsertSpec, isPostgres } from './rows.js';
+import {
+  chunks,
+  IN_CHUNK,
+  parseJson,
+  upsertById,
+  type UpsertCounts,
+  type UpsertSpec,
+  isPostgres,
+} from './rows.js';
 
 interface ContentRow {
   id: string;
@@ -40,7 +48,10 @@ export async function upsertContent(
 ): Promise<UpsertCounts> {
   const partial = inputs.filter((item) => item.summary === undefined || item.tags === undefined);
   const stored = new Map<string, ContentRow>();
-  for (const batch of chunks(partial.map((item) => item.id), IN_CHUNK)) {
+  for (const batch of chunks(
+    partial.map((item) => item.id),
+    IN_CHUNK,
+  )) {
     for (const row of (await knex('content').whereIn('id', batch)) as ContentRow[]) stored.set(row.id, row);
   }
   const rows = inputs.map((item) => {
@@ -62,10 +73,12 @@ export async function publishedContent(
   knex: Knex,
   options: { now: number; limit: number; since?: number },
 ): Promise<ContentItem[]> {
-  const q = knex('content').where('published_at', '<=', options.now).orderBy([
-    { column: 'published_at', order: 'desc' },
-    { column: 'id', order: 'asc' },
-  ]);
+  const q = knex('content')
+    .where('published_at', '<=', options.now)
+    .orderBy([
+      { column: 'published_at', order: 'desc' },
+      { column: 'id', order: 'asc' },
+    ]);
   if (options.since !== undefined) q.where('published_at', '>', options.since);
   return ((await q.limit(options.limit)) as ContentRow[]).map(rowToItem);
 }
@@ -76,7 +89,10 @@ export async function publishedContent(
  * The sum catches two different rows changed within the same millisecond, which max() alone
  * would not; the modulo keeps it far from any integer overflow.
  */
-export async function contentVersion(knex: Knex, now: number): Promise<{ key: string; nextPublication: number | null }> {
+export async function contentVersion(
+  knex: Knex,
+  now: number,
+): Promise<{ key: string; nextPublication: number | null }> {
   const next = knex('content').min('published_at').where('published_at', '>', now).as('next');
   const row = (await knex('content')
     .select(
@@ -103,10 +119,12 @@ export async function feedContent(
   knex: Knex,
   options: { now: number; limit: number; tag: string | null },
 ): Promise<Array<ContentItem & { updated_at: number }>> {
-  const q = knex('content').where('published_at', '<=', options.now).orderBy([
-    { column: 'published_at', order: 'desc' },
-    { column: 'id', order: 'asc' },
-  ]);
+  const q = knex('content')
+    .where('published_at', '<=', options.now)
+    .orderBy([
+      { column: 'published_at', order: 'desc' },
+      { column: 'id', order: 'asc' },
+    ]);
   const tag = options.tag?.toLowerCase() ?? null;
   if (tag !== null) {
     // lower() folds only A-Z on SQLite, every letter on Postgres: fold the tag the same way.

@@ -1,7 +1,17 @@
 /** Queries on the `customers` table. */
 import type { Knex } from 'knex';
 import type { Customer, CustomerInput } from '../domain.js';
-import { chunks, IN_CHUNK, monthDayKey, parseJson, toBool, upsertById, type UpsertCounts, type UpsertSpec, isPostgres } from './rows.js';
+import {
+  chunks,
+  IN_CHUNK,
+  monthDayKey,
+  parseJson,
+  toBool,
+  upsertById,
+  type UpsertCounts,
+  type UpsertSpec,
+  isPostgres,
+} from './rows.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
 import { addressKey } from '../address.js';
 
@@ -72,13 +82,30 @@ export function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | '
 
 export const CUSTOMERS: UpsertSpec = {
   table: 'customers',
-  compare: ['email', 'first_name', 'last_name', 'birthday', 'timezone', 'locale', 'customer_since', 'tags', 'subscribed', 'attributes', 'country', 'region'],
+  compare: [
+    'email',
+    'first_name',
+    'last_name',
+    'birthday',
+    'timezone',
+    'locale',
+    'customer_since',
+    'tags',
+    'subscribed',
+    'attributes',
+    'country',
+    'region',
+  ],
   inserted: (now) => ({ created_at: now, updated_at: now }),
   updated: (now) => ({ updated_at: now }),
 };
 
 /** Insert new customers and update changed ones, each replaced whole (see upsertById; imports merge: customers-merge.ts). */
-export async function upsertCustomers(knex: Knex, inputs: readonly CustomerInput[], now: number): Promise<UpsertCounts> {
+export async function upsertCustomers(
+  knex: Knex,
+  inputs: readonly CustomerInput[],
+  now: number,
+): Promise<UpsertCounts> {
   return upsertById(knex, CUSTOMERS, inputs.map(inputToRow), now);
 }
 
@@ -97,10 +124,16 @@ export async function getCustomersByIds(knex: Knex, ids: readonly string[]): Pro
 }
 
 /** Stored customers' ids at each of these address keys (addressKey), in id order. */
-export async function customersAtAddresses(knex: Knex, keys: readonly string[]): Promise<Map<string, string[]>> {
+export async function customersAtAddresses(
+  knex: Knex,
+  keys: readonly string[],
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const batch of chunks([...new Set(keys)], IN_CHUNK)) {
-    const rows = (await knex('customers').whereIn('email_key', batch).orderBy('id').select('id', 'email_key')) as Array<{
+    const rows = (await knex('customers')
+      .whereIn('email_key', batch)
+      .orderBy('id')
+      .select('id', 'email_key')) as Array<{
       id: string;
       email_key: string;
     }>;
@@ -113,8 +146,14 @@ export async function customersAtAddresses(knex: Knex, keys: readonly string[]):
  * The other records at each of these customers' addresses (any letter case), by address key;
  * addresses with one record are left out. Two indexed queries for a page, however large.
  */
-export async function othersAtAddresses(knex: Knex, customers: readonly Customer[]): Promise<Map<string, Customer[]>> {
-  const ids = await customersAtAddresses(knex, customers.map((c) => addressKey(c.email)));
+export async function othersAtAddresses(
+  knex: Knex,
+  customers: readonly Customer[],
+): Promise<Map<string, Customer[]>> {
+  const ids = await customersAtAddresses(
+    knex,
+    customers.map((c) => addressKey(c.email)),
+  );
   const shared = [...ids.values()].filter((list) => list.length > 1).flat();
   const out = new Map<string, Customer[]>();
   if (shared.length === 0) return out;
@@ -138,11 +177,17 @@ export async function missingCustomerIds(knex: Knex, ids: readonly string[]): Pr
  * Customer ids by email address, lower-cased, for events that name their customer by address
  * (an order export). Looked up through the email index, as written and lower-cased.
  */
-export async function customerIdsByEmail(knex: Knex, emails: readonly string[]): Promise<Map<string, string[]>> {
+export async function customerIdsByEmail(
+  knex: Knex,
+  emails: readonly string[],
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const wanted = [...new Set(emails.flatMap((e) => [e, e.toLowerCase()]))];
   for (const batch of chunks(wanted, IN_CHUNK)) {
-    const rows = (await knex('customers').whereIn('email', batch).select('id', 'email').orderBy('id')) as Array<{ id: string; email: string }>;
+    const rows = (await knex('customers')
+      .whereIn('email', batch)
+      .select('id', 'email')
+      .orderBy('id')) as Array<{ id: string; email: string }>;
     for (const row of rows) {
       const key = row.email.toLowerCase();
       const ids = out.get(key) ?? [];
@@ -226,7 +271,11 @@ export async function customerPage(
  * without statistics and, offered (timezone, id), may walk a whole zone to skip a sort even
  * when (month-day, timezone) finds the few due; so on SQLite the index is named.
  */
-function zonePage(q: Knex.QueryBuilder, column: 'birth_md' | 'since_md' | undefined, e: ZonedMonthDays): void {
+function zonePage(
+  q: Knex.QueryBuilder,
+  column: 'birth_md' | 'since_md' | undefined,
+  e: ZonedMonthDays,
+): void {
   const byMonthDay = e.monthDays !== null && column !== undefined;
   if (!isPostgres(q)) {
     const index = byMonthDay ? `customers_${column}_timezone_index` : ZONE_ORDER_INDEX;
@@ -246,7 +295,8 @@ export async function* iterateCustomers(
   if (selector.kind === 'zoned' && selector.entries.length > 1) {
     // Zone by zone (each customer is in one): paging an OR of zones in id order sorted every
     // zone's rows again for every page, quadratic in the zones' size.
-    for (const entry of selector.entries) yield* iterateCustomers(knex, { ...selector, entries: [entry] }, pageSize);
+    for (const entry of selector.entries)
+      yield* iterateCustomers(knex, { ...selector, entries: [entry] }, pageSize);
     return;
   }
   if (selector.kind === 'ids') {

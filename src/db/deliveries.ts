@@ -36,7 +36,15 @@ export interface DeliveryRow {
   updated_at: number;
 }
 
-const BIGINTS = ['trigger_at', 'due_at', 'available_at', 'locked_until', 'sent_at', 'created_at', 'updated_at'] as const;
+const BIGINTS = [
+  'trigger_at',
+  'due_at',
+  'available_at',
+  'locked_until',
+  'sent_at',
+  'created_at',
+  'updated_at',
+] as const;
 
 function normalise(row: Record<string, unknown>): DeliveryRow {
   const out = { ...row } as unknown as DeliveryRow;
@@ -54,13 +62,21 @@ function normalise(row: Record<string, unknown>): DeliveryRow {
  * Store planned deliveries; a key that already exists is left as it is (a missed, doubled or
  * late tick plans the same keys again and nothing changes). Returns how many rows were new.
  */
-export async function insertPlanned(knex: Knex, planned: readonly PlannedDelivery[], now: number): Promise<number> {
+export async function insertPlanned(
+  knex: Knex,
+  planned: readonly PlannedDelivery[],
+  now: number,
+): Promise<number> {
   // Two planners may insert the same keys at once (several workers on Postgres): the unique
   // key keeps one row, and a deadlock between them is retried (the insert is idempotent).
   return retryOnLockConflict(() => insertPlannedOnce(knex, planned, now));
 }
 
-async function insertPlannedOnce(knex: Knex, planned: readonly PlannedDelivery[], now: number): Promise<number> {
+async function insertPlannedOnce(
+  knex: Knex,
+  planned: readonly PlannedDelivery[],
+  now: number,
+): Promise<number> {
   let inserted = 0;
   await knex.transaction(async (trx) => {
     for (const batch of chunks(planned, 500)) {
@@ -171,7 +187,11 @@ async function recordOutcomesOnce(
     for (const batch of chunks(sent, 500)) applied += await recordSent(trx, workerId, batch, now);
     const records = sent.flatMap((o) => (o.record ? [{ id: o.id, record: o.record }] : []));
     for (const batch of chunks(records, 100)) await insertMessageRecords(trx, batch, now);
-    for (const { ids, columns } of sameChanges(outcomes.filter((o) => o.status !== 'sent'), now, trx)) {
+    for (const { ids, columns } of sameChanges(
+      outcomes.filter((o) => o.status !== 'sent'),
+      now,
+      trx,
+    )) {
       for (const batch of chunks(ids, IN_CHUNK)) {
         applied += await trx('deliveries')
           .whereIn('id', batch)
@@ -182,7 +202,13 @@ async function recordOutcomesOnce(
     // The relay's answer stands even if our lease was lost meanwhile: suppress regardless.
     for (const o of outcomes) {
       if ('suppress' in o && o.suppress) {
-        await addSuppression(trx, { email: o.suppress.email, reason: o.suppress.reason, source: 'smtp-reply', deliveryId: o.id, now });
+        await addSuppression(trx, {
+          email: o.suppress.email,
+          reason: o.suppress.reason,
+          source: 'smtp-reply',
+          deliveryId: o.id,
+          now,
+        });
       }
     }
   });
@@ -198,7 +224,12 @@ type SentOutcome = Extract<DeliveryOutcome, { status: 'sent' }>;
  * message, and leaving the row pending would send it again. A row another worker now holds is
  * left to that worker. Returns rows changed.
  */
-async function recordSent(trx: Knex.Transaction, workerId: string, sent: readonly SentOutcome[], now: number): Promise<number> {
+async function recordSent(
+  trx: Knex.Transaction,
+  workerId: string,
+  sent: readonly SentOutcome[],
+  now: number,
+): Promise<number> {
   if (sent.length === 0) return 0;
   const postgres = isPostgres(trx);
   // Postgres needs the types of the VALUES columns; SQLite takes them as they come.
@@ -226,7 +257,9 @@ function sameChanges(outcomes: readonly DeliveryOutcome[], now: number, knex: Kn
   for (const o of outcomes) {
     const columns = outcomeColumns(o, now, knex);
     // knex.raw values (attempts - 1) are the same expression for every row that has one.
-    const key = JSON.stringify(columns, (_k, v: unknown) => (v instanceof Object && 'sql' in v ? String(v.sql) : v));
+    const key = JSON.stringify(columns, (_k, v: unknown) =>
+      v instanceof Object && 'sql' in v ? String(v.sql) : v,
+    );
     const group = groups.get(key);
     if (group) group.ids.push(o.id);
     else groups.set(key, { ids: [o.id], columns });
@@ -238,13 +271,26 @@ function outcomeColumns(o: DeliveryOutcome, now: number, knex: Knex): Record<str
   const unlock = { locked_by: null, locked_until: null, updated_at: now };
   switch (o.status) {
     case 'sent':
-      return { ...unlock, status: 'sent', sent_at: o.sentAt, message_id: o.messageId, error: null, reason: null };
+      return {
+        ...unlock,
+        status: 'sent',
+        sent_at: o.sentAt,
+        message_id: o.messageId,
+        error: null,
+        reason: null,
+      };
     case 'pending':
       return { ...unlock, status: 'pending', available_at: o.availableAt, error: o.error };
     case 'released':
       return { ...unlock, status: 'pending', attempts: knex.raw('attempts - 1') };
     case 'deferred':
-      return { ...unlock, status: 'pending', attempts: knex.raw('attempts - 1'), available_at: o.availableAt, reason: o.reason };
+      return {
+        ...unlock,
+        status: 'pending',
+        attempts: knex.raw('attempts - 1'),
+        available_at: o.availableAt,
+        reason: o.reason,
+      };
     default:
       return { ...unlock, status: o.status, reason: o.reason, error: o.error };
   }
@@ -274,7 +320,14 @@ export async function listDeliveries(knex: Knex, q: DeliveryQuery): Promise<Deli
     .leftJoin('customers as c', 'c.id', 'd.customer_id')
     .leftJoin('delivery_messages as m', 'm.delivery_id', 'd.id')
     .select('d.*', 'c.email as email')
-    .select('m.template', 'm.template_version', 'm.requested_locale', 'm.resolved_locale', 'm.subject', 'm.mime_sha256')
+    .select(
+      'm.template',
+      'm.template_version',
+      'm.requested_locale',
+      'm.resolved_locale',
+      'm.subject',
+      'm.mime_sha256',
+    )
     .orderBy('d.id')
     .limit(q.limit ?? 1000);
   if (q.status) query.where('d.status', q.status);
@@ -286,7 +339,8 @@ export async function listDeliveries(knex: Knex, q: DeliveryQuery): Promise<Deli
     ...normalise(r),
     email: (r.email as string | null) ?? null,
     template: (r.template as string | null) ?? null,
-    template_version: r.template_version === null || r.template_version === undefined ? null : Number(r.template_version),
+    template_version:
+      r.template_version === null || r.template_version === undefined ? null : Number(r.template_version),
     requested_locale: (r.requested_locale as string | null) ?? null,
     resolved_locale: (r.resolved_locale as string | null) ?? null,
     subject: (r.subject as string | null) ?? null,
@@ -311,23 +365,28 @@ export async function countByAutomationAndStatus(
     .select('automation_id', 'status')
     .count({ n: '*' })
     .groupBy('automation_id', 'status')
-    .orderBy(['automation_id', 'status'])) as Array<{ automation_id: string; status: DeliveryStatus; n: number | string }>;
+    .orderBy(['automation_id', 'status'])) as Array<{
+    automation_id: string;
+    status: DeliveryStatus;
+    n: number | string;
+  }>;
   return rows.map((r) => ({ ...r, n: Number(r.n) }));
 }
 
 /** The earliest time a pending row becomes claimable, or null when none is pending. */
 export async function nextAvailableAt(knex: Knex): Promise<number | null> {
   const row = (await knex('deliveries').where('status', 'pending').min({ t: 'available_at' }).first()) as
-    | { t: number | string | null }
-    | undefined;
+    { t: number | string | null } | undefined;
   return row?.t === null || row?.t === undefined ? null : Number(row.t);
 }
 
 /** Pending rows claimable now: the queue depth. */
 export async function countDue(knex: Knex, now: number): Promise<number> {
-  const row = (await knex('deliveries').where('status', 'pending').where('available_at', '<=', now).count({ n: '*' }).first()) as
-    | { n: number | string }
-    | undefined;
+  const row = (await knex('deliveries')
+    .where('status', 'pending')
+    .where('available_at', '<=', now)
+    .count({ n: '*' })
+    .first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
 }
 
@@ -353,7 +412,11 @@ export async function deliveryStatuses(
 }
 
 /** When each of these customers last had this automation sent, epoch ms. */
-export async function lastSentAt(knex: Knex, automationId: string, customerIds: readonly string[]): Promise<Map<string, number>> {
+export async function lastSentAt(
+  knex: Knex,
+  automationId: string,
+  customerIds: readonly string[],
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const batch of chunks([...new Set(customerIds)], 500)) {
     const rows = (await knex('deliveries')
@@ -401,7 +464,9 @@ export async function reconcilePending(
   planned: readonly PlannedDelivery[],
   now: number,
 ): Promise<number> {
-  const wanted = new Map(planned.map((p) => [`${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`, p]));
+  const wanted = new Map(
+    planned.map((p) => [`${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`, p]),
+  );
   let changed = 0;
   for (const batch of chunks([...new Set(customerIds)], 500)) {
     // One transaction per batch of customers: the reads, one delete, and the few moves.
@@ -411,7 +476,9 @@ export async function reconcilePending(
         .where({ status: 'pending', attempts: 0 })
         // Survey alerts are not the planner's: it never plans them, so must never cancel them.
         .whereNot('automation_id', 'like', 'survey:%')
-        .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<Record<string, unknown>>;
+        .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<
+        Record<string, unknown>
+      >;
       const gone: number[] = [];
       let moved = 0;
       for (const r of rows) {
@@ -424,10 +491,17 @@ export async function reconcilePending(
           const verdict = p.status === 'pending' ? {} : { status: p.status, reason: p.reason };
           moved += await trx('deliveries')
             .where({ id: r.id, status: 'pending' })
-            .update({ trigger_at: p.triggerAt, due_at: p.dueAt, available_at: p.dueAt, ...verdict, updated_at: now });
+            .update({
+              trigger_at: p.triggerAt,
+              due_at: p.dueAt,
+              available_at: p.dueAt,
+              ...verdict,
+              updated_at: now,
+            });
         }
       }
-      const deleted = gone.length > 0 ? await trx('deliveries').whereIn('id', gone).where('status', 'pending').delete() : 0;
+      const deleted =
+        gone.length > 0 ? await trx('deliveries').whereIn('id', gone).where('status', 'pending').delete() : 0;
       return deleted + moved;
     });
   }
@@ -441,7 +515,11 @@ export async function getDelivery(knex: Knex, id: number): Promise<DeliveryRow |
 }
 
 /** Sent messages of these automations, optionally only those sent at or after `since`. */
-export async function countSent(knex: Knex, automationIds: readonly string[], since: number | null): Promise<number> {
+export async function countSent(
+  knex: Knex,
+  automationIds: readonly string[],
+  since: number | null,
+): Promise<number> {
   if (automationIds.length === 0) return 0;
   const query = knex('deliveries').whereIn('automation_id', automationIds).where('status', 'sent');
   if (since !== null) query.where('sent_at', '>=', since);
@@ -486,5 +564,12 @@ export async function replanSkipped(
   return knex('deliveries')
     .where({ automation_id: key.automationId, customer_id: key.customerId, occurrence: key.occurrence })
     .where({ status: 'skipped', reason })
-    .update({ status: 'pending', reason: null, due_at: dueAt, available_at: dueAt, attempts: 0, updated_at: now });
+    .update({
+      status: 'pending',
+      reason: null,
+      due_at: dueAt,
+      available_at: dueAt,
+      attempts: 0,
+      updated_at: now,
+    });
 }

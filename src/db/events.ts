@@ -37,7 +37,13 @@ export async function upsertEvents(
   now: number,
   dryRun = false,
 ): Promise<UpsertCounts> {
-  const rows = inputs.map((e) => ({ id: e.id, customer_id: e.customer_id, type: e.type, occurred_at: e.occurred_at, data: JSON.stringify(e.data) }));
+  const rows = inputs.map((e) => ({
+    id: e.id,
+    customer_id: e.customer_id,
+    type: e.type,
+    occurred_at: e.occurred_at,
+    data: JSON.stringify(e.data),
+  }));
   return upsertById(knex, EVENTS, rows, now, dryRun);
 }
 
@@ -90,15 +96,23 @@ export async function customersWithEventsIngestedSince(
   afterCustomerId: string | null,
   limit: number,
 ): Promise<string[]> {
-  const q = knex('events').distinct('customer_id').where('ingested_at', '>=', since).orderBy('customer_id').limit(limit);
+  const q = knex('events')
+    .distinct('customer_id')
+    .where('ingested_at', '>=', since)
+    .orderBy('customer_id')
+    .limit(limit);
   if (afterCustomerId !== null) q.where('customer_id', '>', afterCustomerId);
   return ((await q) as Array<{ customer_id: string }>).map((r) => r.customer_id);
 }
 
-export async function getEventsByIds(knex: Knex, ids: readonly string[]): Promise<Map<string, CustomerEvent>> {
+export async function getEventsByIds(
+  knex: Knex,
+  ids: readonly string[],
+): Promise<Map<string, CustomerEvent>> {
   const out = new Map<string, CustomerEvent>();
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
-    for (const row of (await knex('events').whereIn('id', batch)) as EventRow[]) out.set(row.id, rowToEvent(row));
+    for (const row of (await knex('events').whereIn('id', batch)) as EventRow[])
+      out.set(row.id, rowToEvent(row));
   }
   return out;
 }
@@ -106,7 +120,8 @@ export async function getEventsByIds(knex: Knex, ids: readonly string[]): Promis
 /** Removes these events (ids that do not exist are ignored); returns how many went. */
 export async function deleteEvents(knex: Knex, ids: readonly string[]): Promise<number> {
   let deleted = 0;
-  for (const batch of chunks([...new Set(ids)], IN_CHUNK)) deleted += await knex('events').whereIn('id', batch).delete();
+  for (const batch of chunks([...new Set(ids)], IN_CHUNK))
+    deleted += await knex('events').whereIn('id', batch).delete();
   return deleted;
 }
 

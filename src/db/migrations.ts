@@ -174,7 +174,9 @@ const consentAddress: Migration = {
       t.string('email_key', 254);
     });
     await knex('opt_outs').update({
-      email_key: knex('customers').select(knex.raw('lower(trim(email))')).where('customers.id', knex.ref('opt_outs.customer_id')),
+      email_key: knex('customers')
+        .select(knex.raw('lower(trim(email))'))
+        .where('customers.id', knex.ref('opt_outs.customer_id')),
     });
     await knex.schema.alterTable('opt_outs', (t) => {
       t.index(['email_key', 'scope'], 'opt_outs_email_key_scope_index');
@@ -427,7 +429,16 @@ const outreach: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [initial, zoneOrder, consentAddress, occasions, surveys, bounces, hooks, outreach];
+const MIGRATIONS: readonly Migration[] = [
+  initial,
+  zoneOrder,
+  consentAddress,
+  occasions,
+  surveys,
+  bounces,
+  hooks,
+  outreach,
+];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
   async getMigrations(): Promise<Migration[]> {

@@ -59,7 +59,11 @@ function comparable(value: unknown): unknown {
 }
 
 /** Whether two versions of a row agree on these columns (booleans and nulls on equal terms). */
-export function sameColumns(columns: readonly string[], a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+export function sameColumns(
+  columns: readonly string[],
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): boolean {
   return columns.every((c) => comparable(a[c]) === comparable(b[c]));
 }
 
@@ -78,7 +82,10 @@ export async function upsertById(
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   await knex.transaction(async (trx) => {
     for (const batch of chunks(rows, IN_CHUNK)) {
-      const stored = (await trx(spec.table).whereIn('id', batch.map((r) => r.id))) as Array<Record<string, unknown>>;
+      const stored = (await trx(spec.table).whereIn(
+        'id',
+        batch.map((r) => r.id),
+      )) as Array<Record<string, unknown>>;
       const existing = new Map(stored.map((r) => [r.id as string, r]));
       const inserts: Array<Record<string, unknown>> = [];
       for (const row of batch) {
@@ -86,7 +93,10 @@ export async function upsertById(
         if (!old) inserts.push({ ...row, ...spec.inserted(now) });
         else if (sameColumns(spec.compare, row, old)) counts.unchanged++;
         else {
-          if (!dryRun) await trx(spec.table).where('id', row.id).update({ ...row, ...spec.updated(now) });
+          if (!dryRun)
+            await trx(spec.table)
+              .where('id', row.id)
+              .update({ ...row, ...spec.updated(now) });
           counts.updated++;
         }
       }

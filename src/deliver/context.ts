@@ -52,8 +52,14 @@ export async function loadBatchContext(
   return {
     customers,
     optOuts: await optOutsFor(knex, [...customers.values()]),
-    suppressed: await suppressedAmong(knex, [...customers.values()].map((c) => c.email)),
-    events: await getEventsByIds(knex, rows.flatMap((r) => (r.event_id ? [r.event_id] : []))),
+    suppressed: await suppressedAmong(
+      knex,
+      [...customers.values()].map((c) => c.email),
+    ),
+    events: await getEventsByIds(
+      knex,
+      rows.flatMap((r) => (r.event_id ? [r.event_id] : [])),
+    ),
     history: await eventsForCustomers(knex, unlessCustomers, unlessTypes),
     digests: await newContent(db, config, automations, rows, customers, now),
     sends: cap ? await recentMarketingSends(knex, ids, now - cap.per) : new Map(),

@@ -33,8 +33,13 @@ export function decide(
   config: Config,
   now: number,
 ): Decision {
-  const drop = (status: 'skipped' | 'suppressed' | 'expired', reason: string): Decision => ({ kind: 'drop', status, reason });
-  if (row.automation_id === SURVEY_ALERT_AUTOMATION) return alertDecision(row, ctx.customers, ctx.events, config);
+  const drop = (status: 'skipped' | 'suppressed' | 'expired', reason: string): Decision => ({
+    kind: 'drop',
+    status,
+    reason,
+  });
+  if (row.automation_id === SURVEY_ALERT_AUTOMATION)
+    return alertDecision(row, ctx.customers, ctx.events, config);
   const customer = ctx.customers.get(row.customer_id);
   if (!automation || !automation.enabled) return drop('skipped', 'automation-removed');
   if (!customer) return drop('skipped', 'customer-deleted');
@@ -62,13 +67,20 @@ export function decide(
 }
 
 /** Quiet hours, then the frequency cap. */
-function timing(row: DeliveryRow, customer: Customer, ctx: BatchContext, config: Config, now: number): Decision {
+function timing(
+  row: DeliveryRow,
+  customer: Customer,
+  ctx: BatchContext,
+  config: Config,
+  now: number,
+): Decision {
   const intoWindow = sendWindowFor(customer, planPolicyFromConfig(config), cache);
   // Quiet hours hold at claim time too: a retry, or a row claimed late after downtime, waits
   // for the window to open (or expires, when that is past its lateness).
   const opens = intoWindow(now);
   if (opens > now) {
-    if (opens - row.due_at > config.sending.max_lateness) return { kind: 'drop', status: 'expired', reason: 'expired' };
+    if (opens - row.due_at > config.sending.max_lateness)
+      return { kind: 'drop', status: 'expired', reason: 'expired' };
     return { kind: 'defer', until: opens, reason: 'send-window' };
   }
   return checkCap(row, customer, ctx, config, now, intoWindow);
@@ -98,7 +110,11 @@ function checkCap(
  * customer who answered low within `surveys.hold_marketing` is held (skipped), except what the
  * low answer itself triggered.
  */
-function surveyDecision(automation: Automation, customerId: string, surveys: BatchContext['surveys']): Decision | null {
+function surveyDecision(
+  automation: Automation,
+  customerId: string,
+  surveys: BatchContext['surveys'],
+): Decision | null {
   if (!automation.transactional && !('survey' in automation.on) && surveys.held.has(customerId)) {
     return { kind: 'drop', status: 'skipped', reason: 'survey-hold' };
   }

@@ -280,7 +280,12 @@ export class Deliverer {
     this.deps.onSent?.(this.deps.now() - claimedAt);
     log.debug({ event: 'delivery.sent', delivery: row.id, automation: row.automation_id }, 'sent');
     const record = messageRecord(message, result);
-    const sent = { id: row.id, status: 'sent' as const, messageId: message.messageId, sentAt: this.deps.now() };
+    const sent = {
+      id: row.id,
+      status: 'sent' as const,
+      messageId: message.messageId,
+      sentAt: this.deps.now(),
+    };
     return record ? { ...sent, record } : sent;
   }
 
@@ -316,11 +321,19 @@ export class Deliverer {
 
   /** A sender refusal pauses at once; other failures of the whole transport after several in a row. */
   private pause(failure: SmtpFailure, refused: boolean): void {
-    const who = failure.stage === 'session' || failure.stage === null ? 'us before any message' : `our sender at ${failure.stage}`;
+    const who =
+      failure.stage === 'session' || failure.stage === null
+        ? 'us before any message'
+        : `our sender at ${failure.stage}`;
     const reason = refused ? `the relay refused ${who}: ${failure.message}` : failure.message;
     if (!(refused ? this.breaker.trip(reason) : this.breaker.failure(reason))) return;
     const retryAt = new Date(this.breaker.reopensAt ?? this.deps.now()).toISOString();
-    const fields = { reason: this.breaker.reason, reply: failure.message, stage: failure.stage, retry_at: retryAt };
+    const fields = {
+      reason: this.breaker.reason,
+      reply: failure.message,
+      stage: failure.stage,
+      retry_at: retryAt,
+    };
     this.deps.log.error(
       { event: 'sending.paused', ...fields },
       refused
@@ -334,7 +347,10 @@ export class Deliverer {
     const ended = this.breaker.success();
     if (!ended) return;
     const fields = { reason: ended.reason, paused_ms: ended.pausedMs };
-    this.deps.log.warn({ event: 'sending.resumed', ...fields }, 'the relay accepts our mail again: sending resumed');
+    this.deps.log.warn(
+      { event: 'sending.resumed', ...fields },
+      'the relay accepts our mail again: sending resumed',
+    );
   }
 
   private retryOutcome(row: DeliveryRow, now: number, error: string): DeliveryOutcome {

@@ -133,7 +133,12 @@ class SmtpMailer implements Mailer {
       );
     }
     this.pool = new SmtpPool({
-      connection: { ...connection, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs },
+      connection: {
+        ...connection,
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      },
       ...(auth ? { auth: { user: auth.user ?? '', pass: auth.pass ?? '' } } : {}),
       size: poolSize,
       idleMs: IDLE_MS,
@@ -184,7 +189,9 @@ async function buffered(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function composeWithNodemailer(options: SendMailOptions): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
+async function composeWithNodemailer(
+  options: SendMailOptions,
+): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
   const node = new MailComposer(options as ConstructorParameters<typeof MailComposer>[0]).compile();
   const envelope = node.getEnvelope();
   return { raw: await node.build(), envelope: { from: envelope.from, to: envelope.to } };

@@ -105,7 +105,10 @@ export class SmtpPool {
       const conn = await this.acquire(attempt > 0);
       if (deadline.passed) {
         this.release(conn);
-        throw poolError(`no connection to the relay within ${this.options.sendTimeoutMs} ms (smtp.timeout)`, 'ETIMEDOUT');
+        throw poolError(
+          `no connection to the relay within ${this.options.sendTimeoutMs} ms (smtp.timeout)`,
+          'ETIMEDOUT',
+        );
       }
       deadline.conn = conn;
       const reused = conn.used > 0;
@@ -122,7 +125,8 @@ export class SmtpPool {
         // Whatever the body still holds is released; a late error from it has no one to tell.
         body.on('error', () => {});
         body.destroy();
-        if (attempt === 0 && reused && untouched && !deadline.passed && isTransient(error as PoolError)) continue;
+        if (attempt === 0 && reused && untouched && !deadline.passed && isTransient(error as PoolError))
+          continue;
         throw error;
       } finally {
         deadline.conn = null;

@@ -28,12 +28,19 @@ export interface ApiDeps {
 function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!m) return false;
-  const a = createHash('sha256').update(m[1] as string).digest();
+  const a = createHash('sha256')
+    .update(m[1] as string)
+    .digest();
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);
 }
 
-export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: ServerResponse, kind: ImportKind): Promise<void> {
+export async function handleApi(
+  deps: ApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: ImportKind,
+): Promise<void> {
   if (!deps.token) throw new HttpError(404, 'the API is disabled: set RAPPORT_API_TOKEN to enable it');
   if (!tokenMatches(req.headers.authorization, deps.token)) {
     res.setHeader('WWW-Authenticate', 'Bearer realm="rapport"');
@@ -74,7 +81,10 @@ function parseRecords(body: string): Record<string, unknown>[] {
   const list = Array.isArray(parsed) ? parsed : [parsed];
   if (list.length === 0) throw new HttpError(400, 'the body is an empty array');
   if (list.length > API_MAX_RECORDS) {
-    throw new HttpError(413, `at most ${API_MAX_RECORDS} records per request (got ${list.length}); send several requests`);
+    throw new HttpError(
+      413,
+      `at most ${API_MAX_RECORDS} records per request (got ${list.length}); send several requests`,
+    );
   }
   const bad = list.findIndex((r) => r === null || typeof r !== 'object' || Array.isArray(r));
   if (bad >= 0) throw new HttpError(400, `record ${bad + 1} is not a JSON object`);

@@ -35,7 +35,9 @@ export function handleHealthz(_req: IncomingMessage, res: ServerResponse): void 
   sendJson(res, 200, { status: 'ok' });
 }
 
-export async function readiness(deps: HealthDeps): Promise<{ ready: boolean; checks: Record<string, string> }> {
+export async function readiness(
+  deps: HealthDeps,
+): Promise<{ ready: boolean; checks: Record<string, string> }> {
   const now = deps.now();
   const checks: Record<string, string> = {};
   try {
@@ -45,7 +47,8 @@ export async function readiness(deps: HealthDeps): Promise<{ ready: boolean; che
     checks.database = `not writable: ${describeError(error)}`;
   }
   const last = deps.worker.lastTickAt() ?? deps.worker.startedAt;
-  checks.scheduler = now - last <= deps.worker.tickStaleAfterMs() ? 'ok' : `no tick since ${new Date(last).toISOString()}`;
+  checks.scheduler =
+    now - last <= deps.worker.tickStaleAfterMs() ? 'ok' : `no tick since ${new Date(last).toISOString()}`;
   const paused = deps.worker.sendingPaused();
   checks.sending = paused === null ? 'ok' : `paused: ${paused}`;
   const deliveryError = deps.worker.deliveryError();
@@ -54,7 +57,11 @@ export async function readiness(deps: HealthDeps): Promise<{ ready: boolean; che
   return { ready, checks };
 }
 
-export async function handleReadyz(deps: HealthDeps, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleReadyz(
+  deps: HealthDeps,
+  _req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { ready, checks } = await readiness(deps);
   sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
 }
@@ -78,12 +85,20 @@ export class Histogram {
 
   lines(name: string): string[] {
     const out = this.buckets.map((b, i) => `${name}_bucket{le="${b}"} ${this.counts[i] ?? 0}`);
-    out.push(`${name}_bucket{le="+Inf"} ${this.count}`, `${name}_sum ${this.sum}`, `${name}_count ${this.count}`);
+    out.push(
+      `${name}_bucket{le="+Inf"} ${this.count}`,
+      `${name}_sum ${this.sum}`,
+      `${name}_count ${this.count}`,
+    );
     return out;
   }
 }
 
-export async function handleMetrics(deps: HealthDeps, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleMetrics(
+  deps: HealthDeps,
+  _req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const now = deps.now();
   const lines: string[] = [
     '# HELP rapport_deliveries Deliveries by automation and status.',
@@ -92,9 +107,12 @@ export async function handleMetrics(deps: HealthDeps, _req: IncomingMessage, res
   for (const r of await countByAutomationAndStatus(deps.db.knex)) {
     lines.push(`rapport_deliveries{automation="${label(r.automation_id)}",status="${r.status}"} ${r.n}`);
   }
-  lines.push('# HELP rapport_bounce_reports Reports received after sending (bounces, delays, complaints, auto-replies), by kind.');
+  lines.push(
+    '# HELP rapport_bounce_reports Reports received after sending (bounces, delays, complaints, auto-replies), by kind.',
+  );
   lines.push('# TYPE rapport_bounce_reports gauge');
-  for (const r of await countBounceEvents(deps.db.knex)) lines.push(`rapport_bounce_reports{kind="${label(r.kind)}"} ${r.n}`);
+  for (const r of await countBounceEvents(deps.db.knex))
+    lines.push(`rapport_bounce_reports{kind="${label(r.kind)}"} ${r.n}`);
   lines.push(
     '# HELP rapport_queue_due Pending deliveries due now.',
     '# TYPE rapport_queue_due gauge',

@@ -11,7 +11,9 @@ export interface PageBusiness {
 
 function page(business: PageBusiness, title: string, body: string, t: PageText = ENGLISH): string {
   const name = escapeHtml(business.name);
-  const address = business.postal_address ? `<p class="small">${escapeHtml(business.postal_address)}</p>` : '';
+  const address = business.postal_address
+    ? `<p class="small">${escapeHtml(business.postal_address)}</p>`
+    : '';
   return `<!doctype html>
 <html lang="${t.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>${escapeHtml(title)} · ${name}</title>
@@ -21,7 +23,12 @@ label{display:block;margin:.4rem 0}.small{color:#666;font-size:.85rem}</style></
 <body><h1>${escapeHtml(title)}</h1>${body}<hr><p class="small">${name}</p>${address}</body></html>`;
 }
 
-export function unsubscribePage(business: PageBusiness, email: string, action: string, t: PageText = ENGLISH): string {
+export function unsubscribePage(
+  business: PageBusiness,
+  email: string,
+  action: string,
+  t: PageText = ENGLISH,
+): string {
   const who = { name: escapeHtml(business.name), email: escapeHtml(email) };
   return page(
     business,

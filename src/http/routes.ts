@@ -46,17 +46,27 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
     {
       methods: ['POST'],
       pattern: /^\/hooks\/(shopify|woocommerce|square|stripe)$/,
-      handler: (req, res, [shop]) => serveHook(req, res, (h, body) => handleShopHook(shopHookDeps, shop as Shop, h, body)),
+      handler: (req, res, [shop]) =>
+        serveHook(req, res, (h, body) => handleShopHook(shopHookDeps, shop as Shop, h, body)),
     },
     {
       methods: ['POST'],
       pattern: /^\/hooks\/in\/([a-z0-9][a-z0-9_-]{0,62})$/,
-      handler: (req, res, [name]) => serveHook(req, res, (h, body) => handleInboundHook(shopHookDeps, name as string, h, body)),
+      handler: (req, res, [name]) =>
+        serveHook(req, res, (h, body) => handleInboundHook(shopHookDeps, name as string, h, body)),
     },
     { methods: ['GET', 'HEAD'], pattern: /^\/healthz$/, handler: handleHealthz },
-    { methods: ['GET', 'HEAD'], pattern: /^\/readyz$/, handler: (req, res) => handleReadyz(healthDeps, req, res) },
+    {
+      methods: ['GET', 'HEAD'],
+      pattern: /^\/readyz$/,
+      handler: (req, res) => handleReadyz(healthDeps, req, res),
+    },
     { methods: ['GET'], pattern: /^\/metrics$/, handler: (req, res) => handleMetrics(healthDeps, req, res) },
-    { methods: ['GET', 'HEAD'], pattern: /^\/feed\.xml$/, handler: (req, res) => handleFeed(feeds, req, res) },
+    {
+      methods: ['GET', 'HEAD'],
+      pattern: /^\/feed\.xml$/,
+      handler: (req, res) => handleFeed(feeds, req, res),
+    },
     {
       methods: ['GET', 'HEAD'],
       pattern: /^\/feed\/([^/]{1,256})\.xml$/,

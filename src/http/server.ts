@@ -27,7 +27,11 @@ export interface HttpLimits {
   maxConnections: number;
 }
 
-const DEFAULT_HTTP_LIMITS: HttpLimits = { headerTimeoutMs: 15_000, bodyTimeoutMs: 30_000, maxConnections: 1000 };
+const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headerTimeoutMs: 15_000,
+  bodyTimeoutMs: 30_000,
+  maxConnections: 1000,
+};
 
 export interface HttpServer {
   /** `http://host:port` actually bound (port 0 resolved). */
@@ -46,7 +50,11 @@ export async function startHttpServer(
   // slow client would get up to 30 s more than configured: check often enough to keep them.
   const checkEvery = Math.max(50, Math.min(1_000, Math.floor(Math.min(headerTimeoutMs, bodyTimeoutMs) / 10)));
   const server = createServer(
-    { headersTimeout: headerTimeoutMs, requestTimeout: bodyTimeoutMs, connectionsCheckingInterval: checkEvery },
+    {
+      headersTimeout: headerTimeoutMs,
+      requestTimeout: bodyTimeoutMs,
+      connectionsCheckingInterval: checkEvery,
+    },
     (req, res) => {
       dispatch(routes, req, res, log).catch((error: unknown) => fail(req, res, error, log));
     },
@@ -54,7 +62,10 @@ export async function startHttpServer(
   server.keepAliveTimeout = 5_000;
   server.maxConnections = maxConnections;
   server.on('drop', () => {
-    log.warn({ event: 'http.connection_refused', max_connections: maxConnections }, 'too many connections: one was closed');
+    log.warn(
+      { event: 'http.connection_refused', max_connections: maxConnections },
+      'too many connections: one was closed',
+    );
   });
   const parsed = parseListen(listen);
   // The configuration was checked at load; this is for callers that pass their own.
@@ -72,7 +83,12 @@ export async function startHttpServer(
   return { url: `http://${shownHost}:${address.port}`, close: () => closeServer(server) };
 }
 
-async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+async function dispatch(
+  routes: readonly Route[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   let pathMatched = false;
   for (const route of routes) {
@@ -84,7 +100,10 @@ async function dispatch(routes: readonly Route[], req: IncomingMessage, res: Ser
     return;
   }
   if (pathMatched) {
-    res.setHeader('Allow', [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].join(', '));
+    res.setHeader(
+      'Allow',
+      [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].join(', '),
+    );
     return sendJson(res, 405, { error: 'method not allowed' });
   }
   log.debug({ event: 'http.not_found', path }, 'not found');
@@ -100,7 +119,10 @@ function fail(req: IncomingMessage, res: ServerResponse, error: unknown, log: Lo
   // and discard the rest, and close() would wait for it. Answer, then hang up.
   if (!req.complete) res.setHeader('Connection', 'close');
   if (error instanceof HttpError) {
-    sendJson(res, error.status, { error: error.message, ...(error.details.length ? { errors: error.details } : {}) });
+    sendJson(res, error.status, {
+      error: error.message,
+      ...(error.details.length ? { errors: error.details } : {}),
+    });
     return;
   }
   log.error({ event: 'http.error', error: describeError(error) }, 'request failed');

@@ -23,7 +23,10 @@ export interface UnsubscribeDeps {
   now(): number;
 }
 
-async function resolveToken(deps: UnsubscribeDeps, text: string): Promise<{ token: LinkToken; customer: Customer } | null> {
+async function resolveToken(
+  deps: UnsubscribeDeps,
+  text: string,
+): Promise<{ token: LinkToken; customer: Customer } | null> {
   const token = verifyToken(deps.signingKey, text, deps.now());
   if (!token || (token.s !== 'u' && token.s !== 'p')) return null;
   const customer = await getCustomer(deps.db.knex, token.c);
@@ -45,7 +48,11 @@ export async function handleUnsubscribe(
   const action = `/u/${tokenText}`;
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (token.s === 'u') return sendHtml(res, 200, unsubscribePage(business, customer.email, action, t));
-    return sendHtml(res, 200, preferencesPage(business, customer.email, action, await choices(deps, customer), t));
+    return sendHtml(
+      res,
+      200,
+      preferencesPage(business, customer.email, action, await choices(deps, customer), t),
+    );
   }
   const body = await readBody(req, 16 * 1024);
   const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
@@ -58,7 +65,10 @@ export async function handleUnsubscribe(
   if (oneClick || form.get('scope') === '*') {
     const source = oneClick ? 'one-click' : token.s === 'u' ? 'link' : 'preferences';
     await setConsent(deps.db.knex, customer.email, [{ scope: ALL_MARKETING, optedOut: true }], source, now);
-    deps.log.info({ event: 'consent.unsubscribed', customer: customer.id, scope: ALL_MARKETING, source }, 'unsubscribed');
+    deps.log.info(
+      { event: 'consent.unsubscribed', customer: customer.id, scope: ALL_MARKETING, source },
+      'unsubscribed',
+    );
     return sendHtml(res, 200, donePage(business, fill(t.unsubscribed, { name: business.name }), t));
   }
   if (form.get('scope') === 'choose' && token.s === 'p') {
@@ -81,7 +91,12 @@ async function choices(deps: UnsubscribeDeps, customer: Customer): Promise<Prefe
  * later do not mail either); ticking one after a full unsubscribe re-subscribes. Boxes that name
  * no automation on the page are ignored.
  */
-async function saveChoices(deps: UnsubscribeDeps, customer: Customer, ticked: Set<string>, now: number): Promise<void> {
+async function saveChoices(
+  deps: UnsubscribeDeps,
+  customer: Customer,
+  ticked: Set<string>,
+  now: number,
+): Promise<void> {
   const marketing = deps.config.automations.filter((a) => a.enabled && !a.transactional).map((a) => a.id);
   const keep = marketing.filter((id) => ticked.has(id));
   const changes: ConsentChange[] = marketing.map((id) => ({ scope: id, optedOut: !keep.includes(id) }));

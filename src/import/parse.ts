@@ -6,7 +6,6 @@ import { readJsonl } from './jsonl.js';
 import { readXlsx } from './xlsx.js';
 import type { ImportFormat, ParsedRow } from './types.js';
 
-
 const FORMAT_NAMES: Record<string, ImportFormat> = {
   csv: 'csv',
   jsonl: 'jsonl',

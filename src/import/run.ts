@@ -273,7 +273,10 @@ async function flush<T>(
   }
   if (rows.length === 0) return;
   if (shared) {
-    const notes = await shared.check(options.store, rows as unknown as Pending<{ id: string; email: string }>[]);
+    const notes = await shared.check(
+      options.store,
+      rows as unknown as Pending<{ id: string; email: string }>[],
+    );
     for (const note of notes) tally.note(note);
   }
   const values = rows.map((row) => row.value);

@@ -86,7 +86,6 @@ export function text(value: unknown, rule: TextRule): Check<string | null> {
   return ok(trimmed);
 }
 
-
 /** True when a field is missing: absent, null, or only white space. */
 export function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');

@@ -45,19 +45,39 @@ export function validateCustomer(
   strict = true,
 ): Validation<CustomerPatch> {
   const row = new RowCheck(line, strict);
-  const countryCode = row.optional('country', carried(record.country, (v) => optional(v, country)), undefined);
+  const countryCode = row.optional(
+    'country',
+    carried(record.country, (v) => optional(v, country)),
+    undefined,
+  );
   const value: CustomerPatch = {
     id: row.required('id', id(record.id), ''),
     email: row.required('email', email(record.email), ''),
-    first_name: row.optional('first_name', carried(record.first_name, (v) => text(v, NAME)), undefined),
-    last_name: row.optional('last_name', carried(record.last_name, (v) => text(v, NAME)), undefined),
+    first_name: row.optional(
+      'first_name',
+      carried(record.first_name, (v) => text(v, NAME)),
+      undefined,
+    ),
+    last_name: row.optional(
+      'last_name',
+      carried(record.last_name, (v) => text(v, NAME)),
+      undefined,
+    ),
     birthday: row.optional(
       'birthday',
       carried(record.birthday, (v) => optional(v, (s) => birthday(s, now))),
       undefined,
     ),
-    timezone: row.optional('timezone', carried(record.timezone, (v) => optional(v, timeZone)), undefined),
-    locale: row.optional('locale', carried(record.locale, (v) => optional(v, locale)), undefined),
+    timezone: row.optional(
+      'timezone',
+      carried(record.timezone, (v) => optional(v, timeZone)),
+      undefined,
+    ),
+    locale: row.optional(
+      'locale',
+      carried(record.locale, (v) => optional(v, locale)),
+      undefined,
+    ),
     customer_since: row.optional(
       'customer_since',
       carried(record.customer_since, (v) => optional(v, (s) => calendarDate(s, now))),
@@ -69,7 +89,8 @@ export function validateCustomer(
       carried(record.region, (v) => optional(v, (s) => region(s, countryCode ?? null))),
       undefined,
     ),
-    tags: row.optional('tags', carried(record.tags, tags), undefined) ?? (isClear(record.tags) ? [] : undefined),
+    tags:
+      row.optional('tags', carried(record.tags, tags), undefined) ?? (isClear(record.tags) ? [] : undefined),
     // Consent is never guessed: a value that is not a known yes or no refuses the row.
     subscribed: row.take('subscribed', subscribed(record.subscribed), undefined),
     attributes: attributes(record, CUSTOMER_COLUMNS, row),

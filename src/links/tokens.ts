@@ -22,7 +22,12 @@ export function signToken(key: string, token: LinkToken): string {
   return `${payload}.${mac(key, payload)}`;
 }
 
-export function verifyToken(key: string, text: string, now: number, lifetimeMs = TOKEN_LIFETIME_MS): LinkToken | null {
+export function verifyToken(
+  key: string,
+  text: string,
+  now: number,
+  lifetimeMs = TOKEN_LIFETIME_MS,
+): LinkToken | null {
   const checked = checkToken(key, text, now, lifetimeMs);
   return 'token' in checked ? checked.token : null;
 }
@@ -67,6 +72,10 @@ function mac(key: string, payload: string): string {
 function isToken(v: unknown): v is LinkToken {
   const t = v as LinkToken;
   return (
-    typeof v === 'object' && v !== null && typeof t.c === 'string' && typeof t.s === 'string' && Number.isInteger(t.t)
+    typeof v === 'object' &&
+    v !== null &&
+    typeof t.c === 'string' &&
+    typeof t.s === 'string' &&
+    Number.isInteger(t.t)
   );
 }

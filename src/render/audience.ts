@@ -31,6 +31,9 @@ export function audience(options: HelperOptions | undefined): { zone: string; lo
   const root = (options?.data as { root?: AudienceRoot } | undefined)?.root;
   const zone = validZone(root?.customer?.timezone) ?? validZone(root?.business?.timezone) ?? 'UTC';
   const locale =
-    validLocale(root?.locale) ?? validLocale(root?.customer?.locale) ?? validLocale(root?.business?.locale) ?? 'en-US';
+    validLocale(root?.locale) ??
+    validLocale(root?.customer?.locale) ??
+    validLocale(root?.business?.locale) ??
+    'en-US';
   return { zone, locale };
 }

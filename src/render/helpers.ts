@@ -62,8 +62,10 @@ export function registerHelpers(hb: HelperHost): void {
 
 /** The problem with a `survey` helper's literal arguments, or undefined. */
 export function surveyArgsProblem(kind: unknown, format: unknown): string | undefined {
-  if (kind !== undefined && kind !== 'csat' && kind !== 'nps') return `survey: "${String(kind)}" is not a survey: use "csat" or "nps"`;
-  if (format !== undefined && format !== 'html' && format !== 'text') return `survey: "${String(format)}" is not a format: use "html" or "text"`;
+  if (kind !== undefined && kind !== 'csat' && kind !== 'nps')
+    return `survey: "${String(kind)}" is not a survey: use "csat" or "nps"`;
+  if (format !== undefined && format !== 'html' && format !== 'text')
+    return `survey: "${String(format)}" is not a format: use "html" or "text"`;
   return undefined;
 }
 

@@ -3,7 +3,13 @@
  * see, so that a misspelt variable, helper or partial is caught before a customer gets an email
  * with a hole in it. Partials are followed at each call site, with the caller's context.
  */
-import { BLOCK_HELPERS, dateFormatProblem, HELPER_ARITY, isKnownHelper, surveyArgsProblem } from './helpers.js';
+import {
+  BLOCK_HELPERS,
+  dateFormatProblem,
+  HELPER_ARITY,
+  isKnownHelper,
+  surveyArgsProblem,
+} from './helpers.js';
 import { lookup, partialContext, type ParsedPartial, type Scope } from './scope.js';
 import { ANY, SCALAR, itemShape, type Shape } from './shape.js';
 import { suggestHelper } from './suggest.js';

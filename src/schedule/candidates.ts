@@ -59,12 +59,18 @@ export function candidateSources(
       sources.push(...eventSources(a, window));
     }
   }
-  if (birthMd.size > 0) sources.push({ kind: 'customers', selector: { kind: 'birth_md', monthDays: withLeapDay(birthMd) } });
-  if (sinceMd.size > 0) sources.push({ kind: 'customers', selector: { kind: 'since_md', monthDays: withLeapDay(sinceMd) } });
+  if (birthMd.size > 0)
+    sources.push({ kind: 'customers', selector: { kind: 'birth_md', monthDays: withLeapDay(birthMd) } });
+  if (sinceMd.size > 0)
+    sources.push({ kind: 'customers', selector: { kind: 'since_md', monthDays: withLeapDay(sinceMd) } });
   return sources;
 }
 
-function zonedSources(automations: readonly Automation[], window: TimeWindow, z: ZoneContext): CandidateSource[] {
+function zonedSources(
+  automations: readonly Automation[],
+  window: TimeWindow,
+  z: ZoneContext,
+): CandidateSource[] {
   const sources: CandidateSource[] = [];
   for (const a of automations) {
     if (!a.enabled) continue;
@@ -112,7 +118,9 @@ function eventSources(a: Automation, window: TimeWindow): CandidateSource[] {
   }
   if ('event' in on) {
     // With or without count: the (N-th) event's time + after, moved to `at`.
-    return [{ kind: 'events', type: on.event, from: window.from - on.after - slack, to: window.to - on.after + 1 }];
+    return [
+      { kind: 'events', type: on.event, from: window.from - on.after - slack, to: window.to - on.after + 1 },
+    ];
   }
   return [];
 }

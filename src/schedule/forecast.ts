@@ -18,7 +18,13 @@ import { localIso, TimeCache } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import type { OccasionDate } from '../occasions/resolve.js';
 import { PlanRun } from './plan-service.js';
-import { findsNewContent, loadDigestContext, NO_NEW_CONTENT, recordDigestSent, type DigestContext } from './digest-forecast.js';
+import {
+  findsNewContent,
+  loadDigestContext,
+  NO_NEW_CONTENT,
+  recordDigestSent,
+  type DigestContext,
+} from './digest-forecast.js';
 
 export interface ForecastLine {
   automation: string;
@@ -93,7 +99,10 @@ async function pageContext(
   const cap = config.sending.frequency_cap;
   return {
     optOuts: await optOutsFor(db.knex, customers),
-    suppressed: await suppressedAmong(db.knex, customers.map((c) => c.email)),
+    suppressed: await suppressedAmong(
+      db.knex,
+      customers.map((c) => c.email),
+    ),
     books: o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map(),
     sends: o.useBooks && cap ? await recentMarketingSends(db.knex, ids, o.from - cap.per) : new Map(),
     digests: await loadDigestContext(db, config, planned, customers),
@@ -128,9 +137,20 @@ function customerLines(
     if (reason === null && !findsNewContent(page.digests, p)) reason = NO_NEW_CONTENT;
     if (reason === null && !p.transactional && config.sending.frequency_cap) {
       // Lateness counts from when it was first due, as at claim time (decide.ts).
-      const d = capDecision(sent, p.dueAt, firstDueAt, config.sending.frequency_cap, config.sending.max_lateness, intoWindow);
+      const d = capDecision(
+        sent,
+        p.dueAt,
+        firstDueAt,
+        config.sending.frequency_cap,
+        config.sending.max_lateness,
+        intoWindow,
+      );
       if (d.kind === 'defer') {
-        insertInTurn(queue, { p: { ...p, dueAt: d.until, localTime: localIso(cache, zone, d.until) }, firstDueAt, order });
+        insertInTurn(queue, {
+          p: { ...p, dueAt: d.until, localTime: localIso(cache, zone, d.until) },
+          firstDueAt,
+          order,
+        });
         continue;
       }
       if (d.kind === 'skip') reason = 'frequency-cap';
@@ -150,7 +170,10 @@ function customerLines(
 function exitedBy(config: Config, p: PlannedDelivery, events: readonly CustomerEvent[]): boolean {
   const automation = config.automations.find((a) => a.id === p.automationId);
   if (!automation?.unless) return false;
-  const trigger = (p.eventId ? events.find((e) => e.id === p.eventId) : undefined) ?? { id: null, occurred_at: p.triggerAt };
+  const trigger = (p.eventId ? events.find((e) => e.id === p.eventId) : undefined) ?? {
+    id: null,
+    occurred_at: p.triggerAt,
+  };
   return exitConditionMet(automation, trigger, events, p.dueAt);
 }
 
@@ -168,7 +191,8 @@ interface Queued {
 }
 
 /** The deliverer's order among what is sendable at once: earlier-due first, then config order. */
-const inTurn = (a: Queued, b: Queued): number => a.p.dueAt - b.p.dueAt || a.firstDueAt - b.firstDueAt || a.order - b.order;
+const inTurn = (a: Queued, b: Queued): number =>
+  a.p.dueAt - b.p.dueAt || a.firstDueAt - b.firstDueAt || a.order - b.order;
 
 function insertInTurn(queue: Queued[], q: Queued): void {
   const at = queue.findIndex((other) => inTurn(other, q) > 0);
@@ -203,6 +227,7 @@ function consentReason(
 ): string | null {
   if (suppressed.has(addressKey(customer.email))) return 'suppressed';
   if (p.transactional) return null;
-  if (!customer.subscribed || scopes?.has(ALL_MARKETING) || scopes?.has(p.automationId)) return 'unsubscribed';
+  if (!customer.subscribed || scopes?.has(ALL_MARKETING) || scopes?.has(p.automationId))
+    return 'unsubscribed';
   return null;
 }

@@ -82,7 +82,12 @@ export class PlanRun {
     this.result.customers += customers.length;
     this.result.planned += planned.length;
     if (replace && this.store) {
-      await reconcilePending(this.db.knex, customers.map((c) => c.id), planned, this.now);
+      await reconcilePending(
+        this.db.knex,
+        customers.map((c) => c.id),
+        planned,
+        this.now,
+      );
     }
     // Re-planning changed data looks back further than lateness (so a deferred row is still
     // recognised), but mail that was never planned and is too late now is simply not planned.
@@ -126,7 +131,14 @@ async function planSource(run: PlanRun, source: CandidateSource, window: TimeWin
   }
   let after: string | null = null;
   for (;;) {
-    const ids = await customersWithEventsBetween(run.db.knex, source.type, source.from, source.to, after, PAGE);
+    const ids = await customersWithEventsBetween(
+      run.db.knex,
+      source.type,
+      source.from,
+      source.to,
+      after,
+      PAGE,
+    );
     if (ids.length === 0) return;
     const customers = await getCustomersByIds(run.db.knex, ids);
     await run.planPage([...customers.values()], window);

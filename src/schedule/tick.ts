@@ -44,7 +44,9 @@ export async function runTick(db: Database, config: Config, now: number): Promis
   const plannedTo = Math.max(watermark ?? 0, to);
   const seen = await getNumberState(db.knex, STATE.changesSeen);
   const changedCustomers =
-    seen === undefined ? 0 : await planChanged(run, seen - CHANGE_OVERLAP, { from: now - lateness - DAY, to: plannedTo });
+    seen === undefined
+      ? 0
+      : await planChanged(run, seen - CHANGE_OVERLAP, { from: now - lateness - DAY, to: plannedTo });
 
   await setState(db.knex, STATE.plannedTo, String(plannedTo), now);
   await setState(db.knex, STATE.changesSeen, String(now), now);
@@ -53,15 +55,27 @@ export async function runTick(db: Database, config: Config, now: number): Promis
 }
 
 /** Plan at once for these customers (an event arrived through the API, an import finished). */
-export async function planNow(db: Database, config: Config, now: number, customerIds: readonly string[]): Promise<PlanResult> {
+export async function planNow(
+  db: Database,
+  config: Config,
+  now: number,
+  customerIds: readonly string[],
+): Promise<PlanResult> {
   const run = new PlanRun(db, config, now, true);
-  const plannedTo = Math.max((await getNumberState(db.knex, STATE.plannedTo)) ?? 0, now + config.worker.horizon);
+  const plannedTo = Math.max(
+    (await getNumberState(db.knex, STATE.plannedTo)) ?? 0,
+    now + config.worker.horizon,
+  );
   await planCustomers(run, customerIds, { from: now - config.sending.max_lateness - DAY, to: plannedTo });
   return run.result;
 }
 
 /** Re-plan, page by page, customers changed since `since` and those with new or changed events. */
-async function planChanged(run: PlanRun, since: number, window: { from: number; to: number }): Promise<number> {
+async function planChanged(
+  run: PlanRun,
+  since: number,
+  window: { from: number; to: number },
+): Promise<number> {
   let count = 0;
   for await (const page of iterateCustomers(run.db.knex, { kind: 'updated_since', since })) {
     await run.planPage(page, window, true);

@@ -79,14 +79,18 @@ export function zonedSelector(
     const firing = zones.zones.filter(
       (z) => scheduleSlots(on.schedule, effectiveZone(z, policy, cache), window, cache).length > 0,
     );
-    return firing.length ? { kind: 'zoned', entries: firing.map((zone) => ({ zone, monthDays: null })) } : null;
+    return firing.length
+      ? { kind: 'zoned', entries: firing.map((zone) => ({ zone, monthDays: null })) }
+      : null;
   }
   const at = 'at' in on ? on.at : undefined;
   const entries = zonedMonthDays(at, zones, window, policy, cache);
   if ('date' in on) {
     const wanted = monthDayKey(on.date) as number; // validated by the config schema
     const firing = entries.filter((e) => e.monthDays?.includes(wanted));
-    return firing.length ? { kind: 'zoned', entries: firing.map((e) => ({ zone: e.zone, monthDays: null })) } : null;
+    return firing.length
+      ? { kind: 'zoned', entries: firing.map((e) => ({ zone: e.zone, monthDays: null })) }
+      : null;
   }
   return entries.length && column ? { kind: 'zoned', column, entries } : null;
 }

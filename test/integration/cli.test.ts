@@ -46,7 +46,11 @@ describe('rapport CLI', () => {
     expect(again.code).toBe(0);
     expect(again.out).toContain('0 new, 0 changed, 1 unchanged');
 
-    const mixed = file(dir, 'mixed.csv', 'id,email,birthday\nc2,bob@example.com,02-30\nc3,cat@example.com,\n');
+    const mixed = file(
+      dir,
+      'mixed.csv',
+      'id,email,birthday\nc2,bob@example.com,02-30\nc3,cat@example.com,\n',
+    );
     const strict = await cli(env, 'import', 'customers', mixed, '--strict');
     expect(strict.code).toBe(3);
     expect(strict.err).toContain('line 2: birthday: "02-30" is not a real date');
@@ -113,8 +117,24 @@ describe('rapport CLI', () => {
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(Object.keys(lines[0])).toEqual([
-      'id', 'automation', 'customer_id', 'email', 'occurrence', 'status', 'attempts', 'due_at', 'sent_at', 'message_id', 'error',
-      'reason', 'template', 'template_version', 'requested_locale', 'resolved_locale', 'subject', 'mime_sha256',
+      'id',
+      'automation',
+      'customer_id',
+      'email',
+      'occurrence',
+      'status',
+      'attempts',
+      'due_at',
+      'sent_at',
+      'message_id',
+      'error',
+      'reason',
+      'template',
+      'template_version',
+      'requested_locale',
+      'resolved_locale',
+      'subject',
+      'mime_sha256',
     ]);
     expect(lines[0]).toMatchObject({
       automation: 'thank-you',
@@ -174,7 +194,10 @@ describe('rapport CLI', () => {
   it('check and start refuse the same settings that cannot work, naming each key', async () => {
     const { env } = workspace();
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ RAPPORT_CONFIG: writeTestConfig({ worker: { lease: 0 } }) }, /worker\.lease: 0 is shorter than a batch can take/],
+      [
+        { RAPPORT_CONFIG: writeTestConfig({ worker: { lease: 0 } }) },
+        /worker\.lease: 0 is shorter than a batch can take/,
+      ],
       [{ RAPPORT_CONFIG: writeTestConfig({ worker: { poll: '10ms' } }) }, /worker\.poll: 10ms is under 50ms/],
       [{ RAPPORT_API_TOKEN: 'a'.repeat(40) }, /RAPPORT_API_TOKEN is one character repeated/],
       [{ RAPPORT_SECRET: 'short' }, /RAPPORT_SECRET has 5 characters/],

@@ -94,12 +94,21 @@ describe.each(databases())('set-based paths on %s', (dbName) => {
     await insertPlanned(knex, ['c0001'].map(planned), NOW);
     const [row] = await claimDue(knex, dialect, { workerId: 'me', now: NOW, leaseMs: 60_000, limit: 10 });
     // The database was away for longer than the lease; the row was released meanwhile.
-    await knex('deliveries').where('id', row?.id).update({ status: 'pending', locked_by: null, locked_until: null });
-    const sent: DeliveryOutcome = { id: row?.id as number, status: 'sent', messageId: '<m@example.com>', sentAt: NOW + 5 };
+    await knex('deliveries')
+      .where('id', row?.id)
+      .update({ status: 'pending', locked_by: null, locked_until: null });
+    const sent: DeliveryOutcome = {
+      id: row?.id as number,
+      status: 'sent',
+      messageId: '<m@example.com>',
+      sentAt: NOW + 5,
+    };
     expect(await recordOutcomes(knex, 'me', [sent], NOW + 1000)).toBe(1);
     const [after] = await listDeliveries(knex, {});
     expect(after).toMatchObject({ status: 'sent', message_id: '<m@example.com>', sent_at: NOW + 5 });
-    expect(await claimDue(knex, dialect, { workerId: 'other', now: NOW + 2000, leaseMs: 60_000, limit: 10 })).toEqual([]);
+    expect(
+      await claimDue(knex, dialect, { workerId: 'other', now: NOW + 2000, leaseMs: 60_000, limit: 10 }),
+    ).toEqual([]);
   });
 
   it('records other outcomes grouped by their change: released rows lose the attempt, each keeps its own values', async () => {
@@ -116,10 +125,21 @@ describe.each(databases())('set-based paths on %s', (dbName) => {
     ];
     expect(await recordOutcomes(knex, 'me', outcomes, NOW + 1000)).toBe(5);
     const books = new Map((await listDeliveries(knex, {})).map((r) => [r.id, r]));
-    for (const id of [a, b]) expect(books.get(id)).toMatchObject({ status: 'pending', attempts: 0, locked_by: null });
+    for (const id of [a, b])
+      expect(books.get(id)).toMatchObject({ status: 'pending', attempts: 0, locked_by: null });
     expect(books.get(c)).toMatchObject({ status: 'skipped', reason: 'exit-condition', locked_by: null });
-    expect(books.get(d)).toMatchObject({ status: 'pending', attempts: 0, available_at: NOW + 5_000, reason: 'frequency-cap' });
-    expect(books.get(e)).toMatchObject({ status: 'pending', attempts: 1, available_at: NOW + 9_000, error: '451 later' });
+    expect(books.get(d)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      available_at: NOW + 5_000,
+      reason: 'frequency-cap',
+    });
+    expect(books.get(e)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      available_at: NOW + 9_000,
+      error: '451 later',
+    });
   });
 
   it('records sent outcomes in bulk, only for rows this worker still holds', async () => {

@@ -55,7 +55,13 @@ describe('DKIM signing', () => {
     const signature = result.results[0];
     expect(signature?.status.result).toBe('pass');
     expect(signature?.signingDomain).toBe('corner.example');
-    const signed = String(message!.raw).match(/^DKIM-Signature:[\s\S]*?\bh=([^;]+);/im)?.[1]?.replace(/\s+/g, '').toLowerCase() ?? '';
-    expect(signed.split(':')).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from', 'subject']));
+    const signed =
+      String(message!.raw)
+        .match(/^DKIM-Signature:[\s\S]*?\bh=([^;]+);/im)?.[1]
+        ?.replace(/\s+/g, '')
+        .toLowerCase() ?? '';
+    expect(signed.split(':')).toEqual(
+      expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from', 'subject']),
+    );
   });
 });

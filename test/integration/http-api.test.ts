@@ -74,7 +74,10 @@ describe.each(databases())('the API over HTTP on %s', (db) => {
   const stored = () => countCustomers(rt.db.knex);
 
   it('refuses numeric ids beyond 2^53 and lone surrogates, naming record and field, storing nothing', async () => {
-    const big = await send('/api/customers', '[{"id":"ok","email":"ok@example.com"},{"id":9007199254740993,"email":"a@example.com"}]');
+    const big = await send(
+      '/api/customers',
+      '[{"id":"ok","email":"ok@example.com"},{"id":9007199254740993,"email":"a@example.com"}]',
+    );
     expect(big.status).toBe(400);
     const bigAnswer = await answer(big);
     expect(bigAnswer.errors.map((e) => e.message)).toEqual([
@@ -234,7 +237,10 @@ describe.each(databases())('the API over HTTP on %s', (db) => {
   });
 
   it('merges a record into the stored one and never re-subscribes an opted-out address', async () => {
-    await postJson('/api/customers', person('c1', { first_name: 'Ann', birthday: '1990-05-17', plan: 'gold' }));
+    await postJson(
+      '/api/customers',
+      person('c1', { first_name: 'Ann', birthday: '1990-05-17', plan: 'gold' }),
+    );
     await setConsent(rt.db.knex, 'C1@example.com', [{ scope: ALL_MARKETING, optedOut: true }], 'link', NOW);
     const res = await postJson('/api/customers', [
       person('c1', { subscribed: true, last_name: 'Lee', plan: null }),

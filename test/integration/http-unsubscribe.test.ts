@@ -127,7 +127,11 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
   it('a one-click POST sent as multipart/form-data (as RFC 8058 prefers) unsubscribes too', async () => {
     const form = new FormData();
     form.set('List-Unsubscribe', 'One-Click');
-    const res = await fetch(`${http.url}/u/${linkToken('una', 'u', NOW - DAY)}`, { method: 'POST', body: form, redirect: 'manual' });
+    const res = await fetch(`${http.url}/u/${linkToken('una', 'u', NOW - DAY)}`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+    });
     expect(res.status).toBe(200);
     expect(await consentRows(rt.db.knex)).toEqual([
       [{ customer_id: 'una', scope: ALL_MARKETING, source: 'one-click' }],
@@ -138,7 +142,11 @@ describe.each(databases())('unsubscribe over HTTP on %s', (db) => {
   it('an unsubscribe covers every customer row with that address', async () => {
     await upsertCustomers(rt.db.knex, [customer('una-again', { email: 'UNA@example.com' })], NOW - DAY);
     await post(linkToken('una', 'u', NOW - DAY), ONE_CLICK);
-    const optOuts = await optOutsFor(rt.db.knex, [who('una'), who('una-again', 'UNA@example.com'), who('ann')]);
+    const optOuts = await optOutsFor(rt.db.knex, [
+      who('una'),
+      who('una-again', 'UNA@example.com'),
+      who('ann'),
+    ]);
     expect(optOuts.get('una')).toEqual(new Set([ALL_MARKETING]));
     expect(optOuts.get('una-again')).toEqual(new Set([ALL_MARKETING]));
     expect(optOuts.get('ann')).toBeUndefined();

@@ -21,7 +21,10 @@ const NOW = Date.parse('2027-03-10T15:00:00Z');
 /** A header's raw value, unfolded. */
 function header(m: ParsedMail, key: string): string | undefined {
   const line = m.headerLines.find((h) => h.key === key)?.line;
-  return line?.slice(line.indexOf(':') + 1).replace(/\r?\n\s+/g, ' ').trim();
+  return line
+    ?.slice(line.indexOf(':') + 1)
+    .replace(/\r?\n\s+/g, ' ')
+    .trim();
 }
 
 const CUSTOMERS = [
@@ -30,7 +33,11 @@ const CUSTOMERS = [
   // Birthday tomorrow in Tokyo (09:00 JST = 00:00Z on the 11th): not due yet.
   customer('ben', { birthday: '03-11', timezone: 'Asia/Tokyo' }),
   // A name built to inject a header, stored directly (the import would refuse it).
-  customer('eve', { birthday: '03-10', timezone: 'America/New_York', first_name: 'Eve\r\nBcc: thief@evil.example' }),
+  customer('eve', {
+    birthday: '03-10',
+    timezone: 'America/New_York',
+    first_name: 'Eve\r\nBcc: thief@evil.example',
+  }),
   // Unsubscribed from marketing: the birthday is suppressed, the thank-you still goes.
   customer('una', { birthday: '03-10', timezone: 'America/New_York' }),
   // The relay refuses this address permanently.
@@ -60,12 +67,24 @@ describe.each(databases())('pipeline on %s', (db) => {
     await upsertEvents(
       rt.db.knex,
       [
-        { id: 'order-1', customer_id: 'una', type: 'purchase', occurred_at: NOW - 90 * 60_000, data: { total: '12.50' } },
+        {
+          id: 'order-1',
+          customer_id: 'una',
+          type: 'purchase',
+          occurred_at: NOW - 90 * 60_000,
+          data: { total: '12.50' },
+        },
         { id: 'order-2', customer_id: 'ben', type: 'purchase', occurred_at: NOW - 50 * 60_000, data: {} },
       ],
       NOW - 60_000,
     );
-    await setConsent(rt.db.knex, 'una@example.com', [{ scope: ALL_MARKETING, optedOut: true }], 'test', NOW - 3_600_000);
+    await setConsent(
+      rt.db.knex,
+      'una@example.com',
+      [{ scope: ALL_MARKETING, optedOut: true }],
+      'test',
+      NOW - 3_600_000,
+    );
     sink.rejectRecipient('gone@example.com', 550, '5.1.1 No such user here');
   }
 
@@ -77,7 +96,11 @@ describe.each(databases())('pipeline on %s', (db) => {
     const mails = await sink.parsed();
     const to = (m: ParsedMail) => (Array.isArray(m.to) ? m.to[0] : m.to)?.value[0]?.address;
     expect(mails.map(to).sort()).toEqual(['ann@example.com', 'eve@example.com', 'una@example.com']);
-    expect(sink.messages.flatMap((m) => m.envelope.to).sort()).toEqual(['ann@example.com', 'eve@example.com', 'una@example.com']);
+    expect(sink.messages.flatMap((m) => m.envelope.to).sort()).toEqual([
+      'ann@example.com',
+      'eve@example.com',
+      'una@example.com',
+    ]);
 
     for (const m of mails) {
       expect(m.from?.value[0]).toMatchObject({ name: 'Corner Coffee', address: 'hello@corner.example' });
@@ -91,7 +114,9 @@ describe.each(databases())('pipeline on %s', (db) => {
     }
 
     const ann = mails.find((m) => to(m) === 'ann@example.com') as ParsedMail;
-    expect(header(ann, 'list-unsubscribe')).toMatch(/^<http:\/\/127\.0\.0\.1:8080\/u\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+>$/);
+    expect(header(ann, 'list-unsubscribe')).toMatch(
+      /^<http:\/\/127\.0\.0\.1:8080\/u\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+>$/,
+    );
     expect(header(ann, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(ann.html).toContain('&lt;b&gt;Ann&lt;/b&gt; &amp; &quot;Co&quot;');
     expect(ann.html).not.toContain('<b>Ann</b>');
@@ -101,7 +126,8 @@ describe.each(databases())('pipeline on %s', (db) => {
     expect(header(thanks, 'list-unsubscribe')).toBeUndefined();
 
     const eve = mails.find((m) => to(m) === 'eve@example.com') as ParsedMail;
-    const eveRaw = sink.messages.find((m) => m.envelope.to.includes('eve@example.com'))?.raw.toString('utf8') ?? '';
+    const eveRaw =
+      sink.messages.find((m) => m.envelope.to.includes('eve@example.com'))?.raw.toString('utf8') ?? '';
     const eveHeaders = eveRaw.slice(0, eveRaw.indexOf('\r\n\r\n'));
     expect(eveHeaders).toContain('To: ');
     expect(eveHeaders).not.toMatch(/^Bcc:/im);

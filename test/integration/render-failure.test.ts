@@ -39,8 +39,16 @@ describe('a template that does not render', () => {
       config: { templates: { dir: templates }, worker: { retry: { base: '1m', max: '1m' } } },
     });
     try {
-      await upsertCustomers(rt.db.knex, [customer('ann', { birthday: '03-10', timezone: 'America/New_York' })], NOW - 86_400_000);
-      await upsertEvents(rt.db.knex, [{ id: 'o1', customer_id: 'ann', type: 'purchase', occurred_at: NOW - 2 * 3_600_000, data: {} }], NOW);
+      await upsertCustomers(
+        rt.db.knex,
+        [customer('ann', { birthday: '03-10', timezone: 'America/New_York' })],
+        NOW - 86_400_000,
+      );
+      await upsertEvents(
+        rt.db.knex,
+        [{ id: 'o1', customer_id: 'ann', type: 'purchase', occurred_at: NOW - 2 * 3_600_000, data: {} }],
+        NOW,
+      );
       await runOnce(rt);
       const first = await listDeliveries(rt.db.knex, { customerId: 'ann' });
       expect(first.find((d) => d.automation_id === 'thank-you')?.status).toBe('sent');

@@ -204,6 +204,10 @@ describe.each(databases())('changing data on %s', (db) => {
         'hello@corner.example',
       ),
     );
-    expect(sink().messages.map((m) => m.messageId).sort()).toEqual(ids.sort());
+    expect(
+      sink()
+        .messages.map((m) => m.messageId)
+        .sort(),
+    ).toEqual(ids.sort());
   });
 });

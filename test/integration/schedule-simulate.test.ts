@@ -199,7 +199,6 @@ const FIELDS = [
   'reason',
 ];
 
-
 describe('simulate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-simulate-'));
   const env = (config: Record<string, unknown>) => ({
@@ -284,7 +283,9 @@ describe('simulate', () => {
         leapDay === 'feb28' ? '2027-02-28T09:00' : '2027-03-01T09:00',
       );
       expect(local(`birthday/${leap.id}/2028`)?.slice(0, 16)).toBe('2028-02-29T09:00');
-      const lhSince = PEOPLE.find((p) => p.zone === 'Australia/Lord_Howe' && p.since === '2019-10-03') as Person;
+      const lhSince = PEOPLE.find(
+        (p) => p.zone === 'Australia/Lord_Howe' && p.since === '2019-10-03',
+      ) as Person;
       expect(local(`anniversary/${lhSince.id}/2027`)).toBe('2027-10-03T02:45:00+11:00'); // 30-minute gap
     },
   );

@@ -37,7 +37,9 @@ function messageTo(to: string, n = 0): () => Readable {
 
 const envelope = (to: string) => ({ from: 'shop@example.test', to: [to] });
 
-async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: Error & Record<string, unknown> }> {
+async function settle<T>(
+  p: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: Error & Record<string, unknown> }> {
   try {
     return { ok: true, value: await p };
   } catch (error) {
@@ -49,7 +51,9 @@ describe('SmtpPool', () => {
   it('sends many messages at once over at most `size` connections, each message once', async () => {
     const pool = poolFor(sink(), { size: 3 });
     const infos = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => pool.send(envelope(`c${i}@example.test`), messageTo(`c${i}@example.test`, i))),
+      Array.from({ length: 40 }, (_, i) =>
+        pool.send(envelope(`c${i}@example.test`), messageTo(`c${i}@example.test`, i)),
+      ),
     );
     expect(infos.every((info) => info.response.startsWith('250'))).toBe(true);
     expect(sink().messages).toHaveLength(40);
@@ -69,10 +73,15 @@ describe('SmtpPool', () => {
       expect(classifySmtpError(refused.error).kind).toBe('address-rejected');
     }
     sink().failData(451, 1, '4.3.0 Try again later');
-    const deferred = await settle(pool.send(envelope('later@example.test'), messageTo('later@example.test', 3)));
+    const deferred = await settle(
+      pool.send(envelope('later@example.test'), messageTo('later@example.test', 3)),
+    );
     expect(deferred.ok || classifySmtpError(deferred.error).kind).toBe('temporary');
     await pool.send(envelope('after@example.test'), messageTo('after@example.test', 4));
-    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['first@example.test', 'after@example.test']);
+    expect(sink().messages.map((m) => m.envelope.to[0])).toEqual([
+      'first@example.test',
+      'after@example.test',
+    ]);
     expect(sink().connections.total).toBe(1);
   });
 
@@ -103,7 +112,12 @@ describe('SmtpPool', () => {
     sink().failMailFrom(421, 2, '4.7.0 Too many messages, slow down');
     const refused = await settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
     expect(refused.ok).toBe(false);
-    if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', slowDown: true, code: 421 });
+    if (!refused.ok)
+      expect(classifySmtpError(refused.error)).toMatchObject({
+        kind: 'temporary',
+        slowDown: true,
+        code: 421,
+      });
     await pool.send(envelope('c@example.test'), messageTo('c@example.test', 3));
     expect(sink().messages.map((m) => m.envelope.to[0])).toEqual(['a@example.test', 'c@example.test']);
   });
@@ -114,7 +128,8 @@ describe('SmtpPool', () => {
     sink().dropNext(1);
     const dropped = await settle(pool.send(envelope('b@example.test'), messageTo('b@example.test', 2)));
     expect(dropped.ok).toBe(false);
-    if (!dropped.ok) expect(classifySmtpError(dropped.error)).toMatchObject({ kind: 'temporary', systemic: true });
+    if (!dropped.ok)
+      expect(classifySmtpError(dropped.error)).toMatchObject({ kind: 'temporary', systemic: true });
     expect(sink().stats.dropped).toBe(1);
     // One try only, and the pool is fine afterwards.
     await pool.send(envelope('c@example.test'), messageTo('c@example.test', 3));
@@ -138,7 +153,8 @@ describe('SmtpPool', () => {
     for (let i = 0; i < 3; i++) {
       const refused = await settle(pool.send(envelope('a@example.test'), messageTo('a@example.test', 1)));
       expect(refused.ok).toBe(false);
-      if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
+      if (!refused.ok)
+        expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
     }
     expect(pool.openConnections).toBe(0);
     const back = await startSmtpSink({ port });
@@ -238,7 +254,12 @@ describe('the SMTP mailer over the pool', () => {
       for (let i = 0; i < 2; i++) {
         const failed = await settle(bad.send(message('bob@example.test')));
         expect(failed.ok).toBe(false);
-        if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'sender-refused', stage: 'session', code: 535 });
+        if (!failed.ok)
+          expect(classifySmtpError(failed.error)).toMatchObject({
+            kind: 'sender-refused',
+            stage: 'session',
+            code: 535,
+          });
       }
       expect(secured.messages).toHaveLength(1);
     } finally {
@@ -267,14 +288,17 @@ describe('the SMTP mailer over the pool', () => {
     const port = await new Promise<number>((resolve) =>
       server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port)),
     );
-    const lenient = createMailer(`smtp://127.0.0.1:${port}?requireTLS=true&tls.rejectUnauthorized=false`, { poolSize: 1 });
+    const lenient = createMailer(`smtp://127.0.0.1:${port}?requireTLS=true&tls.rejectUnauthorized=false`, {
+      poolSize: 1,
+    });
     const strict = createMailer(`smtp://127.0.0.1:${port}?requireTLS=true`, { poolSize: 1 });
     try {
       await lenient.send(message('ada@example.test'));
       expect(sessions).toEqual([true]);
       const refused = await settle(strict.send(message('bob@example.test')));
       expect(refused.ok).toBe(false);
-      if (!refused.ok) expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
+      if (!refused.ok)
+        expect(classifySmtpError(refused.error)).toMatchObject({ kind: 'temporary', systemic: true });
       expect(sessions).toEqual([true]);
     } finally {
       await lenient.close();
@@ -284,9 +308,9 @@ describe('the SMTP mailer over the pool', () => {
   });
 
   it('refuses a proxy in SMTP_URL rather than ignoring it', () => {
-    expect(() => createMailer('smtp://127.0.0.1:2525?proxy=socks5://127.0.0.1:1080', { poolSize: 1 })).toThrow(
-      /proxy option is not supported/,
-    );
+    expect(() =>
+      createMailer('smtp://127.0.0.1:2525?proxy=socks5://127.0.0.1:1080', { poolSize: 1 }),
+    ).toThrow(/proxy option is not supported/);
   });
 
   it('refuses to send without auth where the server requires it', async () => {
@@ -295,7 +319,12 @@ describe('the SMTP mailer over the pool', () => {
     try {
       const failed = await settle(anonymous.send(message('ada@example.test')));
       expect(failed.ok).toBe(false);
-      if (!failed.ok) expect(classifySmtpError(failed.error)).toMatchObject({ kind: 'sender-refused', stage: 'MAIL FROM', code: 530 });
+      if (!failed.ok)
+        expect(classifySmtpError(failed.error)).toMatchObject({
+          kind: 'sender-refused',
+          stage: 'MAIL FROM',
+          code: 530,
+        });
       expect(secured.messages).toHaveLength(0);
     } finally {
       await anonymous.close();

@@ -38,12 +38,16 @@ async function secondTick(automations: unknown[]) {
 
 describe('a tick re-plans only what its slice of time can concern', () => {
   it('a rule without `at`: a purchase ten hours old is not looked at again', async () => {
-    const report = await secondTick([{ id: 'thanks', on: { event: 'purchase', after: '1h' }, template: 'thank-you', transactional: true }]);
+    const report = await secondTick([
+      { id: 'thanks', on: { event: 'purchase', after: '1h' }, template: 'thank-you', transactional: true },
+    ]);
     expect(report.customers).toBe(0);
   });
 
   it('a rule with `at` (which moves a time up to two days later): recent buyers are looked at', async () => {
-    const report = await secondTick([{ id: 'follow', on: { event: 'purchase', after: '1h', at: '10:00' }, template: 'follow-up' }]);
+    const report = await secondTick([
+      { id: 'follow', on: { event: 'purchase', after: '1h', at: '10:00' }, template: 'follow-up' },
+    ]);
     expect(report.customers).toBe(1);
   });
 });

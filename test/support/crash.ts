@@ -74,7 +74,9 @@ export async function seedDue(databaseUrl: string, n: number, dueAt: number, off
     const events = [];
     for (let i = offset; i < offset + n; i++) {
       const id = customerId(i);
-      customers.push(customer(id, { email: `${id}@example.test`, first_name: `Customer ${i}`, timezone: 'UTC' }));
+      customers.push(
+        customer(id, { email: `${id}@example.test`, first_name: `Customer ${i}`, timezone: 'UTC' }),
+      );
       events.push({ id: `order-${id}`, customer_id: id, type: 'purchase', occurred_at: dueAt, data: {} });
       expected.set(
         messageIdFor({ automationId: AUTOMATION, customerId: id, occurrence: `order-${id}` }, FROM),

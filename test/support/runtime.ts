@@ -32,7 +32,11 @@ export function writeTestConfig(overrides: Record<string, unknown> = {}): string
 export async function openTestRuntime(o: TestRuntimeOptions): Promise<DbRuntime> {
   return openRuntime({
     configFile: writeTestConfig(o.config),
-    env: { DATABASE_URL: o.databaseUrl, SMTP_URL: o.smtpUrl, RAPPORT_SECRET: 'test-secret-0123456789abcdef0123456789' },
+    env: {
+      DATABASE_URL: o.databaseUrl,
+      SMTP_URL: o.smtpUrl,
+      RAPPORT_SECRET: 'test-secret-0123456789abcdef0123456789',
+    },
     log: silentLogger,
     now: o.now,
   });
@@ -43,7 +47,12 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
         ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }

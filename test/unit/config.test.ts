@@ -12,7 +12,11 @@ function write(yaml: string): string {
   return file;
 }
 
-function problems(yaml: string, templates = ['birthday', 'thank-you'], env: Record<string, string> = {}): string[] {
+function problems(
+  yaml: string,
+  templates = ['birthday', 'thank-you'],
+  env: Record<string, string> = {},
+): string[] {
   try {
     loadConfig({ file: write(yaml), env, templateExists: (name) => templates.includes(name) });
   } catch (error) {
@@ -73,7 +77,9 @@ automations:
 
   it('names the environment variable a bad value came from', () => {
     const found = problems(BASE, undefined, { RAPPORT_HTTP: 'localhost' });
-    expect(found).toEqual(['http.listen: "localhost" is not host:port (a port up to 65535) (set by RAPPORT_HTTP)']);
+    expect(found).toEqual([
+      'http.listen: "localhost" is not host:port (a port up to 65535) (set by RAPPORT_HTTP)',
+    ]);
   });
 
   it('reports cross-field problems: duplicate ids, unknown templates, missing postal address', () => {
@@ -82,7 +88,9 @@ automations:
   - { id: birthday, on: { birthday: true }, template: birthday }
   - { id: birthday, on: { date: "12-24" }, template: holiday }
 `);
-    expect(found).toContain('business.timezone: "Mars/Olympus" is not an IANA time zone (e.g. America/New_York)');
+    expect(found).toContain(
+      'business.timezone: "Mars/Olympus" is not an IANA time zone (e.g. America/New_York)',
+    );
     const again = problems(`automations:
   - { id: birthday, on: { birthday: true }, template: birthday }
   - { id: birthday, on: { date: "12-24" }, template: holiday }
@@ -93,7 +101,11 @@ automations:
   });
 
   it('says which trigger keys are possible when none or two are given', () => {
-    expect(problems(BASE + 'automations:\n  - { id: x, on: { birthday: true, date: "01-01" }, template: birthday }\n')).toEqual([
+    expect(
+      problems(
+        BASE + 'automations:\n  - { id: x, on: { birthday: true, date: "01-01" }, template: birthday }\n',
+      ),
+    ).toEqual([
       'automations[0].on: needs exactly one of event, birthday, anniversary, date, inactive, schedule',
     ]);
   });
@@ -104,7 +116,9 @@ automations:
     try {
       loadConfig({ file, env: {} });
     } catch (error) {
-      expect((error as AppError).details[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));
+      expect((error as AppError).details[0]).toMatch(
+        new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `),
+      );
     }
   });
 
@@ -123,7 +137,10 @@ automations:
     expect(config.database.url).toBe('postgres://u:p@127.0.0.1:5432/r');
     expect(config.smtp.url).toBe('smtp://127.0.0.1:2525');
     expect(config.http).toMatchObject({ listen: '0.0.0.0:9000', public_url: 'https://mail.shop.example' });
-    expect(secrets).toEqual({ signingKey: 's3cret-s3cret-s3cret-s3cret-s3cret', apiToken: 'tok-0123456789abcdefghijklmnopqrstuv' });
+    expect(secrets).toEqual({
+      signingKey: 's3cret-s3cret-s3cret-s3cret-s3cret',
+      apiToken: 'tok-0123456789abcdefghijklmnopqrstuv',
+    });
     expect(JSON.stringify(config)).not.toContain('s3cret');
   });
 

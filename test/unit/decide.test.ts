@@ -10,11 +10,23 @@ import { storedCustomer } from '../support/records.js';
 
 const T = (iso: string) => Date.parse(iso);
 
-function setup(o: { transactional: boolean; maxLateness?: string; zone?: string | null; optedOut?: boolean }) {
+function setup(o: {
+  transactional: boolean;
+  maxLateness?: string;
+  zone?: string | null;
+  optedOut?: boolean;
+}) {
   const config = configSchema.parse({
     business: { timezone: 'Europe/Paris' },
     sending: { window: { start: '08:00', end: '20:00' }, max_lateness: o.maxLateness ?? '24h' },
-    automations: [{ id: 'note', on: { event: 'purchase', after: '1h' }, template: 'thank-you', transactional: o.transactional }],
+    automations: [
+      {
+        id: 'note',
+        on: { event: 'purchase', after: '1h' },
+        template: 'thank-you',
+        transactional: o.transactional,
+      },
+    ],
   });
   const customer = storedCustomer('c1', { timezone: o.zone === undefined ? 'America/New_York' : o.zone });
   const ctx: BatchContext = {
@@ -34,8 +46,23 @@ function setup(o: { transactional: boolean; maxLateness?: string; zone?: string 
 function row(dueAt: number, transactional: boolean): DeliveryRow {
   return {
     ...{ id: 1, automation_id: 'note', customer_id: 'c1', occurrence: 'o1', event_id: null, transactional },
-    ...{ status: 'sending', reason: null, trigger_at: dueAt, due_at: dueAt, available_at: dueAt, attempts: 1 },
-    ...{ locked_by: 'w', locked_until: null, sent_at: null, message_id: null, error: null, created_at: 0, updated_at: 0 },
+    ...{
+      status: 'sending',
+      reason: null,
+      trigger_at: dueAt,
+      due_at: dueAt,
+      available_at: dueAt,
+      attempts: 1,
+    },
+    ...{
+      locked_by: 'w',
+      locked_until: null,
+      sent_at: null,
+      message_id: null,
+      error: null,
+      created_at: 0,
+      updated_at: 0,
+    },
   };
 }
 
@@ -65,9 +92,14 @@ describe('decide', () => {
     const late = setup({ transactional: false, maxLateness: '4h' });
     const due = T('2027-03-10T23:30:00Z');
     const claimed = T('2027-03-11T01:00:00Z');
-    expect(decide(row(due, false), late.automation, late.ctx, late.config, claimed)).toMatchObject({ kind: 'drop', status: 'expired' });
+    expect(decide(row(due, false), late.automation, late.ctx, late.config, claimed)).toMatchObject({
+      kind: 'drop',
+      status: 'expired',
+    });
     const receipt = setup({ transactional: true });
-    expect(decide(row(due, true), receipt.automation, receipt.ctx, receipt.config, claimed)).toEqual({ kind: 'send' });
+    expect(decide(row(due, true), receipt.automation, receipt.ctx, receipt.config, claimed)).toEqual({
+      kind: 'send',
+    });
   });
 
   it('an unknown stored zone means the business zone, as when it was planned', () => {

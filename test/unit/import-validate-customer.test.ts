@@ -21,9 +21,13 @@ describe('validateCustomer', () => {
   });
 
   it('reads (clear) as clearing a field or an attribute, in any letter case', () => {
-    const value = valueOf(customer({ first_name: '(clear)', birthday: ' (CLEAR) ', tags: '(clear)', note: '(Clear)' }));
+    const value = valueOf(
+      customer({ first_name: '(clear)', birthday: ' (CLEAR) ', tags: '(clear)', note: '(Clear)' }),
+    );
     expect(value).toMatchObject({ first_name: null, birthday: null, tags: [], attributes: { note: null } });
-    expect(errorsOf(customer({ subscribed: '(clear)' }))).toEqual(['line 7: subscribed: cannot be cleared; write true or false']);
+    expect(errorsOf(customer({ subscribed: '(clear)' }))).toEqual([
+      'line 7: subscribed: cannot be cleared; write true or false',
+    ]);
   });
 
   it('normalises every field', () => {
@@ -256,7 +260,10 @@ describe('validateCustomer: country and region', () => {
     // Empty cells keep what is stored; (clear) clears it.
     const empty = valueOf(customer({ country: '', region: '' }));
     expect([empty.country, empty.region]).toEqual([undefined, undefined]);
-    expect(valueOf(customer({ country: '(clear)', region: '(clear)' }))).toMatchObject({ country: null, region: null });
+    expect(valueOf(customer({ country: '(clear)', region: '(clear)' }))).toMatchObject({
+      country: null,
+      region: null,
+    });
   });
 
   it('refuses codes that are not countries, and a region of another country', () => {

@@ -4,8 +4,12 @@ import { publicUrlWarning } from '../../src/cli/start.js';
 
 describe('publicUrlWarning', () => {
   it('warns when mail goes to a relay and links use a loopback address', () => {
-    expect(publicUrlWarning('smtp://relay.example:587', 'http://127.0.0.1:8080')).toMatch(/set RAPPORT_PUBLIC_URL/);
-    expect(publicUrlWarning('smtps://u:p@relay.example', 'http://localhost:8080/')).toMatch(/customers cannot reach/);
+    expect(publicUrlWarning('smtp://relay.example:587', 'http://127.0.0.1:8080')).toMatch(
+      /set RAPPORT_PUBLIC_URL/,
+    );
+    expect(publicUrlWarning('smtps://u:p@relay.example', 'http://localhost:8080/')).toMatch(
+      /customers cannot reach/,
+    );
   });
 
   it('is quiet for the file outbox and for a public address', () => {

@@ -221,7 +221,14 @@ describe('check', () => {
 describe('the checker knows the real data', () => {
   it('matches the shape of sampleTemplateData both ways', () => {
     const sample = sampleTemplateData(
-      { name: 'B', postal_address: 'A', timezone: 'UTC', locale: 'en-US', url: 'https://b', review_url: 'https://r' },
+      {
+        name: 'B',
+        postal_address: 'A',
+        timezone: 'UTC',
+        locale: 'en-US',
+        url: 'https://b',
+        review_url: 'https://r',
+      },
       { unsubscribe: 'u', preferences: 'p', feed: 'f' },
     );
     const leaves = (value: unknown, prefix: string[] = []): string[][] =>

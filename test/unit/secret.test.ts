@@ -21,15 +21,21 @@ describe('loadOrCreateSecret', () => {
     const file = fileIn();
     const key = 'k0123456789abcdefghijklmnopqrstuv';
     expect(loadOrCreateSecret(key, file)).toBe(key);
-    expect(() => loadOrCreateSecret('short', file)).toThrow(/RAPPORT_SECRET has 5 characters; it needs at least 32/);
-    expect(() => loadOrCreateSecret('k'.repeat(40), file)).toThrow(/RAPPORT_SECRET is one character repeated/);
+    expect(() => loadOrCreateSecret('short', file)).toThrow(
+      /RAPPORT_SECRET has 5 characters; it needs at least 32/,
+    );
+    expect(() => loadOrCreateSecret('k'.repeat(40), file)).toThrow(
+      /RAPPORT_SECRET is one character repeated/,
+    );
   });
 
   it('refuses an empty or short key file instead of signing links with it', () => {
     const file = fileIn();
     loadOrCreateSecret(undefined, file);
     writeFileSync(file, '\n');
-    expect(() => loadOrCreateSecret(undefined, file)).toThrow(/holds 0 characters.*Delete it.*RAPPORT_SECRET/);
+    expect(() => loadOrCreateSecret(undefined, file)).toThrow(
+      /holds 0 characters.*Delete it.*RAPPORT_SECRET/,
+    );
     writeFileSync(file, 'abc\n');
     expect(() => loadOrCreateSecret(undefined, file)).toThrow(/holds 3 characters/);
     writeFileSync(file, `${'a'.repeat(44)}\n`);

@@ -31,7 +31,13 @@ describe('zone-precise candidates for a tick', () => {
   it('includes Feb 29 birthdays on the day they are celebrated in other years', () => {
     const feb28 = zonedMonthDays(540, zones, minute('2027-02-28T14:00:00Z'), policy, new TimeCache());
     expect(feb28).toEqual([{ zone: 'America/New_York', monthDays: [228, 229] }]);
-    const mar1 = zonedMonthDays(540, zones, minute('2027-03-01T14:00:00Z'), { ...policy, leapDay: 'mar1' }, new TimeCache());
+    const mar1 = zonedMonthDays(
+      540,
+      zones,
+      minute('2027-03-01T14:00:00Z'),
+      { ...policy, leapDay: 'mar1' },
+      new TimeCache(),
+    );
     expect(mar1).toEqual([{ zone: 'America/New_York', monthDays: [301, 229] }]);
     // In a leap year Feb 28 is just Feb 28.
     expect(zonedMonthDays(540, zones, minute('2028-02-28T14:00:00Z'), policy, new TimeCache())).toEqual([
@@ -41,14 +47,20 @@ describe('zone-precise candidates for a tick', () => {
 
   it('selects a date rule or a schedule only where it fires, never everyone', () => {
     const holiday = automation({ date: '12-24', at: 600 } as Automation['on']);
-    expect(zonedSelector(holiday, null, zones, minute('2027-12-24T15:00:00Z'), policy, new TimeCache())).toEqual({
+    expect(
+      zonedSelector(holiday, null, zones, minute('2027-12-24T15:00:00Z'), policy, new TimeCache()),
+    ).toEqual({
       kind: 'zoned',
       entries: [{ zone: 'America/New_York', monthDays: null }],
     });
-    expect(zonedSelector(holiday, null, zones, minute('2027-12-23T15:00:00Z'), policy, new TimeCache())).toBeNull();
+    expect(
+      zonedSelector(holiday, null, zones, minute('2027-12-23T15:00:00Z'), policy, new TimeCache()),
+    ).toBeNull();
     // Monday 2027-03-08 09:00 in Tokyo is 00:00Z.
     const digest = automation({ schedule: '0 9 * * 1' } as Automation['on']);
-    expect(zonedSelector(digest, null, zones, minute('2027-03-08T00:00:00Z'), policy, new TimeCache())).toEqual({
+    expect(
+      zonedSelector(digest, null, zones, minute('2027-03-08T00:00:00Z'), policy, new TimeCache()),
+    ).toEqual({
       kind: 'zoned',
       entries: [{ zone: 'Asia/Tokyo', monthDays: null }],
     });
