@@ -124,9 +124,15 @@ describe('occasions', () => {
   beforeAll(async () => {
     const file = join(dir, 'customers.csv');
     writeFileSync(file, `${CSV}\n`);
-    const run = await cli(env(PURE), 'import', 'customers', file);
+    // --strict: the row with a bad country is refused whole, not imported without it.
+    const run = await cli(env(PURE), 'import', 'customers', file, '--strict');
     expect(run.code).toBe(3);
     expect(run.err).toContain('line 12: country: "XY" is not an ISO 3166-1 country code');
+    // Without --strict it is imported without the country, with a warning.
+    const lenient = await cli(env(PURE), 'import', 'customers', file, '--dry-run');
+    expect(lenient.code).toBe(0);
+    expect(lenient.err).toContain('line 12: country: "XY" is not an ISO 3166-1 country code');
+    expect(lenient.err).toContain('(imported without it)');
   });
 
   it('sends each occasion on its published date at 10:00 local, to those it concerns only', async () => {
