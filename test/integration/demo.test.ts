@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connect.js';
 import { countCustomers } from '../../src/db/customers.js';
 import { listDeliveries, type DeliveryListRow } from '../../src/db/deliveries.js';
-import { replayDemoDay, runDemo, type DemoOptions, type DemoResult } from '../../src/demo/demo.js';
+import { replayDemoDay, runDemo, type DemoOptions, type DemoResult } from '../../demo/demo.js';
 import { silentLogger } from '../../src/log.js';
 
 // A Monday afternoon in New York: the weekly digest is part of the day too.

@@ -2,7 +2,7 @@
  * The test run's Postgres: a throwaway cluster (src/bench/postgres.ts, shared with the bench), or
  * the server RAPPORT_TEST_POSTGRES_URL names.
  */
-import { startThrowawayPostgres, type RunningPostgres } from '../../src/bench/postgres.js';
+import { startThrowawayPostgres, type RunningPostgres } from '../../bench/postgres.js';
 
 export type { RunningPostgres };
 

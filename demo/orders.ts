@@ -3,7 +3,7 @@
  * a total. In-store orders are a drink and maybe something to eat; online orders are beans,
  * kit and gift cards.
  */
-import type { CustomerEvent } from '../domain.js';
+import type { CustomerEvent } from '../src/domain.js';
 import type { Random } from './random.js';
 
 export type Channel = 'in-store' | 'online';

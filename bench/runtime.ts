@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { silentLogger } from '../log.js';
-import { openRuntime, type DbRuntime } from '../runtime.js';
+import { silentLogger } from '../src/log.js';
+import { openRuntime, type DbRuntime } from '../src/runtime.js';
 
-/** The repository (dist/bench/ → ../..), where config/ and templates/ live. */
+/** The repository (dist-tools/bench/ → ../..), where config/ and templates/ live. */
 const REPO = resolve(import.meta.dirname, '../..');
 export const TEMPLATES = join(REPO, 'templates');
 export const SECRET = 'bench-secret-0123456789abcdef0123456789';

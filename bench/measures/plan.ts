@@ -3,7 +3,7 @@
  * database, stored as a tick stores it (a day is what a day of ticks plans, in one window).
  */
 import { performance } from 'node:perf_hooks';
-import { PlanRun, planWindow } from '../../schedule/plan-service.js';
+import { PlanRun, planWindow } from '../../src/schedule/plan-service.js';
 import { DIGEST_DAY, PLAN_DAY } from '../data.js';
 import { openBenchRuntime } from '../runtime.js';
 import { elapsedMs, peakRssMb } from '../stats.js';

@@ -3,10 +3,10 @@
  * tick every hour (planning the hour ahead), and every 15 minutes delivery batches until nothing
  * due is left. The daemon's own calls, only without waiting for the wall clock.
  */
-import type { DbRuntime } from '../runtime.js';
-import { buildCore, newWorkerId } from '../main.js';
-import { getNumberState, setState } from '../db/state.js';
-import { runTick, STATE } from '../schedule/tick.js';
+import type { DbRuntime } from '../src/runtime.js';
+import { buildCore, newWorkerId } from '../src/main.js';
+import { getNumberState, setState } from '../src/db/state.js';
+import { runTick, STATE } from '../src/schedule/tick.js';
 import type { DemoDay } from './day.js';
 
 const STEP_MS = 15 * 60_000;

@@ -4,12 +4,12 @@
  * and the whole message (links signed, rendered, composed) for comparison.
  */
 import { performance } from 'node:perf_hooks';
-import type { Customer } from '../../domain.js';
-import type { DeliveryRow } from '../../db/deliveries.js';
-import { linksFor } from '../../links/links.js';
-import { messageBuilder } from '../../main.js';
-import { buildTemplateData } from '../../render/data.js';
-import { createTemplateEngine } from '../../render/engine.js';
+import type { Customer } from '../../src/domain.js';
+import type { DeliveryRow } from '../../src/db/deliveries.js';
+import { linksFor } from '../../src/links/links.js';
+import { messageBuilder } from '../../src/main.js';
+import { buildTemplateData } from '../../src/render/data.js';
+import { createTemplateEngine } from '../../src/render/engine.js';
 import { articles, customers, DATA_NOW } from '../data.js';
 import { openBenchRuntime, SECRET, TEMPLATES } from '../runtime.js';
 import type { ChildResult } from '../child.js';

@@ -4,7 +4,7 @@
  */
 import { DateTime } from 'luxon';
 
-export { DAY_MS, HOUR_MS } from '../plan/calendar.js';
+export { DAY_MS, HOUR_MS } from '../src/plan/calendar.js';
 
 export interface DemoDay {
   /** `YYYY-MM-DD`, the business's local date. */

@@ -1,11 +1,11 @@
 /**
  * Seeding Corner Coffee's data through the same upserts the importer and the API use.
  */
-import type { ContentItem, CustomerEvent } from '../domain.js';
-import type { Database } from '../db/connect.js';
-import { upsertContent } from '../db/content.js';
-import { upsertCustomers } from '../db/customers.js';
-import { upsertEvents } from '../db/events.js';
+import type { ContentItem, CustomerEvent } from '../src/domain.js';
+import type { Database } from '../src/db/connect.js';
+import { upsertContent } from '../src/db/content.js';
+import { upsertCustomers } from '../src/db/customers.js';
+import { upsertEvents } from '../src/db/events.js';
 import { CAST, castCustomer } from './cast.js';
 import { journal } from './content.js';
 import { crowdCustomer } from './crowd.js';

@@ -2,13 +2,13 @@
  * Filling a database for a measure, through the same db modules an import uses, in big
  * batches. Seeding is never part of a measured time.
  */
-import { upsertContent } from '../db/content.js';
-import { upsertCustomers } from '../db/customers.js';
-import { upsertEvents } from '../db/events.js';
-import { insertPlanned } from '../db/deliveries.js';
-import type { Database } from '../db/connect.js';
-import type { PlannedDelivery } from '../plan/types.js';
-import type { CustomerInput } from '../domain.js';
+import { upsertContent } from '../src/db/content.js';
+import { upsertCustomers } from '../src/db/customers.js';
+import { upsertEvents } from '../src/db/events.js';
+import { insertPlanned } from '../src/db/deliveries.js';
+import type { Database } from '../src/db/connect.js';
+import type { PlannedDelivery } from '../src/plan/types.js';
+import type { CustomerInput } from '../src/domain.js';
 import { articles, customerId, customers, DATA_NOW, purchases } from './data.js';
 
 const BATCH = 10_000;

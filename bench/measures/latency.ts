@@ -2,8 +2,8 @@
  * latency: the running daemon, an `after: 0` transactional rule, and events posted to the API
  * one at a time; each is timed from the request to the moment the sink has the thank-you.
  */
-import type { Daemon } from '../../main.js';
-import { startDaemon } from '../../main.js';
+import type { Daemon } from '../../src/main.js';
+import { startDaemon } from '../../src/main.js';
 import { customerId, customers } from '../data.js';
 import { API_TOKEN, openBenchRuntime } from '../runtime.js';
 import { startSink, wallNow, type Receipt } from '../sink.js';

@@ -2,7 +2,7 @@
  * feed: GET /feed.xml from the running daemon, with and without If-None-Match, from a load
  * generator in another process. Skipped, with a note, when the route is not there.
  */
-import { startDaemon, type Daemon } from '../../main.js';
+import { startDaemon, type Daemon } from '../../src/main.js';
 import { SCRIPT, type ChildResult } from '../child.js';
 import { loadFromChild } from '../loadgen.js';
 import { openBenchRuntime } from '../runtime.js';

@@ -2,7 +2,7 @@
  * Benchmark data from a seeded PRNG: the same customers, events and content on every run, so
  * two runs (or two machines) measure the same work. Generated page by page, never all at once.
  */
-import type { ContentItem, CustomerEvent, CustomerInput } from '../domain.js';
+import type { ContentItem, CustomerEvent, CustomerInput } from '../src/domain.js';
 
 const DAY = 86_400_000;
 

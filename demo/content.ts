@@ -2,7 +2,7 @@
  * The shop's journal: a few posts from the last weeks, and one already written but scheduled
  * to go out later (the feed and the digest must not show it yet).
  */
-import type { ContentItem } from '../domain.js';
+import type { ContentItem } from '../src/domain.js';
 import { localDaysAgo, type DemoDay } from './day.js';
 
 interface Post {

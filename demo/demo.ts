@@ -4,9 +4,9 @@
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from '../config/schema.js';
-import type { Logger } from '../log.js';
-import { openRuntime, type DbRuntime } from '../runtime.js';
+import type { Config } from '../src/config/schema.js';
+import type { Logger } from '../src/log.js';
+import { openRuntime, type DbRuntime } from '../src/runtime.js';
 import { demoDay, type DemoDay } from './day.js';
 import { PLAN_EVERY_MS, runDay, type DayReport, type VirtualClock } from './outreach.js';
 import { demoData, seedDemo, type SeedReport } from './seed.js';

@@ -6,8 +6,8 @@
  *   run.js --role sink|loadgen        helpers the measures spawn
  */
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../db/connect.js';
-import { migrate } from '../db/migrations.js';
+import { openDatabase } from '../src/db/connect.js';
+import { migrate } from '../src/db/migrations.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { reportFromChild, type ChildResult } from './child.js';
 import { runLoadgenProcess } from './loadgen.js';
@@ -21,7 +21,7 @@ import { measureSimulate } from './measures/simulate.js';
 import { seedDue, seedPopulation } from './seed.js';
 import { runSinkProcess } from './sink.js';
 import { runSuite } from './suite.js';
-import { describeError } from '../errors.js';
+import { describeError } from '../src/errors.js';
 
 const argv = process.argv.slice(2);
 const role = argv[0] === '--role' ? argv[1] : undefined;

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { openDatabase } from '../../db/connect.js';
-import { migrate } from '../../db/migrations.js';
-import { importStore } from '../../import/db-store.js';
-import { runImport } from '../../import/run.js';
+import { openDatabase } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrations.js';
+import { importStore } from '../../src/import/db-store.js';
+import { runImport } from '../../src/import/run.js';
 import type { ChildResult } from '../child.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -3,13 +3,13 @@
  * their purchases. Shared by the scripted cast and the crowd around them.
  */
 import { DateTime } from 'luxon';
-import type { CustomerInput } from '../db/customers.js';
+import type { CustomerInput } from '../src/db/customers.js';
 import { localDate, localDaysAgo, DAY_MS, type DemoDay } from './day.js';
 import { FAVORITE_DRINKS } from './names.js';
 import type { Channel, PurchaseDraft } from './orders.js';
 import type { Person } from './people.js';
 import type { Random } from './random.js';
-import { daysInMonth } from '../plan/calendar.js';
+import { daysInMonth } from '../src/plan/calendar.js';
 
 export interface DemoCustomer {
   input: CustomerInput;

@@ -1,6 +1,6 @@
 /** Entry point of `npm run demo` (see demo.ts). The only place the demo reads the environment. */
-import { AppError, describeError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { AppError, describeError } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
 import { runDemo } from './demo.js';
 
 const env = process.env;

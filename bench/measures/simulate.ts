@@ -1,6 +1,6 @@
 /** simulate: a year of the shipped automations for every customer, counting forecast lines. */
 import { performance } from 'node:perf_hooks';
-import { forecast } from '../../schedule/forecast.js';
+import { forecast } from '../../src/schedule/forecast.js';
 import { DATA_NOW } from '../data.js';
 import { openBenchRuntime } from '../runtime.js';
 import { elapsedMs, peakRssMb } from '../stats.js';

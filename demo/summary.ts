@@ -3,10 +3,10 @@
  */
 import { readdirSync, existsSync } from 'node:fs';
 import { DateTime } from 'luxon';
-import type { Automation } from '../config/schema.js';
-import type { Database } from '../db/connect.js';
-import { listDeliveries, type DeliveryListRow } from '../db/deliveries.js';
-import { table } from '../cli/io.js';
+import type { Automation } from '../src/config/schema.js';
+import type { Database } from '../src/db/connect.js';
+import { listDeliveries, type DeliveryListRow } from '../src/db/deliveries.js';
+import { table } from '../src/cli/io.js';
 import type { DemoDay } from './day.js';
 import type { SeedReport } from './seed.js';
 
