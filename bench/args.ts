@@ -1,4 +1,4 @@
-/** The bench's command line: `node dist/bench/run.js [--quick] [--json] [--only a,b] [...]`. */
+/** The bench's command line: `node dist-tools/bench/run.js [--quick] [--json] [--only a,b] [...]`. */
 import { parseArgs } from 'node:util';
 
 const MEASURES = ['render', 'plan', 'deliver', 'memory', 'latency', 'feed', 'simulate', 'import'] as const;

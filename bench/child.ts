@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** dist/bench/run.js: what children (measures, the sink, the load generator) run. */
+/** dist-tools/bench/run.js: what children (measures, the sink, the load generator) run. */
 export const SCRIPT = fileURLToPath(new URL('./run.js', import.meta.url));
 
 export type ChildResult = Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * The test run's Postgres: a throwaway cluster (src/bench/postgres.ts, shared with the bench), or
+ * The test run's Postgres: a throwaway cluster (bench/postgres.ts, shared with the bench), or
  * the server RAPPORT_TEST_POSTGRES_URL names.
  */
 import { startThrowawayPostgres, type RunningPostgres } from '../../bench/postgres.js';
