@@ -8,7 +8,7 @@ import { processIo, type Io } from './cli/io.js';
 import type { ContentAddOptions } from './cli/content.js';
 import type { OccasionsListOptions } from './cli/occasions.js';
 import type { ExportKind } from './export/export.js';
-import { registerTemplateCommands } from './cli/outreach-templates.js';
+import { registerTemplateCommands } from './cli/templates-commands.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 

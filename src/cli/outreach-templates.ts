@@ -1,5 +1,4 @@
 /** `rapport templates …`: the templates in the database, their versions, import and export. */
-import type { Command } from 'commander';
 import { AppError, EXIT } from '../errors.js';
 import {
   diffVersions,
@@ -19,11 +18,10 @@ import {
 import { parseUnitName } from '../outreach/units.js';
 import { validLocale } from '../render/audience.js';
 import type { DbRuntime } from '../runtime.js';
-import type { Runner } from './content.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
 
-interface Options extends GlobalOptions {
+export interface TemplatesOptions extends GlobalOptions {
   locale?: string;
   json?: boolean;
   author?: string;
@@ -34,77 +32,18 @@ interface Options extends GlobalOptions {
 const iso = (ms: number) => new Date(ms).toISOString();
 const shownLocale = (locale: string) => locale || 'default';
 
-export function registerTemplateCommands(program: Command, io: Io, run: Runner): void {
-  const t = program
-    .command('templates')
-    .description('templates in the database: versions, publish, restore, import, export');
-  const locale = ['--locale <locale>', 'a language variant (default: the default variant)'] as const;
-  const author = ['--author <name>', 'who makes the change (default: $USER)'] as const;
-  t.command('list')
-    .description('every template, layout and partial: published and latest version per language')
-    .option('--json', 'JSON Lines')
-    .action(run((o: Options) => withTemplates(io, o, (rt) => listCmd(io, rt, o))));
-  t.command('show')
-    .description('a version (default: the published one)')
-    .argument('<name>', 'a template, or layout:NAME, partial:NAME')
-    .option(...locale)
-    .option('--version <n>', 'this version instead of the published one')
-    .option('--json', 'JSON')
-    .action(run((name: string, o: Options) => withTemplates(io, o, (rt) => showCmd(io, rt, name, o))));
-  t.command('history')
-    .description('every version: who, when, which is published')
-    .argument('<name>')
-    .option('--locale <locale>', 'only this language variant')
-    .option('--json', 'JSON Lines')
-    .action(run((name: string, o: Options) => withTemplates(io, o, (rt) => historyCmd(io, rt, name, o))));
-  t.command('diff')
-    .description('what changed between two versions')
-    .argument('<name>')
-    .argument('<v1>')
-    .argument('<v2>')
-    .option(...locale)
-    .action(
-      run((name: string, a: string, b: string, o: Options) =>
-        withTemplates(io, o, (rt) => diffCmd(io, rt, name, [a, b], o)),
-      ),
-    );
-  for (const [verb, what] of [
-    ['publish', 'make a version (a draft, or an older one) the one in use, after the checks'],
-    ['restore', 'create a new version equal to an old one, and publish it'],
-  ] as const) {
-    t.command(verb)
-      .description(what)
-      .argument('<name>')
-      .argument('<version>')
-      .option(...locale)
-      .option(...author)
-      .action(
-        run((name: string, v: string, o: Options) =>
-          withTemplates(io, o, (rt) => changeCmd(io, rt, verb, name, v, o)),
-        ),
-      );
-  }
-  t.command('export')
-    .description('write the published versions as files (the layout of templates/)')
-    .argument('<dir>')
-    .action(run((dir: string, o: Options) => withTemplates(io, o, (rt) => exportCmd(io, rt, dir))));
-  t.command('import')
-    .description('a new version for each file that changed; published when it passes the checks')
-    .argument('<dir>')
-    .option('--draft', 'create the versions without publishing them')
-    .option(...author)
-    .option('--json', 'JSON Lines')
-    .action(run((dir: string, o: Options) => withTemplates(io, o, (rt) => importCmd(io, rt, dir, o))));
-}
-
-async function withTemplates(io: Io, o: Options, fn: (rt: DbRuntime) => Promise<number>): Promise<number> {
+export async function withTemplates(
+  io: Io,
+  o: TemplatesOptions,
+  fn: (rt: DbRuntime) => Promise<number>,
+): Promise<number> {
   return withRuntime(io, o, async (rt) => {
     await seedIfEmpty(rt);
     return fn(rt);
   });
 }
 
-function refOf(name: string, o: Options): TemplateRef {
+function refOf(name: string, o: TemplatesOptions): TemplateRef {
   const unit = parseUnitName(name);
   if (o.locale === undefined || o.locale === 'default') return { ...unit, locale: '' };
   const tag = validLocale(o.locale);
@@ -119,11 +58,11 @@ function versionOf(text: string, what = 'version'): number {
   return Number(text);
 }
 
-function authorOf(io: Io, o: Options): string {
+function authorOf(io: Io, o: TemplatesOptions): string {
   return (o.author ?? io.env.USER ?? 'cli').slice(0, 200);
 }
 
-async function listCmd(io: Io, rt: DbRuntime, o: Options): Promise<number> {
+export async function listCmd(io: Io, rt: DbRuntime, o: TemplatesOptions): Promise<number> {
   const rows = (await listCatalog(rt.db)).flatMap((e) => e.locales.map((l) => ({ ...e, ...l })));
   if (o.json) {
     const lines = rows.map((r) => ({
@@ -146,7 +85,7 @@ async function listCmd(io: Io, rt: DbRuntime, o: Options): Promise<number> {
   return 0;
 }
 
-async function showCmd(io: Io, rt: DbRuntime, name: string, o: Options): Promise<number> {
+export async function showCmd(io: Io, rt: DbRuntime, name: string, o: TemplatesOptions): Promise<number> {
   const ref = refOf(name, o);
   const v = await showVersion(
     rt.db,
@@ -170,7 +109,7 @@ async function showCmd(io: Io, rt: DbRuntime, name: string, o: Options): Promise
   return 0;
 }
 
-async function historyCmd(io: Io, rt: DbRuntime, name: string, o: Options): Promise<number> {
+export async function historyCmd(io: Io, rt: DbRuntime, name: string, o: TemplatesOptions): Promise<number> {
   const ref = refOf(name, o);
   const entries = await templateHistory(
     rt.db,
@@ -205,25 +144,25 @@ async function historyCmd(io: Io, rt: DbRuntime, name: string, o: Options): Prom
   return 0;
 }
 
-async function diffCmd(
+export async function diffCmd(
   io: Io,
   rt: DbRuntime,
   name: string,
   [a, b]: [string, string],
-  o: Options,
+  o: TemplatesOptions,
 ): Promise<number> {
   const patch = await diffVersions(rt.db, refOf(name, o), versionOf(a, 'V1'), versionOf(b, 'V2'));
   io.out(patch === '' ? 'No differences.' : patch);
   return 0;
 }
 
-async function changeCmd(
+export async function changeCmd(
   io: Io,
   rt: DbRuntime,
   verb: 'publish' | 'restore',
   name: string,
   v: string,
-  o: Options,
+  o: TemplatesOptions,
 ): Promise<number> {
   const ref = { ...refOf(name, o), version: versionOf(v), author: authorOf(io, o) };
   const row =
@@ -235,13 +174,13 @@ async function changeCmd(
   return 0;
 }
 
-async function exportCmd(io: Io, rt: DbRuntime, dir: string): Promise<number> {
+export async function exportCmd(io: Io, rt: DbRuntime, dir: string): Promise<number> {
   const { units, files } = await exportTemplates(rt.db, dir);
   io.out(`exported ${units} published templates (${files.length} files) to ${dir}`);
   return 0;
 }
 
-async function importCmd(io: Io, rt: DbRuntime, dir: string, o: Options): Promise<number> {
+export async function importCmd(io: Io, rt: DbRuntime, dir: string, o: TemplatesOptions): Promise<number> {
   const report = await importTemplates(outreachDeps(rt), dir, {
     author: authorOf(io, o),
     draft: o.draft === true,
@@ -250,7 +189,7 @@ async function importCmd(io: Io, rt: DbRuntime, dir: string, o: Options): Promis
   return report.created.some((c) => c.problems.length > 0) ? EXIT.rejectedRows : EXIT.ok;
 }
 
-function printImport(io: Io, report: ImportReport, o: Options): void {
+function printImport(io: Io, report: ImportReport, o: TemplatesOptions): void {
   if (o.json) {
     if (report.created.length > 0) {
       io.out(jsonLines(report.created.map((c) => ({ ...c, locale: c.locale || null }))));
