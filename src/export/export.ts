@@ -11,6 +11,7 @@ import { eventPage } from '../db/events.js';
 import type { Customer, CustomerEvent } from '../domain.js';
 import { deliveryJson } from '../cli/books.js';
 import { csvLine } from './csv.js';
+import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 
 export type ExportKind = 'customers' | 'events' | 'deliveries';
 export type ExportFormat = 'csv' | 'jsonl';
@@ -27,18 +28,8 @@ interface Source {
   pages(db: Database): AsyncGenerator<Flat[]>;
 }
 
-const CUSTOMER_FIELDS = [
-  'id',
-  'email',
-  'first_name',
-  'last_name',
-  'birthday',
-  'timezone',
-  'locale',
-  'customer_since',
-  'tags',
-  'subscribed',
-];
+/** The customer's own fields, as imports name them (country and region included), then attributes. */
+const CUSTOMER_FIELDS = [...CUSTOMER_COLUMNS];
 
 function flatCustomer(c: Customer): Flat {
   const out: Flat = {};

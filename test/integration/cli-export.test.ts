@@ -54,12 +54,12 @@ describe('rapport export', () => {
     expect(run.err).toContain('customers: exported 2 rows');
     const lines = readFileSync(out, 'utf8').split('\r\n');
     expect(lines[0]).toBe(
-      'id,email,first_name,last_name,birthday,timezone,locale,customer_since,tags,subscribed,drink',
+      'id,email,first_name,last_name,birthday,timezone,locale,customer_since,tags,subscribed,country,region,drink',
     );
     expect(lines[1]).toBe(
-      'c1,ann@example.com,Ann,"\'=HYPERLINK(""http://x"",""y"")",,,,,vip;news,true,flat white',
+      'c1,ann@example.com,Ann,"\'=HYPERLINK(""http://x"",""y"")",,,,,vip;news,true,,,flat white',
     );
-    expect(lines[2]).toBe("c2,bob@example.com,'@Bob,,,,,,,true,");
+    expect(lines[2]).toBe("c2,bob@example.com,'@Bob,,,,,,,true,,,");
     const jsonl = await cli(env, 'export', 'customers', '--format', 'jsonl');
     const again = file('again.jsonl', jsonl.out);
     // JSON Lines carry values as they are: importing the export back changes nothing.
