@@ -173,7 +173,3 @@ export function surveyLanguage(...locales: ReadonlyArray<string | null | undefin
 export function surveyWords(language: string): SurveyWords {
   return WORDS.get(language) ?? en;
 }
-
-export function fill(text: string, business: string): string {
-  return text.replaceAll('{business}', business);
-}
