@@ -2,7 +2,7 @@
  * The customer pages' words in the languages Rapport ships. A customer's locale picks its base
  * language (pt-BR → pt); any other language gets English. Placeholders get escaped values.
  */
-import { validLocale } from '../render/audience.js';
+import { shippedLanguage } from '../render/audience.js';
 
 export interface PageText {
   lang: string;
@@ -119,9 +119,7 @@ export const PAGE_LANGUAGES: readonly string[] = [...TEXTS.keys()];
 
 /** The words for a locale (any form: `pt-BR`, `de_AT`); English when it is none we ship. */
 export function pageText(locale: string | null | undefined): PageText {
-  const tag = validLocale(locale);
-  if (tag === undefined) return en;
-  return TEXTS.get(tag.split('-')[0]?.toLowerCase() ?? '') ?? en;
+  return TEXTS.get(shippedLanguage(TEXTS, locale)) ?? en;
 }
 
 /** Fills `{name}`-style placeholders with values the caller has already escaped. */

@@ -5,7 +5,8 @@
  * visible for a few seconds — runs under a per-response nonce and a CSP that allows nothing else.
  */
 import { escapeHtml } from '../html.js';
-import { fill, type SurveyWords } from '../surveys/i18n.js';
+import type { SurveyWords } from '../surveys/i18n.js';
+import { fill } from './page-text.js';
 import { COMMENT_MAX } from '../surveys/answers.js';
 import { scoresOf, type SurveyKind } from '../surveys/scale.js';
 
@@ -61,7 +62,9 @@ export interface FormPage {
 
 export function surveyFormPage(ctx: PageContext, form: FormPage): string {
   const w = ctx.words;
-  const question = fill(form.kind === 'csat' ? w.csatQuestion : w.npsQuestion, ctx.business.name);
+  const question = fill(escapeHtml(form.kind === 'csat' ? w.csatQuestion : w.npsQuestion), {
+    business: escapeHtml(ctx.business.name),
+  });
   const options = scoresOf(form.kind)
     .map((score) => {
       const label = form.kind === 'csat' ? w.csatLabels[score - 1] : undefined;
@@ -73,7 +76,7 @@ export function surveyFormPage(ctx: PageContext, form: FormPage): string {
   const ends =
     form.kind === 'csat' ? `1 = ${w.csatLabels[0]} · 5 = ${w.csatLabels[4]}` : `${w.npsLow} · ${w.npsHigh}`;
   const error = form.error ? `<p class="error" role="alert">${escapeHtml(form.error)}</p>` : '';
-  const body = `<p>${escapeHtml(question)}</p>${error}
+  const body = `<p>${question}</p>${error}
 <form id="survey" method="post" action="${escapeHtml(form.action)}">
 <fieldset><legend>${escapeHtml(w.legend)}</legend><div class="scores">${options}</div>
 <p class="ends">${escapeHtml(ends)}</p></fieldset>

@@ -20,6 +20,21 @@ export function validLocale(locale: unknown): string | undefined {
   return checked.ok ? checked.value : undefined;
 }
 
+/**
+ * The base language (`pt-BR` → pt) of the first locale whose language is one of `shipped`;
+ * English when none is. Customer pages and survey links both choose their words this way.
+ */
+export function shippedLanguage(
+  shipped: { has(language: string): boolean },
+  ...locales: ReadonlyArray<string | null | undefined>
+): string {
+  for (const locale of locales) {
+    const language = validLocale(locale)?.split('-')[0]?.toLowerCase();
+    if (language !== undefined && shipped.has(language)) return language;
+  }
+  return 'en';
+}
+
 interface AudienceRoot {
   locale?: unknown;
   customer?: { timezone?: unknown; locale?: unknown };

@@ -1,3 +1,5 @@
+import { shippedLanguage } from '../render/audience.js';
+
 /**
  * The words of the survey pages, in the customer's language (their locale, else the business's;
  * English when neither is one we have). `{business}` is replaced by the business's name.
@@ -161,21 +163,13 @@ const pt: SurveyWords = {
   chooseScore: 'Escolha uma avaliação.',
 };
 
-const WORDS: Readonly<Record<string, SurveyWords>> = { en, de, fr, es, pt };
+const WORDS: ReadonlyMap<string, SurveyWords> = new Map(Object.entries({ en, de, fr, es, pt }));
 
 /** The page language for these locales, first one we have wins: `de-AT` → de. */
 export function surveyLanguage(...locales: ReadonlyArray<string | null | undefined>): string {
-  for (const locale of locales) {
-    const lang = locale?.split(/[-_]/)[0]?.toLowerCase();
-    if (lang && Object.hasOwn(WORDS, lang)) return lang;
-  }
-  return 'en';
+  return shippedLanguage(WORDS, ...locales);
 }
 
 export function surveyWords(language: string): SurveyWords {
-  return WORDS[language] ?? en;
-}
-
-export function fill(text: string, business: string): string {
-  return text.replaceAll('{business}', business);
+  return WORDS.get(language) ?? en;
 }
