@@ -25,7 +25,9 @@ export async function claimAddresses(
   const groups = new Map<string, AddressClaim[]>();
   for (const c of claims) {
     const key = `${c.automationId}\u0000${c.occurrence}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    const group = groups.get(key);
+    if (group) group.push(c);
+    else groups.set(key, [c]);
   }
   for (const group of groups.values()) {
     const { automationId, occurrence } = group[0] as AddressClaim;

@@ -104,29 +104,32 @@ export async function ensureTemplate(
   return typeof inserted === 'object' ? Number(inserted.id) : Number(inserted);
 }
 
-export async function latestVersion(
+export function latestVersion(
   knex: Knex,
   templateId: number,
   locale: string,
 ): Promise<VersionRow | undefined> {
-  const row = (await knex('template_versions')
-    .where({ template_id: templateId, locale })
-    .orderBy('version', 'desc')
-    .first()) as Record<string, unknown> | undefined;
-  return row && versionRow(row);
+  return newestVersion(knex, templateId, locale);
 }
 
 /** The newest version that came from the templates folder (seed or sync), to tell a file edit. */
-export async function latestFromFiles(
+export function latestFromFiles(
   knex: Knex,
   templateId: number,
   locale: string,
 ): Promise<VersionRow | undefined> {
-  const row = (await knex('template_versions')
-    .where({ template_id: templateId, locale })
-    .whereIn('origin', ['seed', 'sync'])
-    .orderBy('version', 'desc')
-    .first()) as Record<string, unknown> | undefined;
+  return newestVersion(knex, templateId, locale, ['seed', 'sync']);
+}
+
+async function newestVersion(
+  knex: Knex,
+  templateId: number,
+  locale: string,
+  origins?: readonly string[],
+): Promise<VersionRow | undefined> {
+  const query = knex('template_versions').where({ template_id: templateId, locale });
+  if (origins) query.whereIn('origin', origins);
+  const row = (await query.orderBy('version', 'desc').first()) as Record<string, unknown> | undefined;
   return row && versionRow(row);
 }
 

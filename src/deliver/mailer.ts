@@ -154,8 +154,9 @@ class SmtpMailer implements Mailer {
     const { raw, envelope } = composeRaw(options) ?? (await composeWithNodemailer(options));
     // In the line endings SMTP carries (the DATA stream would turn a bare LF into CRLF anyway),
     // signed once, into memory: the bytes sent are the bytes recorded, even when the pool tries twice.
+    // Only the signer's output needs a second pass; unsigned, `wire` is already in CRLF.
     const wire = crlf(raw);
-    const bytes = crlf(this.dkim ? await buffered(this.dkim.sign(wire)) : wire);
+    const bytes = this.dkim ? crlf(await buffered(this.dkim.sign(wire))) : wire;
     const info = await this.pool.send(envelope, () => readableOf(bytes));
     return { response: info.response ?? '', raw: bytes };
   }
