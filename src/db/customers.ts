@@ -14,6 +14,7 @@ import {
 } from './rows.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
 import { addressKey } from '../address.js';
+import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 
 export type { CustomerInput, UpsertCounts };
 
@@ -82,20 +83,8 @@ export function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | '
 
 export const CUSTOMERS: UpsertSpec = {
   table: 'customers',
-  compare: [
-    'email',
-    'first_name',
-    'last_name',
-    'birthday',
-    'timezone',
-    'locale',
-    'customer_since',
-    'tags',
-    'subscribed',
-    'attributes',
-    'country',
-    'region',
-  ],
+  // The customer's own fields as imports name them (CUSTOMER_COLUMNS), less the key, plus attributes.
+  compare: [...[...CUSTOMER_COLUMNS].filter((c) => c !== 'id'), 'attributes'],
   inserted: (now) => ({ created_at: now, updated_at: now }),
   updated: (now) => ({ updated_at: now }),
 };
