@@ -92,9 +92,9 @@ async function addOptOuts(
     ids.map((id) => ({ id, email: key })),
   );
   const changed = new Set(ids.filter((id) => !already.get(id)?.has(scope)));
-  for (const id of ids) {
+  for (const batch of chunks(ids, 100)) {
     await trx('opt_outs')
-      .insert({ customer_id: id, email_key: key, scope, source, created_at: now })
+      .insert(batch.map((id) => ({ customer_id: id, email_key: key, scope, source, created_at: now })))
       .onConflict(['customer_id', 'scope'])
       .merge(['email_key']);
   }

@@ -14,6 +14,7 @@ import {
 } from './rows.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
 import { addressKey } from '../address.js';
+import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 
 export type { CustomerInput, UpsertCounts };
 
@@ -82,20 +83,8 @@ export function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | '
 
 export const CUSTOMERS: UpsertSpec = {
   table: 'customers',
-  compare: [
-    'email',
-    'first_name',
-    'last_name',
-    'birthday',
-    'timezone',
-    'locale',
-    'customer_since',
-    'tags',
-    'subscribed',
-    'attributes',
-    'country',
-    'region',
-  ],
+  // The customer's own fields as imports name them (CUSTOMER_COLUMNS), less the key, plus attributes.
+  compare: [...[...CUSTOMER_COLUMNS].filter((c) => c !== 'id'), 'attributes'],
   inserted: (now) => ({ created_at: now, updated_at: now }),
   updated: (now) => ({ updated_at: now }),
 };
@@ -123,7 +112,10 @@ export async function getCustomersByIds(knex: Knex, ids: readonly string[]): Pro
   return out;
 }
 
-/** Stored customers' ids at each of these address keys (addressKey), in id order. */
+/**
+ * Stored customers' ids at each of these address keys (addressKey), in id order; also how
+ * events that name their customer by address (an order export) and webhooks find the customer.
+ */
 export async function customersAtAddresses(
   knex: Knex,
   keys: readonly string[],
@@ -171,31 +163,6 @@ export async function missingCustomerIds(knex: Knex, ids: readonly string[]): Pr
     for (const row of rows) wanted.delete(row.id);
   }
   return wanted;
-}
-
-/**
- * Customer ids by email address, lower-cased, for events that name their customer by address
- * (an order export). Looked up through the email index, as written and lower-cased.
- */
-export async function customerIdsByEmail(
-  knex: Knex,
-  emails: readonly string[],
-): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  const wanted = [...new Set(emails.flatMap((e) => [e, e.toLowerCase()]))];
-  for (const batch of chunks(wanted, IN_CHUNK)) {
-    const rows = (await knex('customers')
-      .whereIn('email', batch)
-      .select('id', 'email')
-      .orderBy('id')) as Array<{ id: string; email: string }>;
-    for (const row of rows) {
-      const key = row.email.toLowerCase();
-      const ids = out.get(key) ?? [];
-      if (!ids.includes(row.id)) ids.push(row.id);
-      out.set(key, ids);
-    }
-  }
-  return out;
 }
 
 export async function countCustomers(knex: Knex): Promise<number> {

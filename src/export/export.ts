@@ -30,6 +30,13 @@ interface Source {
 
 /** The customer's own fields, as imports name them (country and region included), then attributes. */
 const CUSTOMER_FIELDS = [...CUSTOMER_COLUMNS];
+const EVENT_FIELDS = ['id', 'customer_id', 'type', 'occurred_at'];
+
+/** A record's keys beyond its kind's own fields: its attributes or event data. */
+function beyond(fields: readonly string[]): (row: Flat) => string[] {
+  const own = new Set(fields);
+  return (row) => Object.keys(row).filter((k) => !own.has(k));
+}
 
 function flatCustomer(c: Customer): Flat {
   const out: Flat = {};
@@ -63,13 +70,13 @@ async function* keyset<T extends { id: string | number }>(
 const SOURCES: Record<ExportKind, Source> = {
   customers: {
     fixed: CUSTOMER_FIELDS,
-    extra: (row) => Object.keys(row).filter((k) => !CUSTOMER_FIELDS.includes(k)),
+    extra: beyond(CUSTOMER_FIELDS),
     pages: (db) =>
       keyset<Customer>((after) => customerPage(db.knex, { kind: 'all' }, after, EXPORT_PAGE), flatCustomer),
   },
   events: {
-    fixed: ['id', 'customer_id', 'type', 'occurred_at'],
-    extra: (row) => Object.keys(row).filter((k) => !['id', 'customer_id', 'type', 'occurred_at'].includes(k)),
+    fixed: EVENT_FIELDS,
+    extra: beyond(EVENT_FIELDS),
     pages: (db) => keyset<CustomerEvent>((after) => eventPage(db.knex, after, EXPORT_PAGE), flatEvent),
   },
   deliveries: {

@@ -3,6 +3,7 @@
  * purchase, validated exactly as imported rows are, and planned at once as the API does.
  */
 import { createHash } from 'node:crypto';
+import { addressKey } from '../address.js';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { claimWebhookDelivery, releaseWebhookDelivery } from '../db/webhook-deliveries.js';
@@ -54,8 +55,8 @@ export async function storeRecords(
  */
 async function customerId(deps: TakeInDeps, customer: ShopCustomer): Promise<string> {
   const address = customer.email.toLowerCase();
-  const found = await importStore(deps.db).customerIdsByEmail([customer.email]);
-  const known = found.get(address);
+  const key = addressKey(customer.email);
+  const known = (await importStore(deps.db).customersAtAddresses([key])).get(key);
   if (known && known.length > 0) return known[0] as string;
   const record: Record<string, unknown> = { id: address, email: customer.email };
   if (customer.first_name) record.first_name = customer.first_name;

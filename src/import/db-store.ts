@@ -1,6 +1,6 @@
 /** The ImportStore over the database: what `rapport import` and the ingestion API write through. */
 import type { Database } from '../db/connect.js';
-import { customerIdsByEmail, customersAtAddresses, missingCustomerIds } from '../db/customers.js';
+import { customersAtAddresses, missingCustomerIds } from '../db/customers.js';
 import { mergeCustomers } from '../db/customers-merge.js';
 import { upsertContent } from '../db/content.js';
 import { upsertEvents } from '../db/events.js';
@@ -13,6 +13,5 @@ export function importStore(db: Database): ImportStore {
     upsertContent: (rows, now, dryRun) => upsertContent(db.knex, rows, now, dryRun),
     missingCustomerIds: (ids) => missingCustomerIds(db.knex, ids),
     customersAtAddresses: (keys) => customersAtAddresses(db.knex, keys),
-    customerIdsByEmail: (emails) => customerIdsByEmail(db.knex, emails),
   };
 }

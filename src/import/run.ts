@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ContentInput } from '../domain.js';
+import { addressKey } from '../address.js';
 import { EXIT } from '../errors.js';
 import { jsonValueProblems } from './json-values.js';
 import { SharedAddresses } from './addresses.js';
@@ -109,13 +110,13 @@ const events: KindHandler<EventInput> = {
 async function resolveEmails(store: ImportStore, rows: readonly Pending<EventInput>[]): Promise<RowError[]> {
   const byEmail = rows.filter((row) => row.value.customer_email !== undefined);
   if (byEmail.length === 0) return [];
-  const found = await store.customerIdsByEmail([
-    ...new Set(byEmail.map((row) => row.value.customer_email ?? '')),
+  const found = await store.customersAtAddresses([
+    ...new Set(byEmail.map((row) => addressKey(row.value.customer_email ?? ''))),
   ]);
   const problems: RowError[] = [];
   for (const row of byEmail) {
     const address = row.value.customer_email ?? '';
-    const ids = found.get(address.toLowerCase()) ?? [];
+    const ids = found.get(addressKey(address)) ?? [];
     if (ids.length === 1) row.value.customer_id = ids[0] as string;
     else {
       const reason =

@@ -51,12 +51,10 @@ export interface ImportStore {
   upsertCustomers(rows: CustomerPatch[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
   upsertEvents(rows: EventInput[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
   upsertContent(rows: ContentInput[], now: number, dryRun?: boolean): Promise<UpsertCounts>;
-  /** Stored customers' ids by address key (addressKey), for the keys given. */
+  /** Stored customers' ids by address key (addressKey), for the keys given; every id when several share one. */
   customersAtAddresses(keys: string[]): Promise<Map<string, string[]>>;
   /** The ids among `ids` that name no stored customer. */
   missingCustomerIds(ids: string[]): Promise<Set<string>>;
-  /** Stored customer ids by email address (compared without case); every id when several share one. */
-  customerIdsByEmail(emails: string[]): Promise<Map<string, string[]>>;
 }
 
 /** The field name used for errors about a whole row rather than one column. */

@@ -152,4 +152,24 @@ describe.each(databases())('consent by address on %s', (db) => {
       await rt.close();
     }
   });
+
+  it('finds the customer an event names by address in another letter case', async () => {
+    const rt = await openTestRuntime({ databaseUrl: url(), smtpUrl: sink.url, now: () => NOW });
+    try {
+      await upsertCustomers(rt.db.knex, [customer('mia', { email: 'Mia.Lee@Example.com' })], NOW - DAY);
+      const records = [
+        {
+          id: 'mia-order',
+          customer_email: 'mia.lee@example.COM',
+          type: 'purchase',
+          occurred_at: '2027-03-01T10:00:00Z',
+        },
+      ];
+      const checked = await checkRecords('events', records, importStore(rt.db), NOW);
+      expect(checked.errors).toEqual([]);
+      expect(checked.rows.map((r) => (r as unknown as { customer_id: string }).customer_id)).toEqual(['mia']);
+    } finally {
+      await rt.close();
+    }
+  });
 });
