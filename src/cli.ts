@@ -134,7 +134,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     );
   program
     .command('send-test')
-    .description('send one rendered message now (subject prefixed with [test])')
+    .description('send one rendered message now (subject prefixed with [Test])')
     .argument('<template>', 'template folder name')
     .requiredOption('--to <email>', 'recipient')
     .option('--customer <id>', 'render for this customer')

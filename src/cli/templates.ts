@@ -1,12 +1,11 @@
 /** `rapport check`, `rapport preview`, `rapport send-test`. */
 import { AppError } from '../errors.js';
-import { createMailer } from '../deliver/mailer.js';
 import { formatProblem } from '../render/check.js';
 import { compileOffThread } from '../render/compile-worker.js';
 import { readTemplateSources } from '../render/load.js';
 import { renderPreview, type PreviewInput } from '../outreach/preview.js';
 import { validLocale } from '../render/audience.js';
-import { mailerOptions } from '../runtime.js';
+import { sendTestMessage } from '../outreach/send-test.js';
 import { configOnly, withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 import { eventTypeWarnings } from './check-data.js';
@@ -111,18 +110,8 @@ export async function sendTestCommand(
 ): Promise<number> {
   const to = emailAddress('--to', options.to);
   return withRuntime(io, options, async (rt) => {
-    const { message } = await renderPreview(rt, previewInput(template, options));
-    const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config, 1));
-    try {
-      const result = await mailer.send({
-        ...message,
-        to: { name: '', address: to },
-        subject: `[test] ${message.subject}`,
-      });
-      io.out(`sent "${message.subject}" to ${to} via ${mailer.describe}: ${result.response}`);
-    } finally {
-      await mailer.close();
-    }
+    const sent = await sendTestMessage(rt, previewInput(template, options), to);
+    io.out(`sent "${sent.preview.message.subject}" to ${to} via ${sent.via}: ${sent.response}`);
     return 0;
   });
 }

@@ -141,3 +141,19 @@ export async function eventPage(knex: Knex, afterId: string | null, limit: numbe
   if (afterId !== null) q.where('id', '>', afterId);
   return ((await q) as EventRow[]).map(rowToEvent);
 }
+
+/** The customer's most recent event of `type` (index customer_id, type, occurred_at). */
+export async function latestEventOfType(
+  knex: Knex,
+  customerId: string,
+  type: string,
+): Promise<CustomerEvent | undefined> {
+  const row = (await knex('events')
+    .where({ customer_id: customerId, type })
+    .orderBy([
+      { column: 'occurred_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .first()) as EventRow | undefined;
+  return row && rowToEvent(row);
+}

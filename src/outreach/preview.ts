@@ -6,8 +6,8 @@
 import { getCustomer } from '../db/customers.js';
 import { publishedContent } from '../db/content.js';
 import { lastSentAt } from '../db/deliveries.js';
-import { getEventsByIds } from '../db/events.js';
-import { findTemplate, getVersion, type PublishedRow } from '../db/templates.js';
+import { getEventsByIds, latestEventOfType } from '../db/events.js';
+import { findTemplate, getVersion, type PublishedRow, type VersionContent } from '../db/templates.js';
 import { composeMessage } from '../deliver/compose.js';
 import type { OutgoingMessage, Rendering } from '../deliver/mailer.js';
 import type { ContentItem, Customer, CustomerEvent } from '../domain.js';
@@ -23,6 +23,7 @@ import {
 import type { DbRuntime } from '../runtime.js';
 import { LiveTemplates } from './live.js';
 import { seedIfEmpty } from './startup.js';
+import { contentHash } from './units.js';
 
 export interface PreviewInput {
   template: string;
@@ -32,6 +33,8 @@ export interface PreviewInput {
   locale?: string;
   /** This version of the template (its default variant, or the one `locale` picks) instead of the published one. */
   version?: number;
+  /** Unsaved content (an editor's draft) in place of the published version of `locale`. */
+  content?: VersionContent;
 }
 
 export interface Preview {
@@ -39,11 +42,18 @@ export interface Preview {
   rendering: Rendering;
   /** Digest items in the message (real ones when the database has any). */
   items: number;
+  /** The real customer and event rendered with; absent for sample data. */
+  customer?: Customer;
+  event?: CustomerEvent;
 }
 
 export async function renderPreview(rt: DbRuntime, input: PreviewInput): Promise<Preview> {
   await seedIfEmpty(rt);
-  const override = input.version === undefined ? undefined : await versionRow(rt, input);
+  const override = input.content
+    ? draftRow(input.template, input.locale ?? '', input.content, rt.now())
+    : input.version === undefined
+      ? undefined
+      : await versionRow(rt, input);
   const engine = new LiveTemplates({
     knex: rt.db.knex,
     automations: rt.config.automations,
@@ -63,14 +73,18 @@ export async function renderPreview(rt: DbRuntime, input: PreviewInput): Promise
   // Links are signed for a customer that does not exist, even when rendering a real one: a test
   // message in a staff inbox must not carry a working unsubscribe link for that customer.
   const links = linksFor(rt.config.http.public_url, rt.signingKey, 'sample-customer', now);
-  const event = input.eventId === undefined ? undefined : await loadEvent(rt, input.eventId);
-  const customer = await loadCustomer(rt, input.customerId ?? event?.customer_id);
-  if (event && customer && event.customer_id !== customer.id) {
+  const named = input.eventId === undefined ? undefined : await loadEvent(rt, input.eventId);
+  const customer = await loadCustomer(rt, input.customerId ?? named?.customer_id);
+  if (named && customer && named.customer_id !== customer.id) {
     throw new AppError(
       'E_USAGE',
-      `event "${event.id}" is customer "${event.customer_id}"'s, not "${customer.id}"'s`,
+      `event "${named.id}" is customer "${named.customer_id}"'s, not "${customer.id}"'s`,
     );
   }
+  // An event-triggered message is shown with the customer's latest such event when none is named.
+  const trigger = automation && 'event' in automation.on ? automation.on.event : undefined;
+  const event =
+    named ?? (customer && trigger ? await latestEventOfType(rt.db.knex, customer.id, trigger) : undefined);
   const items = automation?.content === 'new' ? await digestItems(rt, auto.id, customer, now) : undefined;
   let data: TemplateData;
   if (customer) {
@@ -108,7 +122,29 @@ export async function renderPreview(rt: DbRuntime, input: PreviewInput): Promise
     unsubscribeUrl: data.links.unsubscribe,
     date: new Date(now),
   });
-  return { message, rendering, items: data.items?.length ?? 0 };
+  return {
+    message,
+    rendering,
+    items: data.items?.length ?? 0,
+    ...(customer ? { customer } : {}),
+    ...(event ? { event } : {}),
+  };
+}
+
+function draftRow(name: string, locale: string, content: VersionContent, now: number): PublishedRow {
+  return {
+    id: -1,
+    template_id: -1,
+    kind: 'template',
+    name,
+    locale,
+    version: 0,
+    ...content,
+    sha256: contentHash(content),
+    author: '',
+    origin: 'edit',
+    created_at: now,
+  };
 }
 
 async function versionRow(rt: DbRuntime, input: PreviewInput): Promise<PublishedRow> {

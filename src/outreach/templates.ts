@@ -164,7 +164,7 @@ export async function saveVersion(deps: OutreachDeps, input: SaveInput): Promise
     if (current !== input.baseVersion) {
       throw new AppError(
         'E_CONFLICT',
-        `${describe(input)} is at version ${current ?? 'none'}, not ${input.baseVersion ?? 'none'}: someone saved since you started; reload it and apply your change again`,
+        `${describe(input)} is at version ${current ?? 'none'}${savedBy(latest)}, not ${input.baseVersion ?? 'none'}: someone saved since you started; reload it and apply your change again`,
       );
     }
     const unit: Unit = { kind: input.kind, name: input.name, locale: input.locale, ...input.content };
@@ -234,6 +234,13 @@ export async function restoreVersion(
     await publishChecked(trx, deps, unit, row, ref.author, now);
     return row;
   });
+}
+
+/** ` (saved by ann at 2027-03-10 15:00 UTC)`: who made the version a stale save collides with. */
+function savedBy(row: VersionRow | undefined): string {
+  if (!row) return '';
+  const at = new Date(row.created_at).toISOString().slice(0, 16).replace('T', ' ');
+  return ` (saved by ${row.author} at ${at} UTC)`;
 }
 
 async function publishChecked(

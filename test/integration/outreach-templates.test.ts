@@ -149,7 +149,9 @@ describe.each(databases())('templates in the database (%s)', (db) => {
     await saveVersion(deps, edit('<p>first</p>'));
     await expect(saveVersion(deps, edit('<p>second</p>'))).rejects.toMatchObject({
       code: 'E_CONFLICT',
-      message: expect.stringMatching(/is at version 2, not 1/),
+      message: expect.stringMatching(
+        /is at version 2 \(saved by .+ at \d{4}-\d\d-\d\d \d\d:\d\d UTC\), not 1/,
+      ),
     });
     expect((await versionsOf(rt)).map((v) => v.html)).toHaveLength(2);
     // A draft is not live until published.
