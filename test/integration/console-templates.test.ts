@@ -118,6 +118,29 @@ describe.each(databases())('console template editor (%s)', (db) => {
     );
   });
 
+  it("warns about data the template's automations never give it", async () => {
+    const rt = await runtime();
+    const problems = await checkDraft(
+      outreachDeps(rt),
+      draft('<p>Hi</p>\n<p>You bought {{event.data.item}}</p>\n{{#each items}}{{title}}{{/each}}'),
+    );
+    expect(problems).toEqual([
+      {
+        tab: 'html',
+        line: 2,
+        column: 17, // the "e" of event
+        severity: 'warning',
+        message:
+          '"event.data.item" will be empty: no automation using this template (birthday) is triggered by an event',
+      },
+      expect.objectContaining({
+        tab: 'html',
+        line: 3,
+        message: expect.stringMatching(/^"items" will be empty/),
+      }),
+    ]);
+  });
+
   it('warns about html Gmail would clip and passes a clean draft', async () => {
     const rt = await runtime();
     const deps = outreachDeps(rt);

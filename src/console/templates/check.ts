@@ -5,11 +5,12 @@
  */
 import { publishedVersions } from '../../db/templates.js';
 import type { Database } from '../../db/connect.js';
-import type { AutomationTemplate, Problem } from '../../render/check.js';
+import type { Problem } from '../../render/check.js';
 import { checkSources } from '../../render/check.js';
 import { Registry } from '../../render/registry.js';
 import { unitOfRow } from '../../outreach/templates.js';
 import { ROOT_LABEL, sourcesOf, unitPaths, type Unit } from '../../outreach/units.js';
+import { unprovidedVariables, type AutomationUse } from './provided.js';
 
 export type Tab = 'subject' | 'html' | 'text';
 
@@ -35,7 +36,7 @@ export interface DraftContent {
 
 export interface CheckDeps {
   db: Database;
-  automations: readonly AutomationTemplate[];
+  automations: readonly AutomationUse[];
 }
 
 /** Gmail cuts a message off at 102 KB ("[Message clipped]"), hiding the footer with it. */
@@ -63,6 +64,10 @@ export async function checkDraft(deps: CheckDeps, draft: DraftContent): Promise<
   const checked = checkSources(sources, { automations });
   const { problems } = new Registry(undefined).apply(sources, checked, true);
   const out = problems.map((p) => toDraftProblem(p, unit));
+  for (const tab of ['subject', 'html', 'text'] as const) {
+    for (const u of unprovidedVariables(draft[tab] ?? '', automations))
+      out.push({ tab, line: u.line, column: u.column, severity: 'warning', message: u.message });
+  }
   const bytes = Buffer.byteLength(draft.html, 'utf8');
   if (bytes > CLIP_BYTES) {
     out.push({
