@@ -20,7 +20,8 @@ import {
 import { contentHash, displayName } from '../../outreach/units.js';
 import { checkDraft, draftUnit, type DraftContent } from './check.js';
 
-export { checkDraft, type DraftContent, type DraftProblem } from './check.js';
+export { checkDraft } from './check.js';
+export type { DraftContent, DraftProblem } from './check.js';
 export { findCustomersForPreview, PreviewStore, previewAs, sendTest, TestSendLimiter } from './preview.js';
 
 export interface TemplateSummary {
