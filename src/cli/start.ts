@@ -1,4 +1,5 @@
 /** `rapport start [--once]` and `rapport migrate`. */
+import { ensureSetupLink, setupBannerLine } from '../console/setup.js';
 import { countCustomers } from '../db/customers.js';
 import { redactUrl } from '../config/load.js';
 import { runOnce, startDaemon } from '../main.js';
@@ -74,6 +75,8 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
       '  npx rapport upcoming                           (what will be sent, and when)',
     );
   }
+  const setupLink = await ensureSetupLink({ db: rt.db, now: rt.now, publicUrl: rt.config.http.public_url });
+  if (setupLink) lines.push('', setupBannerLine(setupLink));
   const warning = publicUrlWarning(rt.config.smtp.url, rt.config.http.public_url);
   if (warning) {
     rt.log.warn({ event: 'config.public_url_local', public_url: rt.config.http.public_url }, warning);
