@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { ConsoleDeps } from './deps.js';
 import { staffOf } from './guards.js';
 import { csrfField, html, page } from './layout.js';
+import { blockedUntil, noteFailure, tooMany } from './login.js';
 import { verifyPassword } from './password.js';
 import type { ConsolePage } from './plugin.js';
 import { sendPage } from './respond.js';
@@ -63,7 +64,11 @@ async function changePassword(deps: ConsoleDeps, request: FastifyRequest, reply:
   const body = (request.body ?? {}) as Record<string, unknown>;
   const user = await findStaffById(deps.db.knex, staff.id);
   const current = typeof body.current === 'string' ? body.current : '';
+  // The same limit as signing in, so a session left open cannot be used to guess the password.
+  const until = await blockedUntil(deps, staff.email, request.ip);
+  if (until !== null) return tooMany(deps, reply, until);
   if (!user || !(await verifyPassword(current, user.password_hash))) {
+    await noteFailure(deps, staff.email, request.ip);
     return render(request, reply, 400, { error: true, text: 'The current password is not right.' });
   }
   if (body.password !== body.confirm)

@@ -81,8 +81,8 @@ export async function startSession(
   setSessionCookie(deps, reply, token);
 }
 
-/** When the sign-in may be tried again, or null when it may be tried now. */
-async function blockedUntil(deps: ConsoleDeps, email: string, ip: string): Promise<number | null> {
+/** When a password for this account may be tried again, or null when it may be tried now. */
+export async function blockedUntil(deps: ConsoleDeps, email: string, ip: string): Promise<number | null> {
   const since = deps.now() - LOGIN_WINDOW_MS;
   const account = await recentFailures(deps.db.knex, 'account', email, since);
   const address = await recentFailures(deps.db.knex, 'address', ip, since);
@@ -94,7 +94,14 @@ async function blockedUntil(deps: ConsoleDeps, email: string, ip: string): Promi
   return until.length === 0 ? null : Math.max(...until);
 }
 
-function tooMany(deps: ConsoleDeps, reply: FastifyReply, until: number): FastifyReply {
+/** Counts a wrong password against the account and the client address. */
+export async function noteFailure(deps: ConsoleDeps, email: string, ip: string): Promise<void> {
+  const attempts: Array<{ kind: AttemptKind; key: string }> = [{ kind: 'address', key: ip }];
+  if (email !== '') attempts.push({ kind: 'account', key: email });
+  await recordFailure(deps.db.knex, attempts, deps.now(), LOGIN_WINDOW_MS);
+}
+
+export function tooMany(deps: ConsoleDeps, reply: FastifyReply, until: number): FastifyReply {
   const seconds = Math.max(1, Math.ceil((until - deps.now()) / 1000));
   const minutes = Math.ceil(seconds / 60);
   const at = new Date(until).toISOString().slice(11, 16);
@@ -103,13 +110,13 @@ function tooMany(deps: ConsoleDeps, reply: FastifyReply, until: number): Fastify
     reply,
     429,
     page({
-      title: 'Too many attempts',
+      title: 'Too many wrong passwords',
       staff: null,
       csrf: null,
-      body: html`<h1>Too many failed sign-ins</h1>
+      body: html`<h1>Too many wrong passwords</h1>
         <p>
-          Sign-in is paused for this account or address. Try again after ${at} UTC (in ${minutes}
-          minute${minutes === 1 ? '' : 's'}).
+          Passwords are not checked for this account or address for now. Try again after ${at} UTC (in
+          ${minutes} minute${minutes === 1 ? '' : 's'}).
         </p>
         <p>
           If you forgot your password, ask an owner to reset it, or run
@@ -129,9 +136,7 @@ async function signIn(deps: ConsoleDeps, request: FastifyRequest<{ Body: LoginBo
   const user = email === '' ? undefined : await findStaffByEmail(deps.db.knex, email);
   const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
   if (!user || !ok) {
-    const attempts: Array<{ kind: AttemptKind; key: string }> = [{ kind: 'address', key: request.ip }];
-    if (email !== '') attempts.push({ kind: 'account', key: email });
-    await recordFailure(deps.db.knex, attempts, deps.now(), LOGIN_WINDOW_MS);
+    await noteFailure(deps, email, request.ip);
     deps.log.warn({ event: 'console.login_failed', ip: request.ip }, 'console sign-in failed');
     return sendPage(reply, 401, loginForm(next, email, WRONG));
   }

@@ -1,11 +1,11 @@
 /**
  * The first owner: while no console user exists, each start of the daemon prints a one-time
- * link (valid 24 hours, single use, replacing any earlier one) whose page creates the owner.
+ * link (valid 24 hours, single use) whose page creates the owner; once anyone exists, no link works.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { email as checkEmail } from '../import/email.js';
-import { consumeSetupToken, replaceSetupToken, setupTokenValid } from '../db/staff-setup.js';
+import { consumeSetupToken, insertSetupToken, setupTokenValid } from '../db/staff-setup.js';
 import { countStaffUsers } from '../db/staff-users.js';
 import type { ConsoleDeps } from './deps.js';
 import { html, page } from './layout.js';
@@ -28,7 +28,7 @@ export async function ensureSetupLink(
   if ((await countStaffUsers(deps.db.knex)) > 0) return undefined;
   const token = randomToken();
   const now = deps.now();
-  await replaceSetupToken(deps.db.knex, sha256Hex(token), now, now + SETUP_LINK_TTL_MS);
+  await insertSetupToken(deps.db.knex, sha256Hex(token), now, now + SETUP_LINK_TTL_MS);
   return `${deps.publicUrl.replace(/\/+$/, '')}/console/setup/${token}`;
 }
 
@@ -95,8 +95,8 @@ function invalidLink(reply: FastifyReply): FastifyReply {
       csrf: null,
       body: html`<h1>This setup link is not valid</h1>
         <p>
-          It was used already, has expired (links last 24 hours), or a newer one replaced it. While no console
-          user exists, each start of the daemon prints a new link; or create a user with
+          It was used already, has expired (links last 24 hours), or someone already created a console user.
+          While no console user exists, each start of the daemon prints a new link; or create a user with
           <code>rapport users add EMAIL --role owner</code>.
         </p>`,
     }),

@@ -49,8 +49,8 @@ export async function audit(
   staff: Actor,
   action: string,
   target: string | null,
-  detail: Record<string, unknown> = {},
-  now: number = Date.now(),
+  detail: Record<string, unknown>,
+  now: number,
 ): Promise<void> {
   const actor = typeof staff === 'string' ? staff : staff.email;
   await insertStaffAudit(db.knex, { at: now, actor, action, target, detail });

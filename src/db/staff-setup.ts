@@ -1,19 +1,21 @@
 /**
- * The one-time link that creates the first owner: only the SHA-256 of its token is stored. A new
- * link replaces any earlier one; using it deletes it.
+ * The one-time links that create the first owner: only the SHA-256 of a token is stored. Using a
+ * link deletes it; creating any user deletes them all.
  */
 import type { Knex } from 'knex';
 
-export async function replaceSetupToken(
+/**
+ * Stores a new token beside any unexpired one: several workers starting at once each print a
+ * link, and each must work. Expired tokens are dropped here.
+ */
+export async function insertSetupToken(
   knex: Knex,
   tokenHash: string,
   now: number,
   expiresAt: number,
 ): Promise<void> {
-  await knex.transaction(async (trx) => {
-    await trx('staff_setup').delete();
-    await trx('staff_setup').insert({ token_hash: tokenHash, created_at: now, expires_at: expiresAt });
-  });
+  await knex('staff_setup').where('expires_at', '<=', now).delete();
+  await knex('staff_setup').insert({ token_hash: tokenHash, created_at: now, expires_at: expiresAt });
 }
 
 /** True when the token is known and unexpired. */

@@ -149,6 +149,28 @@ describe.each(databases())('console users on %s', (database) => {
     expect(actions).toContain('user.change_password');
   });
 
+  it('counts wrong current passwords on the account page like failed sign-ins', async () => {
+    c = await startTestConsole(url());
+    await seedUser(c, 'ed@corner.example', 'editor');
+    const here = await session(c, 'ed@corner.example');
+    const next = 'a brand new passphrase';
+    for (let i = 0; i < 5; i++) {
+      const wrong = await here.post('/console/account/password', {
+        current: `guess number ${i}`,
+        password: next,
+        confirm: next,
+      });
+      expect(wrong.statusCode).toBe(400);
+    }
+    const paused = await here.post('/console/account/password', {
+      current: PASSWORD,
+      password: next,
+      confirm: next,
+    });
+    expect(paused.statusCode).toBe(429);
+    expect((await signIn(c, 'ed@corner.example')).statusCode).toBe(429);
+  });
+
   it('creates the first owner through a single-use setup link that expires after 24 hours', async () => {
     c = await startTestConsole(url(), { publicUrl: 'https://mail.corner.example/' });
     const first = await ensureSetupLink(c.deps);
@@ -156,10 +178,10 @@ describe.each(databases())('console users on %s', (database) => {
     expect(link).toMatch(/^https:\/\/mail\.corner\.example\/console\/setup\/[\w-]{43}$/);
     expect(setupBannerLine(link as string)).toBe(`console: no user yet — create the first owner at ${link}`);
     const path = new URL(link as string).pathname;
-    // A newer link replaces the older one.
-    expect((await c.app.inject({ method: 'GET', url: new URL(first as string).pathname })).statusCode).toBe(
-      404,
-    );
+    // Every worker's start prints a link, and each works until someone is created.
+    const firstPath = new URL(first as string).pathname;
+    expect(firstPath).not.toBe(path);
+    expect((await c.app.inject({ method: 'GET', url: firstPath })).statusCode).toBe(200);
     expect((await c.app.inject({ method: 'GET', url: path })).statusCode).toBe(200);
     const origin = { origin: 'https://mail.corner.example' };
     const post = (fields: Record<string, string>) =>
@@ -178,6 +200,14 @@ describe.each(databases())('console users on %s', (database) => {
     expect(
       (await post({ email: 'eve@corner.example', password: PASSWORD, confirm: PASSWORD })).statusCode,
     ).toBe(404);
+    expect((await c.app.inject({ method: 'GET', url: firstPath })).statusCode).toBe(404);
+    const viaFirst = await c.app.inject({
+      method: 'POST',
+      url: firstPath,
+      headers: { ...FORM, ...origin },
+      payload: form({ email: 'eve@corner.example', password: PASSWORD, confirm: PASSWORD }),
+    });
+    expect(viaFirst.statusCode).toBe(404);
     expect((await listStaff(c.db)).map((u) => [u.email, u.role])).toEqual([['ana@corner.example', 'owner']]);
     expect(await ensureSetupLink(c.deps)).toBeUndefined();
     const audit = await listStaffAudit(c.db.knex, 10);
