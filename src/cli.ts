@@ -21,6 +21,7 @@ const books = () => import('./cli/books.js');
 const consent = () => import('./cli/consent.js');
 const content = () => import('./cli/content.js');
 const bounces = () => import('./cli/bounces.js');
+const users = () => import('./cli/users.js');
 
 type Action = (...args: never[]) => Promise<number>;
 
@@ -265,6 +266,44 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--json', 'JSON Lines: {check, status, detail, fix}')
     .action(run(async (o: object) => (await import('./cli/doctor.js')).doctorCommand(io, o)));
+  const usersCommand = program
+    .command('users')
+    .description('who can sign in to the console at /console/, and with which role');
+  const roleOption = () =>
+    new Option('--role <role>', 'owner (also manages users), editor (changes things) or viewer (reads)')
+      .choices(['owner', 'editor', 'viewer'])
+      .makeOptionMandatory();
+  usersCommand
+    .command('add')
+    .description(
+      'add a console user (no password option: typed twice on a terminal, else generated and printed once)',
+    )
+    .argument('<email>')
+    .addOption(roleOption())
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .action(run(async (email: string, o: object) => (await users()).usersAddCommand(io, email, o)));
+  usersCommand
+    .command('list')
+    .description('console users and their roles')
+    .option('--json', 'JSON Lines')
+    .action(run(async (o: object) => (await users()).usersListCommand(io, o)));
+  usersCommand
+    .command('remove')
+    .description('remove a console user and end their sessions (the last owner cannot be removed)')
+    .argument('<email>')
+    .action(run(async (email: string, o: object) => (await users()).usersRemoveCommand(io, email, o)));
+  usersCommand
+    .command('reset-password')
+    .description("set a console user's password and end their sessions")
+    .argument('<email>')
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .action(run(async (email: string, o: object) => (await users()).usersResetPasswordCommand(io, email, o)));
+  usersCommand
+    .command('role')
+    .description("change a console user's role (the last owner stays owner)")
+    .argument('<email>')
+    .addOption(roleOption())
+    .action(run(async (email: string, o: object) => (await users()).usersRoleCommand(io, email, o)));
   registerTemplateCommands(program, io, run);
   return program;
 }

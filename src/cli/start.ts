@@ -1,9 +1,10 @@
 /** `rapport start [--once]` and `rapport migrate`. */
+import { ensureSetupLink, setupBannerLine } from '../console/setup.js';
 import { countCustomers } from '../db/customers.js';
 import { redactUrl } from '../config/load.js';
 import { runOnce, startDaemon } from '../main.js';
 import { migrate } from '../db/migrations.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, type DbRuntime } from '../runtime.js';
 import { commandLogger, withRuntime, type GlobalOptions } from './context.js';
 import { table, type Io } from './io.js';
 import { describeError } from '../errors.js';
@@ -33,6 +34,8 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
     env: io.env,
     log: commandLogger(io, options, 'info'),
   });
+  // Before the daemon starts sending, so this one write never waits behind its batches.
+  const setupLine = await consoleSetupLine(rt);
   let daemon;
   try {
     daemon = await startDaemon(rt);
@@ -74,6 +77,7 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
       '  npx rapport upcoming                           (what will be sent, and when)',
     );
   }
+  if (setupLine) lines.push('', setupLine);
   const warning = publicUrlWarning(rt.config.smtp.url, rt.config.http.public_url);
   if (warning) {
     rt.log.warn({ event: 'config.public_url_local', public_url: rt.config.http.public_url }, warning);
@@ -83,6 +87,20 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
   io.out(lines.join('\n'));
   await stopped;
   return 0;
+}
+
+/** The banner's first-owner link while no console user exists; a failure is logged, never fatal. */
+async function consoleSetupLine(rt: DbRuntime): Promise<string | undefined> {
+  try {
+    const link = await ensureSetupLink({ db: rt.db, now: rt.now, publicUrl: rt.config.http.public_url });
+    return link && setupBannerLine(link);
+  } catch (error) {
+    rt.log.warn(
+      { event: 'console.setup_link_failed', error: describeError(error) },
+      'could not create the console setup link; add the first owner with "rapport users add EMAIL --role owner"',
+    );
+    return undefined;
+  }
 }
 
 /** Graceful stop on the first SIGTERM/SIGINT, within the grace period; a second signal forces exit. */

@@ -341,6 +341,15 @@ export const configSchema = z.strictObject({
       max_connections: z.number().int().min(1).max(100_000).default(1000),
     })
     .prefault({}),
+  /** The staff console at /console/. */
+  console: z
+    .strictObject({
+      /** A console session ends after this long without a request. */
+      session_idle: duration.default(12 * 3_600_000),
+      /** A console session ends this long after sign-in, however active. */
+      session_max: duration.default(7 * 86_400_000),
+    })
+    .prefault({}),
   templates: z
     .strictObject({
       /** The folder that seeds an empty database (and that `templates.sync` imports from). */

@@ -429,6 +429,71 @@ const outreach: Migration = {
   },
 };
 
+/**
+ * Staff who sign in to the console: users with a role, sessions stored by the SHA-256 of their
+ * cookie token (any worker serves them; a stolen database holds no usable token), an audit log
+ * of every change staff make, failed sign-ins (so every worker enforces one rate limit) and the
+ * one-time link that creates the first owner.
+ */
+const consoleUsers: Migration = {
+  name: '0010_console_users',
+  async up(knex) {
+    await knex.schema.createTable('staff_users', (t) => {
+      t.increments('id').primary();
+      // Stored in lower case, so the unique index is case-insensitive on both databases.
+      t.string('email', 254).notNullable().unique();
+      t.string('role', 16).notNullable();
+      t.string('password_hash', 300).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.bigInteger('updated_at').notNullable();
+    });
+    // A removed user's row is deleted with its sessions; the audit log keeps the address.
+    await knex.schema.createTable('staff_sessions', (t) => {
+      t.string('id', 64).primary();
+      t.integer('user_id').notNullable().references('id').inTable('staff_users').onDelete('CASCADE');
+      t.string('csrf_secret', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.bigInteger('last_seen_at').notNullable();
+      t.bigInteger('expires_at').notNullable().index();
+      t.string('ip', 64);
+      t.string('user_agent', 300);
+      t.index(['user_id']);
+    });
+    await knex.schema.createTable('staff_audit', (t) => {
+      t.increments('id').primary();
+      t.bigInteger('at').notNullable().index();
+      t.string('actor', 300).notNullable();
+      t.string('action', 64).notNullable();
+      t.text('target');
+      t.text('detail').notNullable().defaultTo('{}');
+    });
+    // kind: 'account' (key = lower-case email) or 'address' (key = client IP).
+    await knex.schema.createTable('staff_login_attempts', (t) => {
+      t.increments('id').primary();
+      t.string('kind', 16).notNullable();
+      t.string('key', 300).notNullable();
+      t.bigInteger('at').notNullable();
+      t.index(['kind', 'key', 'at']);
+    });
+    await knex.schema.createTable('staff_setup', (t) => {
+      t.string('token_hash', 64).primary();
+      t.bigInteger('created_at').notNullable();
+      t.bigInteger('expires_at').notNullable();
+    });
+  },
+  async down(knex) {
+    for (const table of [
+      'staff_setup',
+      'staff_login_attempts',
+      'staff_audit',
+      'staff_sessions',
+      'staff_users',
+    ]) {
+      await knex.schema.dropTableIfExists(table);
+    }
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -438,6 +503,7 @@ const MIGRATIONS: readonly Migration[] = [
   bounces,
   hooks,
   outreach,
+  consoleUsers,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
