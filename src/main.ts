@@ -31,7 +31,7 @@ import { seedAndSync, watchTemplatesFolder } from './outreach/startup.js';
 import type { FolderWatch } from './render/watch.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { runTick, type TickReport } from './schedule/tick.js';
-import { buildRoutes } from './http/routes.js';
+import { buildPlugins, buildRoutes } from './http/routes.js';
 import { Histogram, type WorkerHealth } from './http/health.js';
 import { startHttpServer, type HttpLimits, type HttpServer } from './http/server.js';
 
@@ -224,7 +224,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   try {
     http = await startHttpServer(
       rt.config.http.listen,
-      buildRoutes({ rt, health, wake: () => loop.wake() }),
+      { routes: buildRoutes({ rt, health, wake: () => loop.wake() }), plugins: buildPlugins({ rt }) },
       rt.log,
       httpLimits(rt.config),
     );

@@ -1,7 +1,8 @@
 /** The route table: which path and method go where. */
 import type { DbRuntime } from '../runtime.js';
 import { handleHealthz, handleMetrics, handleReadyz, type WorkerHealth } from './health.js';
-import type { Route } from './server.js';
+import type { HttpPlugin, Route } from './server.js';
+import { CONSOLE_ASSETS_PREFIX, consoleAssetsPlugin, loadConsoleAssets } from './console-assets.js';
 import { handleUnsubscribe } from './unsubscribe.js';
 import { handleFeed } from './feed.js';
 import { createFeedCache } from '../feed/service.js';
@@ -95,4 +96,10 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
       handler: (req, res, [relay]) => handleBounceHook(bounceHookDeps, req, res, relay as Relay),
     },
   ];
+}
+
+/** fastify plugins, each under its own prefix: the console's built files. */
+export function buildPlugins({ rt }: Pick<RouteDeps, 'rt'>): HttpPlugin[] {
+  const assets = loadConsoleAssets(rt.log);
+  return [{ prefix: CONSOLE_ASSETS_PREFIX, plugin: consoleAssetsPlugin(assets) }];
 }

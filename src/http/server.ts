@@ -1,20 +1,30 @@
 /**
- * The HTTP side, on node:http: a handful of routes, each small, with our own body limits and
- * exact control of one-click semantics — a framework would add more than it saves here.
+ * The HTTP server: fastify on a node:http server we create ourselves, so the http.* limits
+ * apply exactly as configured. The public routes run from their table (route-table.ts); other
+ * parts (the staff console) plug in as fastify plugins under a prefix, each free to set its
+ * own not-found and error handlers in its scope.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../log.js';
-import { HttpError, sendJson, sendText } from './respond.js';
 import { parseListen } from '../config/listen.js';
 import { describeError } from '../errors.js';
+import { sendJson } from './respond.js';
+import { routeTable, serveFromTable, type Route } from './route-table.js';
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
+export type { Handler, Route } from './route-table.js';
 
-export interface Route {
-  methods: readonly string[];
-  pattern: RegExp;
-  handler: Handler;
+/** A fastify plugin served under `prefix` (e.g. `/console`), in its own encapsulated scope. */
+export interface HttpPlugin {
+  prefix: string;
+  plugin: FastifyPluginAsync;
+}
+
+/** What the server serves: the route table, and plugins under their prefixes. */
+export interface HttpSetup {
+  routes: readonly Route[];
+  plugins?: readonly HttpPlugin[];
 }
 
 /** Limits on what clients may hold open (http.* in the config). */
@@ -39,26 +49,70 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** `setup` may be just the route table. */
 export async function startHttpServer(
   listen: string,
-  routes: readonly Route[],
+  setup: HttpSetup | readonly Route[],
   log: Logger,
   limits: HttpLimits = DEFAULT_HTTP_LIMITS,
 ): Promise<HttpServer> {
+  const parsed = parseListen(listen);
+  // The configuration was checked at load; this is for callers that pass their own.
+  if (!parsed) throw new Error(`"${listen}" is not host:port (a port up to 65535)`);
+  const { routes, plugins = [] } = isRouteList(setup) ? { routes: setup } : setup;
+  const server = createNodeServer(limits, log);
+  const app = Fastify({
+    // Our own server; fastify's request logs stay off (each part logs its own named events).
+    serverFactory: (handler) => server.on('request', handler),
+    logger: false,
+    // A malformed %-escape: the table answers it (its token routes give their usual page).
+    frameworkErrors: (error, request, reply) => {
+      reply.hijack();
+      if (error.code === 'FST_ERR_BAD_URL') void serveFromTable(routes, request.raw, reply.raw, log);
+      else sendJson(reply.raw, error.statusCode ?? 400, { error: error.message });
+    },
+  });
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status < 500) return reply.code(status).send({ error: error.message });
+    log.error({ event: 'http.error', error: describeError(error) }, 'request failed');
+    return reply.code(500).type('text/plain; charset=utf-8').send('internal error\n');
+  });
+  for (const { prefix, plugin } of plugins) await app.register(plugin, { prefix });
+  await app.register(routeTable(routes, log));
+  await app.ready();
+  try {
+    await listenOn(server, parsed.host, parsed.port);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    close: async () => {
+      // In-flight requests finish first; then the plugins' onClose hooks run.
+      await closeServer(server);
+      await app.close();
+    },
+  };
+}
+
+function isRouteList(setup: HttpSetup | readonly Route[]): setup is readonly Route[] {
+  return Array.isArray(setup);
+}
+
+function createNodeServer(limits: HttpLimits, log: Logger): Server {
   const { headerTimeoutMs, bodyTimeoutMs, maxConnections } = limits;
   // node checks both timeouts only every connectionsCheckingInterval (30 s by default), so a
   // slow client would get up to 30 s more than configured: check often enough to keep them.
   const checkEvery = Math.max(50, Math.min(1_000, Math.floor(Math.min(headerTimeoutMs, bodyTimeoutMs) / 10)));
-  const server = createServer(
-    {
-      headersTimeout: headerTimeoutMs,
-      requestTimeout: bodyTimeoutMs,
-      connectionsCheckingInterval: checkEvery,
-    },
-    (req, res) => {
-      dispatch(routes, req, res, log).catch((error: unknown) => fail(req, res, error, log));
-    },
-  );
+  const server = createServer({
+    headersTimeout: headerTimeoutMs,
+    requestTimeout: bodyTimeoutMs,
+    connectionsCheckingInterval: checkEvery,
+  });
   server.keepAliveTimeout = 5_000;
   server.maxConnections = maxConnections;
   server.on('drop', () => {
@@ -67,66 +121,17 @@ export async function startHttpServer(
       'too many connections: one was closed',
     );
   });
-  const parsed = parseListen(listen);
-  // The configuration was checked at load; this is for callers that pass their own.
-  if (!parsed) throw new Error(`"${listen}" is not host:port (a port up to 65535)`);
-  const { host, port } = parsed;
-  await new Promise<void>((resolve, reject) => {
+  return server;
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${shownHost}:${address.port}`, close: () => closeServer(server) };
-}
-
-async function dispatch(
-  routes: readonly Route[],
-  req: IncomingMessage,
-  res: ServerResponse,
-  log: Logger,
-): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  let pathMatched = false;
-  for (const route of routes) {
-    const m = route.pattern.exec(path);
-    if (!m) continue;
-    pathMatched = true;
-    if (!route.methods.includes(req.method ?? 'GET')) continue;
-    await route.handler(req, res, m.slice(1));
-    return;
-  }
-  if (pathMatched) {
-    res.setHeader(
-      'Allow',
-      [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].join(', '),
-    );
-    return sendJson(res, 405, { error: 'method not allowed' });
-  }
-  log.debug({ event: 'http.not_found', path }, 'not found');
-  sendJson(res, 404, { error: 'not found' });
-}
-
-function fail(req: IncomingMessage, res: ServerResponse, error: unknown, log: Logger): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  // A body we refused part-way (413) would otherwise keep the connection busy: node would read
-  // and discard the rest, and close() would wait for it. Answer, then hang up.
-  if (!req.complete) res.setHeader('Connection', 'close');
-  if (error instanceof HttpError) {
-    sendJson(res, error.status, {
-      error: error.message,
-      ...(error.details.length ? { errors: error.details } : {}),
-    });
-    return;
-  }
-  log.error({ event: 'http.error', error: describeError(error) }, 'request failed');
-  sendText(res, 500, 'internal error\n');
 }
 
 async function closeServer(server: Server): Promise<void> {
