@@ -40,9 +40,9 @@ import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { EditorSelection, type Extension } from '@codemirror/state';
 import { EditorView, lineNumbers } from '@codemirror/view';
 import { minimalSetup } from 'codemirror';
-import { call, debounce, el } from './api.js';
-import { emailHtml } from './html-language.js';
-import { PreviewPane, type DraftBody } from './preview-pane.js';
+import { call, debounce, el } from './editor/api.js';
+import { emailHtml } from './editor/html-language.js';
+import { PreviewPane, type DraftBody } from './editor/preview-pane.js';
 
 type Tab = 'subject' | 'html' | 'text';
 const TABS: ReadonlyArray<{ tab: Tab; label: string }> = [
