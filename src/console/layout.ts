@@ -4,6 +4,7 @@
  */
 import { escapeHtml } from '../html.js';
 import type { Staff } from './deps.js';
+import { assetUrl } from '../http/console-assets.js';
 
 /** Markup that is already safe: the result of `html` or an explicit `raw()`. */
 export class SafeHtml {
@@ -65,6 +66,10 @@ export interface PageOptions {
   csrf: string | null;
   active?: ConsoleSection;
   body: SafeHtml;
+  /** More built entry points this page loads (`['editor.js']`), after console.js. */
+  scripts?: readonly string[];
+  /** More markup for <head> (e.g. `<meta name="csrf-token">`). */
+  head?: SafeHtml;
 }
 
 function nav(staff: Staff, csrf: string | null, active: ConsoleSection | undefined): SafeHtml {
@@ -98,8 +103,11 @@ export function page(o: PageOptions): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${o.title} · Rapport</title>
-        <link rel="stylesheet" href="/console/assets/console.css" />
-        <script src="/console/assets/console.js" defer></script>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="${assetUrl('console.css')}" />
+        <script type="module" src="${assetUrl('console.js')}"></script>
+        ${(o.scripts ?? []).map((name) => html`<script type="module" src="${assetUrl(name)}"></script>`)}
+        ${o.head ?? ''}
       </head>
       <body>
         ${o.staff ? nav(o.staff, o.csrf, o.active) : ''}

@@ -41,6 +41,26 @@ export function loadConsoleAssets(log: Logger, buildDir: string = CONSOLE_BUILD_
   };
 }
 
+let shared: Record<string, string> | undefined;
+
+/**
+ * The URL of a built entry for page markup, from the build's manifest (read once per process:
+ * the build is what it is until the daemon restarts). Without a build, the plain name.
+ */
+export function assetUrl(name: string): string {
+  if (shared === undefined) {
+    try {
+      shared = JSON.parse(readFileSync(`${CONSOLE_BUILD_DIR}/manifest.json`, 'utf8')) as Record<
+        string,
+        string
+      >;
+    } catch {
+      shared = {};
+    }
+  }
+  return `${CONSOLE_ASSETS_PREFIX}/${shared[name] ?? name}`;
+}
+
 /** Serves `assets.dir`; register it under CONSOLE_ASSETS_PREFIX. */
 export function consoleAssetsPlugin(assets: ConsoleAssets): FastifyPluginAsync {
   return async (app) => {

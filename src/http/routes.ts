@@ -16,6 +16,8 @@ import { loadSnsCertificates } from '../bounces/hooks/sns.js';
 import { handleShopHook, type Shop } from '../hooks/shop-hooks.js';
 import { handleInboundHook } from '../hooks/inbound.js';
 import { serveHook } from './hooks.js';
+import { consolePlugin } from '../console/plugin.js';
+import { CONSOLE_PAGES } from '../console/pages.js';
 
 export interface RouteDeps {
   rt: DbRuntime;
@@ -101,5 +103,16 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
 /** fastify plugins, each under its own prefix: the console's built files. */
 export function buildPlugins({ rt }: Pick<RouteDeps, 'rt'>): HttpPlugin[] {
   const assets = loadConsoleAssets(rt.log);
-  return [{ prefix: CONSOLE_ASSETS_PREFIX, plugin: consoleAssetsPlugin(assets) }];
+  const deps = {
+    db: rt.db,
+    config: rt.config,
+    log: rt.log,
+    now: rt.now,
+    publicUrl: rt.config.http.public_url,
+  };
+  return [
+    { prefix: CONSOLE_ASSETS_PREFIX, plugin: consoleAssetsPlugin(assets) },
+    // The console registers its own /console prefix (its routes are written relative to it).
+    { prefix: '', plugin: (app) => consolePlugin(app, deps, CONSOLE_PAGES) },
+  ];
 }
