@@ -62,7 +62,6 @@ export function messageBuilder(
   engine: Pick<TemplateEngine, 'render'> | LiveTemplates,
 ): MessageBuilder {
   const { config } = rt;
-  const automations = new Map(config.automations.map((a) => [a.id, a]));
   const occasions = new OccasionCalendar(config.occasions);
   return (
     row: DeliveryRow,
@@ -72,7 +71,8 @@ export function messageBuilder(
   ) => {
     if (row.automation_id === SURVEY_ALERT_AUTOMATION)
       return surveyAlertMessage(config, row, customer, event, rt.now());
-    const automation = automations.get(row.automation_id);
+    // Looked up each time: the live set changes when automations are edited.
+    const automation = config.automations.find((a) => a.id === row.automation_id);
     if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
     const now = rt.now();
     const links = linksFor(config.http.public_url, rt.signingKey, customer.id, now);
@@ -234,6 +234,8 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     throw error;
   }
   core.engine.start();
+  // Automations edited on any worker (or the CLI) take effect here within one poll.
+  rt.automations.start();
   // Development: a saved file is imported (and published when it passes) and rendered at once.
   const folder: FolderWatch | undefined = rt.config.templates.sync
     ? watchTemplatesFolder(rt, () => void core.engine.refresh().catch(() => {}))
