@@ -121,32 +121,23 @@ export async function importAutomations(
   return changes.map(report);
 }
 
-/** Replaces one automation's definition (its enabled flag is kept unless `written` sets one). */
+/**
+ * Replaces one automation's definition with what `next` makes of the current one (both as the
+ * file writes them: `enabled: false` when disabled). Null when nothing changed.
+ */
 export async function changeAutomation(
   deps: AutomationDeps,
   id: string,
-  next: (current: Definition, enabled: boolean) => Definition,
+  next: (current: Definition) => Definition,
   author: string,
 ): Promise<ChangeReport | null> {
   const changes = await applyAutomationChanges(
     deps.knex,
     (stored) => {
-      const at = stored.findIndex((s) => s.id === id);
-      const before = stored[at];
+      const before = stored.find((s) => s.id === id);
       if (!before) throw unknownAutomation(id, stored);
-      const written = next(asWritten(before.definition, before.enabled), before.enabled);
-      if (written.id !== id)
-        throw new AppError(
-          'E_AUTOMATION_INVALID',
-          `automation "${id}": its id cannot change (id: ${String(written.id)})`,
-        );
-      const all = writtenOf(stored);
-      all[at] = written;
-      try {
-        parseWritten(deps, all, `automation "${id}":`);
-      } catch (error) {
-        throw renamed(error, at, id);
-      }
+      const written = next(asWritten(before.definition, before.enabled));
+      validateEdit(deps, stored, id, written);
       const split = splitWritten(written);
       const same =
         canonical(asWritten(split.definition, split.enabled)) ===
@@ -164,6 +155,32 @@ export async function changeAutomation(
     deps.now(),
   );
   return changes[0] ? report(changes[0]) : null;
+}
+
+/**
+ * The whole set with `id` replaced by `written`, validated as the config file is; problems name
+ * the automation by id (`automations.birthday.on.at`). Returns the parsed automation.
+ */
+export function validateEdit(
+  deps: AutomationDeps,
+  stored: readonly StoredAutomation[],
+  id: string,
+  written: Definition,
+): Automation {
+  const at = stored.findIndex((s) => s.id === id);
+  if (at < 0) throw unknownAutomation(id, stored);
+  if (written.id !== id)
+    throw new AppError(
+      'E_AUTOMATION_INVALID',
+      `automation "${id}": its id cannot change (id: ${String(written.id)})`,
+    );
+  const all = writtenOf(stored);
+  all[at] = written;
+  try {
+    return parseWritten(deps, all, `automation "${id}":`)[at] as Automation;
+  } catch (error) {
+    throw renamed(error, at, id);
+  }
 }
 
 export function setAutomationEnabled(
