@@ -47,7 +47,11 @@ export function splitWritten(written: Definition): { definition: Definition; ena
 }
 
 /** Validates stored definitions as a whole, in order; problems name the position in `label`. */
-export function parseWritten(deps: AutomationDeps, written: unknown[], label: string): Automation[] {
+export function parseWritten(
+  deps: Pick<AutomationDeps, 'config' | 'templateExists'>,
+  written: unknown[],
+  label: string,
+): Automation[] {
   return validateAutomations(written, deps.config, deps.templateExists, label);
 }
 

@@ -96,7 +96,7 @@ export class LiveAutomations {
 }
 
 /** `automations[3].on.at: …` becomes `automations.birthday.on.at: …`: the id is what people know. */
-function named(line: string, stored: ReadonlyArray<{ id: string }>): string {
+export function named(line: string, stored: ReadonlyArray<{ id: string }>): string {
   return line.replace(/automations\[(\d+)\]/g, (whole, i: string) => {
     const id = stored[Number(i)]?.id;
     return id === undefined ? whole : `automations.${id}`;
