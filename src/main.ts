@@ -209,7 +209,13 @@ export interface Daemon {
 
 export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   const core = await buildCore(rt, newWorkerId());
-  const scheduler = new Scheduler({ db: rt.db, config: rt.config, log: rt.log, now: rt.now });
+  const scheduler = new Scheduler({
+    db: rt.db,
+    config: rt.config,
+    log: rt.log,
+    now: rt.now,
+    beforeTick: () => rt.automations.refresh(),
+  });
   const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
   const startedAt = rt.now();
   const health: WorkerHealth = {

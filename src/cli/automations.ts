@@ -10,16 +10,15 @@ import {
 } from '../db/automations.js';
 import { AppError } from '../errors.js';
 import { forecastAutomationChange, type ChangeForecast } from '../outreach/automation-forecast.js';
+import { unknownAutomation, validateEdit, type Definition } from '../outreach/automations.js';
 import {
-  changeAutomation,
-  importAutomations,
-  unknownAutomation,
-  validateEdit,
-  type AutomationDeps,
-  type Definition,
-} from '../outreach/automations.js';
+  applyAutomationChange,
+  applyAutomationImport,
+  automationDeps,
+  type AppliedChange,
+} from '../outreach/automation-changes.js';
 import { describeAutomation } from '../outreach/describe.js';
-import { templateFolderExists, type DbRuntime } from '../runtime.js';
+import type { DbRuntime } from '../runtime.js';
 import { applyAssignments } from './automation-set.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
@@ -40,10 +39,6 @@ export function withAutomations(
   fn: (rt: DbRuntime) => Promise<number>,
 ): Promise<number> {
   return withRuntime(io, o, fn);
-}
-
-export function automationDeps(rt: DbRuntime): AutomationDeps {
-  return { knex: rt.db.knex, config: rt.config, templateExists: templateFolderExists, now: rt.now };
 }
 
 function authorOf(io: Io, o: AutomationsOptions): string {
@@ -144,10 +139,10 @@ function readAutomationsFile(file: string): unknown[] {
 }
 
 export async function importCmd(io: Io, rt: DbRuntime, file: string, o: AutomationsOptions): Promise<number> {
-  const changes = await importAutomations(automationDeps(rt), readAutomationsFile(file), authorOf(io, o));
+  const changes = await applyAutomationImport(rt, readAutomationsFile(file), authorOf(io, o));
   if (o.json) io.out(jsonLines(changes));
   else if (changes.length === 0) io.out(`${file}: nothing to change`);
-  else io.out(changes.map((c) => `${c.id}: ${c.action}`).join('\n'));
+  else io.out(changes.map(changeLine).join('\n'));
   return 0;
 }
 
@@ -171,10 +166,27 @@ export async function changeCmd(
     io.err('not changed');
     return 1;
   }
-  const change = await changeAutomation(deps, id, () => written, authorOf(io, o));
-  if (o.json) io.out(JSON.stringify({ id, action: change?.action ?? null, forecast: effect }));
-  else io.out(change ? `${id}: ${change.action}` : `${id}: nothing to change`);
+  const change = await applyAutomationChange(rt, id, () => written, authorOf(io, o));
+  if (o.json)
+    io.out(
+      JSON.stringify({
+        id,
+        action: change?.action ?? null,
+        forecast: effect,
+        replanned: change?.replanned ?? null,
+      }),
+    );
+  else io.out(change ? changeLine(change) : `${id}: nothing to change`);
   return 0;
+}
+
+function changeLine(c: AppliedChange): string {
+  const { inserted, moved, cancelled } = c.replanned;
+  const replanned =
+    inserted + moved + cancelled === 0
+      ? ''
+      : ` (planned ${inserted}, moved ${moved}, cancelled ${cancelled})`;
+  return `${c.id}: ${c.action}${replanned}`;
 }
 
 export function forecastText(f: ChangeForecast): string {

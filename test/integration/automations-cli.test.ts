@@ -83,7 +83,9 @@ describe('rapport automations', () => {
     changed[2] = exported.automations[2] as Record<string, unknown>;
     writeFileSync(file, stringify({ automations: changed }));
     const imported = await cli(env, 'automations', 'import', file, '--json');
-    expect(lines(imported.out)).toEqual([{ id: 'thank-you', action: 'imported' }]);
+    expect(lines(imported.out)).toEqual([
+      { id: 'thank-you', action: 'imported', replanned: { inserted: 0, moved: 0, cancelled: 0 } },
+    ]);
 
     // The config file still says thank-you is an hour after: check notes it, start would not apply it.
     const check = await cli(env, 'check');

@@ -15,7 +15,7 @@ import { readRevision } from '../../src/db/outreach-revision.js';
 import { runTick } from '../../src/schedule/tick.js';
 import { runOnce } from '../../src/main.js';
 import { AppError } from '../../src/errors.js';
-import { automationDeps } from '../../src/cli/automations.js';
+import { automationDeps } from '../../src/outreach/automation-changes.js';
 import {
   changeAutomation,
   differingFromFile,
@@ -23,6 +23,7 @@ import {
   setAutomationEnabled,
 } from '../../src/outreach/automations.js';
 import { forecastAutomationChange } from '../../src/outreach/automation-forecast.js';
+import { applyAutomationChange } from '../../src/outreach/automation-changes.js';
 import type { DbRuntime } from '../../src/runtime.js';
 
 // Wednesday 2027-03-10 15:00 UTC: 10:00 in New York.
@@ -183,6 +184,64 @@ describe.each(databases())('automations on %s', (db) => {
     await runTick(worker.db, worker.config, NOW + 120_000);
     const again = await listDeliveries(worker.db.knex, { automationId: 'birthday', customerId: 'cy' });
     expect(again.map((d) => d.status)).toEqual(['pending']);
+  });
+
+  it('re-plans what is already planned when an automation changes, and plans it again when enabled', async () => {
+    const rt = await runtime({ worker: { horizon: '7d' } });
+    await upsertCustomers(
+      rt.db.knex,
+      [
+        customer('ann', { timezone: 'UTC' }),
+        customer('ben', { timezone: 'UTC', birthday: '1990-03-14' }),
+      ],
+      NOW - 86_400_000,
+    );
+    await upsertEvents(
+      rt.db.knex,
+      [purchase('o1', 'ann', NOW - 24 * HOUR), purchase('o2', 'ben', NOW - 48 * HOUR)],
+      NOW - 60_000,
+    );
+    await setAutomationEnabled(automationDeps(rt), 'birthday', false, 'ann');
+    await rt.automations.refresh();
+    await runTick(rt.db, rt.config, NOW);
+    const due = async (id: string) =>
+      (await listDeliveries(rt.db.knex, { automationId: id })).map((d) => [
+        d.customer_id,
+        d.status,
+        d.due_at,
+      ]);
+    // 7 days after each purchase (15:00), at the next 10:00.
+    expect(await due('how-did-it-go')).toEqual([
+      ['ann', 'pending', Date.parse('2027-03-17T10:00:00Z')],
+      ['ben', 'pending', Date.parse('2027-03-16T10:00:00Z')],
+    ]);
+    expect(await due('birthday')).toEqual([]);
+
+    const sooner = await applyAutomationChange(
+      rt,
+      'how-did-it-go',
+      (d) => ({ ...d, on: { event: 'purchase', after: '3d', at: '10:00' } }),
+      'ann',
+    );
+    expect(sooner?.replanned).toEqual({ inserted: 0, moved: 2, cancelled: 0 });
+    expect(await due('how-did-it-go')).toEqual([
+      ['ann', 'pending', Date.parse('2027-03-13T10:00:00Z')],
+      ['ben', 'pending', Date.parse('2027-03-12T10:00:00Z')],
+    ]);
+    // Beyond what is planned: the pending rows go; the ticks plan them when their time comes near.
+    const later = await applyAutomationChange(
+      rt,
+      'how-did-it-go',
+      (d) => ({ ...d, on: { event: 'purchase', after: '10d', at: '10:00' } }),
+      'ann',
+    );
+    expect(later?.replanned).toEqual({ inserted: 0, moved: 0, cancelled: 2 });
+    expect(await due('how-did-it-go')).toEqual([]);
+
+    // Enabled again: ben's birthday on the 14th, inside what is already planned, is planned now.
+    const enabled = await applyAutomationChange(rt, 'birthday', (d) => ({ ...d, enabled: true }), 'ann');
+    expect(enabled?.replanned).toEqual({ inserted: 1, moved: 0, cancelled: 0 });
+    expect(await due('birthday')).toEqual([['ben', 'pending', Date.parse('2027-03-14T09:00:00Z')]]);
   });
 
   it('keeps the last good set when a stored definition does not validate', async () => {
