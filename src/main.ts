@@ -156,7 +156,10 @@ export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> 
   await seedAndSync(rt);
   const engine = new LiveTemplates({
     knex: rt.db.knex,
-    automations: rt.config.automations,
+    // Read at each reload: templates are checked against the automations in use then.
+    get automations() {
+      return rt.config.automations;
+    },
     logger: rt.log,
     pollMs: rt.config.worker.outreach_poll,
   });

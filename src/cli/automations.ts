@@ -14,7 +14,7 @@ import { unknownAutomation, validateEdit, type Definition } from '../outreach/au
 import {
   applyAutomationChange,
   applyAutomationImport,
-  automationDeps,
+  previewAutomationChange,
   type AppliedChange,
 } from '../outreach/automation-changes.js';
 import { describeAutomation } from '../outreach/describe.js';
@@ -154,14 +154,8 @@ export async function changeCmd(
   next: (current: Definition) => Definition,
   o: AutomationsOptions,
 ): Promise<number> {
-  const deps = automationDeps(rt);
-  const stored = await listStoredAutomations(rt.db.knex);
-  const current = stored.find((s) => s.id === id);
-  if (!current) throw unknownAutomation(id, stored);
-  const written = next(asWritten(current.definition, current.enabled));
-  const parsed = validateEdit(deps, stored, id, written);
-  const effect = await forecastAutomationChange(rt, id, parsed, { days: 7 });
-  if (!o.json) io.err(`${describeAutomation(parsed)}\n${forecastText(effect)}`);
+  const { written, description, forecast: effect } = await previewAutomationChange(rt, id, next);
+  if (!o.json) io.err(`${description}\n${forecastText(effect)}`);
   if (!(await confirmed(io, o))) {
     io.err('not changed');
     return 1;
