@@ -9,8 +9,8 @@ import {
   listStoredAutomations,
 } from '../db/automations.js';
 import { AppError } from '../errors.js';
-import { forecastAutomationChange, type ChangeForecast } from '../outreach/automation-forecast.js';
-import { unknownAutomation, validateEdit, type Definition } from '../outreach/automations.js';
+import type { ChangeForecast } from '../outreach/automation-forecast.js';
+import { unknownAutomation, type Definition } from '../outreach/automations.js';
 import {
   applyAutomationChange,
   applyAutomationImport,

@@ -78,7 +78,7 @@ async function sends(
 }
 
 /** Adds, moves and cancels between two forecasts keyed by automation, customer and occurrence. */
-export function compareForecasts(
+function compareForecasts(
   before: ReadonlyMap<string, ForecastLine>,
   after: ReadonlyMap<string, ForecastLine>,
 ): Omit<ChangeForecast, 'days' | 'pending_affected'> {

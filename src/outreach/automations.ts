@@ -32,7 +32,7 @@ export interface ChangeReport {
 }
 
 /** Key-sorted JSON: two definitions are the same when this is. */
-export function canonical(value: unknown): string {
+function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
@@ -41,7 +41,7 @@ export function canonical(value: unknown): string {
 }
 
 /** Splits a written definition (as in the file) into the stored definition and its enabled flag. */
-export function splitWritten(written: Definition): { definition: Definition; enabled: boolean } {
+function splitWritten(written: Definition): { definition: Definition; enabled: boolean } {
   const { enabled, ...definition } = written;
   return { definition, enabled: enabled !== false };
 }

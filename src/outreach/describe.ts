@@ -64,7 +64,7 @@ function delayed(after: number, anchor: string, at: number | undefined): string 
   return at === undefined ? when : `${when}, at the next ${clock(at)} their time`;
 }
 
-export function describeTrigger(on: Trigger): string {
+function describeTrigger(on: Trigger): string {
   if ('event' in on) {
     const anchor = on.count === undefined ? `each ${on.event}` : `their ${ordinal(on.count)} ${on.event}`;
     return delayed(on.after, anchor, on.at);
