@@ -190,10 +190,7 @@ describe.each(databases())('automations on %s', (db) => {
     const rt = await runtime({ worker: { horizon: '7d' } });
     await upsertCustomers(
       rt.db.knex,
-      [
-        customer('ann', { timezone: 'UTC' }),
-        customer('ben', { timezone: 'UTC', birthday: '1990-03-14' }),
-      ],
+      [customer('ann', { timezone: 'UTC' }), customer('ben', { timezone: 'UTC', birthday: '1990-03-14' })],
       NOW - 86_400_000,
     );
     await upsertEvents(
