@@ -9,6 +9,7 @@ import type { ContentAddOptions } from './cli/content.js';
 import type { OccasionsListOptions } from './cli/occasions.js';
 import type { ExportKind } from './export/export.js';
 import { registerTemplateCommands } from './cli/templates-commands.js';
+import { registerAutomationCommands } from './cli/automations-commands.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -305,6 +306,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(roleOption())
     .action(run(async (email: string, o: object) => (await users()).usersRoleCommand(io, email, o)));
   registerTemplateCommands(program, io, run);
+  registerAutomationCommands(program, io, run);
   return program;
 }
 

@@ -62,7 +62,6 @@ export function messageBuilder(
   engine: Pick<TemplateEngine, 'render'> | LiveTemplates,
 ): MessageBuilder {
   const { config } = rt;
-  const automations = new Map(config.automations.map((a) => [a.id, a]));
   const occasions = new OccasionCalendar(config.occasions);
   return (
     row: DeliveryRow,
@@ -72,7 +71,8 @@ export function messageBuilder(
   ) => {
     if (row.automation_id === SURVEY_ALERT_AUTOMATION)
       return surveyAlertMessage(config, row, customer, event, rt.now());
-    const automation = automations.get(row.automation_id);
+    // Looked up each time: the live set changes when automations are edited.
+    const automation = config.automations.find((a) => a.id === row.automation_id);
     if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
     const now = rt.now();
     const links = linksFor(config.http.public_url, rt.signingKey, customer.id, now);
@@ -156,7 +156,10 @@ export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> 
   await seedAndSync(rt);
   const engine = new LiveTemplates({
     knex: rt.db.knex,
-    automations: rt.config.automations,
+    // Read at each reload: templates are checked against the automations in use then.
+    get automations() {
+      return rt.config.automations;
+    },
     logger: rt.log,
     pollMs: rt.config.worker.outreach_poll,
   });
@@ -209,7 +212,13 @@ export interface Daemon {
 
 export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   const core = await buildCore(rt, newWorkerId());
-  const scheduler = new Scheduler({ db: rt.db, config: rt.config, log: rt.log, now: rt.now });
+  const scheduler = new Scheduler({
+    db: rt.db,
+    config: rt.config,
+    log: rt.log,
+    now: rt.now,
+    beforeTick: () => rt.automations.refresh(),
+  });
   const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
   const startedAt = rt.now();
   const health: WorkerHealth = {
@@ -234,6 +243,8 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     throw error;
   }
   core.engine.start();
+  // Automations edited on any worker (or the CLI) take effect here within one poll.
+  rt.automations.start();
   // Development: a saved file is imported (and published when it passes) and rendered at once.
   const folder: FolderWatch | undefined = rt.config.templates.sync
     ? watchTemplatesFolder(rt, () => void core.engine.refresh().catch(() => {}))

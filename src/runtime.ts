@@ -12,6 +12,8 @@ import { isEmptySchema, migrate, pendingMigrations } from './db/migrations.js';
 import type { Logger } from './log.js';
 import { AppError } from './errors.js';
 import type { MailerOptions } from './deliver/mailer.js';
+import { seedAutomations } from './outreach/automations.js';
+import { LiveAutomations } from './outreach/live-automations.js';
 
 export interface RuntimeOptions {
   configFile?: string;
@@ -39,6 +41,8 @@ export interface DbRuntime extends Runtime {
   applied: string[];
   /** Key that signs unsubscribe and preference links. */
   signingKey: string;
+  /** The automations in use (the database's); `config.automations` reads them. */
+  automations: LiveAutomations;
   close(): Promise<void>;
 }
 
@@ -51,10 +55,7 @@ export function openConfig(options: RuntimeOptions): Runtime {
   const loaded = loadConfig({
     file: options.configFile,
     env: options.env,
-    templateExists: (name, dir) => {
-      const path = join(resolve(dir), name);
-      return existsSync(path) && statSync(path).isDirectory();
-    },
+    templateExists: templateFolderExists,
   });
   mailerOptions(loaded.config);
   if (loaded.secrets.signingKey === undefined) checkStoredSecret(SECRET_FILE());
@@ -67,6 +68,11 @@ export function openConfig(options: RuntimeOptions): Runtime {
   };
 }
 
+export function templateFolderExists(name: string, dir: string): boolean {
+  const path = join(resolve(dir), name);
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
 /** Where a generated link key is kept, from the working directory. */
 const SECRET_FILE = () => resolve('data', 'secret');
 
@@ -77,11 +83,40 @@ export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
   try {
     const applied = options.schema === 'current' ? await requireCurrentSchema(db) : await migrate(db.knex);
     const signingKey = loadOrCreateSecret(runtime.loaded.secrets.signingKey, SECRET_FILE());
-    return { ...runtime, db, applied, signingKey, close: () => db.close() };
+    const automations = await openAutomations(runtime, db, options.schema !== 'current');
+    return {
+      ...runtime,
+      config: automations.config(),
+      db,
+      applied,
+      signingKey,
+      automations,
+      close: async () => {
+        automations.close();
+        await db.close();
+      },
+    };
   } catch (error) {
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The automations from the database, after seeding it with the file's that it does not have
+ * (commands that may write only). Until something is stored, the file's are used as they are.
+ */
+async function openAutomations(runtime: Runtime, db: Database, seed: boolean): Promise<LiveAutomations> {
+  const deps = {
+    knex: db.knex,
+    config: runtime.config,
+    templateExists: templateFolderExists,
+    now: runtime.now,
+  };
+  if (seed) await seedAutomations(deps, runtime.loaded.rawAutomations);
+  const live = new LiveAutomations(deps, runtime.log, runtime.config.worker.outreach_poll);
+  await live.refresh();
+  return live;
 }
 
 /**

@@ -8,6 +8,8 @@ import { openRuntime, type DbRuntime } from '../runtime.js';
 import { commandLogger, withRuntime, type GlobalOptions } from './context.js';
 import { table, type Io } from './io.js';
 import { describeError } from '../errors.js';
+import { listStoredAutomations } from '../db/automations.js';
+import { differingFromFile } from '../outreach/automations.js';
 
 export async function startCommand(io: Io, options: GlobalOptions & { once?: boolean }): Promise<number> {
   if (options.once) {
@@ -49,6 +51,8 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
   const customers = await countCustomers(rt.db.knex);
   const automations = rt.config.automations;
   const enabled = automations.filter((a) => a.enabled).length;
+  // The database's automations are in use; a file that says otherwise is pointed out, never applied.
+  const differing = differingFromFile(rt.loaded.rawAutomations, await listStoredAutomations(rt.db.knex));
   const lines = [
     `Rapport is running for ${rt.config.business.name}`,
     table(
@@ -62,7 +66,13 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
         ['mail', redactUrl(daemon.mailer)],
         ['http', `${daemon.httpUrl} (links use ${rt.config.http.public_url})`],
         ['customers', String(customers)],
-        ['automations', `${automations.length} (${enabled} enabled)`],
+        [
+          'automations',
+          `${automations.length} from the database (${enabled} enabled)` +
+            (differing.length > 0
+              ? `; the file's differ for: ${differing.join(', ')} — run \`rapport automations import\` to apply`
+              : ''),
+        ],
       ],
     )
       .split('\n')

@@ -9,6 +9,7 @@ import { sendTestMessage } from '../outreach/send-test.js';
 import { configOnly, withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
 import { eventTypeWarnings } from './check-data.js';
+import { checkStoredAutomations } from './check-automations.js';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/schema.js';
 import { OccasionCalendar } from '../occasions/resolve.js';
@@ -29,9 +30,19 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<numb
     return 1;
   }
   if (!checkOccasions(io, rt.config, rt.now())) return 1;
+  const stored = await checkStoredAutomations(rt);
+  for (const p of stored.problems) io.err(p);
+  if (stored.problems.length > 0) {
+    io.err(
+      `${stored.problems.length} problem${stored.problems.length === 1 ? '' : 's'} in stored automations`,
+    );
+    return 1;
+  }
   io.out(
-    `config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok`,
+    `config ${rt.loaded.source}: ok (${rt.config.automations.length} automations)\ntemplates ${rt.templatesDir}: ok` +
+      (stored.stored > 0 ? `\ndatabase: ${stored.stored} automations ok` : ''),
   );
+  for (const note of stored.notes) io.err(note);
   for (const warning of await eventTypeWarnings(rt.config)) io.err(warning);
   return 0;
 }

@@ -6,7 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
-import { configSchema, type Config } from './schema.js';
+import { automationsSchema, configSchema, type Automation, type Config } from './schema.js';
 import { parseListen } from './listen.js';
 import { redactUrl, secretProblem, settingsProblems } from './sanity.js';
 
@@ -20,6 +20,8 @@ export interface LoadedConfig {
   secrets: { signingKey?: string; apiToken?: string };
   /** RAPPORT_DNS: `host:port` of the DNS server `rapport doctor` asks instead of the system's. */
   dnsServer?: string;
+  /** The file's `automations:` as written (durations unparsed): what seeds the database. */
+  rawAutomations: unknown[];
 }
 
 export interface LoadOptions {
@@ -67,8 +69,10 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       `RAPPORT_DNS: "${dnsServer}" is not host:port (e.g. 127.0.0.1:53)`,
     );
   }
+  const written = (withEnv as { automations?: unknown }).automations;
   return {
     config,
+    rawAutomations: Array.isArray(written) ? written : [],
     source: existsSync(file) ? file : '(built-in defaults)',
     secrets,
     ...(dnsServer ? { dnsServer } : {}),
@@ -160,7 +164,44 @@ function validateConfig(
   return deepFreeze(config);
 }
 
+/**
+ * Automations as stored or imported (`automations:` of the config's format), validated exactly
+ * as the file's are: problems name `automations[2].on.at`. Returns them parsed, or throws.
+ */
+export function validateAutomations(
+  list: unknown[],
+  config: Config,
+  templateExists?: (name: string, templatesDir: string) => boolean,
+  label = 'automations',
+): Automation[] {
+  const raw = { automations: list };
+  const parsed = automationsSchema.safeParse(raw);
+  const problems = parsed.success
+    ? automationProblems({ ...config, automations: parsed.data.automations }, templateExists)
+    : parsed.error.issues.flatMap((issue) => describeIssue(issue, raw));
+  if (problems.length > 0 || !parsed.success)
+    throw new AppError('E_AUTOMATION_INVALID', `${label} ${plural(problems.length, 'problem')}`, problems);
+  return parsed.data.automations;
+}
+
 function crossChecks(
+  config: Config,
+  templateExists?: (name: string, templatesDir: string) => boolean,
+): string[] {
+  const problems = automationProblems(config, templateExists);
+  const window = config.sending.window;
+  if (window && window.start === window.end) {
+    problems.push('sending.window: start and end are the same time; remove the window to send at any hour');
+  }
+  problems.push(...settingsProblems(config));
+  if (!parseListen(config.http.listen)) {
+    problems.push(`http.listen: "${config.http.listen}" is not host:port (a port up to 65535)`);
+  }
+  // Unique problems only: a template missing in two automations is still two lines, but identical lines are noise.
+  return [...new Set(problems)];
+}
+
+function automationProblems(
   config: Config,
   templateExists?: (name: string, templatesDir: string) => boolean,
 ): string[] {
@@ -187,15 +228,6 @@ function crossChecks(
       `business.postal_address: required because ${marketing.join(', ')} ${marketing.length === 1 ? 'is' : 'are'} not transactional (marketing mail must show it)`,
     );
   }
-  const window = config.sending.window;
-  if (window && window.start === window.end) {
-    problems.push('sending.window: start and end are the same time; remove the window to send at any hour');
-  }
-  problems.push(...settingsProblems(config));
-  if (!parseListen(config.http.listen)) {
-    problems.push(`http.listen: "${config.http.listen}" is not host:port (a port up to 65535)`);
-  }
-  // Unique problems only: a template missing in two automations is still two lines, but identical lines are noise.
   return [...new Set(problems)];
 }
 

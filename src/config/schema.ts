@@ -409,6 +409,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
 });
 
+/** `automations:` alone, for definitions stored in the database or imported from a file. */
+export const automationsSchema = z.strictObject({ automations: z.array(automation) });
+
 export type RawConfig = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type Automation = Config['automations'][number];

@@ -373,6 +373,15 @@ export async function countByAutomationAndStatus(
   return rows.map((r) => ({ ...r, n: Number(r.n) }));
 }
 
+/** Pending (not yet claimed) rows of one automation: what a change to it reaches. */
+export async function countPendingOf(knex: Knex, automationId: string): Promise<number> {
+  const row = (await knex('deliveries')
+    .where({ automation_id: automationId, status: 'pending' })
+    .count({ n: '*' })
+    .first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 /** The earliest time a pending row becomes claimable, or null when none is pending. */
 export async function nextAvailableAt(knex: Knex): Promise<number | null> {
   const row = (await knex('deliveries').where('status', 'pending').min({ t: 'available_at' }).first()) as

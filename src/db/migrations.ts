@@ -494,6 +494,38 @@ const consoleUsers: Migration = {
   },
 };
 
+const automations: Migration = {
+  name: '0009_automations',
+  async up(knex) {
+    // The current definition of each automation, in the config file's format (durations as
+    // written), so it is validated by the same schema whenever it is read.
+    await knex.schema.createTable('automations', (t) => {
+      t.string('id', 63).primary();
+      t.text('definition').notNullable();
+      t.boolean('enabled').notNullable();
+      // Position in listings and planning order (the file's order when seeded).
+      t.integer('position').notNullable();
+      t.string('updated_by', 200).notNullable();
+      t.bigInteger('updated_at').notNullable();
+    });
+    // Append-only: every change with the definition before and after it.
+    await knex.schema.createTable('automation_history', (t) => {
+      t.increments('id').primary();
+      t.string('automation_id', 63).notNullable();
+      t.string('action', 16).notNullable();
+      t.text('before');
+      t.text('after');
+      t.string('author', 200).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['automation_id']);
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable('automation_history');
+    await knex.schema.dropTable('automations');
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -503,6 +535,7 @@ const MIGRATIONS: readonly Migration[] = [
   bounces,
   hooks,
   outreach,
+  automations,
   consoleUsers,
 ];
 

@@ -41,7 +41,9 @@ export function decide(
   if (row.automation_id === SURVEY_ALERT_AUTOMATION)
     return alertDecision(row, ctx.customers, ctx.events, config);
   const customer = ctx.customers.get(row.customer_id);
-  if (!automation || !automation.enabled) return drop('skipped', 'automation-removed');
+  if (!automation) return drop('skipped', 'automation-removed');
+  // Only rows not yet claimed get here: a disabled automation's claimed messages were already decided.
+  if (!automation.enabled) return drop('skipped', 'automation-disabled');
   if (!customer) return drop('skipped', 'customer-deleted');
   if (ctx.suppressed.has(addressKey(customer.email))) return drop('suppressed', 'suppressed');
   const transactional = automation.transactional;

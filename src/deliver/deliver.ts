@@ -68,8 +68,12 @@ interface Prepared {
 export class Deliverer {
   readonly breaker: CircuitBreaker;
   private readonly limiter: RateLimiter;
-  private readonly automations: Map<string, Automation>;
-  private readonly order: Map<string, number>;
+  /** The automations by id and their order, rebuilt when the live set is replaced. */
+  private indexed: {
+    of: readonly Automation[];
+    byId: Map<string, Automation>;
+    order: Map<string, number>;
+  } | null = null;
   private stopping = false;
   /**
    * Outcomes go to the books while the batch sends (see recorder.ts). When the database will
@@ -81,9 +85,19 @@ export class Deliverer {
   constructor(private readonly deps: DeliverDeps) {
     this.limiter = new RateLimiter(deps.config.sending.rate_limit, { now: deps.now, sleep: deps.sleep });
     this.recorder = new OutcomeRecorder((o) => this.record(o));
-    this.automations = new Map(deps.config.automations.map((a) => [a.id, a]));
-    this.order = new Map(deps.config.automations.map((a, i) => [a.id, i]));
     this.breaker = new CircuitBreaker({ now: deps.now });
+  }
+
+  private get index(): { byId: Map<string, Automation>; order: Map<string, number> } {
+    const current = this.deps.config.automations;
+    if (this.indexed?.of !== current) {
+      this.indexed = {
+        of: current,
+        byId: new Map(current.map((a) => [a.id, a])),
+        order: new Map(current.map((a, i) => [a.id, i])),
+      };
+    }
+    return this.indexed;
   }
 
   /** Stop taking new messages: in-flight ones finish, the rest of the batch is released, nothing more is claimed. */
@@ -189,14 +203,15 @@ export class Deliverer {
     now: number,
   ): Promise<{ ready: Prepared[]; outcomes: DeliveryOutcome[] }> {
     const { db, config } = this.deps;
-    const ctx = await loadBatchContext(db, config, this.automations, rows, now);
+    const { byId, order: positions } = this.index;
+    const ctx = await loadBatchContext(db, config, byId, rows, now);
     const ready: Prepared[] = [];
     const outcomes: DeliveryOutcome[] = [];
     // Earlier-due first; at the same time, the automation listed first in the config wins the cap.
-    const order = (r: DeliveryRow) => this.order.get(r.automation_id) ?? Number.MAX_SAFE_INTEGER;
+    const order = (r: DeliveryRow) => positions.get(r.automation_id) ?? Number.MAX_SAFE_INTEGER;
     const sorted = [...rows].sort((a, b) => a.due_at - b.due_at || order(a) - order(b) || a.id - b.id);
     for (const row of sorted) {
-      const decision = decide(row, this.automations.get(row.automation_id), ctx, config, now);
+      const decision = decide(row, byId.get(row.automation_id), ctx, config, now);
       if (decision.kind === 'drop') {
         outcomes.push({ id: row.id, status: decision.status, reason: decision.reason, error: null });
       } else if (decision.kind === 'defer') {

@@ -16,6 +16,8 @@ export interface SchedulerOptions {
   config: Config;
   log: Logger;
   now(): number;
+  /** Runs before each tick (reloads changed automations, so a tick never plans with an old set). */
+  beforeTick?(): Promise<unknown>;
   afterTick?(report: TickReport): void;
 }
 
@@ -44,6 +46,7 @@ export class Scheduler {
     const now = this.options.now();
     this.warnMissingDates(now);
     try {
+      await this.options.beforeTick?.();
       const report = await runTick(db, config, now);
       this.lastTickAt = now;
       this.lastError = null;
