@@ -9,6 +9,7 @@ import type { ContentAddOptions } from './cli/content.js';
 import type { OccasionsListOptions } from './cli/occasions.js';
 import type { ExportKind } from './export/export.js';
 import { registerTemplateCommands } from './cli/templates-commands.js';
+import { registerBroadcastCommands } from './cli/broadcast-commands.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -266,6 +267,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'JSON Lines: {check, status, detail, fix}')
     .action(run(async (o: object) => (await import('./cli/doctor.js')).doctorCommand(io, o)));
   registerTemplateCommands(program, io, run);
+  registerBroadcastCommands(program, io, run);
   return program;
 }
 
