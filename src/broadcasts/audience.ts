@@ -1,8 +1,7 @@
 /**
- * The audience of a broadcast, from what staff typed, and whether a customer is in it. Pure.
- * Tags match without regard to case, as they do everywhere; attribute values match exactly.
+ * The audience of a broadcast, from what staff typed. Pure. Who is in it is decided in the
+ * database (db/customers-audience.ts): tags without regard to case, attribute values exactly.
  */
-import type { Customer } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { Audience } from './types.js';
 
@@ -54,16 +53,6 @@ export function checkAudience(audience: Audience): Audience {
     ...(tags.length > 0 ? { tags: [...new Set(tags)] } : {}),
     ...(Object.keys(attributes).length > 0 ? { attributes: { ...attributes } } : {}),
   };
-}
-
-/** Whether the customer's record puts them in the audience (consent is checked apart). */
-export function matchesAudience(audience: Audience, customer: Customer): boolean {
-  const tags = audience.tags ?? [];
-  if (tags.length > 0) {
-    const has = new Set(customer.tags.map((t) => t.toLowerCase()));
-    if (!tags.some((t) => has.has(t.toLowerCase()))) return false;
-  }
-  return Object.entries(audience.attributes ?? {}).every(([k, v]) => customer.attributes[k] === v);
 }
 
 /** The audience in words, for lists: "tags vip or gold, city=Paris" or "everyone subscribed". */

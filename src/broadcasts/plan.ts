@@ -43,12 +43,7 @@ function minuteOfDay(time: string): number {
 }
 
 /** The instant the broadcast is due for a customer in `zone`, before the send window. */
-export function broadcastTriggerAt(
-  sendAt: SendAt,
-  createdAt: number,
-  zone: string,
-  cache: TimeCache,
-): number {
+function broadcastTriggerAt(sendAt: SendAt, createdAt: number, zone: string, cache: TimeCache): number {
   if (sendAt.kind === 'now') return createdAt;
   const minutes = minuteOfDay(sendAt.time);
   if (sendAt.date === null) return nextLocalTime(cache, zone, createdAt, minutes);

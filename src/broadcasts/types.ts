@@ -13,8 +13,8 @@ export interface Audience {
 /** When it goes: at once, or at a local time in each customer's own zone (on `date`, or the next such time). */
 export type SendAt = { kind: 'now' } | { kind: 'at'; time: string; date: string | null };
 
-export const BROADCAST_STATUSES = ['draft', 'scheduled', 'sending', 'sent', 'cancelled'] as const;
-export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
+/** draft: not planned yet; scheduled: to be planned; sending: planned, messages going; then sent or cancelled. */
+export type BroadcastStatus = 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled';
 
 export interface Broadcast {
   id: number;
