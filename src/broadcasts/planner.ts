@@ -75,7 +75,7 @@ async function planOne(db: Database, broadcast: Broadcast, ctx: PlanContext): Pr
  * same address (any letter case) is in the audience too. Looked up across pages, as the
  * records sharing an address need not be on one page.
  */
-async function addressOwners(
+export async function addressOwners(
   db: Database,
   broadcast: Broadcast,
   page: readonly Customer[],

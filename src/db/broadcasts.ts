@@ -193,3 +193,33 @@ export async function broadcastZoneCounts(
   }>;
   return rows.map((r) => ({ zone: r.zone ?? null, status: r.status, n: Number(r.n) }));
 }
+
+/** Pending broadcast rows that become claimable before `to`, with the recipient's address and zone. */
+export async function pendingBroadcastRows(
+  knex: Knex,
+  to: number,
+): Promise<
+  Array<{
+    automation_id: string;
+    customer_id: string;
+    available_at: number;
+    email: string;
+    timezone: string | null;
+  }>
+> {
+  const rows = (await knex('deliveries as d')
+    .join('customers as c', 'c.id', 'd.customer_id')
+    .where('d.status', 'pending')
+    .where('d.automation_id', 'like', `${BROADCAST_PREFIX}%`)
+    .where('d.available_at', '<', to)
+    .select('d.automation_id', 'd.customer_id', 'd.available_at', 'c.email', 'c.timezone')) as Array<
+    Record<string, unknown>
+  >;
+  return rows.map((r) => ({
+    automation_id: String(r.automation_id),
+    customer_id: String(r.customer_id),
+    available_at: Number(r.available_at),
+    email: String(r.email),
+    timezone: (r.timezone as string | null) ?? null,
+  }));
+}

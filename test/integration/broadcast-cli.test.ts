@@ -85,6 +85,16 @@ describe.each(databases())('rapport broadcast on %s', (db) => {
       /Spring sale\s+we-miss-you\s+scheduled\s+10:00\s+2/,
     );
 
+    const upcoming = await cli(vars, 'upcoming', '--days', '2', '--json');
+    const lines = upcoming.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { automation: string; customer_id: string; local_time: string });
+    expect(lines.filter((l) => l.automation === `broadcast:${b.id}`).map((l) => l.customer_id)).toEqual(
+      expect.arrayContaining(['c1', 'c2']),
+    );
+    for (const l of lines) expect(l.local_time).toMatch(/T10:00:00/);
+
     const cancelled = await cli(vars, 'broadcast', 'cancel', String(b.id));
     expect(cancelled.code).toBe(0);
     expect(cancelled.out).toContain(`broadcast ${b.id} cancelled`);

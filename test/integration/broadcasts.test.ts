@@ -7,6 +7,8 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBroadcasts } from '../../src/broadcasts/planner.js';
+import { upcomingBroadcasts } from '../../src/broadcasts/upcoming.js';
+import type { ForecastLine } from '../../src/schedule/forecast.js';
 import {
   broadcastDetail,
   cancelBroadcast,
@@ -264,7 +266,18 @@ describe.each(databases())('broadcasts on %s', (db) => {
     const r = await rig();
     await store(r, [customer('r1', { timezone: 'Asia/Tokyo' }), customer('r2')]);
     const b = await create(r, { sendAt: { kind: 'at', time: '18:00', date: null } });
+    // `upcoming` shows the same times before the daemon plans it (forecast) and after (the books).
+    const week = r.clock + 7 * 86_400_000;
+    const forecast = await upcomingBroadcasts(r.rt.db, r.rt.config, r.clock, week);
     await r.tick();
+    const booked = await upcomingBroadcasts(r.rt.db, r.rt.config, r.clock, week);
+    const times = (lines: ForecastLine[]) =>
+      lines.map((l) => `${l.customer_id} ${l.local_time} ${l.outcome}`).sort();
+    expect(times(forecast)).toEqual([
+      'r1 2027-03-10T18:00:00+09:00 send',
+      'r2 2027-03-10T18:00:00-05:00 send',
+    ]);
+    expect(times(booked)).toEqual(times(forecast));
     const first = await rowsOf(r, b.id);
     expect(first).toHaveLength(2);
     // As after a crash before the progress was written: the same pages are planned again.
