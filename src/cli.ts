@@ -10,6 +10,7 @@ import type { OccasionsListOptions } from './cli/occasions.js';
 import type { ExportKind } from './export/export.js';
 import { registerTemplateCommands } from './cli/templates-commands.js';
 import { registerAutomationCommands } from './cli/automations-commands.js';
+import { registerBroadcastCommands } from './cli/broadcast-commands.js';
 import type { ImportKind } from './import/types.js';
 import { VERSION } from './version.js';
 
@@ -307,6 +308,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(run(async (email: string, o: object) => (await users()).usersRoleCommand(io, email, o)));
   registerTemplateCommands(program, io, run);
   registerAutomationCommands(program, io, run);
+  registerBroadcastCommands(program, io, run);
   return program;
 }
 

@@ -9,6 +9,7 @@ import type { ContentItem, Customer, CustomerEvent } from './domain.js';
 import { mailerOptions, type DbRuntime } from './runtime.js';
 import type { DeliveryRow } from './db/deliveries.js';
 import type { Automation } from './config/schema.js';
+import { broadcastAutomationId, type Broadcast } from './broadcasts/types.js';
 import { OccasionCalendar, type OccasionDate } from './occasions/resolve.js';
 import { occasionCustomer } from './plan/holiday.js';
 import { composeMessage } from './deliver/compose.js';
@@ -56,6 +57,15 @@ function occasionOf(
   return answer.kind === 'date' ? answer.occasion : null;
 }
 
+/**
+ * A broadcast as the rule its message is built by. Consent holds for every broadcast, so each
+ * carries the unsubscribe link and header, transactional or not (that flag only lifts the send
+ * window and the frequency cap).
+ */
+function broadcastRule(b: Broadcast): { id: string; template: string; transactional: boolean } {
+  return { id: broadcastAutomationId(b.id), template: b.template, transactional: false };
+}
+
 /** Render + compose one delivery into a message, with links signed for that customer. */
 export function messageBuilder(
   rt: DbRuntime,
@@ -68,22 +78,26 @@ export function messageBuilder(
     customer: Customer,
     event: CustomerEvent | undefined,
     items?: readonly ContentItem[],
+    broadcast?: Broadcast,
   ) => {
     if (row.automation_id === SURVEY_ALERT_AUTOMATION)
       return surveyAlertMessage(config, row, customer, event, rt.now());
     // Looked up each time: the live set changes when automations are edited.
-    const automation = config.automations.find((a) => a.id === row.automation_id);
-    if (!automation) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
+    const automation = broadcast ? undefined : config.automations.find((a) => a.id === row.automation_id);
+    const rule = broadcast ? broadcastRule(broadcast) : automation;
+    if (!rule) throw new Error(`automation "${row.automation_id}" is not in the configuration`);
     const now = rt.now();
     const links = linksFor(config.http.public_url, rt.signingKey, customer.id, now);
     const data = buildTemplateData({
       customer,
       business: config.business,
       links,
-      automation: { id: automation.id, transactional: automation.transactional },
+      automation: { id: rule.id, transactional: rule.transactional },
       event: event ?? null,
       ...(items ? { items } : {}),
-      occasion: occasionOf(occasions, automation, customer, row.occurrence, config.business.country ?? null),
+      occasion: automation
+        ? occasionOf(occasions, automation, customer, row.occurrence, config.business.country ?? null)
+        : null,
       survey: surveyLinks(config.http.public_url, rt.signingKey, {
         customerId: customer.id,
         deliveryId: row.id,
@@ -92,7 +106,7 @@ export function messageBuilder(
       }),
       now,
     });
-    const { rendered, rendering } = renderFor(rt, engine, automation.template, data, customer);
+    const { rendered, rendering } = renderFor(rt, engine, rule.template, data, customer);
     const name = [customer.first_name, customer.last_name].filter(Boolean).join(' ');
     const bounceDomain = config.bounces.domain;
     const message = composeMessage({
@@ -103,7 +117,7 @@ export function messageBuilder(
       from: config.business.from,
       ...(config.business.reply_to ? { replyTo: config.business.reply_to } : {}),
       to: { name, address: customer.email },
-      transactional: automation.transactional,
+      transactional: rule.transactional,
       unsubscribeUrl: links.unsubscribe,
       date: new Date(now),
     });

@@ -8,6 +8,7 @@ import { describeOccasion } from '../occasions/describe.js';
 import { OccasionCalendar } from '../occasions/resolve.js';
 import { missingDateMessage, missingOccasionDates, yearsBetween } from '../occasions/warnings.js';
 import type { Config } from '../config/schema.js';
+import { upcomingBroadcasts } from '../broadcasts/upcoming.js';
 
 export async function upcomingCommand(
   io: Io,
@@ -27,6 +28,7 @@ export async function upcomingCommand(
       useBooks: true,
       onLines: (l) => void lines.push(...l),
     });
+    lines.push(...(await upcomingBroadcasts(rt.db, rt.config, from, from + days * 86_400_000)));
     // A week ahead is small enough to show in time order.
     lines.sort((a, b) => a.send_at.localeCompare(b.send_at) || a.customer_id.localeCompare(b.customer_id));
     print(io, lines, options.json === true);

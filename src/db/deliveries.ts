@@ -483,8 +483,10 @@ export async function reconcilePending(
       const rows = (await trx('deliveries')
         .whereIn('customer_id', batch)
         .where({ status: 'pending', attempts: 0 })
-        // Survey alerts are not the planner's: it never plans them, so must never cancel them.
+        // Survey alerts and broadcasts are not the rules' planner's: it never plans them, so
+        // must never cancel them when a customer's data changes.
         .whereNot('automation_id', 'like', 'survey:%')
+        .whereNot('automation_id', 'like', 'broadcast:%')
         .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<
         Record<string, unknown>
       >;

@@ -526,6 +526,40 @@ const automations: Migration = {
   },
 };
 
+/**
+ * One-off broadcasts. A broadcast's deliveries are ordinary rows of `deliveries` with automation
+ * id `broadcast:<id>`; `planned_through` is the last customer id planned, so planning a large
+ * audience page by page resumes where it stopped after a restart.
+ */
+const broadcasts: Migration = {
+  name: '0011_broadcasts',
+  async up(knex) {
+    await knex.schema.createTable('broadcasts', (t) => {
+      t.increments('id').primary();
+      t.string('name', 200).notNullable();
+      t.string('template', 64).notNullable();
+      // {"tags": [...], "attributes": {...}}: any of the tags, every attribute; {} is everyone subscribed.
+      t.text('audience').notNullable();
+      // 'now', or 'at' with a local time HH:MM and an optional date YYYY-MM-DD.
+      t.string('send_kind', 8).notNullable();
+      t.string('send_time', 5);
+      t.string('send_date', 10);
+      t.boolean('transactional').notNullable().defaultTo(false);
+      t.string('status', 16).notNullable().index();
+      t.integer('audience_count').notNullable();
+      t.string('planned_through', 200);
+      t.string('created_by', 200).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.string('cancelled_by', 200);
+      t.bigInteger('cancelled_at');
+      t.bigInteger('updated_at').notNullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('broadcasts');
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -537,6 +571,8 @@ const MIGRATIONS: readonly Migration[] = [
   outreach,
   automations,
   consoleUsers,
+
+  broadcasts,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

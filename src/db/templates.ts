@@ -233,3 +233,12 @@ export async function listPublications(knex: Knex, templateId: number): Promise<
     created_at: Number(row.created_at),
   }));
 }
+
+/** Whether a template (not a layout or partial) of this name has a published version. */
+export async function hasPublishedTemplate(knex: Knex, name: string): Promise<boolean> {
+  const row = (await knex('template_published as p')
+    .join('templates as t', 't.id', 'p.template_id')
+    .where({ 't.kind': 'template', 't.name': name })
+    .first('p.template_id')) as unknown;
+  return row !== undefined;
+}

@@ -12,6 +12,8 @@ import { publishedContent } from '../db/content.js';
 import { optOutsFor, suppressedAmong } from '../db/consent.js';
 import { duplicateAddressRows } from './address-owner.js';
 import { loadSurveyContext, type SurveyContext } from '../surveys/context.js';
+import { loadBroadcastBatch } from './broadcast-context.js';
+import type { Broadcast } from '../broadcasts/types.js';
 
 export interface BatchContext {
   customers: Map<string, Customer>;
@@ -29,6 +31,8 @@ export interface BatchContext {
   duplicateAddress: Set<number>;
   /** Survey throttle and hold: see surveys/context.ts. */
   surveys: SurveyContext;
+  /** The broadcasts of the batch's broadcast rows, by automation id (`broadcast:<id>`). */
+  broadcasts: Map<string, Broadcast>;
 }
 
 export async function loadBatchContext(
@@ -49,6 +53,9 @@ export async function loadBatchContext(
     .filter((r) => automations.get(r.automation_id)?.unless)
     .map((r) => r.customer_id);
   const cap = config.sending.frequency_cap;
+  const broadcast = await loadBroadcastBatch(knex, rows, customers, now);
+  const duplicateAddress = await duplicateAddressRows(knex, automations, rows, customers, now);
+  for (const id of broadcast.duplicates) duplicateAddress.add(id);
   return {
     customers,
     optOuts: await optOutsFor(knex, [...customers.values()]),
@@ -63,8 +70,9 @@ export async function loadBatchContext(
     history: await eventsForCustomers(knex, unlessCustomers, unlessTypes),
     digests: await newContent(db, config, automations, rows, customers, now),
     sends: cap ? await recentMarketingSends(knex, ids, now - cap.per) : new Map(),
-    duplicateAddress: await duplicateAddressRows(knex, automations, rows, customers, now),
+    duplicateAddress,
     surveys: await loadSurveyContext(knex, config, ids, now),
+    broadcasts: broadcast.broadcasts,
   };
 }
 

@@ -69,7 +69,7 @@ export function decide(
 }
 
 /** Quiet hours, then the frequency cap. */
-function timing(
+export function timing(
   row: DeliveryRow,
   customer: Customer,
   ctx: BatchContext,
@@ -126,7 +126,11 @@ function surveyDecision(
   return null;
 }
 
-function isOptedOut(customer: Customer, scopes: Set<string> | undefined, automationId: string): boolean {
+export function isOptedOut(
+  customer: Customer,
+  scopes: Set<string> | undefined,
+  automationId: string,
+): boolean {
   if (!customer.subscribed) return true;
   return scopes !== undefined && (scopes.has(ALL_MARKETING) || scopes.has(automationId));
 }

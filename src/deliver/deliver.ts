@@ -15,6 +15,8 @@ import {
 } from '../db/deliveries.js';
 import { loadBatchContext } from './context.js';
 import { decide } from './decide.js';
+import { decideBroadcast } from './decide-broadcast.js';
+import { broadcastIdOf, type Broadcast } from '../broadcasts/types.js';
 import type { Logger } from '../log.js';
 import { nextAttemptDelay } from './backoff.js';
 import type { Mailer, OutgoingMessage, SendResult } from './mailer.js';
@@ -25,12 +27,16 @@ import { OutcomeRecorder } from './recorder.js';
 import { describeError } from '../errors.js';
 import { messageRecord } from './message-record.js';
 
-/** Builds the message for one delivery (render + compose); throws AppError on template problems. */
+/**
+ * Builds the message for one delivery (render + compose); throws AppError on template problems.
+ * A broadcast's row comes with its broadcast, which names the template.
+ */
 export type MessageBuilder = (
   row: DeliveryRow,
   customer: Customer,
   event: CustomerEvent | undefined,
   items?: readonly ContentItem[],
+  broadcast?: Broadcast,
 ) => OutgoingMessage;
 
 export interface DeliverDeps {
@@ -211,7 +217,11 @@ export class Deliverer {
     const order = (r: DeliveryRow) => positions.get(r.automation_id) ?? Number.MAX_SAFE_INTEGER;
     const sorted = [...rows].sort((a, b) => a.due_at - b.due_at || order(a) - order(b) || a.id - b.id);
     for (const row of sorted) {
-      const decision = decide(row, byId.get(row.automation_id), ctx, config, now);
+      const broadcast = ctx.broadcasts.get(row.automation_id);
+      const decision =
+        broadcastIdOf(row.automation_id) !== null
+          ? decideBroadcast(row, broadcast, ctx, config, now)
+          : decide(row, byId.get(row.automation_id), ctx, config, now);
       if (decision.kind === 'drop') {
         outcomes.push({ id: row.id, status: decision.status, reason: decision.reason, error: null });
       } else if (decision.kind === 'defer') {
@@ -225,7 +235,8 @@ export class Deliverer {
         const customer = ctx.customers.get(row.customer_id) as Customer;
         const event = row.event_id ? ctx.events.get(row.event_id) : undefined;
         try {
-          ready.push({ row, message: this.deps.build(row, customer, event, ctx.digests.get(row.id)) });
+          const items = ctx.digests.get(row.id);
+          ready.push({ row, message: this.deps.build(row, customer, event, items, broadcast) });
         } catch (error) {
           // A template problem is the operator's to fix: keep the message and try again later.
           const message = error instanceof Error ? error.message : String(error);

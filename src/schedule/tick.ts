@@ -10,6 +10,7 @@ import { iterateCustomers } from '../db/customers.js';
 import { customersWithEventsIngestedSince } from '../db/events.js';
 import { getNumberState, setState } from '../db/state.js';
 import { PlanRun, planCustomers, planWindow, type PlanResult } from './plan-service.js';
+import { planBroadcasts, type BroadcastPlanReport } from '../broadcasts/planner.js';
 
 const DAY = 86_400_000;
 /** After downtime, occurrences at most this far back are still planned (as expired when too late). */
@@ -26,6 +27,8 @@ export const STATE = {
 export interface TickReport extends PlanResult {
   window: { from: number; to: number } | null;
   changedCustomers: number;
+  /** Scheduled broadcasts planned this tick (their rows are counted in `inserted` too). */
+  broadcasts: BroadcastPlanReport;
 }
 
 export async function runTick(db: Database, config: Config, now: number): Promise<TickReport> {
@@ -48,10 +51,14 @@ export async function runTick(db: Database, config: Config, now: number): Promis
       ? 0
       : await planChanged(run, seen - CHANGE_OVERLAP, { from: now - lateness - DAY, to: plannedTo });
 
+  // Broadcasts are planned whole, whatever the horizon: each is one occurrence per customer.
+  const broadcasts = await planBroadcasts(db, config, now);
+  run.result.inserted += broadcasts.inserted;
+
   await setState(db.knex, STATE.plannedTo, String(plannedTo), now);
   await setState(db.knex, STATE.changesSeen, String(now), now);
   await setState(db.knex, STATE.lastTick, String(now), now);
-  return { ...run.result, window, changedCustomers };
+  return { ...run.result, window, changedCustomers, broadcasts };
 }
 
 /** Plan at once for these customers (an event arrived through the API, an import finished). */

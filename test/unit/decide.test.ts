@@ -39,6 +39,7 @@ function setup(o: {
     sends: new Map(),
     duplicateAddress: new Set(),
     surveys: { invited: new Map(), held: new Set() },
+    broadcasts: new Map(),
   };
   return { config, ctx, automation: config.automations[0] };
 }

@@ -221,6 +221,7 @@ describe('claim-time survey rules', () => {
     duplicateAddress: new Set(),
     sends: new Map(),
     surveys: { invited: new Map(invited.map((c) => [c, now - 86_400_000])), held: new Set(held) },
+    broadcasts: new Map(),
   });
   const row = (automation: string, id = 1): DeliveryRow => ({
     ...{
