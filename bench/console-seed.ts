@@ -44,8 +44,9 @@ export async function seedConsoleData(
   const messages = await seedMessages(db, deliveries);
   const suppressed = Math.max(10, Math.floor(customers / 100));
   await db.knex.transaction(async (trx) => {
-    for (let n = 0; n < suppressed; n += 1000) {
-      const rows = Array.from({ length: Math.min(1000, suppressed - n) }, (_, k) => ({
+    for (let n = 0; n < suppressed; n += 400) {
+      // SQLite's multi-row insert is a compound SELECT: at most 500 terms.
+      const rows = Array.from({ length: Math.min(400, suppressed - n) }, (_, k) => ({
         email: `c${String((n + k) * 97).padStart(8, '0')}@bench.example`,
         reason: 'hard bounce',
         source: 'smtp-reply',
