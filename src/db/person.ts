@@ -14,7 +14,7 @@ export interface ErasedCounts {
 }
 
 /** What is left of an erased person's suppression: no trace of why or of what was sent. */
-export const ERASED_REASON = 'erased on request';
+const ERASED_REASON = 'erased on request';
 
 /**
  * Deletes the customer row, its events, consent records, deliveries (rows deleted, not

@@ -11,7 +11,7 @@ import { addressKey } from '../../address.js';
 import { AppError } from '../../errors.js';
 import { reasonInWords, statusInWords } from './reasons.js';
 
-export const EVENTS_SHOWN = 100;
+const EVENTS_SHOWN = 100;
 
 export interface ConsentEntry {
   action: string;

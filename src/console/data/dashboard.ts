@@ -13,7 +13,7 @@ import { STATE } from '../../schedule/tick.js';
 import { describeError } from '../../errors.js';
 
 const DAY = 86_400_000;
-export const DASHBOARD_DAYS = 30;
+const DASHBOARD_DAYS = 30;
 
 export interface DayCounts {
   /** YYYY-MM-DD (UTC) */
