@@ -5,6 +5,8 @@
  */
 import type { Knex } from 'knex';
 import type { DeliveryStatus } from '../domain.js';
+import { isPostgres } from './rows.js';
+import { UPDATED_INDEX } from './migrations.js';
 
 export interface DeliveryFilter {
   status?: DeliveryStatus;
@@ -119,7 +121,10 @@ export async function outcomesByDay(
   since: number,
 ): Promise<OutcomeCount[]> {
   const day = knex.raw('(updated_at / 86400000)');
-  const rows = (await knex('deliveries')
+  // SQLite plans without statistics and would walk every sent row by (status, id): name the index.
+  const table = isPostgres(knex) ? 'deliveries' : knex.raw('?? INDEXED BY ??', ['deliveries', UPDATED_INDEX]);
+  const rows = (await knex
+    .from(table)
     .where('updated_at', '>=', since)
     .whereIn('status', statuses)
     .select({ day }, 'automation_id', 'status')

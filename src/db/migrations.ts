@@ -432,6 +432,7 @@ const outreach: Migration = {
 /** Index names the console's reads name on SQLite (it plans without statistics). */
 export const NAME_KEY_INDEX = 'customers_name_key_id_index';
 export const SURNAME_KEY_INDEX = 'customers_surname_key_id_index';
+export const UPDATED_INDEX = 'deliveries_updated_status_index';
 
 /**
  * Prefix search indexes, (key, id). Postgres compares text by its locale, where a prefix is not
@@ -507,7 +508,7 @@ const consoleData: Migration = {
       t.index(['due_at', 'id'], 'deliveries_due_at_id_index');
       t.index(['customer_id', 'id'], 'deliveries_customer_id_id_index');
       // Counted by the dashboard without reading a row: outcomes by when they last changed.
-      t.index(['updated_at', 'status', 'automation_id'], 'deliveries_updated_status_index');
+      t.index(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
     });
     await knex.schema.alterTable('events', (t) => {
       t.index(['customer_id', 'occurred_at'], 'events_customer_id_occurred_at_index');
@@ -530,7 +531,7 @@ const consoleData: Migration = {
       t.dropIndex(['customer_id', 'occurred_at'], 'events_customer_id_occurred_at_index');
     });
     await knex.schema.alterTable('deliveries', (t) => {
-      t.dropIndex(['updated_at', 'status', 'automation_id'], 'deliveries_updated_status_index');
+      t.dropIndex(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
       t.dropIndex(['customer_id', 'id'], 'deliveries_customer_id_id_index');
       t.dropIndex(['due_at', 'id'], 'deliveries_due_at_id_index');
       t.dropIndex(['automation_id', 'id'], 'deliveries_automation_id_id_index');
