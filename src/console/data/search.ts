@@ -51,7 +51,8 @@ export async function searchCustomers(
   }
   if (found.size < limit && /^[\p{L}\p{N}_-]+$/u.test(text))
     add(await customersWithTag(k, text, limit), 'tag');
-  if (found.size < limit && lower.length >= SUBSTRING_MIN) {
+  // An address has no spaces: a name with one is not part of an address.
+  if (found.size < limit && lower.length >= SUBSTRING_MIN && !/\s/.test(lower)) {
     add(await customersByAddressPart(k, lower, limit), 'email');
   }
   return [...found.values()];
