@@ -1,7 +1,17 @@
 /** The bench's command line: `node dist-tools/bench/run.js [--quick] [--json] [--only a,b] [...]`. */
 import { parseArgs } from 'node:util';
 
-const MEASURES = ['render', 'plan', 'deliver', 'memory', 'latency', 'feed', 'simulate', 'import'] as const;
+const MEASURES = [
+  'render',
+  'plan',
+  'deliver',
+  'memory',
+  'latency',
+  'feed',
+  'simulate',
+  'import',
+  'console',
+] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
 export interface BenchOptions {
@@ -17,6 +27,8 @@ export interface BenchOptions {
   sends: number;
   warm: number;
   databases: Array<'sqlite' | 'postgres'>;
+  /** The console measure's size: 1M customers and 10M deliveries times this. */
+  scale: number;
   /** Write a CPU profile of every measure into this folder. */
   profile: string | null;
 }
@@ -28,6 +40,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only LIST         some of: ${MEASURES.join(',')}
   --customers N       the large population (default 1000000, quick 300000)
   --sends N           messages per delivery measure
+  --scale X           the console measure's size: X × (1M customers, 10M deliveries); default 1, quick 0.1
   --db LIST           sqlite,postgres (default: both; postgres when its binaries are installed)
   --profile DIR       node --cpu-prof for every measure, profiles written to DIR`;
 
@@ -42,6 +55,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       customers: { type: 'string' },
       sends: { type: 'string' },
       db: { type: 'string' },
+      scale: { type: 'string' },
       profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -71,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     sends: count(values.sends, quick ? 2_000 : 20_000),
     warm: quick ? 500 : 1_000,
     databases: databases as Array<'sqlite' | 'postgres'>,
+    scale: scale(values.scale, quick ? 0.1 : 1),
     profile: values.profile ?? null,
   };
 }
@@ -80,4 +95,12 @@ function count(text: string | undefined, fallback: number): number {
   const n = Number(text.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < 1) throw new Error(`"${text}" is not a positive whole number`);
   return n;
+}
+
+function scale(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const x = Number(text);
+  if (!Number.isFinite(x) || x <= 0 || x > 10)
+    throw new Error(`--scale: "${text}" is not a number above 0 and at most 10`);
+  return x;
 }

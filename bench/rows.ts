@@ -227,3 +227,20 @@ export function importRows(customers: number, r: ChildResult): ResultRow[] {
     }),
   ];
 }
+
+/** One row per console function: its p95 against 150 ms, p50 and max in the notes. */
+export function consoleRows(db: Db, r: ChildResult): ResultRow[] {
+  const results = r.results as Record<string, { p50: number; p95: number; max: number }>;
+  const size = `${count(Number(r.customers))} customers, ${count(Number(r.deliveries))} deliveries`;
+  return Object.entries(results).map(([name, t]) =>
+    row({
+      id: `console.${name.replace(/[^A-Za-z0-9]+/g, '_')}`,
+      measure: `console ${name}, p95`,
+      db,
+      value: t.p95,
+      unit: 'ms',
+      target: { op: '<=', value: 150, text: '≤ 150 ms' },
+      notes: `p50 ${t.p50.toFixed(1)} ms, max ${t.max.toFixed(1)} ms; ${size}`,
+    }),
+  );
+}

@@ -12,6 +12,7 @@ import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { reportFromChild, type ChildResult } from './child.js';
 import { runLoadgenProcess } from './loadgen.js';
 import { measureDeliver, measureMemory } from './measures/deliver.js';
+import { measureConsole } from './measures/console.js';
 import { measureFeed } from './measures/feed.js';
 import { measureImport } from './measures/import.js';
 import { measureLatency } from './measures/latency.js';
@@ -52,7 +53,7 @@ if (role === 'sink') {
 
 async function runMeasure(args: string[]): Promise<ChildResult> {
   const [name, ...rest] = args;
-  const names = ['url', 'from', 'customers', 'sends', 'warm', 'day', 'seconds', 'events'];
+  const names = ['url', 'from', 'customers', 'sends', 'warm', 'day', 'seconds', 'events', 'deliveries'];
   const { values: v } = parseArgs({
     args: rest,
     options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
@@ -90,6 +91,8 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
       return measureSimulate(str('url'));
     case 'import':
       return measureImport(num('customers'));
+    case 'console':
+      return measureConsole(str('url'), num('customers'), num('deliveries'));
     default:
       throw new Error(`unknown measure "${name}"`);
   }

@@ -13,6 +13,7 @@ import { anyFailed, machine, markdownTable, skippedRow, summary, table, type Res
 import {
   count,
   deliverRows,
+  consoleRows,
   feedRows,
   latencyRows,
   memoryRows,
@@ -117,6 +118,10 @@ class Suite {
     return this.o.only.has(m);
   }
 
+  private consoleSize(): number {
+    return Math.round(1_000_000 * this.o.scale);
+  }
+
   private simulateSize(): number {
     return this.o.quick ? Math.min(QUICK_SIMULATE, this.o.small) : this.o.small;
   }
@@ -130,6 +135,7 @@ class Suite {
     if (['plan', 'deliver', 'memory', 'latency', 'feed'].some((m) => this.has(m as MeasureName)))
       sizes.push(o.small);
     if (full && (this.has('plan') || this.has('memory'))) sizes.push(o.large);
+    if (this.has('console')) sizes.push(this.consoleSize());
     return [...new Set(sizes)].sort((a, b) => a - b);
   }
 
@@ -247,6 +253,15 @@ class Suite {
           await this.child('simulate', `simulate a year (${db}, ${count(size)})`, { url }),
         ),
       ];
+    });
+    await attempt('console', true, async () => {
+      const size = this.consoleSize();
+      const deliveries = size * 10;
+      const label = `console reads (${db}, ${count(size)} customers, ${count(deliveries)} deliveries)`;
+      const r = await withCopy(size, 'console', (url) =>
+        this.child('console', label, { url, customers: size, deliveries }),
+      );
+      return consoleRows(db, r);
     });
     return rows;
   }

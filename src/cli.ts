@@ -24,6 +24,7 @@ const consent = () => import('./cli/consent.js');
 const content = () => import('./cli/content.js');
 const bounces = () => import('./cli/bounces.js');
 const users = () => import('./cli/users.js');
+const customers = () => import('./cli/customers.js');
 
 type Action = (...args: never[]) => Promise<number>;
 
@@ -197,6 +198,24 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--reason <text>', 'why, for the books (with --remove: why it is lifted)')
     .option('--remove', 'lift the suppression (logged with --reason)')
     .action(run(async (email: string, o: object) => (await consent()).suppressCommand(io, email, o)));
+  const customersCommand = program
+    .command('customers')
+    .description("one person's data: a copy of everything stored, or its erasure");
+  customersCommand
+    .command('export-person')
+    .description(
+      'everything stored about one customer as JSON: fields, events, consent, deliveries, messages',
+    )
+    .argument('<id>', 'customer id')
+    .action(run(async (id: string, o: object) => (await customers()).exportPersonCommand(io, id, o)));
+  customersCommand
+    .command('erase')
+    .description(
+      'erase one customer: record, events, consent history, deliveries, messages; the address stays suppressed',
+    )
+    .argument('<id>', 'customer id')
+    .option('--reason <text>', 'why (required), e.g. "erasure request of 3 May"')
+    .action(run(async (id: string, o: object) => (await customers()).eraseCommand(io, id, o)));
   const contentCommand = program
     .command('content')
     .description('content items: the RSS feed and digest emails');

@@ -24,6 +24,8 @@ export interface ConsentResult {
 export interface ConsentSource {
   source: string;
   reason?: string;
+  /** The person who made the change (a console user), when one did. */
+  author?: string;
 }
 
 /**
@@ -40,7 +42,8 @@ export async function setConsent(
   by: string | ConsentSource,
   now: number,
 ): Promise<ConsentResult[]> {
-  const { source, reason } = typeof by === 'string' ? { source: by, reason: undefined } : by;
+  const { source, reason, author } =
+    typeof by === 'string' ? { source: by, reason: undefined, author: undefined } : by;
   const key = addressKey(email);
   return knex.transaction(async (trx) => {
     const customers = (await trx('customers')
@@ -68,6 +71,7 @@ export async function setConsent(
             scope,
             source,
             reason: reason ?? null,
+            author: author ?? null,
             created_at: now,
           });
         }
@@ -180,4 +184,40 @@ export async function suppressedAmong(knex: Knex, emails: readonly string[]): Pr
 export async function countSuppressions(knex: Knex): Promise<number> {
   const row = (await knex('suppressions').count({ n: '*' }).first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
+}
+
+/** One line of the consent log for a change made outside setConsent (a suppression lifted). */
+export async function logConsent(
+  knex: Knex,
+  entry: {
+    customerId: string;
+    email: string;
+    action: string;
+    source: string;
+    reason: string;
+    author: string;
+  },
+  now: number,
+): Promise<void> {
+  await knex('consent_log').insert({
+    customer_id: entry.customerId,
+    email: entry.email,
+    action: entry.action,
+    scope: ALL_MARKETING,
+    source: entry.source,
+    reason: entry.reason,
+    author: entry.author,
+    created_at: now,
+  });
+}
+
+/** Opt-outs of all marketing mail per UTC day (epoch day number) since `since`. */
+export async function unsubscribesByDay(knex: Knex, since: number): Promise<Map<number, number>> {
+  const rows = (await knex('consent_log')
+    .where('created_at', '>=', since)
+    .where('action', 'unsubscribe')
+    .select({ day: knex.raw('(created_at / 86400000)') })
+    .count({ n: '*' })
+    .groupByRaw('(created_at / 86400000)')) as Array<{ day: number | string; n: number | string }>;
+  return new Map(rows.map((r) => [Number(r.day), Number(r.n)]));
 }

@@ -14,6 +14,7 @@ import {
 } from './rows.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
 import { addressKey } from '../address.js';
+import { nameKeys } from './customers-console.js';
 import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 
 export type { CustomerInput, UpsertCounts };
@@ -23,6 +24,9 @@ export interface CustomerRow {
   email: string;
   /** The address's consent key (addressKey): lower case, indexed. */
   email_key: string;
+  /** Lower-case "first last" and "last", searched by prefix (the console's search). */
+  name_key?: string | null;
+  surname_key?: string | null;
   first_name: string | null;
   last_name: string | null;
   birthday: string | null;
@@ -65,6 +69,7 @@ export function inputToRow(c: CustomerInput): Omit<CustomerRow, 'created_at' | '
     id: c.id,
     email: c.email,
     email_key: addressKey(c.email),
+    ...nameKeys(c.first_name, c.last_name),
     first_name: c.first_name,
     last_name: c.last_name,
     birthday: c.birthday,

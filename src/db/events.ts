@@ -157,3 +157,29 @@ export async function latestEventOfType(
     .first()) as EventRow | undefined;
   return row && rowToEvent(row);
 }
+
+/** A customer's latest events, newest first, and how many there are in all. */
+export async function latestEventsOf(
+  knex: Knex,
+  customerId: string,
+  limit: number,
+): Promise<{ events: CustomerEvent[]; total: number }> {
+  const rows = (await knex('events')
+    .where('customer_id', customerId)
+    .orderBy([
+      { column: 'occurred_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit)) as EventRow[];
+  const count = (await knex('events').where('customer_id', customerId).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
+  return { events: rows.map(rowToEvent), total: Number(count?.n ?? 0) };
+}
+
+/** Every event of one customer, oldest first (a data-access request). */
+export async function allEventsOf(knex: Knex, customerId: string): Promise<CustomerEvent[]> {
+  const rows = (await knex('events')
+    .where('customer_id', customerId)
+    .orderBy(['occurred_at', 'id'])) as EventRow[];
+  return rows.map(rowToEvent);
+}

@@ -560,6 +560,126 @@ const broadcasts: Migration = {
   },
 };
 
+/** Index names the console's reads name on SQLite (it plans without statistics). */
+export const NAME_KEY_INDEX = 'customers_name_key_id_index';
+export const SURNAME_KEY_INDEX = 'customers_surname_key_id_index';
+export const UPDATED_INDEX = 'deliveries_updated_status_index';
+
+/**
+ * Prefix search indexes, (key, id). Postgres compares text by its locale, where a prefix is not
+ * a range of the index; in the "C" collation it is (bytes in order), so there the keys are
+ * indexed, and searched, COLLATE "C". SQLite compares bytes already.
+ */
+const PREFIX_INDEXES = [
+  { name: NAME_KEY_INDEX, column: 'name_key' },
+  { name: SURNAME_KEY_INDEX, column: 'surname_key' },
+  { name: 'customers_email_key_prefix_index', column: 'email_key' },
+  { name: 'customers_id_prefix_index', column: 'id' },
+] as const;
+
+/**
+ * Postgres with the pg_trgm extension available (it ships with the server's contrib package and
+ * a database owner may create it): trigram indexes let "part of an address" and tag searches
+ * use an index instead of reading every customer. Without it nothing changes but speed.
+ */
+async function trigramIndexes(knex: Knex): Promise<void> {
+  const available = await knex.raw("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
+  if ((available as { rows: unknown[] }).rows.length === 0) return;
+  try {
+    // A savepoint: a refusal (no privilege) must not abort the migration's transaction.
+    await knex.transaction(async (trx) => {
+      await trx.raw('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+      await trx.raw(
+        'CREATE INDEX customers_email_key_trgm_index ON customers USING gin (email_key gin_trgm_ops)',
+      );
+      await trx.raw('CREATE INDEX customers_tags_trgm_index ON customers USING gin (tags gin_trgm_ops)');
+    });
+  } catch {
+    // Not allowed here: searches read the (email_key, id) index instead.
+  }
+}
+
+async function prefixIndexes(knex: Knex): Promise<void> {
+  const postgres = (knex.client as { dialect: string }).dialect === 'postgresql';
+  for (const { name, column } of PREFIX_INDEXES) {
+    // SQLite already has (email_key, id) and the id key; Postgres needs them in "C" order.
+    if (!postgres && (column === 'email_key' || column === 'id')) continue;
+    const key = postgres ? '(?? COLLATE "C")' : '??';
+    await knex.raw(`CREATE INDEX ?? ON customers (${key}, id)`, [name, column]);
+  }
+  if (postgres) await trigramIndexes(knex);
+}
+
+/**
+ * What the staff console reads at a million customers and ten million deliveries, by index:
+ * names searched by prefix in lower case (name_key "first last", surname_key "last"), deliveries
+ * paged newest first by status, automation or time, a dashboard counting recent outcomes from
+ * an index alone, and who skipped a planned send.
+ */
+const consoleData: Migration = {
+  name: '0012_console_data',
+  async up(knex) {
+    await knex.schema.alterTable('customers', (t) => {
+      t.string('name_key', 400);
+      t.string('surname_key', 200);
+      // Who last changed the record by hand (a console user); an import's change clears it.
+      t.string('updated_by', 200);
+    });
+    await knex('customers').update({
+      name_key: knex.raw(
+        "nullif(lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))), '')",
+      ),
+      surname_key: knex.raw("nullif(lower(trim(coalesce(last_name, ''))), '')"),
+    });
+    await prefixIndexes(knex);
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.string('skipped_by', 200);
+      t.index(['status', 'id'], 'deliveries_status_id_index');
+      t.index(['automation_id', 'id'], 'deliveries_automation_id_id_index');
+      t.index(['due_at', 'id'], 'deliveries_due_at_id_index');
+      t.index(['customer_id', 'id'], 'deliveries_customer_id_id_index');
+      // Counted by the dashboard without reading a row: outcomes by when they last changed.
+      t.index(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
+    });
+    await knex.schema.alterTable('events', (t) => {
+      t.index(['customer_id', 'occurred_at'], 'events_customer_id_occurred_at_index');
+    });
+    await knex.schema.alterTable('consent_log', (t) => {
+      t.string('author', 200);
+      t.index(['created_at'], 'consent_log_created_at_index');
+    });
+    await knex.schema.alterTable('suppression_log', (t) => {
+      t.string('author', 200);
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('suppression_log', (t) => t.dropColumn('author'));
+    await knex.schema.alterTable('consent_log', (t) => {
+      t.dropIndex(['created_at'], 'consent_log_created_at_index');
+      t.dropColumn('author');
+    });
+    await knex.schema.alterTable('events', (t) => {
+      t.dropIndex(['customer_id', 'occurred_at'], 'events_customer_id_occurred_at_index');
+    });
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.dropIndex(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
+      t.dropIndex(['customer_id', 'id'], 'deliveries_customer_id_id_index');
+      t.dropIndex(['due_at', 'id'], 'deliveries_due_at_id_index');
+      t.dropIndex(['automation_id', 'id'], 'deliveries_automation_id_id_index');
+      t.dropIndex(['status', 'id'], 'deliveries_status_id_index');
+      t.dropColumn('skipped_by');
+    });
+    for (const index of PREFIX_INDEXES) await knex.raw('DROP INDEX IF EXISTS ??', [index.name]);
+    for (const index of ['customers_email_key_trgm_index', 'customers_tags_trgm_index'])
+      await knex.raw('DROP INDEX IF EXISTS ??', [index]);
+    await knex.schema.alterTable('customers', (t) => {
+      t.dropColumn('updated_by');
+      t.dropColumn('surname_key');
+      t.dropColumn('name_key');
+    });
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -571,8 +691,8 @@ const MIGRATIONS: readonly Migration[] = [
   outreach,
   automations,
   consoleUsers,
-
   broadcasts,
+  consoleData,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

@@ -13,6 +13,8 @@ export interface SuppressionInput {
   reason: string;
   source: SuppressionSource;
   deliveryId?: number | null;
+  /** The person who suppressed it (a console user), when one did. */
+  author?: string;
   now: number;
 }
 
@@ -44,6 +46,7 @@ export async function addSuppression(knex: Knex, s: SuppressionInput): Promise<b
     reason: s.reason,
     source: s.source,
     delivery_id: deliveryId,
+    ...(s.author === undefined ? {} : { author: s.author }),
     created_at: s.now,
   });
   return true;
@@ -55,6 +58,7 @@ export async function liftSuppression(
   email: string,
   reason: string,
   now: number,
+  author?: string,
 ): Promise<boolean> {
   const address = email.toLowerCase();
   return knex.transaction(async (trx) => {
@@ -65,6 +69,7 @@ export async function liftSuppression(
       action: 'lift',
       reason,
       source: 'operator',
+      ...(author === undefined ? {} : { author }),
       created_at: now,
     });
     return true;
@@ -81,13 +86,18 @@ function toSuppression(r: Record<string, unknown>): Suppression {
   };
 }
 
-/** Current suppressions in address order, keyset-paged. */
+/** Current suppressions in address order, keyset-paged; `contains` keeps addresses containing it. */
 export async function listSuppressions(
   knex: Knex,
-  o: { afterEmail?: string; limit: number },
+  o: { afterEmail?: string; limit: number; contains?: string },
 ): Promise<Suppression[]> {
   const q = knex('suppressions').orderBy('email').limit(o.limit);
   if (o.afterEmail !== undefined) q.where('email', '>', o.afterEmail);
+  // Suppressions are few beside customers: a pattern test while walking the address order.
+  if (o.contains) {
+    const literal = o.contains.replace(/[\\%_]/g, (c) => `\\${c}`);
+    q.whereRaw("email LIKE ? ESCAPE '\\'", [`%${literal}%`]);
+  }
   return ((await q) as Array<Record<string, unknown>>).map(toSuppression);
 }
 

@@ -1,0 +1,87 @@
+/**
+ * console: the staff console's reads at size (by default 1M customers and 10M deliveries), each
+ * called many times with varied arguments; p50 and p95 per function against 150 ms.
+ */
+import { performance } from 'node:perf_hooks';
+import { openDatabase, type Database } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrations.js';
+import { searchCustomers } from '../../src/console/data/search.js';
+import { customerDetail } from '../../src/console/data/customer.js';
+import { viewAsSent } from '../../src/console/data/message.js';
+import { listDeliveries } from '../../src/console/data/deliveries.js';
+import { listSuppressions } from '../../src/console/data/suppressions.js';
+import { dashboard } from '../../src/console/data/dashboard.js';
+import { exportPerson } from '../../src/console/data/person.js';
+import { customerId, DATA_NOW } from '../data.js';
+import { BENCH_AUTOMATIONS, seedConsoleData } from '../console-seed.js';
+import { elapsedMs, percentile } from '../stats.js';
+import type { ChildResult } from '../child.js';
+
+const DAY = 86_400_000;
+const ROUNDS = 40;
+
+type Call = (db: Database, round: number) => Promise<unknown>;
+
+/** What each timed call does; `round` varies the arguments. */
+function calls(customers: number, messages: number[]): Record<string, Call> {
+  const someone = (round: number) => customerId((round * 7_919) % customers);
+  return {
+    'search: address prefix': (db, r) => searchCustomers(db, someone(r).slice(0, 6)),
+    'search: name prefix': (db, r) => searchCustomers(db, ['ann', 'smi', 'ok', 'tanaka m'][r % 4] as string),
+    'search: tag': (db) => searchCustomers(db, 'tag:newsletter'),
+    'search: part of an address': (db, r) =>
+      searchCustomers(db, `${String(r * 7_919).padStart(5, '0')}@bench`),
+    'search: no match (worst case)': (db, r) => searchCustomers(db, `zq${r}x`),
+    customerDetail: (db, r) => customerDetail(db, someone(r)),
+    viewAsSent: (db, r) => viewAsSent(db, messages[r % messages.length] as number),
+    'listDeliveries: newest': (db) => listDeliveries(db, {}),
+    'listDeliveries: by status, 3rd page': async (db) => {
+      let page = await listDeliveries(db, { status: 'failed' });
+      for (let i = 0; i < 2 && page.next; i++)
+        page = await listDeliveries(db, { status: 'failed', cursor: page.next });
+    },
+    'listDeliveries: automation + 7 days': (db, r) =>
+      listDeliveries(db, {
+        automation: BENCH_AUTOMATIONS[r % 5] as string,
+        from: DATA_NOW - (r + 7) * DAY,
+        to: DATA_NOW - r * DAY,
+      }),
+    'listDeliveries: one customer': (db, r) => listDeliveries(db, { customer: someone(r) }),
+    listSuppressions: (db, r) => listSuppressions(db, r % 2 ? { q: '0097' } : {}),
+    dashboard: (db, r) => dashboard(db, DATA_NOW - (r % 3) * DAY),
+    exportPerson: (db, r) => exportPerson(db, someone(r), DATA_NOW),
+  };
+}
+
+export async function measureConsole(
+  url: string,
+  customers: number,
+  deliveries: number,
+): Promise<ChildResult> {
+  const db = openDatabase(url);
+  try {
+    await migrate(db.knex);
+    const seedStart = performance.now();
+    const { messages } = await seedConsoleData(db, customers, deliveries);
+    const seedSeconds = elapsedMs(seedStart) / 1000;
+    const results: Record<string, { p50: number; p95: number; max: number }> = {};
+    for (const [name, call] of Object.entries(calls(customers, messages))) {
+      await call(db, ROUNDS); // warm: first use of the statement and the pages it reads
+      const times: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const start = performance.now();
+        await call(db, round);
+        times.push(elapsedMs(start));
+      }
+      times.sort((a, b) => a - b);
+      results[name] = {
+        p50: percentile(times, 50),
+        p95: percentile(times, 95),
+        max: times[times.length - 1] as number,
+      };
+    }
+    return { customers, deliveries, seedSeconds, results };
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The deliveries table as the staff console reads it: pages newest first by keyset (id), never
+ * OFFSET; one customer's whole history; counts for the dashboard from indexes; a planned send
+ * skipped by a person. The rest of the table's queries are in deliveries.ts.
+ */
+import type { Knex } from 'knex';
+import type { DeliveryStatus } from '../domain.js';
+import { isPostgres } from './rows.js';
+import { UPDATED_INDEX } from './migrations.js';
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  automationId?: string;
+  customerId?: string;
+  /** due_at range, epoch ms: from inclusive, to exclusive. */
+  from?: number;
+  to?: number;
+  /** Keyset cursor: only rows with a smaller id (the previous page's last). */
+  beforeId?: number;
+}
+
+export interface ConsoleDeliveryRow {
+  id: number;
+  automation_id: string;
+  customer_id: string;
+  occurrence: string;
+  status: DeliveryStatus;
+  reason: string | null;
+  error: string | null;
+  trigger_at: number;
+  due_at: number;
+  sent_at: number | null;
+  attempts: number;
+  skipped_by: string | null;
+  subject: string | null;
+  /** A stored message exists: "view as sent" can show it. */
+  has_message: boolean;
+}
+
+const COLUMNS = [
+  'd.id',
+  'd.automation_id',
+  'd.customer_id',
+  'd.occurrence',
+  'd.status',
+  'd.reason',
+  'd.error',
+  'd.trigger_at',
+  'd.due_at',
+  'd.sent_at',
+  'd.attempts',
+  'd.skipped_by',
+  'm.subject',
+  'm.delivery_id as message_id',
+];
+
+function toRow(r: Record<string, unknown>): ConsoleDeliveryRow {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: Number(r.id),
+    automation_id: String(r.automation_id),
+    customer_id: String(r.customer_id),
+    occurrence: String(r.occurrence),
+    status: r.status as DeliveryStatus,
+    reason: (r.reason as string | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    trigger_at: Number(r.trigger_at),
+    due_at: Number(r.due_at),
+    sent_at: num(r.sent_at),
+    attempts: Number(r.attempts),
+    skipped_by: (r.skipped_by as string | null) ?? null,
+    subject: (r.subject as string | null) ?? null,
+    has_message: r.message_id !== null && r.message_id !== undefined,
+  };
+}
+
+/** One page, newest first; each filter is an indexed (column, id) range. */
+export async function deliveryPage(
+  knex: Knex,
+  f: DeliveryFilter,
+  limit: number,
+): Promise<ConsoleDeliveryRow[]> {
+  const q = knex('deliveries as d')
+    .leftJoin('delivery_messages as m', 'm.delivery_id', 'd.id')
+    .select(COLUMNS)
+    .orderBy('d.id', 'desc')
+    .limit(limit);
+  if (f.status) q.where('d.status', f.status);
+  if (f.automationId) q.where('d.automation_id', f.automationId);
+  if (f.customerId) q.where('d.customer_id', f.customerId);
+  if (f.from !== undefined) q.where('d.due_at', '>=', f.from);
+  if (f.to !== undefined) q.where('d.due_at', '<', f.to);
+  if (f.beforeId !== undefined) q.where('d.id', '<', f.beforeId);
+  return ((await q) as Array<Record<string, unknown>>).map(toRow);
+}
+
+/** Every delivery of one customer, past and planned, newest first. */
+export async function deliveriesOfCustomer(knex: Knex, customerId: string): Promise<ConsoleDeliveryRow[]> {
+  const rows = (await knex('deliveries as d')
+    .leftJoin('delivery_messages as m', 'm.delivery_id', 'd.id')
+    .where('d.customer_id', customerId)
+    .select(COLUMNS)
+    .orderBy('d.id', 'desc')) as Array<Record<string, unknown>>;
+  return rows.map(toRow);
+}
+
+export interface OutcomeCount {
+  day: number;
+  automation_id: string;
+  status: string;
+  n: number;
+}
+
+/**
+ * Outcomes per UTC day (epoch day number), automation and status, by when each row last
+ * changed: read from the (updated_at, status, automation_id) index alone.
+ */
+export async function outcomesByDay(
+  knex: Knex,
+  statuses: readonly string[],
+  since: number,
+): Promise<OutcomeCount[]> {
+  const day = knex.raw('(updated_at / 86400000)');
+  // SQLite plans without statistics and would walk every sent row by (status, id): name the index.
+  const table = isPostgres(knex) ? 'deliveries' : knex.raw('?? INDEXED BY ??', ['deliveries', UPDATED_INDEX]);
+  const rows = (await knex
+    .from(table)
+    .where('updated_at', '>=', since)
+    .whereIn('status', statuses)
+    .select({ day }, 'automation_id', 'status')
+    .count({ n: '*' })
+    .groupByRaw('(updated_at / 86400000), automation_id, status')) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    day: Number(r.day),
+    automation_id: String(r.automation_id),
+    status: String(r.status),
+    n: Number(r.n),
+  }));
+}
+
+/** Pending sends due in [from, to), per automation. */
+export async function queuedBetween(
+  knex: Knex,
+  from: number,
+  to: number,
+): Promise<Array<{ automation_id: string; n: number }>> {
+  const rows = (await knex('deliveries')
+    .where('status', 'pending')
+    .where('available_at', '>=', from)
+    .where('available_at', '<', to)
+    .select('automation_id')
+    .count({ n: '*' })
+    .groupBy('automation_id')) as Array<{ automation_id: string; n: number | string }>;
+  return rows.map((r) => ({ automation_id: r.automation_id, n: Number(r.n) }));
+}
+
+export interface SkipKey {
+  automationId: string;
+  customerId: string;
+  occurrence: string;
+}
+
+/** Why a send was skipped when a person skipped it (the author is in skipped_by). */
+export const STAFF_SKIP = 'skipped-by-staff';
+
+/**
+ * Marks a planned send skipped by `author`. A pending row becomes skipped; when the planner has
+ * not stored the occurrence yet, a skipped row is stored under its key, and the planner, which
+ * leaves an existing key as it is, never plans it. Returns the status the key now has: not
+ * 'skipped' when it had already gone (sent, failed...) or was being sent.
+ */
+export async function skipPlanned(
+  knex: Knex,
+  key: SkipKey,
+  author: string,
+  dueAt: number,
+  now: number,
+): Promise<DeliveryStatus> {
+  const where = { automation_id: key.automationId, customer_id: key.customerId, occurrence: key.occurrence };
+  const skipped = { status: 'skipped', reason: STAFF_SKIP, skipped_by: author, updated_at: now };
+  await knex('deliveries').where(where).where('status', 'pending').update(skipped);
+  await knex('deliveries')
+    .insert({
+      ...where,
+      ...skipped,
+      transactional: false,
+      trigger_at: dueAt,
+      due_at: dueAt,
+      available_at: dueAt,
+      attempts: 0,
+      created_at: now,
+    })
+    .onConflict(['automation_id', 'customer_id', 'occurrence'])
+    .ignore();
+  const row = (await knex('deliveries').where(where).first('status')) as { status: DeliveryStatus };
+  return row.status;
+}
