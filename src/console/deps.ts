@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { Logger } from '../log.js';
+import type { DbRuntime } from '../runtime.js';
 import type { StaffRole } from '../db/staff-users.js';
 
 export interface ConsoleDeps {
@@ -11,6 +12,8 @@ export interface ConsoleDeps {
   now: () => number;
   /** `http.public_url`: the origin staff browse to; https there makes the cookie Secure. */
   publicUrl: string;
+  /** The whole runtime, for pages that plan, forecast or render (the fields above come from it). */
+  rt: DbRuntime;
 }
 
 /** The signed-in person, on `request.staff`. */

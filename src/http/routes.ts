@@ -109,6 +109,7 @@ export function buildPlugins({ rt }: Pick<RouteDeps, 'rt'>): HttpPlugin[] {
     log: rt.log,
     now: rt.now,
     publicUrl: rt.config.http.public_url,
+    rt,
   };
   return [
     { prefix: CONSOLE_ASSETS_PREFIX, plugin: consoleAssetsPlugin(assets) },

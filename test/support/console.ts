@@ -3,10 +3,9 @@
  * and helpers to sign in and post forms as a browser would (cookie, CSRF token, Origin).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { configSchema } from '../../src/config/schema.js';
-import { openDatabase, type Database } from '../../src/db/connect.js';
-import { migrate } from '../../src/db/migrations.js';
-import { silentLogger } from '../../src/log.js';
+import type { Database } from '../../src/db/connect.js';
+import type { DbRuntime } from '../../src/runtime.js';
+import { openTestRuntime } from './runtime.js';
 import { consolePlugin, type ConsolePage } from '../../src/console/plugin.js';
 import type { ConsoleDeps } from '../../src/console/deps.js';
 import { addStaff, type StaffRole } from '../../src/console/staff.js';
@@ -17,6 +16,7 @@ export const ORIGIN = { origin: PUBLIC_URL };
 export interface TestConsole {
   app: FastifyInstance;
   db: Database;
+  rt: DbRuntime;
   deps: ConsoleDeps;
   clock: { now: number };
   close(): Promise<void>;
@@ -24,29 +24,38 @@ export interface TestConsole {
 
 export async function startTestConsole(
   databaseUrl: string,
-  options: { publicUrl?: string; pages?: ConsolePage[]; console?: Record<string, string> } = {},
+  options: {
+    publicUrl?: string;
+    pages?: ConsolePage[];
+    console?: Record<string, string>;
+    /** Where test sends go (a sink's URL); nothing connects until something is sent. */
+    smtpUrl?: string;
+    /** Deep-merged over the shipped config, as openTestRuntime does. */
+    config?: Record<string, unknown>;
+  } = {},
 ): Promise<TestConsole> {
-  const db = openDatabase(databaseUrl);
-  await migrate(db.knex);
   const clock = { now: Date.parse('2027-03-10T15:00:00Z') };
-  const deps: ConsoleDeps = {
-    db,
-    config: configSchema.parse({ console: options.console ?? {} }),
-    log: silentLogger,
+  const publicUrl = options.publicUrl ?? PUBLIC_URL;
+  const rt = await openTestRuntime({
+    databaseUrl,
+    smtpUrl: options.smtpUrl ?? 'smtp://127.0.0.1:2525',
     now: () => clock.now,
-    publicUrl: options.publicUrl ?? PUBLIC_URL,
-  };
+    config: { ...options.config, console: options.console ?? {}, http: { public_url: publicUrl } },
+  });
+  const db = rt.db;
+  const deps: ConsoleDeps = { db, config: rt.config, log: rt.log, now: rt.now, publicUrl, rt };
   const app = Fastify();
   await consolePlugin(app, deps, options.pages ?? []);
   await app.ready();
   return {
     app,
     db,
+    rt,
     deps,
     clock,
     close: async () => {
       await app.close();
-      await db.close();
+      await rt.close();
     },
   };
 }
