@@ -167,6 +167,11 @@ describe.each(databases())('console templates pages (%s)', (db) => {
     expect(frame.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(frame.body).toMatch(/Dear \w+/);
     expect((await editor.get('/console/templates/birthday/preview/unknown')).statusCode).toBe(404);
+    const broken = await api(c, editor, 'preview', draft(`<p>{{event.data.item}</p>`));
+    // A draft that does not compile is shown as the published version, its problems as warnings.
+    expect(broken.statusCode).toBe(200);
+    expect(broken.json().warnings).toEqual([expect.stringMatching(/^html:1: /)]);
+    expect((await editor.get(broken.json().url)).body).toMatch(/birthday/i);
     const found = await editor.get('/console/templates/birthday/customers?q=zz');
     expect(found.json()).toEqual({ customers: [] });
   });

@@ -22,6 +22,9 @@ import {
   TestSendLimiter,
 } from './service.js';
 import { requireTemplate, templateParam } from './lookup.js';
+import type { PreviewAsInput, PreviewResult } from './preview.js';
+import { showVersion } from '../../outreach/catalog.js';
+import type { DbRuntime } from '../../runtime.js';
 
 /** The sandbox a rendered message is shown in: no scripts, no plugins, no same origin. */
 export const PREVIEW_CSP =
@@ -32,6 +35,8 @@ const STATUS: Record<string, number> = {
   E_NOT_FOUND: 404,
   E_CONFLICT: 409,
   E_TEMPLATE_INVALID: 422,
+  E_TEMPLATE_MISSING: 422,
+  E_TEMPLATE_RENDER: 422,
   E_RATE_LIMITED: 429,
 };
 
@@ -102,6 +107,29 @@ function json(deps: ConsoleDeps, handler: Handler) {
   };
 }
 
+/**
+ * The draft as the customer would get it; a draft that does not compile or render is shown as
+ * the published version instead, with the draft's problems as warnings (the editor says so).
+ */
+async function previewOrPublished(rt: DbRuntime, input: PreviewAsInput): Promise<PreviewResult> {
+  try {
+    return await previewAs(rt, input);
+  } catch (error) {
+    if (!(error instanceof AppError) || !error.code.startsWith('E_TEMPLATE_')) throw error;
+    const ref = { kind: 'template' as const, name: input.name, locale: input.locale ?? '' };
+    const published = await showVersion(rt.db, ref).catch(() => showVersion(rt.db, { ...ref, locale: '' }));
+    const problems = await checkDraft(outreachDeps(rt), input);
+    const shown = await previewAs(rt, {
+      ...input,
+      subject: published.subject ?? '',
+      html: published.html,
+      text: published.text,
+    });
+    const warnings = problems.map((p) => `${p.tab}:${p.line}: ${p.message}`);
+    return { ...shown, warnings: warnings.length > 0 ? warnings : [error.message] };
+  }
+}
+
 export function registerApi(scope: FastifyInstance, deps: ConsoleDeps): void {
   const rt = deps.rt;
   const out = outreachDeps(rt);
@@ -133,7 +161,7 @@ export function registerApi(scope: FastifyInstance, deps: ConsoleDeps): void {
     editor,
     json(deps, async (request, name) => {
       const body = parseBody(PreviewBody, request.body);
-      const shown = await previewAs(rt, { ...body, name });
+      const shown = await previewOrPublished(rt, { ...body, name });
       const token = previews.put(shown.html, deps.now());
       return {
         url: `/console/templates/${encodeURIComponent(name)}/preview/${token}`,
