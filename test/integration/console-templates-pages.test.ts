@@ -9,6 +9,8 @@ import { listStaffAudit } from '../../src/db/staff-audit.js';
 import { templatesPage } from '../../src/console/templates/page.js';
 import { seedIfEmpty } from '../../src/outreach/startup.js';
 import { databases } from '../support/databases.js';
+import { useSmtpSink } from '../support/smtp-sink.js';
+import { listDeliveries } from '../../src/db/deliveries.js';
 import { ORIGIN, seedUser, session, startTestConsole, type TestConsole } from '../support/console.js';
 
 const LINE_7_ERROR = [
@@ -24,13 +26,14 @@ const flat = (s: string) => s.replace(/\s+/g, ' ');
 
 describe.each(databases())('console templates pages (%s)', (db) => {
   const url = db.fresh('test');
+  const sink = useSmtpSink();
   const open: TestConsole[] = [];
   afterEach(async () => {
     for (const c of open.splice(0)) await c.close();
   });
 
   async function start() {
-    const c = await startTestConsole(url(), { pages: [templatesPage] });
+    const c = await startTestConsole(url(), { pages: [templatesPage], smtpUrl: sink().url });
     open.push(c);
     await seedIfEmpty(c.rt);
     await seedUser(c, 'ed@example.com', 'editor');
@@ -244,5 +247,26 @@ describe.each(databases())('console templates pages (%s)', (db) => {
     });
     const missing = await editor.post('/console/templates/birthday/restore', { version: '99' });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('sends test messages with [Test], records no delivery, and answers 429 past the limit', async () => {
+    const { c, editor } = await start();
+    const body = { ...draft('<p>Test body</p>'), to: 'me@example.com' };
+    const first = await api(c, editor, 'test-send', body);
+    expect(first.json()).toEqual({
+      subject: expect.stringMatching(/^\[Test\] Happy birthday/),
+      to: 'me@example.com',
+    });
+    const [message] = await sink().waitForMessages(1);
+    expect(message!.envelope.to).toEqual(['me@example.com']);
+    expect(await listDeliveries(c.db.knex, {})).toEqual([]);
+    for (let i = 1; i < 10; i++) expect((await api(c, editor, 'test-send', body)).statusCode).toBe(200);
+    const refused = await api(c, editor, 'test-send', body);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.code).toBe('E_RATE_LIMITED');
+    const bad = await api(c, editor, 'test-send', { ...body, to: 'nope' });
+    expect(bad.json().error).toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/^to: /) });
+    const audit = await listStaffAudit(c.db.knex, 20);
+    expect(audit.filter((a) => a.action === 'template.test-send')).toHaveLength(10);
   });
 });
