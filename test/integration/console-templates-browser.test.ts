@@ -147,8 +147,9 @@ describe.skipIf(!browserAvailable)('console templates in a browser', () => {
     await page.waitForURL(/done=restored/);
     // Newest first: the restored copy, published; below it the autosaved drafts and the seed.
     const rows = (await page.getByRole('row').allInnerTexts()).slice(1);
-    expect(rows[0]).toMatch(/ed@example\.com.*restore.*published/s);
+    expect(rows[0]).toMatch(/ed@example\.com.*restore.*in use.*published by ed@example\.com/s);
     expect(rows[1]).toMatch(/ed@example\.com.*edit/s);
+    expect(rows.find((r) => /published by ed@example\.com/.test(r) && !/in use/.test(r))).toBeDefined();
     expect(rows.at(-1)).toMatch(/^v1\b.*templates folder.*seed/s);
     await screenshot(page, 'console-template-history-desktop');
     expect(problems).toEqual([]);
@@ -206,6 +207,8 @@ describe.skipIf(!browserAvailable)('console templates in a browser', () => {
       await expect
         .poll(() => page.locator('.editor-preview-caption').innerText(), { timeout: 5000 })
         .toMatch(/Subject:/);
+      // A new variant starts as a copy of the default, shown as a real customer.
+      await expect.poll(() => frameText(page), { timeout: 5000 }).toMatch(/Hi (Ada|Grace)/);
       if (viewport === 'phone') await screenshot(page, 'console-template-editor-phone');
       expect(problems, viewport).toEqual([]);
     }

@@ -233,7 +233,7 @@ describe.each(databases())('console templates pages (%s)', (db) => {
     const text = flat(page.body);
     expect(text).toMatch(/role="status"/);
     expect(text).toMatch(
-      /<th scope="row">v3<\/th> <td>ed@example.com<\/td> .*? <td>restore<\/td> <td><span class="badge">published<\/span>/,
+      /<th scope="row">v3<\/th> <td>ed@example.com<\/td> .*? <td>restore<\/td> <td> <span class="badge">in use<\/span> <span class="muted">published by ed@example.com <time/,
     );
     expect(text).toMatch(/<th scope="row">v1<\/th> <td>templates folder<\/td>/);
     const compared = await editor.get('/console/templates/birthday/history?from=2&to=3');

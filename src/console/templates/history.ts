@@ -53,7 +53,10 @@ function versionRow(v: HistoryView, item: HistoryItem): SafeHtml {
     <td>${item.author}</td>
     <td>${when(item.savedAt, v.zone)}</td>
     <td>${item.origin}</td>
-    <td>${item.published ? html`<span class="badge">published</span>` : ''}</td>
+    <td>
+      ${item.published ? html`<span class="badge">in use</span>` : ''}
+      ${item.publications.map((p) => html` <span class="muted">published by ${p.author} ${when(p.at, v.zone)}</span>`)}
+    </td>
     <td>${restoreForm}</td>
   </tr>`;
 }
@@ -99,7 +102,7 @@ function historyBody(v: HistoryView): SafeHtml {
             <th scope="col">Saved by</th>
             <th scope="col">When</th>
             <th scope="col">Origin</th>
-            <th scope="col">In use</th>
+            <th scope="col">Published</th>
             <th scope="col">${v.canEdit ? 'Restore' : ''}</th>
           </tr>
         </thead>
