@@ -209,7 +209,11 @@ describe.skipIf(!browserAvailable)('console templates in a browser', () => {
         .toMatch(/Subject:/);
       // A new variant starts as a copy of the default, shown as a real customer.
       await expect.poll(() => frameText(page), { timeout: 5000 }).toMatch(/Hi (Ada|Grace)/);
-      if (viewport === 'phone') await screenshot(page, 'console-template-editor-phone');
+      if (viewport === 'phone') {
+        // Chromium does not paint a cross-origin frame below the fold until it is scrolled to.
+        await page.locator('iframe.editor-frame').scrollIntoViewIfNeeded();
+        await screenshot(page, 'console-template-editor-phone');
+      }
       expect(problems, viewport).toEqual([]);
     }
   });
