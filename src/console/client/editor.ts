@@ -31,6 +31,9 @@
  *   POST test-send  { to, name, locale, subject, html, text, customerId? }
  *                   → { subject, to }; 429 E_RATE_LIMITED past the test-send limit
  *
+ * An optional `<form id="template-publish">` with a hidden `version` input publishes what is on
+ * screen: the editor keeps `version` at the latest saved version and saves unsaved changes first.
+ *
  * CodeMirror's styles are mounted in a shadow root per editor, where they are a constructed
  * stylesheet: the console's CSP (style-src 'self') forbids the <style> element it would add
  * to the document.
@@ -80,8 +83,10 @@ class TemplateEditor {
   private dirty = false;
   private conflict = false;
   private checkSeq = 0;
+  private saving: Promise<void> | null = null;
+  private readonly publishForm = document.querySelector<HTMLFormElement>('form#template-publish');
   private readonly check = debounce(CHECK_AFTER_MS, () => void this.runCheck());
-  private readonly save = debounce(SAVE_AFTER_MS, () => void this.runSave());
+  private readonly save = debounce(SAVE_AFTER_MS, () => void this.saveNow());
   private readonly refreshPreview = debounce(PREVIEW_AFTER_MS, () => void this.preview.refresh());
 
   constructor(
@@ -120,6 +125,7 @@ class TemplateEditor {
     );
     this.select('html');
     window.addEventListener('pagehide', () => this.save.flush());
+    this.publishForm?.addEventListener('submit', (e) => this.beforePublish(e));
     void this.runCheck();
     void this.preview.refresh();
   }
@@ -224,6 +230,27 @@ class TemplateEditor {
     view.focus();
   }
 
+  /** Publishing waits for unsaved changes to be saved, so the version sent is the one on screen. */
+  private beforePublish(e: SubmitEvent): void {
+    if (!this.dirty && this.saving === null) return;
+    e.preventDefault();
+    e.stopImmediatePropagation(); // asked to confirm once saved, by the resubmission below
+    this.save.cancel();
+    void (async () => {
+      await this.saveNow();
+      if (this.dirty) await this.saveNow();
+      if (!this.dirty && !this.conflict)
+        this.publishForm?.requestSubmit(e.submitter as HTMLButtonElement | null);
+    })();
+  }
+
+  private saveNow(): Promise<void> {
+    this.saving ??= this.runSave().finally(() => {
+      this.saving = null;
+    });
+    return this.saving;
+  }
+
   private async runSave(): Promise<void> {
     if (!this.dirty || this.conflict) return;
     this.dirty = false;
@@ -234,6 +261,9 @@ class TemplateEditor {
     });
     if (result.ok) {
       this.baseVersion = result.value.version;
+      const version = this.publishForm?.querySelector<HTMLInputElement>('input[name="version"]');
+      if (version) version.value = String(result.value.version);
+      this.publishForm?.querySelector('button')?.removeAttribute('disabled');
       const at = new Date(result.value.savedAt).toLocaleTimeString([], {
         hour: '2-digit',
         minute: '2-digit',
