@@ -69,6 +69,11 @@ describe.skipIf(!browserAvailable)('the deliveries pages in a browser', () => {
     expect(collapse(await page.locator('pre').textContent())).toBe(collapse(parsed.text ?? null));
     const frame = page.frameLocator('iframe[title="HTML part of the message"]');
     await expect.poll(() => frame.locator('body').textContent()).toMatch(/Ada/);
+    // A frame is painted once it has been in view.
+    await page.locator('iframe').scrollIntoViewIfNeeded();
+    await page.evaluate(
+      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+    );
     await screenshot(page, 'console-message-desktop');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
