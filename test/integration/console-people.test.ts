@@ -131,7 +131,11 @@ describe.each(databases())('console customer pages on %s', (db) => {
     const page = text((await editor.get('/console/customers/z-9')).body);
     expect(page).toMatch(/Address suppressed since .*phoned us \(operator\)/);
     expect(page).toMatch(/unsubscribe all marketing mail console ed@example.com/);
-    const actions = (await listStaffAudit(c.db.knex, 20)).map((a) => `${a.action} ${a.target}`);
+    const audit = await listStaffAudit(c.db.knex, 20);
+    expect(audit.find((a) => a.action === 'customer.edit')?.detail).toEqual({
+      fields: ['first_name', 'attributes'],
+    });
+    const actions = audit.map((a) => `${a.action} ${a.target}`);
     expect(actions).toEqual(
       expect.arrayContaining([
         'customer.edit z-9',
@@ -194,6 +198,10 @@ describe.each(databases())('console customer pages on %s', (db) => {
     expect((await editor.get('/console/customers/z-9')).statusCode).toBe(404);
     const suppressions = await editor.get('/console/suppressions?q=zed');
     expect(text(suppressions.body)).toMatch(/zed.quill@example.com erased on request/);
+    // The staff audit keeps who did what to which id, never the values: nothing else about them.
+    const audited = JSON.stringify(await listStaffAudit(c.db.knex, 100)).toLowerCase();
+    for (const trace of ['phoned us', 'zedekiah', 'shoe_size', 'erasure request'])
+      expect(audited, trace).not.toContain(trace);
   });
 
   it('an editor lifts a suppression with a reason', async () => {

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
+import { CUSTOMER_COLUMNS } from '../../import/validate-customer.js';
 import { addTag, suppress, unsubscribe, updateCustomer } from '../data/actions.js';
 import { customerDetail } from '../data/customer.js';
 import { erasePerson, exportPerson } from '../data/person.js';
@@ -30,6 +31,12 @@ const DONE: Readonly<Record<string, string>> = {
   'already-suppressed': 'The address was already suppressed.',
   erased: 'Customer erased. Their address stays suppressed so it is never mailed again.',
 };
+
+/** The changed fields' names, attributes as one: attribute names may say something about the person. */
+function auditedFields(changes: Record<string, unknown>): string[] {
+  const names = Object.keys(changes).map((k) => (CUSTOMER_COLUMNS.has(k) ? k : 'attributes'));
+  return [...new Set(names)];
+}
 
 function idOf(request: FastifyRequest): string {
   return (request.params as { id: string }).id;
@@ -86,7 +93,7 @@ function registerActions(scope: Parameters<ConsolePage['register']>[0], deps: Co
       const changes = changedFields(detail.customer, request.body);
       if (Object.keys(changes).length === 0) return 'unchanged';
       await updateCustomer(deps.db, id, changes, who(request), deps.now());
-      await log(request, 'customer.edit', id, { fields: Object.keys(changes) });
+      await log(request, 'customer.edit', id, { fields: auditedFields(changes) });
       return 'edited';
     }),
   );
@@ -110,7 +117,8 @@ function registerActions(scope: Parameters<ConsolePage['register']>[0], deps: Co
     act(deps, request, reply, async (_r, id) => {
       const reason = field(request.body, 'reason');
       const added = await suppress(deps.db, id, reason, who(request), deps.now());
-      await log(request, 'customer.suppress', id, { reason: reason.trim() });
+      // The reason is kept in the suppression log, which an erasure clears; the audit is never edited.
+      await log(request, 'customer.suppress', id);
       return added ? 'suppressed' : 'already-suppressed';
     }),
   );
