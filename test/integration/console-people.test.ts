@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertCustomers } from '../../src/db/customers.js';
 import { upsertEvents } from '../../src/db/events.js';
 import { listStaffAudit } from '../../src/db/staff-audit.js';
+import { addSuppression } from '../../src/db/suppressions.js';
 import { CONSOLE_PAGES } from '../../src/console/pages.js';
 import { runOnce } from '../../src/main.js';
 import { databases } from '../support/databases.js';
@@ -224,5 +225,60 @@ describe.each(databases())('console customer pages on %s', (db) => {
       reason: 'x',
     });
     expect(again.headers.location).toBe('/console/suppressions?done=not-suppressed');
+  });
+});
+
+describe.each(databases())('console lists paged on %s', (db) => {
+  const url = db.fresh('file');
+  let c: TestConsole;
+  let viewer: Awaited<ReturnType<typeof session>>;
+
+  beforeAll(async () => {
+    c = await startTestConsole(url(), { pages: [...CONSOLE_PAGES] });
+    const now = c.clock.now;
+    const ids = Array.from({ length: 55 }, (_, i) => `p-${String(i).padStart(2, '0')}`);
+    // Opted out at import: each birthday is planned and not sent, so nothing needs a relay.
+    const people = ids.map((id) => customer(id, { birthday: '03-10', timezone: NY, subscribed: false }));
+    await upsertCustomers(c.db.knex, people, now - DAY);
+    await runOnce(c.rt);
+    for (const id of ids)
+      await addSuppression(c.db.knex, {
+        email: `${id}@example.com`,
+        reason: 'bounced',
+        source: 'bounce',
+        author: null,
+        now,
+      });
+    await seedUser(c, 'vi@example.com', 'viewer');
+    viewer = await session(c, 'vi@example.com');
+  });
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('pages the delivery log older and older, keeping the filters', async () => {
+    const first = await viewer.get('/console/deliveries?status=suppressed');
+    expect(first.body.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>/g)).toHaveLength(50);
+    const older = /href="(\/console\/deliveries\?[^"]+)" rel="next"/
+      .exec(first.body)?.[1]
+      ?.replace(/&#38;/g, '&');
+    expect(older).toMatch(/status=suppressed&before=\d+/);
+    const second = await viewer.get(older as string);
+    expect(second.body.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>/g)).toHaveLength(5);
+    expect(second.body).not.toContain('rel="next"');
+  });
+
+  it('pages suppressions, and a viewer gets no lift forms', async () => {
+    const first = await viewer.get('/console/suppressions');
+    expect(first.body.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>/g)).toHaveLength(50);
+    expect(first.body).not.toContain('action="/console/suppressions/lift"');
+    expect(text(first.body)).toMatch(/viewer role/);
+    const next = /href="(\/console\/suppressions\?[^"]+)" rel="next"/
+      .exec(first.body)?.[1]
+      ?.replace(/&#38;/g, '&');
+    const second = await viewer.get(next as string);
+    expect(text(second.body)).toMatch(/p-54@example.com/);
+    expect(second.body.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>/g)).toHaveLength(5);
+    expect(second.body).not.toContain('rel="next"');
   });
 });
