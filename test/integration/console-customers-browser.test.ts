@@ -115,11 +115,11 @@ describe.skipIf(!browserAvailable)('the customers pages in a browser', () => {
     expect(await page.getByRole('button', { name: /Add tag|Suppress|Erase|Export/ }).count()).toBe(0);
     await screenshot(page, 'console-customer-phone');
     expect(problems).toEqual([]);
-    const status = await page.evaluate(async () => {
-      const csrf = document.querySelector<HTMLInputElement>('input[name=_csrf]')?.value ?? '';
-      const body = new URLSearchParams({ _csrf: csrf, tag: 'forged' });
+    const csrf = await page.locator('input[name=_csrf]').first().inputValue();
+    const status = await page.evaluate(async (token) => {
+      const body = new URLSearchParams({ _csrf: token, tag: 'forged' });
       return (await fetch('/console/customers/opt/tags', { method: 'POST', body })).status;
-    });
+    }, csrf);
     expect(status).toBe(403);
   });
 });

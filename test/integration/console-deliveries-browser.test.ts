@@ -71,9 +71,7 @@ describe.skipIf(!browserAvailable)('the deliveries pages in a browser', () => {
     await expect.poll(() => frame.locator('body').textContent()).toMatch(/Ada/);
     // A frame is painted once it has been in view.
     await page.locator('iframe').scrollIntoViewIfNeeded();
-    await page.evaluate(
-      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
-    );
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
     await screenshot(page, 'console-message-desktop');
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -245,8 +245,7 @@ describe.each(databases())('console lists paged on %s', (db) => {
       await addSuppression(c.db.knex, {
         email: `${id}@example.com`,
         reason: 'bounced',
-        source: 'bounce',
-        author: null,
+        source: 'dsn',
         now,
       });
     await seedUser(c, 'vi@example.com', 'viewer');

@@ -10,7 +10,7 @@ import { html, page, type SafeHtml } from '../layout.js';
 import { messagePage, sendPage } from '../respond.js';
 
 /** The stored HTML runs nothing and loads nothing but images, and only our pages may frame it. */
-export const MESSAGE_CSP =
+const MESSAGE_CSP =
   "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'";
 
 async function load(
