@@ -1,5 +1,13 @@
 /** The console's pages beyond sign-in, setup, users and account: each registers its own routes. */
+import { customersPage } from './people/customers-page.js';
+import { deliveriesPage } from './people/deliveries-page.js';
+import { suppressionsPage } from './people/suppressions-page.js';
 import type { ConsolePage } from './plugin.js';
 import { templatesPage } from './templates/page.js';
 
-export const CONSOLE_PAGES: readonly ConsolePage[] = [templatesPage];
+export const CONSOLE_PAGES: readonly ConsolePage[] = [
+  customersPage,
+  deliveriesPage,
+  suppressionsPage,
+  templatesPage,
+];
