@@ -99,8 +99,13 @@ function diffLines(before: Definition | null, after: Definition | null): SafeHtm
   </ul>`;
 }
 
-export function historyView(rows: readonly AutomationHistoryRow[], zone: string): SafeHtml {
+/** The latest changes first; the oldest beyond HISTORY are left out (`rapport automations history ID` lists them all). */
+const HISTORY = 50;
+
+export function historyView(all: readonly AutomationHistoryRow[], zone: string): SafeHtml {
+  const rows = all.slice(-HISTORY);
   return html`<h2>History</h2>
+    ${all.length > HISTORY ? html`<p class="muted">The latest ${HISTORY} of ${all.length} changes.</p>` : ''}
     <div class="table-scroll">
       <table>
         <thead>
