@@ -130,6 +130,10 @@ describe.each(databases())('console automations on %s', (database) => {
       after: '3d',
       at: '10:00',
     });
+    // The history: who, and the key before and after.
+    const history = text((await ed.get('/console/automations/how-did-it-go')).body);
+    expect(history).toMatch(/ed@corner\.example<\/td> ?<td>edited<\/td>/);
+    expect(history).toMatch(/<code>on<\/code>: <del>[^<]*&#34;7d&#34;[^<]*<\/del> → <ins>[^<]*&#34;3d&#34;/);
     // The same confirm again: the automation changed since that preview.
     const stale = await ed.post('/console/automations/how-did-it-go/apply', fields);
     expect(stale.statusCode).toBe(409);

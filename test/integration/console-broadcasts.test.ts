@@ -11,6 +11,7 @@ import { upsertCustomers } from '../../src/db/customers.js';
 import { listStaffAudit } from '../../src/db/staff-audit.js';
 import { listBroadcasts } from '../../src/broadcasts/service.js';
 import { seedIfEmpty } from '../../src/outreach/startup.js';
+import { planBroadcasts } from '../../src/broadcasts/planner.js';
 import { broadcastsPage } from '../../src/console/broadcasts/page.js';
 
 const text = (body: string) =>
@@ -30,7 +31,10 @@ describe.each(databases())('console broadcasts on %s', (database) => {
     await seedUser(c, 'vi@corner.example', 'viewer');
     await upsertCustomers(
       c.db.knex,
-      [customer('ann', { tags: ['vip'], first_name: 'Ann' }), customer('ben', { tags: ['local'] })],
+      [
+        customer('ann', { tags: ['vip'], first_name: 'Ann', timezone: 'Europe/Paris' }),
+        customer('ben', { tags: ['local'] }),
+      ],
       c.clock.now - 86_400_000,
     );
     return { ed: await session(c, 'ed@corner.example'), vi: await session(c, 'vi@corner.example') };
@@ -71,6 +75,11 @@ describe.each(databases())('console broadcasts on %s', (database) => {
     expect(detail).toContain('tags vip (1 when created)');
     expect(detail).toContain('data-confirm="Cancel broadcast Spring sale?');
     expect(text((await ed.get('/console/broadcasts')).body)).toContain('Spring sale');
+
+    // Once planned, the deliveries are counted by the customer's zone.
+    await planBroadcasts(c.db, c.rt.config, c.clock.now);
+    const planned = text((await ed.get(`/console/broadcasts/${b?.id}`)).body);
+    expect(planned).toMatch(/By zone.*<th scope="row">Europe\/Paris<\/th> ?<td>1<\/td>/);
 
     const cancelled = await ed.post(`/console/broadcasts/${b?.id}/cancel`, {});
     expect(cancelled.statusCode).toBe(303);
