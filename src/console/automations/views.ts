@@ -31,12 +31,12 @@ export function noticeOf(notice: Notice | undefined): SafeHtml | string {
 
 const base = (id: string) => `/console/automations/${encodeURIComponent(id)}`;
 
-export function templateLink(name: string): SafeHtml {
+function templateLink(name: string): SafeHtml {
   return html`<a href="/console/templates/${encodeURIComponent(name)}">${name}</a>`;
 }
 
 /** A form that previews switching an automation on or off (the change itself is confirmed there). */
-export function toggleForm(a: Automation, csrf: string | null): SafeHtml {
+function toggleForm(a: Automation, csrf: string | null): SafeHtml {
   const verb = a.enabled ? 'Disable' : 'Enable';
   return html`<form method="post" action="${base(a.id)}/preview">
     ${csrfField(csrf)}<input type="hidden" name="enabled" value="${a.enabled ? 'false' : 'true'}" />
@@ -157,7 +157,7 @@ export function editForm(
     </form>`;
 }
 
-export function forecastView(f: ChangeForecast, zone: string): SafeHtml {
+function forecastView(f: ChangeForecast, zone: string): SafeHtml {
   return html`<p role="status" id="forecast">
       In the next ${f.days} days this change adds ${f.adds}, moves ${f.moves} and cancels ${f.cancels}
       ${f.adds + f.moves + f.cancels === 1 ? 'delivery' : 'deliveries'}; ${f.pending_affected} already planned

@@ -71,7 +71,7 @@ function attributesOf(textarea: string): Record<string, string> {
 }
 
 /** The audience; an empty one only when "everyone subscribed" is ticked, so nobody mails all by accident. */
-export function audienceOf(f: BroadcastFields): BroadcastInput['audience'] {
+function audienceOf(f: BroadcastFields): BroadcastInput['audience'] {
   const tags = f.tags
     .split(',')
     .map((t) => t.trim())

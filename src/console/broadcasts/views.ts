@@ -8,7 +8,7 @@ import { timeTag } from '../local-time.js';
 import type { BroadcastFields } from './form.js';
 import { sampleQuery } from './form.js';
 
-export function sendAtText(s: SendAt): string {
+function sendAtText(s: SendAt): string {
   if (s.kind === 'now') return 'at once';
   return `${s.date ?? 'next'} ${s.time} each customer's time`;
 }
