@@ -1,4 +1,6 @@
 /** The console's pages beyond sign-in, setup, users and account: each registers its own routes. */
+import { automationsPage } from './automations/page.js';
+import { broadcastsPage } from './broadcasts/page.js';
 import { customersPage } from './people/customers-page.js';
 import { deliveriesPage } from './people/deliveries-page.js';
 import { suppressionsPage } from './people/suppressions-page.js';
@@ -10,4 +12,6 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   deliveriesPage,
   suppressionsPage,
   templatesPage,
+  automationsPage,
+  broadcastsPage,
 ];
