@@ -82,11 +82,19 @@ async function act(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyRep
   }
 }
 
-function registerActions(scope: Parameters<ConsolePage['register']>[0], deps: ConsoleDeps): void {
-  const editor = { preHandler: requireRole('editor') };
-  const who = (request: FastifyRequest) => staffOf(request).email;
-  const log = (request: FastifyRequest, action: string, target: string | null, detail = {}) =>
+type Scope = Parameters<ConsolePage['register']>[0];
+
+const editor = { preHandler: requireRole('editor') };
+const who = (request: FastifyRequest) => staffOf(request).email;
+
+function auditor(deps: ConsoleDeps) {
+  return (request: FastifyRequest, action: string, target: string | null, detail = {}) =>
     audit(deps.db, staffOf(request), action, target, detail, deps.now());
+}
+
+/** Edits, tags, unsubscribes and suppressions: each redirects back to the customer's page. */
+function registerChanges(scope: Scope, deps: ConsoleDeps): void {
+  const log = auditor(deps);
   scope.post('/customers/:id/edit', editor, (request, reply) =>
     act(deps, request, reply, async (_r, id) => {
       const detail = await customerDetail(deps.db, id);
@@ -122,6 +130,11 @@ function registerActions(scope: Parameters<ConsolePage['register']>[0], deps: Co
       return added ? 'suppressed' : 'already-suppressed';
     }),
   );
+}
+
+/** Export (a JSON download) and erasure (back to the search). */
+function registerDataRights(scope: Scope, deps: ConsoleDeps): void {
+  const log = auditor(deps);
   scope.post('/customers/:id/export', editor, async (request, reply) => {
     const id = idOf(request);
     const data = await exportPerson(deps.db, id, deps.now()).catch((error: unknown) => {
@@ -170,6 +183,7 @@ export const customersPage: ConsolePage = {
     scope.get('/customers/:id', (request, reply) =>
       showCustomer(deps, request, reply, 200, doneNotice(request, DONE)),
     );
-    registerActions(scope, deps);
+    registerChanges(scope, deps);
+    registerDataRights(scope, deps);
   },
 };
