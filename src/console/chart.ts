@@ -20,7 +20,7 @@ const BOTTOM = 24;
 const TOP = 8;
 
 /** A round top for the axis (1, 2, 5 × 10^n) so the scale reads easily. */
-export function niceMax(n: number): number {
+function niceMax(n: number): number {
   if (n <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(n));
   for (const step of [1, 2, 5, 10]) if (n <= step * power) return step * power;

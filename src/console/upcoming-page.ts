@@ -16,7 +16,7 @@ import { dayTitle, localTime } from './when.js';
 
 const DAYS = 14;
 /** Sends shown per day before "show more"; each click shows this many more, up to MAX_SHOWN. */
-export const PER_DAY = 25;
+const PER_DAY = 25;
 const MAX_SHOWN = 2_000;
 
 interface View {
