@@ -1,6 +1,7 @@
 /**
  * console: the staff console's reads at size (by default 1M customers and 10M deliveries), each
- * called many times with varied arguments; p50 and p95 per function against 150 ms.
+ * called many times with varied arguments; then the console's pages over HTTP, signed in; p50 and
+ * p95 of each against 150 ms.
  */
 import { performance } from 'node:perf_hooks';
 import { openDatabase, type Database } from '../../src/db/connect.js';
@@ -16,6 +17,7 @@ import { customerId, DATA_NOW } from '../data.js';
 import { BENCH_AUTOMATIONS, seedConsoleData } from '../console-seed.js';
 import { elapsedMs, percentile } from '../stats.js';
 import type { ChildResult } from '../child.js';
+import { measureConsolePages } from '../console-pages.js';
 
 const DAY = 86_400_000;
 const ROUNDS = 40;
@@ -80,6 +82,8 @@ export async function measureConsole(
         max: times[times.length - 1] as number,
       };
     }
+    // Whole pages over HTTP, on the same data, after the functions they are built on.
+    Object.assign(results, await measureConsolePages(url, customers));
     return { customers, deliveries, seedSeconds, results };
   } finally {
     await db.close();

@@ -79,7 +79,8 @@ function nav(staff: Staff, csrf: string | null, active: ConsoleSection | undefin
         <a href="${item.href}" ${raw(item.section === active ? 'aria-current="page"' : '')}>${item.label}</a>
       </li>`,
   );
-  return html`<header>
+  return html`<header class="console-nav">
+    <a class="console-brand" href="/console/">Rapport</a>
     <nav aria-label="Console">
       <ul>
         ${links}
@@ -109,9 +110,9 @@ export function page(o: PageOptions): string {
         ${(o.scripts ?? []).map((name) => html`<script type="module" src="${assetUrl(name)}"></script>`)}
         ${o.head ?? ''}
       </head>
-      <body>
+      <body ${o.staff ? raw('class="console"') : ''}>
         ${o.staff ? nav(o.staff, o.csrf, o.active) : ''}
-        <main>${o.body}</main>
+        <main class="console-main">${o.body}</main>
       </body>
     </html> `.value;
 }

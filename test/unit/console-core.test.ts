@@ -66,7 +66,7 @@ describe('console html', () => {
     // The built files, by their hashed names when the client is built.
     expect(owner).toMatch(/<link rel="stylesheet" href="\/console\/assets\/console(-\w+)?\.css"/);
     expect(owner).toMatch(/<script type="module" src="\/console\/assets\/console(-\w+)?\.js"><\/script>/);
-    expect(owner).toMatch(/<main>\s*<p>hi<\/p>\s*<\/main>/);
+    expect(owner).toMatch(/<main class="console-main">\s*<p>hi<\/p>\s*<\/main>/);
     const viewer = page({
       title: 'T',
       staff: { id: 2, email: 'v@x.example', role: 'viewer' },
