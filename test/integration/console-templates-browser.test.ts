@@ -168,7 +168,7 @@ describe.skipIf(!browserAvailable)('console templates in a browser', () => {
     );
     await expect.poll(() => frameText(page), { timeout: 5000 }).toContain('Hostile');
     expect(await page.title()).toBe(title);
-    expect(await page.evaluate(() => (window as unknown as { pwned?: boolean }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { pwned?: boolean }).pwned)).toBeUndefined();
     // The only complaints are the browser refusing the template's scripts.
     expect(
       problems.filter((p) => !/Blocked script execution|sandboxed|Content Security Policy/i.test(p)),
@@ -181,8 +181,8 @@ describe.skipIf(!browserAvailable)('console templates in a browser', () => {
     await page.goto(`${server.url}/console/templates/birthday`);
     expect(await page.getByRole('button', { name: /Publish/ }).count()).toBe(0);
     expect(await page.getByLabel('HTML', { exact: true }).getAttribute('readonly')).not.toBeNull();
-    const statuses = await page.evaluate(async () => {
-      const token = document.querySelector<HTMLInputElement>('input[name="_csrf"]')?.value ?? '';
+    const token = (await page.locator('input[name="_csrf"]').first().getAttribute('value')) ?? '';
+    const statuses = await page.evaluate(async (token) => {
       const post = (path: string, headers: Record<string, string>) =>
         fetch(`/console/templates/birthday/${path}`, {
           method: 'POST',
@@ -190,7 +190,7 @@ describe.skipIf(!browserAvailable)('console templates in a browser', () => {
           body: JSON.stringify({ locale: '', version: 1, subject: 's', html: '<p>x</p>', baseVersion: 1 }),
         }).then((r) => r.status);
       return [await post('publish', { 'x-csrf-token': token }), await post('draft', {})];
-    });
+    }, token);
     expect(statuses).toEqual([403, 403]);
     expect(problems.filter((p) => !/HTTP 403|status of 403/.test(p))).toEqual([]);
   });

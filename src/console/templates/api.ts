@@ -27,7 +27,7 @@ import { showVersion } from '../../outreach/catalog.js';
 import type { DbRuntime } from '../../runtime.js';
 
 /** The sandbox a rendered message is shown in: no scripts, no plugins, no same origin. */
-export const PREVIEW_CSP =
+const PREVIEW_CSP =
   "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'";
 
 const STATUS: Record<string, number> = {
