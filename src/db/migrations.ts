@@ -564,7 +564,8 @@ const broadcasts: Migration = {
 /** Index names the console's reads name on SQLite (it plans without statistics). */
 export const NAME_KEY_INDEX = 'customers_name_key_id_index';
 export const SURNAME_KEY_INDEX = 'customers_surname_key_id_index';
-export const UPDATED_INDEX = 'deliveries_updated_status_index';
+/** Read by the dashboard until 0013 (it reads delivery_outcomes since). */
+const UPDATED_INDEX = 'deliveries_updated_status_index';
 export const AUTOMATION_DUE_INDEX = 'deliveries_automation_due_at_index';
 
 /**
@@ -694,8 +695,15 @@ const consoleRollup: Migration = {
       t.index(['automation_id', 'due_at', 'id'], AUTOMATION_DUE_INDEX);
     });
     await createDeliveryOutcomes(knex);
+    // Nothing reads it any more, and every send paid for it.
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.dropIndex(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
+    });
   },
   async down(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.index(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
+    });
     await dropDeliveryOutcomes(knex);
     await knex.schema.alterTable('deliveries', (t) => {
       t.dropIndex(['automation_id', 'due_at', 'id'], AUTOMATION_DUE_INDEX);
