@@ -44,8 +44,8 @@ const SUBSTRING_MIN = 3;
  * row), tags from the rows themselves. Sized to keep a search under 150 ms at a million
  * customers on SQLite (see the README's Performance section).
  */
-export const ADDRESS_SCAN_BUDGET = 200_000;
-export const TAG_SCAN_BUDGET = 50_000;
+export const ADDRESS_SCAN_BUDGET = 100_000;
+export const TAG_SCAN_BUDGET = 20_000;
 
 export async function searchCustomers(
   db: Database,
