@@ -31,6 +31,8 @@ export interface BenchOptions {
   scale: number;
   /** Write a CPU profile of every measure into this folder. */
   profile: string | null;
+  /** The console measure's SQLite file, seeded once and reused by later runs. */
+  keepConsole: string | null;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -42,7 +44,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --sends N           messages per delivery measure
   --scale X           the console measure's size: X × (1M customers, 10M deliveries); default 1, quick 0.1
   --db LIST           sqlite,postgres (default: both; postgres when its binaries are installed)
-  --profile DIR       node --cpu-prof for every measure, profiles written to DIR`;
+  --profile DIR       node --cpu-prof for every measure, profiles written to DIR
+  --keep-console FILE the console measure's SQLite file: seeded on the first run, reused after`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -57,6 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       db: { type: 'string' },
       scale: { type: 'string' },
       profile: { type: 'string' },
+      'keep-console': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -87,6 +91,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     databases: databases as Array<'sqlite' | 'postgres'>,
     scale: scale(values.scale, quick ? 0.1 : 1),
     profile: values.profile ?? null,
+    keepConsole: values['keep-console'] ?? null,
   };
 }
 

@@ -37,6 +37,9 @@ export async function seedConsoleData(
   customers: number,
   deliveries: number,
 ): Promise<{ deliveries: number; messages: number[] }> {
+  // A kept file (--keep-console) was seeded by an earlier run: the same rows, reused.
+  const [{ n }] = (await db.knex('deliveries').count({ n: '*' })) as [{ n: number | string }];
+  if (Number(n) >= deliveries) return { deliveries, messages: messageIds(deliveries) };
   for (let from = 0; from < deliveries; from += PART) {
     const to = Math.min(deliveries, from + PART);
     await db.knex.transaction((trx) => trx.raw(deliveriesSql(db, from, to, customers, deliveries)));
@@ -72,11 +75,7 @@ export async function seedConsoleData(
 
 /** A stored message for a few hundred sent deliveries: what "view as sent" reads. */
 async function seedMessages(db: Database, deliveries: number): Promise<number[]> {
-  const ids: number[] = [];
-  const step = Math.floor(deliveries / 400);
-  for (let i = 5; i < deliveries && ids.length < 300; i += step) {
-    if (i % 50 !== 1 && i % 20 !== 3 && i % 40 !== 7) ids.push(i + 1);
-  }
+  const ids = messageIds(deliveries);
   const rows = ids.map((id) => {
     const mime = Buffer.from(
       `From: Shop <shop@bench.example>\r\nTo: someone@bench.example\r\nSubject: Hello ${id}\r\n` +
@@ -97,5 +96,15 @@ async function seedMessages(db: Database, deliveries: number): Promise<number[]>
     return { id, record };
   });
   await db.knex.transaction((trx) => insertMessageRecords(trx, rows, DATA_NOW));
+  return ids;
+}
+
+/** The sent deliveries that get a stored message. */
+function messageIds(deliveries: number): number[] {
+  const ids: number[] = [];
+  const step = Math.floor(deliveries / 400);
+  for (let i = 5; i < deliveries && ids.length < 300; i += step) {
+    if (i % 50 !== 1 && i % 20 !== 3 && i % 40 !== 7) ids.push(i + 1);
+  }
   return ids;
 }

@@ -4,8 +4,9 @@
  * Finding customers as a person types, at a million rows: every lookup is an index range in
  * (key, id) order with a limit — id, email_key, name_key ("first last") and surname_key by
  * prefix. Part of an address that is not its start (a surname inside it, the domain) is a
- * substring test over the (email_key, id) index alone, stopped at the limit. Tags live in a JSON
- * text column: a tag search tests it row by row in id order, stopped at the limit.
+ * substring test over the (email_key, id) index alone; tags live in a JSON text column, tested
+ * row by row in id order. Both substring scans stop at the page's limit or after a row budget
+ * (the caller says the results may be incomplete), unless Postgres trigram indexes serve them.
  */
 import type { Knex } from 'knex';
 import { isPostgres } from './rows.js';
@@ -65,34 +66,89 @@ function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** What a substring scan found, and whether it stopped at its row budget before the end. */
+export interface ScanHits {
+  hits: CustomerHit[];
+  /** Some customers were not looked at: there may be more matches. */
+  bounded: boolean;
+}
+
 /**
- * Customers whose address contains `part` anywhere: the ids come from the (email_key, id) index
- * alone (no row is read until the limit is reached), then those rows are read by id.
+ * On Postgres with pg_trgm, trigram indexes serve substring searches (see migrations.ts): they
+ * need no row budget. Looked up once per connection pool.
  */
-export async function customersByAddressPart(
+const trigramCache = new WeakMap<object, Promise<boolean>>();
+function hasTrigramIndexes(knex: Knex): Promise<boolean> {
+  if (!isPostgres(knex)) return Promise.resolve(false);
+  let known = trigramCache.get(knex.client as object);
+  if (!known) {
+    known = knex
+      .raw(
+        "SELECT count(*) AS n FROM pg_indexes WHERE indexname IN ('customers_email_key_trgm_index', 'customers_tags_trgm_index')",
+      )
+      .then((r: { rows: Array<{ n: string | number }> }) => Number(r.rows[0]?.n) === 2);
+    trigramCache.set(knex.client as object, known);
+  }
+  return known;
+}
+
+/** True when there are more than `budget` customers (counted from an index, at most budget + 1). */
+async function moreThan(knex: Knex, budget: number): Promise<boolean> {
+  const sub = knex('customers')
+    .select('id')
+    .limit(budget + 1)
+    .as('c');
+  const row = (await knex.from(sub).count({ n: '*' }).first()) as { n: number | string };
+  return Number(row.n) > budget;
+}
+
+/**
+ * Runs a substring scan over the first `budget` customers in the order of `column` (an index),
+ * or over all of them when an index serves the test; a scan that filled no page and left
+ * customers unread says so.
+ */
+async function scan(
+  knex: Knex,
+  column: 'email_key' | 'id',
+  test: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  budget: number,
+  limit: number,
+): Promise<ScanHits> {
+  const indexed = await hasTrigramIndexes(knex);
+  // Only the tested column: the address scan then reads the (email_key, id) index alone.
+  const tested = column === 'id' ? 'tags' : 'email_key';
+  const source = indexed
+    ? 'customers'
+    : knex('customers').select(['id', tested]).orderBy(column).limit(budget).as('c');
+  const ids = (await test(knex.from(source)).orderBy(column).limit(limit).pluck('id')) as string[];
+  const hits =
+    ids.length === 0
+      ? []
+      : ((await knex('customers').whereIn('id', ids).orderBy(column).select(HIT_COLUMNS)) as CustomerHit[]);
+  const bounded = !indexed && hits.length < limit && (await moreThan(knex, budget));
+  return { hits, bounded };
+}
+
+/**
+ * Customers whose address contains `part` anywhere, in address order: read from the
+ * (email_key, id) index alone, at most `budget` addresses (unless a trigram index serves it).
+ */
+export function customersByAddressPart(
   knex: Knex,
   part: string,
   limit: number,
-): Promise<CustomerHit[]> {
-  const ids = knex('customers')
-    .whereRaw("email_key LIKE ? ESCAPE '\\'", [`%${likeLiteral(part)}%`])
-    .orderBy('email_key')
-    .limit(limit)
-    .select('id');
-  return (await knex('customers')
-    .whereIn('id', ids)
-    .orderBy('email_key')
-    .select(HIT_COLUMNS)) as CustomerHit[];
+  budget: number,
+): Promise<ScanHits> {
+  const test = (q: Knex.QueryBuilder) =>
+    q.whereRaw("email_key LIKE ? ESCAPE '\\'", [`%${likeLiteral(part)}%`]);
+  return scan(knex, 'email_key', test, budget, limit);
 }
 
-/** Customers carrying this tag (exactly), in id order. */
-export async function customersWithTag(knex: Knex, tag: string, limit: number): Promise<CustomerHit[]> {
+/** Customers carrying this tag (exactly), in id order: at most `budget` customers read (unless indexed). */
+export function customersWithTag(knex: Knex, tag: string, limit: number, budget: number): Promise<ScanHits> {
   const quoted = likeLiteral(JSON.stringify(tag));
-  return (await knex('customers')
-    .whereRaw("tags LIKE ? ESCAPE '\\'", [`%${quoted}%`])
-    .orderBy('id')
-    .limit(limit)
-    .select(HIT_COLUMNS)) as CustomerHit[];
+  const test = (q: Knex.QueryBuilder) => q.whereRaw("tags LIKE ? ESCAPE '\\'", [`%${quoted}%`]);
+  return scan(knex, 'id', test, budget, limit);
 }
 
 /** Records who changed a customer by hand (after the change itself). */

@@ -1,12 +1,12 @@
 /**
  * The deliveries table as the staff console reads it: pages newest first by keyset (id), never
- * OFFSET; one customer's whole history; counts for the dashboard from indexes; a planned send
+ * OFFSET; one customer's whole history; what is queued for the dashboard; a planned send
  * skipped by a person. The rest of the table's queries are in deliveries.ts.
  */
 import type { Knex } from 'knex';
 import type { DeliveryStatus } from '../domain.js';
 import { isPostgres } from './rows.js';
-import { UPDATED_INDEX } from './migrations.js';
+import { AUTOMATION_DUE_INDEX } from './migrations.js';
 
 export interface DeliveryFilter {
   status?: DeliveryStatus;
@@ -85,13 +85,35 @@ export async function deliveryPage(
     .select(COLUMNS)
     .orderBy('d.id', 'desc')
     .limit(limit);
-  if (f.status) q.where('d.status', f.status);
-  if (f.automationId) q.where('d.automation_id', f.automationId);
-  if (f.customerId) q.where('d.customer_id', f.customerId);
-  if (f.from !== undefined) q.where('d.due_at', '>=', f.from);
-  if (f.to !== undefined) q.where('d.due_at', '<', f.to);
-  if (f.beforeId !== undefined) q.where('d.id', '<', f.beforeId);
+  if (f.automationId && (f.from !== undefined || f.to !== undefined)) {
+    q.whereIn('d.id', automationRangeIds(knex, f, limit));
+    return ((await q) as Array<Record<string, unknown>>).map(toRow);
+  }
+  filtered(q, f, 'd.');
   return ((await q) as Array<Record<string, unknown>>).map(toRow);
+}
+
+function filtered(q: Knex.QueryBuilder, f: DeliveryFilter, prefix: string): Knex.QueryBuilder {
+  if (f.status) q.where(`${prefix}status`, f.status);
+  if (f.automationId) q.where(`${prefix}automation_id`, f.automationId);
+  if (f.customerId) q.where(`${prefix}customer_id`, f.customerId);
+  if (f.from !== undefined) q.where(`${prefix}due_at`, '>=', f.from);
+  if (f.to !== undefined) q.where(`${prefix}due_at`, '<', f.to);
+  if (f.beforeId !== undefined) q.where(`${prefix}id`, '<', f.beforeId);
+  return q;
+}
+
+/**
+ * One automation's page in a due_at range: the ids come from the (automation_id, due_at, id)
+ * index alone, sorted newest first, and only the page's rows are read. Walking the automation
+ * by id instead reads every row it has after the range.
+ */
+function automationRangeIds(knex: Knex, f: DeliveryFilter, limit: number): Knex.QueryBuilder {
+  // SQLite plans without statistics and may prefer the (automation_id, id) index: name this one.
+  const table = isPostgres(knex)
+    ? 'deliveries'
+    : knex.raw('?? INDEXED BY ??', ['deliveries', AUTOMATION_DUE_INDEX]);
+  return filtered(knex.from(table).select('id').orderBy('id', 'desc').limit(limit), f, '');
 }
 
 /** Every delivery of one customer, past and planned, newest first. */
@@ -102,40 +124,6 @@ export async function deliveriesOfCustomer(knex: Knex, customerId: string): Prom
     .select(COLUMNS)
     .orderBy('d.id', 'desc')) as Array<Record<string, unknown>>;
   return rows.map(toRow);
-}
-
-export interface OutcomeCount {
-  day: number;
-  automation_id: string;
-  status: string;
-  n: number;
-}
-
-/**
- * Outcomes per UTC day (epoch day number), automation and status, by when each row last
- * changed: read from the (updated_at, status, automation_id) index alone.
- */
-export async function outcomesByDay(
-  knex: Knex,
-  statuses: readonly string[],
-  since: number,
-): Promise<OutcomeCount[]> {
-  const day = knex.raw('(updated_at / 86400000)');
-  // SQLite plans without statistics and would walk every sent row by (status, id): name the index.
-  const table = isPostgres(knex) ? 'deliveries' : knex.raw('?? INDEXED BY ??', ['deliveries', UPDATED_INDEX]);
-  const rows = (await knex
-    .from(table)
-    .where('updated_at', '>=', since)
-    .whereIn('status', statuses)
-    .select({ day }, 'automation_id', 'status')
-    .count({ n: '*' })
-    .groupByRaw('(updated_at / 86400000), automation_id, status')) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
-    day: Number(r.day),
-    automation_id: String(r.automation_id),
-    status: String(r.status),
-    n: Number(r.n),
-  }));
 }
 
 /** Pending sends due in [from, to), per automation. */

@@ -4,6 +4,7 @@
  * Times are BIGINT epoch milliseconds (UTC) on both databases.
  */
 import type { Knex } from 'knex';
+import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
 
 interface Migration {
   name: string;
@@ -563,7 +564,9 @@ const broadcasts: Migration = {
 /** Index names the console's reads name on SQLite (it plans without statistics). */
 export const NAME_KEY_INDEX = 'customers_name_key_id_index';
 export const SURNAME_KEY_INDEX = 'customers_surname_key_id_index';
-export const UPDATED_INDEX = 'deliveries_updated_status_index';
+/** Read by the dashboard until 0013 (it reads delivery_outcomes since). */
+const UPDATED_INDEX = 'deliveries_updated_status_index';
+export const AUTOMATION_DUE_INDEX = 'deliveries_automation_due_at_index';
 
 /**
  * Prefix search indexes, (key, id). Postgres compares text by its locale, where a prefix is not
@@ -680,6 +683,34 @@ const consoleData: Migration = {
   },
 };
 
+/**
+ * The dashboard's outcome counts kept per day, automation and status as deliveries change (see
+ * delivery-outcomes.ts), and one automation's deliveries in a time range read from an index
+ * that holds both (the (automation_id, id) index walks every row of the automation).
+ */
+const consoleRollup: Migration = {
+  name: '0013_console_rollup',
+  async up(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.index(['automation_id', 'due_at', 'id'], AUTOMATION_DUE_INDEX);
+    });
+    await createDeliveryOutcomes(knex);
+    // Nothing reads it any more, and every send paid for it.
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.dropIndex(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.index(['updated_at', 'status', 'automation_id'], UPDATED_INDEX);
+    });
+    await dropDeliveryOutcomes(knex);
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.dropIndex(['automation_id', 'due_at', 'id'], AUTOMATION_DUE_INDEX);
+    });
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -693,6 +724,7 @@ const MIGRATIONS: readonly Migration[] = [
   consoleUsers,
   broadcasts,
   consoleData,
+  consoleRollup,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

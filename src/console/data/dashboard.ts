@@ -1,11 +1,13 @@
 /**
  * The dashboard: outcomes per day for the last 30 days and per automation, what is queued for
- * the next 24 hours, and health as the database records it. Days are UTC days. Counts are read
- * from indexes at the time of asking (no rollup to drift): a delivery counts on the day its row
- * last changed, which for sent mail is when the relay accepted it.
+ * the next 24 hours, and health as the database records it. Days are UTC days. Outcome counts
+ * come from delivery_outcomes, which the database keeps exact as rows change (see
+ * db/delivery-outcomes.ts): a delivery counts on the day its row last changed, which for sent
+ * mail is when the relay accepted it.
  */
 import type { Database } from '../../db/connect.js';
-import { outcomesByDay, queuedBetween } from '../../db/deliveries-console.js';
+import { queuedBetween } from '../../db/deliveries-console.js';
+import { outcomeCounts, type OutcomeStatus } from '../../db/delivery-outcomes.js';
 import { unsubscribesByDay } from '../../db/consent.js';
 import { countDue } from '../../db/deliveries.js';
 import { getNumberState } from '../../db/state.js';
@@ -38,7 +40,7 @@ export interface Dashboard {
 }
 
 /** Sent includes mail that later bounced or was reported: it went out. */
-const SENT = ['sent', 'bounced', 'complained'];
+const SENT: OutcomeStatus[] = ['sent', 'bounced', 'complained'];
 const KIND: Readonly<Record<string, 'sent' | 'failed' | 'suppressed'>> = {
   sent: 'sent',
   bounced: 'sent',
@@ -64,7 +66,11 @@ export async function dashboard(db: Database, now: number): Promise<Dashboard> {
     string,
     { automation: string; sent: number; failed: number; suppressed: number }
   >();
-  for (const row of await outcomesByDay(db.knex, [...SENT, 'failed', 'suppressed'], since)) {
+  for (const row of await outcomeCounts(
+    db.knex,
+    [...SENT, 'failed', 'suppressed'],
+    today - DASHBOARD_DAYS + 1,
+  )) {
     const kind = KIND[row.status] as 'sent' | 'failed' | 'suppressed';
     const day = days.get(row.day);
     if (day) day[kind] += row.n;

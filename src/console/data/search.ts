@@ -3,7 +3,9 @@
  * range with a limit (see db/customers-search.ts): `tag:NAME` is a tag; otherwise id prefix,
  * address prefix, name and surname prefix, a bare word as a tag, and — only when those leave
  * room and the text is 3+ characters — part of an address anywhere in it. Results are merged
- * in that order (best kind of match first), without duplicates.
+ * in that order (best kind of match first), without duplicates. The tag and part-of-an-address
+ * scans read a bounded number of customers (unless an index serves them): `findCustomers` says
+ * when the results may be incomplete.
  */
 import type { Database } from '../../db/connect.js';
 import {
@@ -11,6 +13,7 @@ import {
   customersByPrefix,
   customersWithTag,
   type CustomerHit,
+  type ScanHits,
 } from '../../db/customers-console.js';
 import { parseJson } from '../../db/rows.js';
 
@@ -23,25 +26,64 @@ export interface SearchResult {
   matched: 'id' | 'email' | 'name' | 'tag';
 }
 
+/** What a search found; `complete` is false when a substring scan stopped at its row budget. */
+export interface SearchPage {
+  results: SearchResult[];
+  /**
+   * False: part of the customers was not looked at (a substring or tag scan reached its row
+   * budget before filling the page); say "showing the first matches; refine your search".
+   */
+  complete: boolean;
+}
+
 const MAX_LIMIT = 100;
 /** Shorter text would scan most addresses for a substring; prefixes still apply. */
 const SUBSTRING_MIN = 3;
+/**
+ * Rows a substring scan may read before it stops: addresses come from an index (cheap per
+ * row), tags from the rows themselves. Sized to keep a search under 150 ms at a million
+ * customers on SQLite (see the README's Performance section).
+ */
+export const ADDRESS_SCAN_BUDGET = 100_000;
+export const TAG_SCAN_BUDGET = 20_000;
 
 export async function searchCustomers(
   db: Database,
   q: string,
   options: { limit?: number } = {},
 ): Promise<SearchResult[]> {
+  return (await findCustomers(db, q, options)).results;
+}
+
+/** searchCustomers, and whether every customer was looked at. */
+export async function findCustomers(
+  db: Database,
+  q: string,
+  options: { limit?: number } = {},
+): Promise<SearchPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 20), 1), MAX_LIMIT);
   const text = q.trim();
-  if (text === '') return [];
+  if (text === '') return { results: [], complete: true };
   const k = db.knex;
   const tagMatch = /^tag:\s*(.+)$/i.exec(text);
-  if (tagMatch) return (await customersWithTag(k, (tagMatch[1] as string).trim(), limit)).map(hit('tag'));
+  if (tagMatch) {
+    const { hits, bounded } = await customersWithTag(
+      k,
+      (tagMatch[1] as string).trim(),
+      limit,
+      TAG_SCAN_BUDGET,
+    );
+    return { results: hits.map(hit('tag')), complete: !bounded };
+  }
   const lower = text.toLowerCase();
   const found = new Map<string, SearchResult>();
+  let complete = true;
   const add = (hits: CustomerHit[], matched: SearchResult['matched']) => {
     for (const h of hits) if (!found.has(h.id) && found.size < limit) found.set(h.id, hit(matched)(h));
+  };
+  const addScan = (scan: ScanHits, matched: SearchResult['matched']) => {
+    add(scan.hits, matched);
+    if (scan.bounded && found.size < limit) complete = false;
   };
   add(await customersByPrefix(k, 'id', text, limit), 'id');
   if (found.size < limit) add(await customersByPrefix(k, 'email_key', lower, limit), 'email');
@@ -50,12 +92,12 @@ export async function searchCustomers(
     add(await customersByPrefix(k, 'surname_key', lower, limit), 'name');
   }
   if (found.size < limit && /^[\p{L}\p{N}_-]+$/u.test(text))
-    add(await customersWithTag(k, text, limit), 'tag');
+    addScan(await customersWithTag(k, text, limit, TAG_SCAN_BUDGET), 'tag');
   // An address has no spaces: a name with one is not part of an address.
   if (found.size < limit && lower.length >= SUBSTRING_MIN && !/\s/.test(lower)) {
-    add(await customersByAddressPart(k, lower, limit), 'email');
+    addScan(await customersByAddressPart(k, lower, limit, ADDRESS_SCAN_BUDGET), 'email');
   }
-  return [...found.values()];
+  return { results: [...found.values()], complete };
 }
 
 function hit(matched: SearchResult['matched']) {
