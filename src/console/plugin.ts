@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import { AppError } from '../errors.js';
+import { AppError, describeError } from '../errors.js';
 import { accountPage } from './account-page.js';
 import { changesSomething, sameSite, tokenValid } from './csrf.js';
 import type { ConsoleDeps, Staff } from './deps.js';
@@ -129,26 +129,43 @@ async function admit(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyR
 async function failed(deps: ConsoleDeps, error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const status = (error as { statusCode?: number }).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    const message = error instanceof Error ? error.message : 'bad request';
-    return messagePage(request, reply, status, 'Bad request', html`<p>${message}</p>`);
+    return messagePage(request, reply, status, 'Bad request', html`<p>${describeError(error)}</p>`);
+  }
+  // An AppError is written for people: say what it says (and its details) rather than hide it.
+  if (error instanceof AppError) {
+    deps.log.warn({ event: 'console.refused', url: request.url, code: error.code }, error.message);
+    if (wantsJson(request)) {
+      return reply
+        .code(400)
+        .send({ error: { code: error.code, message: error.message, details: error.details } });
+    }
+    return messagePage(
+      request,
+      reply,
+      400,
+      'Not done',
+      html`<p>${error.message}</p>
+        ${
+          error.details.length
+            ? html`<ul>
+                ${error.details.map((d) => html`<li>${d}</li>`)}
+              </ul>`
+            : ''
+        }`,
+    );
   }
   deps.log.error(
-    {
-      event: 'console.error',
-      url: request.url,
-      error: error instanceof Error ? error.message : String(error),
-    },
+    { event: 'console.error', url: request.url, error: describeError(error) },
     'console request failed',
   );
-  const code = error instanceof AppError ? ` (${error.code})` : '';
   return messagePage(
     request,
     reply,
     500,
     'Something went wrong',
     html`<p>
-      The console could not finish this request${code}. Nothing was lost; try again, and see the daemon's log
-      if it keeps failing.
+      The console could not finish this request. Nothing was lost; try again, and see the daemon's log if it
+      keeps failing.
     </p>`,
   );
 }
