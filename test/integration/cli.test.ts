@@ -111,12 +111,18 @@ describe('rapport CLI', () => {
     );
     expect((await cli(env, 'start', '--once')).out).toContain('sent 1');
     expect((await cli(env, 'start', '--once')).out).toContain('sent 0');
-    const lines = (await cli(env, 'deliveries', '--json')).out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    // On a Monday morning the weekly digest is due too and is skipped for want of content;
+    // what must hold on any day is that exactly one message went out.
+    const jsonLines = async (...args: string[]): Promise<Record<string, string>[]> =>
+      (await cli(env, 'deliveries', '--json', ...args)).out
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, string>);
+    expect(await jsonLines('--status', 'sent')).toHaveLength(1);
+    const lines = await jsonLines('--automation', 'thank-you');
     expect(lines).toHaveLength(1);
-    expect(Object.keys(lines[0])).toEqual([
+    expect(Object.keys(lines[0] ?? {})).toEqual([
       'id',
       'automation',
       'customer_id',

@@ -75,9 +75,14 @@ function watchProblems(page: Page): string[] {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) =>
-    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? 'unknown'})`),
-  );
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? 'unknown';
+    // A frame given a new address before the last one loaded (the editor's preview, replaced
+    // by a newer draft) cancels the old load; that is the page working, not a fault.
+    const superseded =
+      reason === 'net::ERR_ABORTED' && request.isNavigationRequest() && request.frame() !== page.mainFrame();
+    if (!superseded) problems.push(`request failed: ${request.url()} (${reason})`);
+  });
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
