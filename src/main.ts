@@ -32,6 +32,7 @@ import { seedAndSync, watchTemplatesFolder } from './outreach/startup.js';
 import type { FolderWatch } from './render/watch.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { runTick, type TickReport } from './schedule/tick.js';
+import { UpcomingRefresher } from './schedule/upcoming-refresher.js';
 import { buildPlugins, buildRoutes } from './http/routes.js';
 import { Histogram, type WorkerHealth } from './http/health.js';
 import { startHttpServer, type HttpLimits, type HttpServer } from './http/server.js';
@@ -225,7 +226,8 @@ export interface Daemon {
 }
 
 export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
-  const core = await buildCore(rt, newWorkerId());
+  const workerId = newWorkerId();
+  const core = await buildCore(rt, workerId);
   const scheduler = new Scheduler({
     db: rt.db,
     config: rt.config,
@@ -278,6 +280,16 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   }
   scheduler.start();
   loop.start();
+  // The console's Upcoming page reads a stored forecast, rebuilt by one worker at a time.
+  const upcoming = new UpcomingRefresher({
+    db: rt.db,
+    config: () => rt.config,
+    log: rt.log,
+    now: rt.now,
+    workerId,
+    beforeBuild: () => rt.automations.refresh(),
+  });
+  upcoming.start();
   const imap = rt.config.bounces.imap;
   const bounces = imap ? new BouncePoller(() => readBounceMailbox(rt, imap), imap.poll, rt.log) : null;
   bounces?.start();
@@ -285,6 +297,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   const stop = () =>
     (stopping ??= (async () => {
       await scheduler.stop();
+      await upcoming.stop();
       await loop.stop();
       await bounces?.stop();
       await http?.close();

@@ -348,6 +348,13 @@ export const configSchema = z.strictObject({
       session_idle: duration.default(12 * 3_600_000),
       /** A console session ends this long after sign-in, however active. */
       session_max: duration.default(7 * 86_400_000),
+      /**
+       * The Upcoming page reads a stored forecast; the daemon rebuilds it this often (and at once
+       * after an automation change, or when an editor asks). At least one minute.
+       */
+      upcoming_refresh: duration
+        .default(10 * 60_000)
+        .refine((ms) => ms >= 60_000, { message: 'must be at least 1m' }),
     })
     .prefault({}),
   templates: z

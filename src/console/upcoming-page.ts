@@ -1,127 +1,54 @@
 /**
  * Upcoming: what will be sent in the next 14 days, by the business's day and automation, each
- * send with its customer, their local time and UTC. Editors can skip one send: it is recorded
- * as skipped by them (and audited) and the planner never sends it.
+ * send with its customer, their local time and UTC, read from the stored forecast the daemon
+ * keeps fresh. Editors can skip one send: it is recorded as skipped by them (and audited) and
+ * the planner never sends it; and they can ask for a fresh forecast now.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { skipUpcoming, upcoming, type UpcomingDay, type UpcomingSend } from './data/upcoming.js';
+import { UPCOMING_DAYS } from '../schedule/upcoming-build.js';
+import { refreshUpcoming, skipUpcoming, upcomingView } from './data/upcoming.js';
 import type { ConsoleDeps } from './deps.js';
 import { hasRole, requireRole, staffOf } from './guards.js';
-import { csrfField, html, page, type SafeHtml } from './layout.js';
+import { html, page } from './layout.js';
 import type { ConsolePage } from './plugin.js';
 import { redirect, sendPage } from './respond.js';
 import { audit } from './staff.js';
-import { dayTitle, localTime } from './when.js';
+import { dayBlock, freshness, type Paging } from './upcoming-views.js';
 
-const DAYS = 14;
-/** Sends shown per day before "show more"; each click shows this many more, up to MAX_SHOWN. */
+/** Sends shown per day at first; "show more" shows the next PAGE of that day. */
 const PER_DAY = 25;
-const MAX_SHOWN = 2_000;
+const PAGE = 100;
 
-interface View {
-  /** The day whose list was extended, and how many of its sends to show. */
-  day: string | null;
-  shown: number;
-  notice: { kind: 'status' | 'alert'; text: string } | null;
-}
+type Notice = { kind: 'status' | 'alert'; text: string } | null;
 
-function sendRow(s: UpcomingSend, canSkip: boolean, csrf: string | null): SafeHtml {
-  const action =
-    s.outcome !== 'send'
-      ? html`<span class="muted">Will not be sent: ${s.why ?? 'skipped'}</span>`
-      : canSkip
-        ? html`<form
-            method="post"
-            action="/console/upcoming/skip"
-            data-confirm="Skip ${s.automation} for ${s.email}? It will not be sent."
-          >
-            ${csrfField(csrf)}
-            <input type="hidden" name="automation" value="${s.automation}" />
-            <input type="hidden" name="customer" value="${s.customer_id}" />
-            <input type="hidden" name="occurrence" value="${s.occurrence}" />
-            <input type="hidden" name="utc" value="${s.utc}" />
-            <button type="submit" class="button-secondary" aria-label="Skip ${s.automation} for ${s.email}">
-              Skip
-            </button>
-          </form>`
-        : html`<span class="muted">Will be sent</span>`;
-  return html`<tr>
-    <td>${s.customer_id}<br /><span class="muted">${s.email}</span></td>
-    <td>${localTime(s.local)}</td>
-    <td><time datetime="${s.utc}">${s.utc.slice(0, 16).replace('T', ' ')}</time></td>
-    <td>${action}</td>
-  </tr>`;
-}
+const NOTICES: Record<string, string> = {
+  skipped: 'Skipped: that send is recorded as skipped by you and will not go out.',
+  refreshed: 'The forecast was computed again just now.',
+  requested: 'A fresh forecast was asked for; the daemon computes it in the background. Reload in a minute.',
+};
 
-/** "3 to send", and how many the forecast already knows will not go. */
-function counts(d: UpcomingDay): SafeHtml {
-  const all = d.automations.flatMap((a) => a.sends);
-  const sending = all.filter((s) => s.outcome === 'send').length;
-  const held = all.length - sending;
-  return html`<span class="badge">${sending} to send</span>
-    ${held > 0 ? html`<span class="badge">${held} not sent</span>` : ''}`;
-}
-
-function dayBlock(d: UpcomingDay, view: View, canSkip: boolean, csrf: string | null): SafeHtml {
-  const total = d.automations.reduce((a, x) => a + x.sends.length, 0);
-  let left = view.day === d.day ? view.shown : PER_DAY;
-  const groups = d.automations.map((a) => {
-    const sends = a.sends.slice(0, Math.max(0, left));
-    left -= sends.length;
-    if (sends.length === 0) return '';
-    return html`<h3>${a.automation} <span class="badge">${a.sends.length}</span></h3>
-      <div class="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Customer</th>
-              <th scope="col">Their local time</th>
-              <th scope="col">UTC</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${sends.map((s) => sendRow(s, canSkip, csrf))}
-          </tbody>
-        </table>
-      </div>`;
-  });
-  const shown = Math.min(total, view.day === d.day ? view.shown : PER_DAY);
-  const more = Math.min(MAX_SHOWN, shown + 4 * PER_DAY);
-  return html`<section aria-labelledby="day-${d.day}" id="section-${d.day}">
-    <h2 id="day-${d.day}">${dayTitle(d.day)} ${counts(d)}</h2>
-    ${groups}
-    ${
-      shown < total
-        ? html`<p>
-            Showing ${shown} of ${total}.
-            ${
-              shown < MAX_SHOWN
-                ? html`<a href="/console/upcoming?day=${d.day}&amp;shown=${more}#section-${d.day}"
-                    >Show more for ${d.day}</a
-                  >`
-                : 'The rest are in rapport upcoming --days 14 --json.'
-            }
-          </p>`
-        : ''
-    }
-  </section>`;
-}
-
-function parseView(query: unknown): View {
+function parsePaging(query: unknown): { paging: Paging; notice: Notice } {
   const q = (query ?? {}) as Record<string, unknown>;
   const day = typeof q.day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(q.day) ? q.day : null;
-  const n = Number(q.shown);
-  const shown = Number.isInteger(n) && n > 0 ? Math.min(n, MAX_SHOWN) : PER_DAY;
-  const done =
-    q.done === 'skipped' ? 'Skipped: that send is recorded as skipped by you and will not go out.' : null;
+  const due = Number(q.after_due);
+  const id = Number(q.after_id);
+  const automation = typeof q.after_automation === 'string' ? q.after_automation.slice(0, 200) : '';
+  const after =
+    day && automation !== '' && Number.isSafeInteger(due) && Number.isSafeInteger(id)
+      ? { automation, dueAt: due, id }
+      : null;
+  const from = Number(q.from);
+  const done = typeof q.done === 'string' ? NOTICES[q.done] : undefined;
   const already =
     q.done === 'already' && typeof q.status === 'string'
       ? `Not skipped: that send is already ${q.status.slice(0, 20)}.`
-      : null;
+      : undefined;
   const text = done ?? already;
-  return { day, shown, notice: text ? { kind: 'status', text } : null };
+  return {
+    paging: { day, after, from: after && Number.isSafeInteger(from) && from > 0 ? from : 0 },
+    notice: text ? { kind: 'status', text } : null,
+  };
 }
 
 async function render(
@@ -129,20 +56,32 @@ async function render(
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,
-  view: View,
+  paging: Paging,
+  notice: Notice,
 ) {
-  const days = await upcoming(deps.rt, { days: DAYS });
-  const canSkip = hasRole(request.staff, 'editor');
+  const view = await upcomingView(deps.rt, {
+    day: paging.day,
+    after: paging.after,
+    perDay: PER_DAY,
+    pageSize: PAGE,
+  });
   const zone = deps.config.business.timezone;
+  const v = {
+    canEdit: hasRole(request.staff, 'editor'),
+    csrf: request.csrf,
+    zone,
+    everyMs: deps.config.console.upcoming_refresh,
+  };
   const body = html`<h1>Upcoming</h1>
     <p>
-      What will be sent in the next ${DAYS} days, by day in ${zone} and by automation; each send at the
-      customer's local time, with UTC beside it.
-      ${canSkip ? 'Skip a send to keep it from going out; it is recorded with your name.' : 'Viewers cannot skip sends; ask an editor.'}
+      What will be sent in the next ${UPCOMING_DAYS} days, by day in ${zone} and by automation; each send at
+      the customer's local time, with UTC beside it.
+      ${v.canEdit ? 'Skip a send to keep it from going out; it is recorded with your name.' : 'Viewers cannot skip sends; ask an editor.'}
     </p>
-    ${view.notice ? html`<p role="${view.notice.kind}" class="notice ${view.notice.kind === 'alert' ? 'notice-error' : 'notice-success'}">${view.notice.text}</p>` : ''}
-    ${days.length === 0 ? html`<p class="muted">Nothing is planned for the next ${DAYS} days.</p>` : ''}
-    ${days.map((d) => dayBlock(d, view, canSkip, request.csrf))}`;
+    ${notice ? html`<p role="${notice.kind}" class="notice ${notice.kind === 'alert' ? 'notice-error' : 'notice-success'}">${notice.text}</p>` : ''}
+    ${freshness(view, v)}
+    ${view.state.computedAt !== null && view.days.length === 0 ? html`<p class="muted">Nothing is planned for the next ${UPCOMING_DAYS} days.</p>` : ''}
+    ${view.days.map((d) => dayBlock(d, paging, v))}`;
   return sendPage(
     reply,
     status,
@@ -177,21 +116,31 @@ async function skip(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyRe
     );
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    const view: View = {
-      day: null,
-      shown: PER_DAY,
-      notice: { kind: 'alert', text: `Not skipped. ${error.message}` },
-    };
-    return render(deps, request, reply, error.code === 'E_NOT_FOUND' ? 404 : 400, view);
+    const notice: Notice = { kind: 'alert', text: `Not skipped. ${error.message}` };
+    const paging = { day: null, after: null, from: 0 };
+    return render(deps, request, reply, error.code === 'E_NOT_FOUND' ? 404 : 400, paging, notice);
   }
+}
+
+async function refresh(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
+  const staff = staffOf(request);
+  const outcome = await refreshUpcoming(deps.rt, staff.email);
+  await audit(deps.db, staff, 'upcoming.refresh', 'upcoming', { outcome }, deps.now());
+  return redirect(reply, `/console/upcoming?done=${outcome === 'built' ? 'refreshed' : 'requested'}`);
 }
 
 export const upcomingPage: ConsolePage = {
   name: 'upcoming',
   register(scope, deps) {
-    scope.get('/upcoming', (request, reply) => render(deps, request, reply, 200, parseView(request.query)));
+    scope.get('/upcoming', (request, reply) => {
+      const { paging, notice } = parsePaging(request.query);
+      return render(deps, request, reply, 200, paging, notice);
+    });
     scope.post('/upcoming/skip', { preHandler: requireRole('editor') }, (request, reply) =>
       skip(deps, request, reply),
+    );
+    scope.post('/upcoming/refresh', { preHandler: requireRole('editor') }, (request, reply) =>
+      refresh(deps, request, reply),
     );
   },
 };

@@ -162,3 +162,9 @@ export async function updatedBy(knex: Knex, id: string): Promise<string | null> 
     { updated_by: string | null } | undefined;
   return row?.updated_by ?? null;
 }
+
+/** Whether there are more than `n` customers, reading at most n + 1 keys of the primary index. */
+export async function moreCustomersThan(knex: Knex, n: number): Promise<boolean> {
+  const row = await knex('customers').orderBy('id').offset(n).first('id');
+  return row !== undefined;
+}

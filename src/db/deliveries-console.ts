@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { DeliveryStatus } from '../domain.js';
-import { isPostgres } from './rows.js';
+import { chunks, IN_CHUNK, isPostgres } from './rows.js';
 import { AUTOMATION_DUE_INDEX } from './migrations.js';
 
 export interface DeliveryFilter {
@@ -183,3 +183,37 @@ export async function skipPlanned(
   const row = (await knex('deliveries').where(where).first('status')) as { status: DeliveryStatus };
   return row.status;
 }
+
+export interface BookedKey extends SkipKey {
+  status: DeliveryStatus;
+  skipped_by: string | null;
+}
+
+/**
+ * What the books say about a few keys (the sends a page shows): read by customer through the
+ * (customer_id, id) index, then matched on the whole key.
+ */
+export async function bookedKeys(knex: Knex, keys: readonly SkipKey[]): Promise<Map<string, BookedKey>> {
+  const wanted = new Set(keys.map(keyOf));
+  const out = new Map<string, BookedKey>();
+  for (const batch of chunks([...new Set(keys.map((k) => k.customerId))], IN_CHUNK)) {
+    const rows = (await knex('deliveries')
+      .whereIn('customer_id', batch)
+      .select('automation_id', 'customer_id', 'occurrence', 'status', 'skipped_by')) as Array<
+      Record<string, string | null>
+    >;
+    for (const r of rows) {
+      const k: BookedKey = {
+        automationId: String(r.automation_id),
+        customerId: String(r.customer_id),
+        occurrence: String(r.occurrence),
+        status: r.status as DeliveryStatus,
+        skipped_by: r.skipped_by ?? null,
+      };
+      if (wanted.has(keyOf(k))) out.set(keyOf(k), k);
+    }
+  }
+  return out;
+}
+
+export const keyOf = (k: SkipKey): string => `${k.automationId}\u0000${k.customerId}\u0000${k.occurrence}`;

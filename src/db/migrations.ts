@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
+import { createUpcomingTables, dropUpcomingTables } from './upcoming-schema.js';
 
 interface Migration {
   name: string;
@@ -711,6 +712,13 @@ const consoleRollup: Migration = {
   },
 };
 
+/** The console's stored forecast of the next days (upcoming-schema.ts). */
+const upcoming: Migration = {
+  name: '0014_upcoming',
+  up: createUpcomingTables,
+  down: dropUpcomingTables,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -725,6 +733,7 @@ const MIGRATIONS: readonly Migration[] = [
   broadcasts,
   consoleData,
   consoleRollup,
+  upcoming,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

@@ -1,0 +1,160 @@
+/**
+ * The stored forecast's lines and their counts per day and automation (upcoming-schema.ts).
+ * A build writes a new generation beside the current one; the page reads one day's lines a page
+ * at a time by keyset on (automation, due time, id), and the counts without counting lines.
+ */
+import type { Knex } from 'knex';
+import { chunks, isPostgres } from './rows.js';
+import { UPCOMING_PAGE_INDEX } from './upcoming-schema.js';
+
+export interface StoredLine {
+  id: number;
+  day: string;
+  automation_id: string;
+  customer_id: string;
+  email: string;
+  occurrence: string;
+  due_at: number;
+  local_time: string;
+  outcome: 'send' | 'skip';
+  reason: string | null;
+  skipped_by: string | null;
+}
+
+export type NewLine = Omit<StoredLine, 'id' | 'skipped_by'>;
+
+export interface DayCount {
+  day: string;
+  automation_id: string;
+  sends: number;
+  held: number;
+}
+
+/** A place in one day's list: the last line shown. */
+export interface LineCursor {
+  automation: string;
+  dueAt: number;
+  id: number;
+}
+
+/** Rows per INSERT: 11 columns each stays far below either database's parameter limit. */
+const INSERT_ROWS = 500;
+const DELETE_ROWS = 5_000;
+
+export async function insertLines(
+  trx: Knex.Transaction,
+  generation: number,
+  lines: readonly NewLine[],
+): Promise<void> {
+  for (const batch of chunks(lines, INSERT_ROWS)) {
+    await trx('upcoming_lines').insert(batch.map((l) => ({ ...l, generation })));
+  }
+}
+
+export async function insertCounts(
+  trx: Knex.Transaction,
+  generation: number,
+  counts: readonly DayCount[],
+): Promise<void> {
+  for (const batch of chunks(counts, INSERT_ROWS)) {
+    await trx('upcoming_counts').insert(batch.map((c) => ({ ...c, generation })));
+  }
+}
+
+/**
+ * Deletes every generation but `keep` (the one the page reads), a bounded batch per statement so
+ * no transaction holds the write lock for long. The previous generation is deleted by the build
+ * after next, never while a request that read the state row just before a switch may still read it.
+ */
+export async function pruneGenerations(knex: Knex, keep: number | null): Promise<number> {
+  const others = (q: Knex.QueryBuilder) =>
+    keep === null ? q : q.where((w) => w.where('generation', '<', keep).orWhere('generation', '>', keep));
+  let deleted = 0;
+  for (;;) {
+    const ids = others(knex('upcoming_lines').select('id').limit(DELETE_ROWS));
+    const n = await knex('upcoming_lines').whereIn('id', ids).delete();
+    deleted += n;
+    if (n < DELETE_ROWS) break;
+  }
+  await others(knex('upcoming_counts')).delete();
+  return deleted;
+}
+
+export async function dayCounts(knex: Knex, generation: number): Promise<DayCount[]> {
+  const rows = (await knex('upcoming_counts')
+    .where('generation', generation)
+    .orderBy(['day', 'automation_id'])
+    .select('day', 'automation_id', 'sends', 'held')) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    day: String(r.day),
+    automation_id: String(r.automation_id),
+    sends: Number(r.sends),
+    held: Number(r.held),
+  }));
+}
+
+/** Up to `limit` lines of one day after `after`, in (automation, due time, id) order, from the index. */
+export async function dayLines(
+  knex: Knex,
+  generation: number,
+  day: string,
+  after: LineCursor | null,
+  limit: number,
+): Promise<StoredLine[]> {
+  // SQLite plans without statistics: name the index that serves this order.
+  const table = isPostgres(knex)
+    ? 'upcoming_lines'
+    : knex.raw('?? INDEXED BY ??', ['upcoming_lines', UPCOMING_PAGE_INDEX]);
+  const q = knex
+    .from(table)
+    .where({ generation, day })
+    .orderBy(['automation_id', 'due_at', 'id'])
+    .limit(limit)
+    .select('*');
+  if (after) q.whereRaw('(automation_id, due_at, id) > (?, ?, ?)', [after.automation, after.dueAt, after.id]);
+  return ((await q) as Array<Record<string, unknown>>).map(toLine);
+}
+
+function toLine(r: Record<string, unknown>): StoredLine {
+  return {
+    id: Number(r.id),
+    day: String(r.day),
+    automation_id: String(r.automation_id),
+    customer_id: String(r.customer_id),
+    email: String(r.email),
+    occurrence: String(r.occurrence),
+    due_at: Number(r.due_at),
+    local_time: String(r.local_time),
+    outcome: r.outcome === 'send' ? 'send' : 'skip',
+    reason: (r.reason as string | null) ?? null,
+    skipped_by: (r.skipped_by as string | null) ?? null,
+  };
+}
+
+/**
+ * Records a person's skip on the stored line of `generation` (if the forecast has it) and moves
+ * it from "to send" to "not sent" in its day's count, in one transaction.
+ */
+export async function markLineSkipped(
+  knex: Knex,
+  generation: number,
+  key: { automationId: string; customerId: string; occurrence: string },
+  who: string,
+  reason: string,
+): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const where = {
+      generation,
+      automation_id: key.automationId,
+      customer_id: key.customerId,
+      occurrence: key.occurrence,
+    };
+    const line = (await trx('upcoming_lines').where(where).first('id', 'day', 'outcome')) as
+      { id: number; day: string; outcome: string } | undefined;
+    if (!line || line.outcome !== 'send') return;
+    await trx('upcoming_lines').where('id', line.id).update({ outcome: 'skip', reason, skipped_by: who });
+    await trx('upcoming_counts')
+      .where({ generation, day: line.day, automation_id: key.automationId })
+      .update({ sends: trx.raw('sends - 1'), held: trx.raw('held + 1') });
+  });
+}
