@@ -399,27 +399,6 @@ export async function countDue(knex: Knex, now: number): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Current status of each of these keys that is already in the books. */
-export async function deliveryStatuses(
-  knex: Knex,
-  keys: ReadonlyArray<{ automationId: string; customerId: string; occurrence: string }>,
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const customerIds = [...new Set(keys.map((k) => k.customerId))];
-  for (const batch of chunks(customerIds, 500)) {
-    const rows = (await knex('deliveries')
-      .whereIn('customer_id', batch)
-      .select('automation_id', 'customer_id', 'occurrence', 'status')) as Array<{
-      automation_id: string;
-      customer_id: string;
-      occurrence: string;
-      status: string;
-    }>;
-    for (const r of rows) out.set(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`, r.status);
-  }
-  return out;
-}
-
 /** When each of these customers last had this automation sent, epoch ms. */
 export async function lastSentAt(
   knex: Knex,

@@ -10,7 +10,7 @@ import type { Customer, CustomerEvent } from '../domain.js';
 import { iterateCustomers } from '../db/customers.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
-import { deliveryStatuses, recentMarketingSends } from '../db/deliveries.js';
+import { bookKey, pageBooks } from '../db/deliveries-books.js';
 import { capDecision } from '../plan/cap.js';
 import { exitConditionMet } from '../plan/exit-condition.js';
 import { customerZone, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
@@ -95,16 +95,19 @@ async function pageContext(
   customers: readonly Customer[],
   o: ForecastOptions,
 ): Promise<PageContext> {
-  const ids = customers.map((c) => c.id);
   const cap = config.sending.frequency_cap;
+  // One read of the planned customers' rows answers both questions (see deliveries-books.ts).
+  const books = o.useBooks
+    ? await pageBooks(db.knex, planned, cap ? o.from - cap.per : null)
+    : { statuses: new Map<string, string>(), sends: new Map<string, number[]>() };
   return {
     optOuts: await optOutsFor(db.knex, customers),
     suppressed: await suppressedAmong(
       db.knex,
       customers.map((c) => c.email),
     ),
-    books: o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map(),
-    sends: o.useBooks && cap ? await recentMarketingSends(db.knex, ids, o.from - cap.per) : new Map(),
+    books: books.statuses,
+    sends: books.sends,
     digests: await loadDigestContext(db, config, planned, customers),
   };
 }
@@ -213,10 +216,6 @@ function toLine(config: Config, customer: Customer, p: PlannedDelivery, reason: 
     reason,
     ...(p.occasion ? { occasion: p.occasion } : {}),
   };
-}
-
-function bookKey(p: Pick<PlannedDelivery, 'automationId' | 'customerId' | 'occurrence'>): string {
-  return `${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`;
 }
 
 function consentReason(
