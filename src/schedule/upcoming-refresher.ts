@@ -34,7 +34,7 @@ export function refreshReason(
   everyMs: number,
 ): 'missing' | 'stale' | 'automations' | 'requested' | null {
   if (state.generation === null || state.computedAt === null) return 'missing';
-  if (state.requestedAt !== null && state.requestedAt >= state.computedAt) return 'requested';
+  if (state.requestedAt !== null && state.requestedAt > state.computedAt) return 'requested';
   if (state.revision !== revision) return 'automations';
   if (now - state.computedAt >= everyMs) return 'stale';
   return null;
