@@ -1,7 +1,7 @@
 /**
  * The console against a hostile world, in a real browser on SQLite: a page on another origin
  * that posts to the console, a run of wrong passwords, a viewer forging a change with their own
- * token; and the dashboard and upcoming pages at desktop and phone size, a skip included.
+ * token; and the dashboard and upcoming pages at desktop and phone size, a skip and a refresh included.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,12 @@ describe.skipIf(!browserAvailable)('the console against hostile pages, in a brow
     await page.getByRole('status').waitFor();
     expect(await page.getByRole('status').textContent()).toMatch(/Skipped/);
     expect(await page.getByRole('button', { name: 'Skip birthday for cy@example.org' }).count()).toBe(0);
+    expect(await page.getByText('Skipped by ed@example.com').count()).toBe(1);
+    await page.getByRole('button', { name: 'Refresh now' }).click();
+    await page.getByRole('status').waitFor();
+    expect(await page.getByRole('status').textContent()).toMatch(/computed again/);
+    const freshness = await page.locator('main p', { hasText: 'Forecast as of' }).textContent();
+    expect(freshness?.replace(/\s+/g, ' ')).toMatch(/Forecast as of \d\d:\d\d \(America\/New_York\)/);
     expect(problems).toEqual([]);
 
     clock.now = Date.parse('2027-03-11T15:00:00Z');

@@ -147,11 +147,11 @@ async function overlayBooks(rt: DbRuntime, sends: UpcomingSend[]): Promise<void>
  * cheap: the last build took under a second, or there is none and the database is small.
  * Otherwise the daemon's refresher builds it and the request shows what is stored.
  */
-async function buildIfCheap(rt: DbRuntime, by: string): Promise<void> {
+async function buildIfCheap(rt: DbRuntime, by: string, asked = false): Promise<void> {
   const knex = rt.db.knex;
   const state = await readUpcomingState(knex);
   const reason = refreshReason(state, await readRevision(knex), rt.now(), rt.config.console.upcoming_refresh);
-  if (reason === null) return;
+  if (reason === null && !asked) return;
   const cheap =
     state.buildMs !== null
       ? state.buildMs < INLINE_BUILD_MS
@@ -163,9 +163,9 @@ async function buildIfCheap(rt: DbRuntime, by: string): Promise<void> {
 /** "Refresh now": recorded for whichever worker looks next, and built at once when that is cheap. */
 export async function refreshUpcoming(rt: DbRuntime, who: string): Promise<'built' | 'requested'> {
   await requestUpcomingRefresh(rt.db.knex, who, rt.now());
-  const before = (await readUpcomingState(rt.db.knex)).computedAt;
-  await buildIfCheap(rt, who);
-  return (await readUpcomingState(rt.db.knex)).computedAt !== before ? 'built' : 'requested';
+  const before = (await readUpcomingState(rt.db.knex)).generation;
+  await buildIfCheap(rt, who, true);
+  return (await readUpcomingState(rt.db.knex)).generation !== before ? 'built' : 'requested';
 }
 
 /**
