@@ -16,7 +16,7 @@ import { listDeliveries } from '../../src/console/data/deliveries.js';
 import { addTag, suppress, unsubscribe, updateCustomer } from '../../src/console/data/actions.js';
 import { liftSuppression, listSuppressions } from '../../src/console/data/suppressions.js';
 import { dashboard } from '../../src/console/data/dashboard.js';
-import { skipUpcoming, upcoming } from '../../src/console/data/upcoming.js';
+import { skipUpcoming, upcomingView } from '../../src/console/data/upcoming.js';
 import { runOnce } from '../../src/main.js';
 import type { DbRuntime } from '../../src/runtime.js';
 import { databases } from '../support/databases.js';
@@ -218,10 +218,12 @@ describe.each(databases())('console data on %s', (db) => {
   });
 
   it('skips a send that is not planned yet, and the planner never sends it', async () => {
-    const days = await upcoming(rt, { days: 2 });
-    const cy = days
-      .flatMap((d) => d.automations.flatMap((a) => a.sends))
-      .find((s) => s.customer_id === 'c-103' && s.automation === 'birthday');
+    // A database this small is forecast inside the first request.
+    const sendOfCy = async () =>
+      (await upcomingView(rt, { day: null, after: null, perDay: 25, pageSize: 100 })).days
+        .flatMap((d) => d.sends)
+        .find((s) => s.customer_id === 'c-103' && s.automation === 'birthday');
+    const cy = await sendOfCy();
     expect(cy).toMatchObject({ outcome: 'send', utc: '2027-03-11T14:00:00.000Z' });
     expect(cy?.local).toContain('09:00');
     const key = {
@@ -231,7 +233,7 @@ describe.each(databases())('console data on %s', (db) => {
       utc: cy?.utc as string,
     };
     expect(await skipUpcoming(rt, key, 'ed')).toBe('skipped');
-    expect(JSON.stringify(await upcoming(rt, { days: 2 }))).not.toContain('c-103');
+    expect(await sendOfCy()).toMatchObject({ outcome: 'skip', status: 'skipped', skipped_by: 'ed' });
 
     now = Date.parse('2027-03-11T15:00:00Z');
     await runOnce(rt);
