@@ -33,6 +33,7 @@ describe('config', () => {
     const { config } = loadConfig({ file: 'config/rapport.yaml', env: {}, templateExists: () => true });
     expect(config.automations.map((a) => a.id)).toContain('birthday');
     expect(config.sending.max_lateness).toBe(24 * 3_600_000);
+    expect(config.console.upcoming_refresh).toBe(10 * 60_000);
     expect(Object.isFrozen(config.sending)).toBe(true);
   });
 
@@ -73,6 +74,9 @@ automations:
       'http.listen: "127.0.0.1:80800" is not host:port (a port up to 65535)',
     ]);
     expect(problems(BASE + 'sending: { max_lateness: 0 }\n')).toEqual([]);
+    expect(problems(BASE + 'console: { upcoming_refresh: 30s }\n')).toEqual([
+      'console.upcoming_refresh: must be at least 1m',
+    ]);
   });
 
   it('names the environment variable a bad value came from', () => {
