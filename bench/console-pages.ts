@@ -13,6 +13,8 @@ import { openBenchRuntime } from './runtime.js';
 import { elapsedMs, percentile } from './stats.js';
 
 const PASSWORD = 'bench console password';
+/** A new owner per run: a kept console file (--keep-console) already has the earlier runs' owners. */
+const OWNER = `owner-${process.pid}-${Date.now()}@bench.example`;
 /** Rounds per page, fewer for a page that takes seconds, so the measure ends in minutes. */
 const MAX_ROUNDS = 40;
 const MIN_ROUNDS = 5;
@@ -48,17 +50,12 @@ export async function measureConsolePages(url: string, customers: number): Promi
       CONSOLE_PAGES,
     );
     await app.ready();
-    await addStaff(
-      rt.db,
-      'bench',
-      { email: 'owner@bench.example', role: 'owner', password: PASSWORD },
-      DATA_NOW,
-    );
+    await addStaff(rt.db, 'bench', { email: OWNER, role: 'owner', password: PASSWORD }, DATA_NOW);
     const login = await app.inject({
       method: 'POST',
       url: '/console/login',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(publicUrl).origin },
-      payload: new URLSearchParams({ email: 'owner@bench.example', password: PASSWORD }).toString(),
+      payload: new URLSearchParams({ email: OWNER, password: PASSWORD }).toString(),
     });
     const cookie = [login.headers['set-cookie']].flat().find((c) => c?.startsWith('rapport_console='));
     if (login.statusCode !== 303 || !cookie) throw new Error(`console sign-in failed: ${login.statusCode}`);
