@@ -43,7 +43,7 @@ export interface ImportOptions {
   dryRun: boolean;
   /** The current time, epoch ms: passed to the store and used for "in the future" checks. */
   now: number;
-  /** Rows per store call. */
+  /** Rows per store call (one transaction each); 5000 unless given. */
   batchSize?: number;
   /** How many problems the report keeps; more are counted, not kept. */
   maxErrors?: number;
@@ -60,6 +60,9 @@ export interface ImportOptions {
   /** Called once with the mapping a CSV or Excel file was read with, as lines to print. */
   onMapping?: (lines: string[]) => void;
 }
+
+/** Rows per store call: large enough that a transaction's cost is spread, small enough to hold. */
+const DEFAULT_BATCH = 5000;
 
 interface Pending<T> {
   line: number;
@@ -215,7 +218,7 @@ async function importWith<T extends { id: string }>(
 ): Promise<ImportReport> {
   const { kind, now } = options;
   const strict = options.strict === true;
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
   const tally = new Tally(kind, options.dryRun, options.maxErrors ?? 1000);
   const firstLineOf = new Map<string, number>();
   let batch: Pending<T>[] = [];
