@@ -12,6 +12,7 @@ import { SharedAddresses } from './addresses.js';
 import type { DateFormat } from './date-input.js';
 import type { ExplicitMap } from './mapping.js';
 import { type ConsentWords, DATE_FIELDS, type FieldProblem } from './prepare.js';
+import { IdLines } from './id-lines.js';
 import { preparedRecords } from './prepared.js';
 import { Tally, type ImportReport } from './tally.js';
 import { show } from './text.js';
@@ -220,9 +221,10 @@ async function importWith<T extends { id: string }>(
   const strict = options.strict === true;
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
   const tally = new Tally(kind, options.dryRun, options.maxErrors ?? 1000);
-  const firstLineOf = new Map<string, number>();
+  const firstLineOf = new IdLines();
   let batch: Pending<T>[] = [];
-  const shared = kind === 'customers' ? new SharedAddresses() : undefined;
+  const lineOf = (id: string) => firstLineOf.get(id);
+  const shared = kind === 'customers' ? new SharedAddresses(lineOf, options.dryRun) : undefined;
   const source = preparedRecords({ ...options, zone: options.zone ?? 'UTC' });
   for await (const item of source.rows) {
     tally.read();
@@ -245,7 +247,7 @@ async function importWith<T extends { id: string }>(
       continue;
     }
     tally.warn([...early.warnings, ...(result.warnings ?? [])]);
-    firstLineOf.set(result.value.id, item.line);
+    firstLineOf.add(result.value.id, item.line);
     batch.push({ line: item.line, value: result.value });
     if (batch.length >= batchSize) {
       await flush(handler, batch, options, tally, shared);
