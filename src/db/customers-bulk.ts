@@ -11,7 +11,7 @@ import type { CustomerPatch } from '../domain.js';
 import { mergeCustomer } from '../import/merge.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor } from './consent.js';
-import { CUSTOMERS, inputToRow, rowToCustomer, type CustomerRow } from './customers.js';
+import { CUSTOMERS, customersAtAddresses, inputToRow, rowToCustomer, type CustomerRow } from './customers.js';
 import type { MergeCounts } from './customers-merge.js';
 import { chunks, IN_CHUNK, isPostgres, sameColumns } from './rows.js';
 
@@ -146,6 +146,7 @@ interface SqliteConnection {
 }
 
 interface SqliteStatements {
+  atAddresses: SqliteStatement;
   stored: SqliteStatement;
   optOuts: SqliteStatement;
   upsert: SqliteStatement;
@@ -159,6 +160,9 @@ function statements(conn: SqliteConnection): SqliteStatements {
   if (s) return s;
   const names = COLUMNS.join(', ');
   s = {
+    atAddresses: conn.prepare(
+      'SELECT c.id, c.email_key FROM json_each(?) AS j CROSS JOIN customers AS c ON c.email_key = j.value ORDER BY c.id',
+    ),
     stored: conn.prepare('SELECT * FROM customers WHERE id IN (SELECT value FROM json_each(?))'),
     optOuts: conn.prepare(
       'SELECT customer_id, email_key, scope FROM opt_outs WHERE customer_id IN (SELECT value FROM json_each(?)) ' +
@@ -221,4 +225,31 @@ function sqliteOptOuts(
     if (scopes.size > 0) out.set(c.id, scopes);
   }
   return out;
+}
+
+/**
+ * customersAtAddresses for a whole batch: on SQLite one prepared statement (the keys as a JSON
+ * array) instead of a query built and prepared for every 500 keys.
+ */
+export async function customersAtAddressKeys(
+  knex: Knex,
+  keys: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (isPostgres(knex) || keys.length === 0) return customersAtAddresses(knex, keys);
+  const conn = (await knex.client.acquireConnection()) as SqliteConnection;
+  try {
+    const rows = statements(conn).atAddresses.all(JSON.stringify([...new Set(keys)])) as Array<{
+      id: string;
+      email_key: string;
+    }>;
+    const out = new Map<string, string[]>();
+    for (const r of rows) {
+      const ids = out.get(r.email_key);
+      if (ids) ids.push(r.id);
+      else out.set(r.email_key, [r.id]);
+    }
+    return out;
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
 }
