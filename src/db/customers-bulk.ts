@@ -49,7 +49,7 @@ const PG_ROWS = 500;
 
 type Row = Record<string, unknown>;
 
-export interface MergePlan {
+interface MergePlan {
   /** The rows to write, new and changed only, one per id. */
   writes: Row[];
   counts: MergeCounts;
@@ -60,7 +60,7 @@ export interface MergePlan {
  * (scope '*') keeps the record unsubscribed whatever the row says; a second row for one id
  * merges into what the first made (imports refuse such rows before they get here).
  */
-export function planMerge(
+function planMerge(
   patches: readonly CustomerPatch[],
   stored: Map<string, CustomerRow>,
   optOuts: ReadonlyMap<string, ReadonlySet<string>>,
