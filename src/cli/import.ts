@@ -42,7 +42,12 @@ function printReport(io: Io, kind: ImportKind, report: ImportReport): void {
     );
   }
   for (const w of report.warnings) io.err(formatRowWarning(w));
-  if (report.warningsOmitted > 0) io.err(`… and ${report.warningsOmitted} more warnings`);
+  if (report.warningsOmitted > 0) {
+    const byField = Object.entries(report.warningsOmittedByField)
+      .map(([field, n]) => `${field}: ${n}`)
+      .join(', ');
+    io.err(`… and ${report.warningsOmitted} more warnings (${byField})`);
+  }
   if (report.zonedTimes > 0) {
     io.out(
       `times without an offset were read in ${report.zone} (business.timezone): ${report.zonedTimes} values`,
