@@ -35,6 +35,9 @@ import { runTick, type TickReport } from './schedule/tick.js';
 import { buildPlugins, buildRoutes } from './http/routes.js';
 import { Histogram, type WorkerHealth } from './http/health.js';
 import { startHttpServer, type HttpLimits, type HttpServer } from './http/server.js';
+import { Heartbeat } from './health/heartbeat.js';
+import { SendCounter } from './health/send-counter.js';
+import { VERSION } from './version.js';
 
 export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -159,6 +162,8 @@ export interface Core {
   mailer: Mailer;
   deliverer: Deliverer;
   sendLatency: Histogram;
+  /** Messages the relay accepted in the last minute, for the worker's status row. */
+  sent: SendCounter;
 }
 
 /**
@@ -180,6 +185,7 @@ export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> 
   await engine.refresh();
   const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config));
   const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  const sent = new SendCounter();
   const deliverer = new Deliverer({
     db: rt.db,
     config: rt.config,
@@ -190,9 +196,12 @@ export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> 
     now: rt.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
-    onSent: (ms) => sendLatency.observe(ms / 1000),
+    onSent: (ms) => {
+      sendLatency.observe(ms / 1000);
+      sent.add(rt.now());
+    },
   });
-  return { engine, mailer, deliverer, sendLatency };
+  return { engine, mailer, deliverer, sendLatency, sent };
 }
 
 export interface OnceReport {
@@ -224,8 +233,34 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The worker's status row in the database: at each beat, and at once when its relay or breaker changes. */
+function workerHeartbeat(
+  rt: DbRuntime,
+  core: Core,
+  scheduler: Scheduler,
+  workerId: string,
+  startedAt: number,
+): Heartbeat {
+  const heartbeat = new Heartbeat({
+    knex: rt.db.knex,
+    who: { workerId, host: hostname(), pid: process.pid, version: VERSION, startedAt },
+    state: {
+      breaker: core.deliverer.breaker,
+      relayError: () => core.deliverer.relayError,
+      lastTickAt: () => scheduler.lastTickAt,
+      sentLastMinute: (now) => core.sent.lastMinute(now),
+    },
+    intervalMs: rt.config.worker.heartbeat,
+    now: rt.now,
+    log: rt.log,
+  });
+  core.deliverer.onHealthChange(() => void heartbeat.beat());
+  return heartbeat;
+}
+
 export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
-  const core = await buildCore(rt, newWorkerId());
+  const workerId = newWorkerId();
+  const core = await buildCore(rt, workerId);
   const scheduler = new Scheduler({
     db: rt.db,
     config: rt.config,
@@ -235,6 +270,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   });
   const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
   const startedAt = rt.now();
+  const heartbeat = workerHeartbeat(rt, core, scheduler, workerId, startedAt);
   const health: WorkerHealth = {
     startedAt,
     lastTickAt: () => scheduler.lastTickAt,
@@ -276,6 +312,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     await core.mailer.close();
     throw error;
   }
+  await heartbeat.start();
   scheduler.start();
   loop.start();
   const imap = rt.config.bounces.imap;
@@ -286,6 +323,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     (stopping ??= (async () => {
       await scheduler.stop();
       await loop.stop();
+      await heartbeat.stop();
       await bounces?.stop();
       await http?.close();
       closeTemplates();

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
+import { createWorkerStatus, dropWorkerStatus } from './worker-status.js';
 
 interface Migration {
   name: string;
@@ -711,6 +712,13 @@ const consoleRollup: Migration = {
   },
 };
 
+/** Each worker's health (heartbeat, relay, circuit breaker), so any console shows every worker. */
+const workerStatus: Migration = {
+  name: '0015_worker_status',
+  up: createWorkerStatus,
+  down: dropWorkerStatus,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -725,6 +733,7 @@ const MIGRATIONS: readonly Migration[] = [
   broadcasts,
   consoleData,
   consoleRollup,
+  workerStatus,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
