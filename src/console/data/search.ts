@@ -110,7 +110,7 @@ export async function findCustomers(
  * What the search text asks for, for findCustomers and for reading every match (an export):
  * null for no text.
  */
-function searchOf(q: string): CustomerSearch | null {
+export function searchOf(q: string): CustomerSearch | null {
   const text = q.trim();
   if (text === '') return null;
   const tagMatch = /^tag:\s*(.+)$/i.exec(text);

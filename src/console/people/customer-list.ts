@@ -22,10 +22,11 @@ function partial(page: SearchPage): boolean {
   return !page.complete || page.results.length >= SEARCH_LIMIT;
 }
 
-function results(q: string, found: SearchPage): SafeHtml {
+function results(q: string, found: SearchPage, exporting: SafeHtml): SafeHtml {
   if (q.trim() === '') {
     return html`<div id="results">
       <p class="muted">Type part of an email, a name, an id, or <kbd>tag:NAME</kbd> for a tag.</p>
+      ${exporting}
     </div>`;
   }
   const hits = found.results;
@@ -33,7 +34,7 @@ function results(q: string, found: SearchPage): SafeHtml {
     const none = found.complete
       ? html`<p>No customer matches “${q}”.</p>`
       : html`<p role="status">No match among the customers looked at — ${REFINE}.</p>`;
-    return html`<div id="results">${none}</div>`;
+    return html`<div id="results">${none} ${exporting}</div>`;
   }
   const more = partial(found)
     ? html`<p role="status">
@@ -67,11 +68,17 @@ function results(q: string, found: SearchPage): SafeHtml {
         </tbody>
       </table>
     </div>
-    ${more}
+    ${more} ${exporting}
   </div>`;
 }
 
-export function customerList(q: string, found: SearchPage, notice: SafeHtml | string): SafeHtml {
+/** The search form and its results; `exporting` (the export form, or why not) goes with the results. */
+export function customerList(
+  q: string,
+  found: SearchPage,
+  notice: SafeHtml | string,
+  exporting: SafeHtml,
+): SafeHtml {
   return html`<h1>Customers</h1>
     ${notice}
     <form
@@ -87,5 +94,5 @@ export function customerList(q: string, found: SearchPage, notice: SafeHtml | st
       </p>
       <p><button type="submit">Search</button></p>
     </form>
-    ${results(q, found)}`;
+    ${results(q, found, exporting)}`;
 }

@@ -18,6 +18,7 @@ import { audit } from '../staff.js';
 import { customerForms, changedFields } from './customer-forms.js';
 import { customerList, SEARCH_LIMIT } from './customer-list.js';
 import { customerView } from './customer-view.js';
+import { exportControl, registerCustomersExport } from './customers-export.js';
 import { doneNotice, field, noticeOf, READ_ONLY, type Notice } from './view.js';
 import { html } from '../layout.js';
 
@@ -181,7 +182,8 @@ function registerCustomers(scope: Scope, deps: ConsoleDeps, budgets: ScanBudgets
   scope.get('/customers', async (request, reply) => {
     const q = field(request.query, 'q').slice(0, 200);
     const found = await findCustomers(deps.db, q, { limit: SEARCH_LIMIT, ...(budgets ? { budgets } : {}) });
-    const body = customerList(q, found, noticeOf(doneNotice(request, DONE)));
+    const exporting = exportControl(q, request, hasRole(request.staff, 'editor'));
+    const body = customerList(q, found, noticeOf(doneNotice(request, DONE)), exporting);
     const document = page({
       title: 'Customers',
       staff: request.staff,
@@ -196,4 +198,5 @@ function registerCustomers(scope: Scope, deps: ConsoleDeps, budgets: ScanBudgets
   );
   registerChanges(scope, deps);
   registerDataRights(scope, deps);
+  registerCustomersExport(scope, deps);
 }
