@@ -8,6 +8,8 @@ import { AppError } from '../../src/errors.js';
 import { CircuitBreaker } from '../../src/deliver/breaker.js';
 import { SendCounter } from '../../src/health/send-counter.js';
 import { statusRow, type WorkerState } from '../../src/health/heartbeat.js';
+import { verdict, workerView } from '../../src/health/worker-view.js';
+import type { WorkerStatusRow } from '../../src/db/worker-status.js';
 
 const T0 = Date.parse('2027-03-10T15:00:00Z');
 
@@ -76,5 +78,63 @@ describe('worker.heartbeat', () => {
     } catch (error) {
       expect([...(error as AppError).details].join('\n')).toContain('worker.heartbeat: use at least 1s');
     }
+  });
+});
+
+describe('the verdict on the workers', () => {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const base: WorkerStatusRow = {
+    worker_id: 'h:1:aaaaaa',
+    host: 'h',
+    pid: 1,
+    version: '1.0.0',
+    started_at: T0 - 3_600_000,
+    heartbeat_at: T0 - 10_000,
+    heartbeat_ms: 15_000,
+    stopped_at: null,
+    relay: 'ok',
+    relay_error: null,
+    breaker: 'closed',
+    breaker_opened_at: null,
+    breaker_reopens_at: null,
+    breaker_reason: null,
+    last_tick_at: null,
+    sent_last_minute: 0,
+  };
+  const view = (over: Partial<WorkerStatusRow>) => workerView({ ...base, ...over }, T0);
+
+  it('judges alive against the worker’s own interval, three beats', () => {
+    expect(view({ heartbeat_at: T0 - 45_000 }).liveness).toBe('alive');
+    expect(view({ heartbeat_at: T0 - 45_001 }).liveness).toBe('silent');
+    expect(view({ heartbeat_at: T0 - 45_001, heartbeat_ms: 60_000 }).liveness).toBe('alive');
+    expect(view({ stopped_at: T0 - 5_000 }).liveness).toBe('stopped');
+  });
+
+  it('says what matters first, in words', () => {
+    expect(verdict([view({})], at)).toEqual({
+      level: 'ok',
+      text: 'All is well: 1 worker running, the relay accepting mail.',
+    });
+    expect(verdict([view({ stopped_at: T0 - 5_000 })], at)).toEqual({
+      level: 'trouble',
+      text: 'No worker is running: nothing is planned or sent.',
+    });
+    const silent = verdict([view({}), view({ worker_id: 'h:2:bbbbbb', heartbeat_at: T0 - 600_000 })], at);
+    expect(silent.level).toBe('warning');
+    expect(silent.text).toBe(
+      `1 worker has not been heard from since ${at(T0 - 600_000)} (stopped without saying so, or cannot reach the database).`,
+    );
+    const paused = verdict(
+      [view({ breaker: 'open', breaker_reopens_at: T0 + 5_000, breaker_reason: 'the relay refused us' })],
+      at,
+    );
+    expect(paused).toEqual({
+      level: 'trouble',
+      text: 'Sending is paused on every running worker: the relay refused us.',
+    });
+    // A stopped worker's old breaker is not news.
+    expect(verdict([view({}), view({ worker_id: 'x', stopped_at: T0, breaker: 'open' })], at).level).toBe(
+      'ok',
+    );
   });
 });
