@@ -35,9 +35,8 @@ import { runTick, type TickReport } from './schedule/tick.js';
 import { buildPlugins, buildRoutes } from './http/routes.js';
 import { Histogram, type WorkerHealth } from './http/health.js';
 import { startHttpServer, type HttpLimits, type HttpServer } from './http/server.js';
-import { Heartbeat } from './health/heartbeat.js';
+import { workerHeartbeat } from './health/heartbeat.js';
 import { SendCounter } from './health/send-counter.js';
-import { VERSION } from './version.js';
 
 export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -233,31 +232,6 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** The worker's status row in the database: at each beat, and at once when its relay or breaker changes. */
-function workerHeartbeat(
-  rt: DbRuntime,
-  core: Core,
-  scheduler: Scheduler,
-  workerId: string,
-  startedAt: number,
-): Heartbeat {
-  const heartbeat = new Heartbeat({
-    knex: rt.db.knex,
-    who: { workerId, host: hostname(), pid: process.pid, version: VERSION, startedAt },
-    state: {
-      breaker: core.deliverer.breaker,
-      relayError: () => core.deliverer.relayError,
-      lastTickAt: () => scheduler.lastTickAt,
-      sentLastMinute: (now) => core.sent.lastMinute(now),
-    },
-    intervalMs: rt.config.worker.heartbeat,
-    now: rt.now,
-    log: rt.log,
-  });
-  core.deliverer.onHealthChange(() => void heartbeat.beat());
-  return heartbeat;
-}
-
 export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   const workerId = newWorkerId();
   const core = await buildCore(rt, workerId);
@@ -270,7 +244,14 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   });
   const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
   const startedAt = rt.now();
-  const heartbeat = workerHeartbeat(rt, core, scheduler, workerId, startedAt);
+  const heartbeat = workerHeartbeat({
+    rt,
+    workerId,
+    startedAt,
+    deliverer: core.deliverer,
+    scheduler,
+    sent: core.sent,
+  });
   const health: WorkerHealth = {
     startedAt,
     lastTickAt: () => scheduler.lastTickAt,

@@ -4,7 +4,10 @@
  * clean stop. Rows of workers silent for a day are pruned. A write that fails is logged and
  * tried again at the next beat: health reporting never stops the worker.
  */
+import { hostname } from 'node:os';
 import type { Knex } from 'knex';
+import type { DbRuntime } from '../runtime.js';
+import { VERSION } from '../version.js';
 import {
   markWorkerStopped,
   pruneWorkerStatus,
@@ -143,4 +146,44 @@ export class Heartbeat {
       );
     }
   }
+}
+
+/** The parts of a running worker its heartbeat reads. */
+export interface HeartbeatParts {
+  rt: Pick<DbRuntime, 'db' | 'config' | 'now' | 'log'>;
+  workerId: string;
+  startedAt: number;
+  deliverer: {
+    readonly breaker: WorkerState['breaker'];
+    readonly relayError: string | null;
+    onHealthChange(listener: () => void): void;
+  };
+  scheduler: { readonly lastTickAt: number | null };
+  sent: { lastMinute(now: number): number };
+}
+
+/** The daemon's heartbeat: every `worker.heartbeat`, and at once when its relay or breaker changes. */
+export function workerHeartbeat(p: HeartbeatParts): Heartbeat {
+  const { rt, deliverer } = p;
+  const heartbeat = new Heartbeat({
+    knex: rt.db.knex,
+    who: {
+      workerId: p.workerId,
+      host: hostname(),
+      pid: process.pid,
+      version: VERSION,
+      startedAt: p.startedAt,
+    },
+    state: {
+      breaker: deliverer.breaker,
+      relayError: () => deliverer.relayError,
+      lastTickAt: () => p.scheduler.lastTickAt,
+      sentLastMinute: (now) => p.sent.lastMinute(now),
+    },
+    intervalMs: rt.config.worker.heartbeat,
+    now: rt.now,
+    log: rt.log,
+  });
+  deliverer.onHealthChange(() => void heartbeat.beat());
+  return heartbeat;
 }
