@@ -348,6 +348,14 @@ export const configSchema = z.strictObject({
       session_idle: duration.default(12 * 3_600_000),
       /** A console session ends this long after sign-in, however active. */
       session_max: duration.default(7 * 86_400_000),
+      /** The largest file the import page accepts, in bytes (50 MB). */
+      import_max_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(50 * 1024 * 1024),
+      /** Where the import page keeps uploads until they are imported (an hour at most); empty: the OS temp dir. */
+      import_dir: z.string().default(''),
     })
     .prefault({}),
   templates: z
