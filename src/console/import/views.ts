@@ -72,22 +72,20 @@ function describeFormat(upload: Upload, checked: Checked | undefined): string {
   return sep === undefined ? 'CSV' : `CSV, values separated by ${names[sep] ?? JSON.stringify(sep)}`;
 }
 
+/** The attribute a column would be kept as: its own name, made distinct from every field. */
+function attributeOf(column: ColumnMapping, index: number, known: ReadonlySet<string>): string {
+  if (column.target !== null && !known.has(column.target)) return column.target;
+  const name = attributeName(column.column) || `column_${index + 1}`;
+  return known.has(name) ? `${name}_2` : name;
+}
+
 function options(upload: Upload, column: ColumnMapping, index: number): SafeHtml[] {
-  const fields = FIELD_ORDER[upload.kind];
-  const known = COLUMNS[upload.kind].known;
-  const attribute =
-    column.target !== null && !known.has(column.target)
-      ? column.target
-      : attributeName(column.column) || `column_${index + 1}`;
+  const attribute = attributeOf(column, index, COLUMNS[upload.kind].known);
+  const selected = column.target ?? '-';
   const choice = (value: string, label: string) =>
-    html`<option
-      value="${value}"
-      ${raw(column.target === value || (value === '-' && column.target === null) ? 'selected' : '')}
-    >
-      ${label}
-    </option>`;
+    html`<option value="${value}" ${raw(selected === value ? 'selected' : '')}>${label}</option>`;
   return [
-    ...fields.map((field) => choice(field, field)),
+    ...FIELD_ORDER[upload.kind].map((field) => choice(field, field)),
     choice(attribute, `attribute: ${attribute}`),
     choice('-', '(ignore this column)'),
   ];
@@ -104,8 +102,10 @@ function mappingRows(upload: Upload, checked: Checked): SafeHtml[] {
   return (checked.mapping ?? []).map((column, i) => {
     const example = checked.sample?.[column.column];
     return html`<tr>
-      <th scope="row">${column.column}</th>
-      <td>${typeof example === 'string' ? example : ''}</td>
+      <td>
+        <strong>${column.column}</strong>
+        ${typeof example === 'string' && example !== '' ? html`<br /><span class="muted">${example}</span>` : ''}
+      </td>
       <td>
         <label class="visually-hidden" for="col-${i}">Field for column ${column.column}</label>
         <select id="col-${i}" name="col_${i}">
@@ -151,8 +151,7 @@ function settingsForm(upload: Upload, checked: Checked, csrf: string | null): Sa
           </caption>
           <thead>
             <tr>
-              <th scope="col">Column in the file</th>
-              <th scope="col">First row</th>
+              <th scope="col">Column</th>
               <th scope="col">Imported as</th>
             </tr>
           </thead>
