@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countCustomers, getCustomer } from '../../src/db/customers.js';
 import { listStaffAudit } from '../../src/db/staff-audit.js';
 import { CONSOLE_PAGES } from '../../src/console/pages.js';
+import { importPageWith } from '../../src/console/import/page.js';
 import { database } from '../support/databases.js';
 import { ORIGIN, seedUser, session, startTestConsole, type TestConsole } from '../support/console.js';
 
@@ -42,6 +43,8 @@ function multipart(parts: Array<[string, string] | { file: string; name: string 
   };
 }
 
+const versionOf = (body: string) => /name="version" value="(\d+)"/.exec(body)?.[1] ?? '';
+
 describe('console import page on sqlite', () => {
   const url = database('sqlite').fresh('file');
   const dir = mkdtempSync(join(tmpdir(), 'rapport-import-test-'));
@@ -67,7 +70,6 @@ describe('console import page on sqlite', () => {
     expect(location).toMatch(/^\/console\/import\/[0-9a-f]{32}$/);
     return location;
   };
-  const versionOf = (body: string) => /name="version" value="(\d+)"/.exec(body)?.[1] ?? '';
 
   beforeAll(async () => {
     c = await startTestConsole(url(), {
@@ -266,5 +268,70 @@ describe('console import page on sqlite', () => {
       c.clock.now -= 61 * 60_000;
     }
     expect((await editor.get('/console/import/..%2F..%2Fetc')).statusCode).toBe(404);
+  });
+
+  it('deletes uploads left for over an hour when the next file is uploaded', async () => {
+    const left = (await uploaded('customers', 'left.csv', 'id,email\nl1,l@example.com\n')).split('/').pop();
+    expect(readdirSync(dir)).toEqual([left]);
+    c.clock.now += 61 * 60_000;
+    try {
+      const next = (await uploaded('customers', 'next.csv', 'id,email\nn1,n@example.com\n')).split('/').pop();
+      expect(readdirSync(dir)).toEqual([next]);
+      await editor.post(`/console/import/${next}/cancel`, {});
+    } finally {
+      c.clock.now -= 61 * 60_000;
+    }
+  });
+});
+
+describe('console import of a large file on sqlite', () => {
+  const url = database('sqlite').fresh('file');
+  let c: TestConsole;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-import-test-'));
+    // Answers at once, so the status pages show while the work goes on.
+    c = await startTestConsole(url(), {
+      pages: [importPageWith({ waitMs: 0 })],
+      console: { import_dir: dir },
+    });
+    await seedUser(c, 'ed@example.com', 'editor');
+  });
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('checks and imports in the background, with a status page that refreshes itself', async () => {
+    const editor = await session(c, 'ed@example.com');
+    const rows = Array.from({ length: 8_000 }, (_, i) => `b${i},buyer${i}@example.com`);
+    const body = multipart([
+      ['_csrf', editor.csrf],
+      ['kind', 'customers'],
+      { file: `id,email\n${rows.join('\n')}\n`, name: 'big.csv' },
+    ]);
+    const res = await c.app.inject({
+      method: 'POST',
+      url: '/console/import',
+      headers: { cookie: editor.cookie, ...ORIGIN, ...body.headers },
+      payload: body.payload,
+    });
+    const review = String(res.headers.location);
+    const checking = await editor.get(review);
+    expect(checking.body).toContain('<meta http-equiv="refresh" content="2" />');
+    expect(text(checking.body)).toMatch(/Checking big.csv [\d,]+ rows read so far/);
+    await expect
+      .poll(async () => text((await editor.get(review)).body), { timeout: 30_000 })
+      .toMatch(/New 8,000/);
+    const page = await editor.get(review);
+    expect(page.body).not.toContain('http-equiv="refresh"');
+    await editor.post(`${review}/confirm`, { version: versionOf(page.body) });
+    const importing = await editor.get(review);
+    expect(importing.body).toContain('<meta http-equiv="refresh" content="2" />');
+    expect(text(importing.body)).toMatch(/Importing big.csv [\d,]+ of 8,000 rows read so far/);
+    expect(importing.body).toMatch(/<progress max="8000" value="\d+">/);
+    await expect
+      .poll(async () => text((await editor.get(review)).body), { timeout: 30_000 })
+      .toMatch(/Imported big.csv Read 8,000 rows; imported 8,000 customers/);
+    expect(await countCustomers(c.db.knex)).toBe(8_000);
   });
 });

@@ -4,7 +4,7 @@
  * The file waits on the server under a random id bound to the uploader, for an hour at most.
  */
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { parseDateFormat } from '../../import/date-input.js';
 import { mapFromPairs } from '../../import/mapping.js';
@@ -21,8 +21,6 @@ import { receiveUpload } from './receive.js';
 import { type Upload, Uploads } from './uploads.js';
 import { doneBody, progressBody, reviewBody, uploadForm } from './views.js';
 
-/** How long a request waits for a check or an import before showing the status page. */
-const WAIT_MS = 3000;
 const SWEEP_MS = 10 * 60_000;
 
 const NOTICES: Record<string, string> = {
@@ -37,6 +35,10 @@ interface Ctx {
   deps: ConsoleDeps;
   uploads: Uploads;
   jobs: ImportJobs;
+  /** How long a request waits for a check or an import before showing the status page. */
+  waitMs: number;
+  /** Deletes expired uploads and forgets old work; never throws. */
+  sweep(): Promise<void>;
 }
 
 function shell(
@@ -158,7 +160,7 @@ async function show(ctx: Ctx, request: FastifyRequest<{ Params: Params }>, reply
   if (!job || job.phase !== 'check' || job.version !== upload.version) {
     ctx.jobs.forget(id);
     job = check(ctx, upload);
-    await settleWithin(job, WAIT_MS);
+    await settleWithin(job, ctx.waitMs);
   }
   if (!job.done) return shell(request, reply, 200, 'Checking', progressBody(upload.name, job, here), true);
   const body = html`${notice(request)} ${reviewBody(upload, job, request.csrf)}`;
@@ -216,7 +218,7 @@ async function confirm(ctx: Ctx, request: FastifyRequest<{ Params: Params }>, re
     job?.done && job.phase === 'check' && job.version === upload.version ? job.checked?.report : undefined;
   if (String(body.version) !== String(upload.version) || !report)
     return redirect(reply, `${here}?done=changed`);
-  await settleWithin(importFor(ctx, staff, upload, report.read), WAIT_MS);
+  await settleWithin(importFor(ctx, staff, upload, report.read), ctx.waitMs);
   return redirect(reply, here);
 }
 
@@ -235,41 +237,49 @@ async function cancel(ctx: Ctx, request: FastifyRequest<{ Params: Params }>, rep
   return redirect(reply, '/console/import?done=cancelled');
 }
 
-function sweeper(ctx: Ctx, scope: FastifyInstance): void {
-  const sweep = () => {
+function sweeper(ctx: Omit<Ctx, 'sweep' | 'waitMs'>): () => Promise<void> {
+  return async () => {
     ctx.jobs.sweep(ctx.deps.now());
-    ctx.uploads.sweep(ctx.deps.now(), ctx.jobs.busy()).catch((error: unknown) => {
+    await ctx.uploads.sweep(ctx.deps.now(), ctx.jobs.busy()).catch((error: unknown) => {
       ctx.deps.log.warn(
         { event: 'console.import_sweep_failed', error: String(error) },
         'could not delete old uploads',
       );
     });
   };
-  const timer = setInterval(sweep, SWEEP_MS);
-  timer.unref();
-  scope.addHook('onReady', async () => sweep());
-  scope.addHook('onClose', async () => clearInterval(timer));
 }
 
-export const importPage: ConsolePage = {
-  name: 'import',
-  async register(scope, deps) {
-    const ctx: Ctx = { deps, uploads: new Uploads(deps.config.console.import_dir), jobs: new ImportJobs() };
-    const editors = { preHandler: requireRole('editor') };
-    sweeper(ctx, scope);
-    await scope.register(async (child) => {
-      // Over the limit, the file is cut short and refused by the handler (not a stream error).
-      await child.register(multipart, { throwFileSizeLimit: false });
-      child.post('/import', { ...editors, config: { csrfInStream: true } }, (request, reply) =>
-        receiveUpload(ctx, request, reply),
-      );
-    });
-    scope.get('/import', (request, reply) => start(ctx, request, reply));
-    scope.get<{ Params: Params }>('/import/:id', editors, (request, reply) => show(ctx, request, reply));
-    scope.post<{ Params: Params }>('/import/:id/settings', editors, (r, reply) => settings(ctx, r, reply));
-    scope.post<{ Params: Params }>('/import/:id/confirm', editors, (r, reply) => confirm(ctx, r, reply));
-    scope.post<{ Params: Params }>('/import/:id/cancel', editors, (r, reply) => cancel(ctx, r, reply));
-  },
-};
+/**
+ * The import page; `waitMs` is how long a request that starts a check or an import waits for
+ * it before answering with the self-refreshing status page.
+ */
+export function importPageWith(policy: { waitMs: number }): ConsolePage {
+  return {
+    name: 'import',
+    async register(scope, deps) {
+      const parts = { deps, uploads: new Uploads(deps.config.console.import_dir), jobs: new ImportJobs() };
+      const ctx: Ctx = { ...parts, waitMs: policy.waitMs, sweep: sweeper(parts) };
+      const timer = setInterval(() => void ctx.sweep(), SWEEP_MS);
+      timer.unref();
+      scope.addHook('onReady', () => ctx.sweep());
+      scope.addHook('onClose', async () => clearInterval(timer));
+      const editors = { preHandler: requireRole('editor') };
+      await scope.register(async (child) => {
+        // Over the limit, the file is cut short and refused by the handler (not a stream error).
+        await child.register(multipart, { throwFileSizeLimit: false });
+        child.post('/import', { ...editors, config: { csrfInStream: true } }, (request, reply) =>
+          receiveUpload(ctx, request, reply),
+        );
+      });
+      scope.get('/import', (request, reply) => start(ctx, request, reply));
+      scope.get<{ Params: Params }>('/import/:id', editors, (request, reply) => show(ctx, request, reply));
+      scope.post<{ Params: Params }>('/import/:id/settings', editors, (r, reply) => settings(ctx, r, reply));
+      scope.post<{ Params: Params }>('/import/:id/confirm', editors, (r, reply) => confirm(ctx, r, reply));
+      scope.post<{ Params: Params }>('/import/:id/cancel', editors, (r, reply) => cancel(ctx, r, reply));
+    },
+  };
+}
+
+export const importPage = importPageWith({ waitMs: 3000 });
 
 export type { Ctx as ImportContext };

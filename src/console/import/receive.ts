@@ -51,6 +51,8 @@ async function drain(part: MultipartFile): Promise<void> {
 export async function receiveUpload(ctx: ImportContext, request: FastifyRequest, reply: FastifyReply) {
   const staff = staffOf(request);
   const session = request.consoleSession;
+  // Each upload clears those left over an hour, besides the periodic sweep.
+  await ctx.sweep();
   const max = ctx.deps.config.console.import_max_bytes;
   let tokenSeen = false;
   let kind = '';
