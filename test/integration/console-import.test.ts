@@ -130,6 +130,20 @@ describe('console import page on sqlite', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('imports events for the customers just imported', async () => {
+    const file =
+      'Order ID,Customer ID,Type,Occurred At\no-1,c1,purchase,2027-03-01T10:00:00Z\no-2,nobody,purchase,2027-03-01T10:00:00Z\n';
+    const review = await uploaded('events', 'orders.csv', file);
+    const page = await editor.get(review);
+    expect(text(page.body)).toMatch(
+      /New 1 Changed 0 Unchanged 0 Rejected 1 .*3 customer_id no customer with id "nobody"/,
+    );
+    await editor.post(`${review}/confirm`, { version: versionOf(page.body) });
+    expect(text((await editor.get(review)).body)).toContain('Read 2 rows; imported 1 events.');
+    const [entry] = await listStaffAudit(c.db.knex, 1);
+    expect(entry).toMatchObject({ action: 'import.events', target: 'orders.csv' });
+  });
+
   it('lets the mapping be changed per column and checks again', async () => {
     const review = await uploaded(
       'customers',
