@@ -188,8 +188,10 @@ async function settings(ctx: Ctx, request: FastifyRequest<{ Params: Params }>, r
   if (!upload) return gone(request, reply);
   const body = (request.body ?? {}) as Body;
   const here = `/console/import/${upload.id}`;
-  if (String(body.version) !== String(upload.version)) return redirect(reply, `${here}?done=changed`);
   const job = ctx.jobs.get(upload.id);
+  // Once the import has started, its settings are those it was confirmed with.
+  if (job?.phase === 'import') return redirect(reply, here);
+  if (String(body.version) !== String(upload.version)) return redirect(reply, `${here}?done=changed`);
   const map = chosenMap(job?.phase === 'check' ? job : undefined, body);
   const dateFormat = typeof body.date_format === 'string' ? body.date_format.trim() : '';
   if (dateFormat !== '') parseDateFormat(dateFormat);

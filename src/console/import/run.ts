@@ -53,20 +53,27 @@ function stoppedBy(error: unknown): Stopped {
 }
 
 async function delimiterOf(path: string): Promise<string | undefined> {
+  const stream = createReadStream(path, { end: 64 * 1024 - 1 });
   try {
-    return (await sniffDelimiter(textBytes(createReadStream(path, { end: 64 * 1024 - 1 })))).delimiter;
+    return (await sniffDelimiter(textBytes(stream))).delimiter;
   } catch {
     return undefined;
+  } finally {
+    // Only the first line was read: let go of the file now rather than when collected.
+    stream.destroy();
   }
 }
 
 async function firstRow(upload: Upload, path: string): Promise<Record<string, unknown> | undefined> {
+  const stream = createReadStream(path);
   try {
-    for await (const item of readRecords(createReadStream(path), upload.format)) {
+    for await (const item of readRecords(stream, upload.format)) {
       if ('record' in item) return item.record;
     }
   } catch {
     // The dry run reports the same problem in its own words.
+  } finally {
+    stream.destroy();
   }
   return undefined;
 }
