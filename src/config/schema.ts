@@ -360,6 +360,14 @@ export const configSchema = z.strictObject({
       upcoming_refresh: duration
         .default(10 * 60_000)
         .refine((ms) => ms >= 60_000, { message: 'must be at least 1m' }),
+      /** The largest file the import page accepts, in bytes (50 MB). */
+      import_max_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(50 * 1024 * 1024),
+      /** Where the import page keeps uploads until they are imported (an hour at most); empty: the OS temp dir. */
+      import_dir: z.string().default(''),
     })
     .prefault({}),
   templates: z

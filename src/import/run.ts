@@ -10,7 +10,7 @@ import { EXIT } from '../errors.js';
 import { jsonValueProblems } from './json-values.js';
 import { SharedAddresses } from './addresses.js';
 import type { DateFormat } from './date-input.js';
-import type { ExplicitMap } from './mapping.js';
+import type { ExplicitMap, Mapping } from './mapping.js';
 import { type ConsentWords, DATE_FIELDS, type FieldProblem } from './prepare.js';
 import { IdLines } from './id-lines.js';
 import { preparedRecords } from './prepared.js';
@@ -58,12 +58,16 @@ export interface ImportOptions {
   consent?: ConsentWords;
   /** A bad optional field refuses the row instead of being left out with a warning. */
   strict?: boolean;
-  /** Called once with the mapping a CSV or Excel file was read with, as lines to print. */
-  onMapping?: (lines: string[]) => void;
+  /** Called once with the mapping a CSV or Excel file was read with, as lines to print and as it is. */
+  onMapping?: (lines: string[], mapping: Mapping) => void;
+  /** Called with the rows read so far, every PROGRESS_ROWS rows. */
+  onProgress?: (read: number) => void;
 }
 
 /** Rows per store call: large enough that a transaction's cost is spread, small enough to hold. */
 const DEFAULT_BATCH = 5000;
+/** How often `onProgress` hears of the rows read. */
+const PROGRESS_ROWS = 1000;
 
 interface Pending<T> {
   line: number;
@@ -226,8 +230,10 @@ async function importWith<T extends { id: string }>(
   const lineOf = (id: string) => firstLineOf.get(id);
   const shared = kind === 'customers' ? new SharedAddresses(lineOf, options.dryRun) : undefined;
   const source = preparedRecords({ ...options, zone: options.zone ?? 'UTC' });
+  let read = 0;
   for await (const item of source.rows) {
     tally.read();
+    if (++read % PROGRESS_ROWS === 0) options.onProgress?.(read);
     if ('error' in item) {
       tally.reject([{ line: item.line, field: RECORD_FIELD, reason: item.error }]);
       continue;
