@@ -22,6 +22,7 @@ import {
   setStaffPassword,
   type StaffSummary,
 } from './staff.js';
+import { scalarText } from '../text.js';
 
 interface Notice {
   kind: 'done' | 'error';
@@ -169,7 +170,7 @@ export const usersPage: ConsolePage = {
     scope.get('/users', owner, (request, reply) => render(deps, request, reply, 200));
     scope.post('/users', owner, (request, reply) =>
       act(deps, request, reply, async () => {
-        const email = String(field(request, 'email') ?? '').trim();
+        const email = scalarText(field(request, 'email')).trim();
         const { password, generated } = passwordFrom(request.body);
         const added = await addStaff(
           deps.db,

@@ -46,9 +46,9 @@ export interface DeliverDeps {
   build: MessageBuilder;
   log: Logger;
   workerId: string;
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  random(): number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
   /** Milliseconds from claim to the relay's acceptance, for the latency histogram. */
   onSent?(ms: number): void;
 }

@@ -12,6 +12,7 @@ import type { Customer, CustomerEvent } from '../domain.js';
 import { deliveryJson } from '../cli/books.js';
 import { csvLine } from './csv.js';
 import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
+import { scalarText } from '../text.js';
 
 export type ExportKind = 'customers' | 'events' | 'deliveries';
 export type ExportFormat = 'csv' | 'jsonl';
@@ -106,8 +107,7 @@ const SOURCES: Record<ExportKind, Source> = {
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(';');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return scalarText(value);
 }
 
 /**

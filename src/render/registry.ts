@@ -66,7 +66,7 @@ export class Registry {
     initial: boolean,
     specs?: Specs,
   ): ApplyResult {
-    this.specs = specs ?? new Map();
+    this.specs = specs ?? new Map<string, string>();
     try {
       return this.applyAll(sources, problems, initial);
     } finally {

@@ -103,8 +103,11 @@ async function pageContext(
       db.knex,
       customers.map((c) => c.email),
     ),
-    books: o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map(),
-    sends: o.useBooks && cap ? await recentMarketingSends(db.knex, ids, o.from - cap.per) : new Map(),
+    books: o.useBooks ? await deliveryStatuses(db.knex, planned) : new Map<string, string>(),
+    sends:
+      o.useBooks && cap
+        ? await recentMarketingSends(db.knex, ids, o.from - cap.per)
+        : new Map<string, number[]>(),
     digests: await loadDigestContext(db, config, planned, customers),
   };
 }
