@@ -20,6 +20,7 @@ import { customerList, SEARCH_LIMIT } from './customer-list.js';
 import { customerView } from './customer-view.js';
 import { doneNotice, field, noticeOf, READ_ONLY, type Notice } from './view.js';
 import { html } from '../layout.js';
+import { routeParam } from '../request-fields.js';
 
 const DONE: Readonly<Record<string, string>> = {
   edited: 'Fields saved.',
@@ -39,7 +40,7 @@ function auditedFields(changes: Record<string, unknown>): string[] {
 }
 
 function idOf(request: FastifyRequest): string {
-  return (request.params as { id: string }).id;
+  return routeParam(request, 'id');
 }
 
 async function showCustomer(

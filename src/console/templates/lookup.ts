@@ -10,9 +10,10 @@ import { AppError } from '../../errors.js';
 import { locale as checkLocale } from '../../import/zone.js';
 import { templateHistory, type HistoryEntry } from '../../outreach/catalog.js';
 import { scalarText } from '../../text.js';
+import { routeParam } from '../request-fields.js';
 
 export function templateParam(request: FastifyRequest): string {
-  return (request.params as { name: string }).name;
+  return routeParam(request, 'name');
 }
 
 /** Only templates open in the editor: layouts and partials are changed from files. */
