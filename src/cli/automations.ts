@@ -198,7 +198,7 @@ export function forecastText(f: ChangeForecast): string {
 
 /** Asks on a terminal unless --yes; without a terminal (scripts) the change is applied. */
 async function confirmed(io: Io, o: AutomationsOptions): Promise<boolean> {
-  const tty = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  const tty = Reflect.get(io.stdin, 'isTTY') === true;
   if (o.yes || !tty) return true;
   const rl = createInterface({ input: io.stdin, output: process.stderr });
   try {

@@ -64,7 +64,7 @@ async function* keyset<T extends { id: string | number }>(
     const page = await next(after);
     if (page.length === 0) return;
     yield page.map(flat);
-    after = (page[page.length - 1] as T).id;
+    after = page.at(-1)?.id ?? after;
   }
 }
 
