@@ -277,7 +277,8 @@ export class Deliverer {
     const unrecordedMax = Math.max(1, Math.ceil(parallelism / 2));
     const lane = async () => {
       for (let i = next++; i < ready.length; i = next++) {
-        const item = ready[i] as Prepared;
+        const item = ready[i];
+        if (item === undefined) break;
         if (mayStart()) await this.recorder.room(unrecordedMax);
         if (mayStart()) await this.limiter.take();
         // Checked again: the waits for the books and for a rate slot can be long.
