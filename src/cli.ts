@@ -50,7 +50,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     async (...args: A) => {
       const command = args[args.length - 1] as Command;
       const merged = { ...command.optsWithGlobals() };
-      const positional = args.slice(0, -2) as unknown[];
+      const positional = args.slice(0, -2);
       setExit(await (fn as unknown as Action)(...([...positional, merged] as never[])));
     };
 

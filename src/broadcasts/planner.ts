@@ -64,7 +64,7 @@ async function planOne(db: Database, broadcast: Broadcast, ctx: PlanContext): Pr
     const current = await getBroadcast(db.knex, broadcast.id);
     if (current?.status !== 'scheduled') return inserted;
     if (planned.length > 0) inserted += await insertPlanned(db.knex, planned, ctx.now);
-    after = page.length > 0 ? (page[page.length - 1] as Customer).id : after;
+    after = page.at(-1)?.id ?? after;
     const done = page.length < ctx.pageSize;
     if (!(await markPlanned(db.knex, broadcast.id, after, done, ctx.now)) || done) return inserted;
   }

@@ -5,7 +5,6 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
-import type { Customer } from '../domain.js';
 import { audiencePage } from '../db/customers-audience.js';
 import { broadcastsWithStatus, getBroadcasts, pendingBroadcastRows } from '../db/broadcasts.js';
 import { customerZone, planPolicyFromConfig } from '../plan/plan.js';
@@ -74,6 +73,6 @@ async function forecastUnplanned(
       });
     }
     if (page.length < PAGE) return;
-    after = (page[page.length - 1] as Customer).id;
+    after = page.at(-1)?.id ?? after;
   }
 }

@@ -22,6 +22,7 @@ import type { DbRuntime } from '../runtime.js';
 import { applyAssignments } from './automation-set.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
+import { scalarText } from '../text.js';
 
 export interface AutomationsOptions {
   json?: boolean;
@@ -53,7 +54,7 @@ export async function listCmd(io: Io, rt: DbRuntime, o: AutomationsOptions): Pro
     return {
       id: s.id,
       enabled: s.enabled,
-      template: String(s.definition.template ?? ''),
+      template: scalarText(s.definition.template),
       description: a ? describeAutomation(a) : '(does not validate: see rapport check)',
       updated_by: s.updated_by,
       updated_at: iso(s.updated_at),
@@ -197,7 +198,7 @@ export function forecastText(f: ChangeForecast): string {
 
 /** Asks on a terminal unless --yes; without a terminal (scripts) the change is applied. */
 async function confirmed(io: Io, o: AutomationsOptions): Promise<boolean> {
-  const tty = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  const tty = Reflect.get(io.stdin, 'isTTY') === true;
   if (o.yes || !tty) return true;
   const rl = createInterface({ input: io.stdin, output: process.stderr });
   try {

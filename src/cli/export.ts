@@ -35,7 +35,13 @@ export async function exportCommand(
   return withRuntime(io, options, async (rt) => {
     if (options.out === undefined) {
       // The real stdout is written with back-pressure; a captured one (tests) line by line.
-      const write = io === processIo ? streamWriter(process.stdout) : async (chunk: string) => io.out(chunk);
+      const write =
+        io === processIo
+          ? streamWriter(process.stdout)
+          : (chunk: string) => {
+              io.out(chunk);
+              return Promise.resolve();
+            };
       await runExport(rt.db, kind, format, write);
       return 0;
     }

@@ -15,7 +15,7 @@ export async function passwordFromStdin(stdin: NodeJS.ReadableStream): Promise<s
 }
 
 export function isTerminal(stdin: NodeJS.ReadableStream): boolean {
-  return (stdin as NodeJS.ReadStream).isTTY === true;
+  return Reflect.get(stdin, 'isTTY') === true;
 }
 
 /** One line typed on the terminal, not echoed. Ctrl-C cancels. */

@@ -47,7 +47,7 @@ export async function startCommand(io: Io, options: GlobalOptions & { once?: boo
   }
   // Handlers first, banner after: whoever waits for the banner may signal at once (a test, a
   // supervisor), and a SIGTERM that arrived before the handler would kill the process outright.
-  const stopped = waitForSignals(io, daemon.stop, rt.config.worker.grace);
+  const stopped = waitForSignals(io, () => daemon.stop(), rt.config.worker.grace);
   const customers = await countCustomers(rt.db.knex);
   const automations = rt.config.automations;
   const enabled = automations.filter((a) => a.enabled).length;

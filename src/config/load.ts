@@ -248,9 +248,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
     const branches = issue.errors.filter((b) => b.length > 0).sort((a, b) => a.length - b.length);
     const best = branches[0];
     if (best) {
-      return best.flatMap((inner) =>
-        describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, raw),
-      );
+      return best.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }, raw));
     }
   }
   if (issue.code === 'unrecognized_keys') {

@@ -8,6 +8,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { secretProblem } from './sanity.js';
+import { errnoCode } from '../error-fields.js';
 
 export function loadOrCreateSecret(given: string | undefined, file: string): string {
   if (given) {
@@ -44,7 +45,7 @@ function create(file: string): void {
     linkSync(temp, file);
   } catch (error) {
     // Another process created it first: theirs is the key.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (errnoCode(error) !== 'EEXIST') throw error;
   } finally {
     rmSync(temp, { force: true });
   }

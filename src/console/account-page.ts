@@ -10,6 +10,7 @@ import { verifyPassword } from './password.js';
 import type { ConsolePage } from './plugin.js';
 import { sendPage } from './respond.js';
 import { setStaffPassword } from './staff.js';
+import { fieldsOf } from './request-fields.js';
 
 function render(
   request: FastifyRequest,
@@ -61,7 +62,7 @@ function render(
 
 async function changePassword(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
   const staff = staffOf(request);
-  const body = (request.body ?? {}) as Record<string, unknown>;
+  const body = fieldsOf(request.body);
   const user = await findStaffById(deps.db.knex, staff.id);
   const current = typeof body.current === 'string' ? body.current : '';
   // The same limit as signing in, so a session left open cannot be used to guess the password.

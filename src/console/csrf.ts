@@ -35,7 +35,7 @@ function tokenOf(request: FastifyRequest): unknown {
   const header = request.headers['x-csrf-token'];
   if (typeof header === 'string') return header;
   const body = request.body;
-  if (body !== null && typeof body === 'object' && '_csrf' in body) return (body as { _csrf: unknown })._csrf;
+  if (body !== null && typeof body === 'object' && '_csrf' in body) return body._csrf;
   return undefined;
 }
 

@@ -5,6 +5,7 @@
 import { escapeHtml } from '../html.js';
 import type { Staff } from './deps.js';
 import { assetUrl } from '../http/console-assets.js';
+import { scalarText } from '../text.js';
 
 /** Markup that is already safe: the result of `html` or an explicit `raw()`. */
 export class SafeHtml {
@@ -23,7 +24,7 @@ function render(value: unknown): string {
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
   if (value === null || value === undefined || value === false) return '';
-  return escapeHtml(String(value));
+  return escapeHtml(scalarText(value));
 }
 
 /** `html\`<p>${text}</p>\``: values escaped, arrays joined, null/undefined/false left out. */

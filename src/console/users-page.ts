@@ -22,6 +22,8 @@ import {
   setStaffPassword,
   type StaffSummary,
 } from './staff.js';
+import { scalarText } from '../text.js';
+import { bodyField, fieldsOf, routeParam } from './request-fields.js';
 
 interface Notice {
   kind: 'done' | 'error';
@@ -130,7 +132,7 @@ async function render(
 
 /** A chosen password, or a generated one that is shown once on the page. */
 function passwordFrom(body: unknown): { password: string; generated: boolean } {
-  const given = (body as { password?: unknown } | null)?.password;
+  const given = fieldsOf(body).password;
   if (typeof given === 'string' && given !== '') return { password: given, generated: false };
   return { password: generatePassword(), generated: true };
 }
@@ -144,9 +146,10 @@ type Change = (request: FastifyRequest, email: string) => Promise<SafeHtml | str
 /** Runs a change and shows the page with what happened; refusals are shown, not thrown. */
 async function act(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply, change: Change) {
   try {
-    const id = Number((request.params as { id?: string }).id);
+    const idParam = routeParam(request, 'id');
+    const id = idParam === '' ? NaN : Number(idParam);
     const target = Number.isSafeInteger(id) ? await findStaffById(deps.db.knex, id) : undefined;
-    if ((request.params as { id?: string }).id !== undefined && !target) {
+    if (idParam !== '' && !target) {
       throw new AppError('E_STAFF_NOT_FOUND', 'no such user (removed meanwhile?)');
     }
     return await render(deps, request, reply, 200, {
@@ -164,12 +167,11 @@ export const usersPage: ConsolePage = {
   name: 'users',
   register(scope, deps) {
     const owner = { preHandler: requireRole('owner') };
-    const field = (request: FastifyRequest, name: string): unknown =>
-      (request.body as Record<string, unknown> | null)?.[name];
+    const field = (request: FastifyRequest, name: string): unknown => bodyField(request, name);
     scope.get('/users', owner, (request, reply) => render(deps, request, reply, 200));
     scope.post('/users', owner, (request, reply) =>
       act(deps, request, reply, async () => {
-        const email = String(field(request, 'email') ?? '').trim();
+        const email = scalarText(field(request, 'email')).trim();
         const { password, generated } = passwordFrom(request.body);
         const added = await addStaff(
           deps.db,

@@ -5,6 +5,7 @@
  * once, the first insert wins and the other rows see it.
  */
 import type { Knex } from 'knex';
+import { num, rowsOf } from './read.js';
 import { chunks, IN_CHUNK } from './rows.js';
 
 export interface AddressClaim {
@@ -30,7 +31,9 @@ export async function claimAddresses(
     else groups.set(key, [c]);
   }
   for (const group of groups.values()) {
-    const { automationId, occurrence } = group[0] as AddressClaim;
+    const first = group[0];
+    if (!first) continue;
+    const { automationId, occurrence } = first;
     for (const batch of chunks(group, IN_CHUNK)) {
       const rows = batch.map((c) => ({
         automation_id: automationId,
@@ -43,11 +46,13 @@ export async function claimAddresses(
         .insert(rows)
         .onConflict(['automation_id', 'occurrence', 'email_key'])
         .ignore();
-      const held = (await knex('address_claims')
-        .where({ automation_id: automationId, occurrence })
-        .whereIn('email_key', [...new Set(batch.map((c) => c.emailKey))])
-        .select('delivery_id')) as Array<{ delivery_id: number | string }>;
-      for (const r of held) owners.add(Number(r.delivery_id));
+      const held = rowsOf(
+        await knex('address_claims')
+          .where({ automation_id: automationId, occurrence })
+          .whereIn('email_key', [...new Set(batch.map((c) => c.emailKey))])
+          .select('delivery_id'),
+      );
+      for (const r of held) owners.add(num(r, 'delivery_id'));
     }
   }
   return owners;

@@ -5,8 +5,10 @@
  */
 import type { Knex } from 'knex';
 import { bumpRevision, lockRevision } from './outreach-revision.js';
+import { bool, jsonObject, jsonObjectOrNull, num, oneOf, rowOf, rowsOf, str, type Row } from './read.js';
 
-export type AutomationAction = 'created' | 'edited' | 'enabled' | 'disabled' | 'imported';
+const AUTOMATION_ACTIONS = ['created', 'edited', 'enabled', 'disabled', 'imported'] as const;
+export type AutomationAction = (typeof AUTOMATION_ACTIONS)[number];
 
 export interface StoredAutomation {
   id: string;
@@ -37,20 +39,14 @@ export interface AutomationChange {
   before: StoredAutomation | null;
 }
 
-function json(value: unknown): Record<string, unknown> | null {
-  return value === null || value === undefined
-    ? null
-    : (JSON.parse(String(value)) as Record<string, unknown>);
-}
-
-function storedRow(row: Record<string, unknown>): StoredAutomation {
+function storedRow(row: Row): StoredAutomation {
   return {
-    id: String(row.id),
-    definition: json(row.definition) ?? {},
-    enabled: Boolean(row.enabled),
-    position: Number(row.position),
-    updated_by: String(row.updated_by),
-    updated_at: Number(row.updated_at),
+    id: str(row, 'id'),
+    definition: jsonObject(row, 'definition'),
+    enabled: bool(row, 'enabled'),
+    position: num(row, 'position'),
+    updated_by: str(row, 'updated_by'),
+    updated_at: num(row, 'updated_at'),
   };
 }
 
@@ -61,27 +57,24 @@ export function asWritten(definition: Record<string, unknown>, enabled: boolean)
 }
 
 export async function listStoredAutomations(knex: Knex): Promise<StoredAutomation[]> {
-  const rows = (await knex('automations').orderBy(['position', 'id'])) as Array<Record<string, unknown>>;
-  return rows.map(storedRow);
+  return rowsOf(await knex('automations').orderBy(['position', 'id'])).map(storedRow);
 }
 
 export async function getStoredAutomation(knex: Knex, id: string): Promise<StoredAutomation | null> {
-  const row = (await knex('automations').where('id', id).first()) as Record<string, unknown> | undefined;
+  const row = rowOf(await knex('automations').where('id', id).first());
   return row ? storedRow(row) : null;
 }
 
 export async function automationHistory(knex: Knex, id: string): Promise<AutomationHistoryRow[]> {
-  const rows = (await knex('automation_history').where('automation_id', id).orderBy('id')) as Array<
-    Record<string, unknown>
-  >;
+  const rows = rowsOf(await knex('automation_history').where('automation_id', id).orderBy('id'));
   return rows.map((row) => ({
-    id: Number(row.id),
-    automation_id: String(row.automation_id),
-    action: row.action as AutomationAction,
-    before: json(row.before),
-    after: json(row.after),
-    author: String(row.author),
-    created_at: Number(row.created_at),
+    id: num(row, 'id'),
+    automation_id: str(row, 'automation_id'),
+    action: oneOf(row, 'action', AUTOMATION_ACTIONS),
+    before: jsonObjectOrNull(row, 'before'),
+    after: jsonObjectOrNull(row, 'after'),
+    author: str(row, 'author'),
+    created_at: num(row, 'created_at'),
   }));
 }
 

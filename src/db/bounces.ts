@@ -1,6 +1,7 @@
 /** Queries for what came back after sending: bounce events and finding the delivery they concern. */
 import type { Knex } from 'knex';
-import type { DeliveryStatus } from '../domain.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../domain.js';
+import { countOf, num, oneOf, rowOf, rowsOf, str, strOrNull } from './read.js';
 
 /** The delivery a report is about, with the address it went to. */
 export interface BouncedDelivery {
@@ -10,13 +11,14 @@ export interface BouncedDelivery {
   status: DeliveryStatus;
 }
 
-function toBounced(r: Record<string, unknown> | undefined): BouncedDelivery | null {
+function toBounced(result: unknown): BouncedDelivery | null {
+  const r = rowOf(result);
   if (!r) return null;
   return {
-    id: Number(r.id),
-    customerId: r.customer_id as string,
-    email: (r.email as string | null) ?? null,
-    status: r.status as DeliveryStatus,
+    id: num(r, 'id'),
+    customerId: str(r, 'customer_id'),
+    email: strOrNull(r, 'email'),
+    status: oneOf(r, 'status', DELIVERY_STATUSES),
   };
 }
 
@@ -70,32 +72,35 @@ export interface BounceEventInput {
 
 /** Records a report once: false when one with this fingerprint is already in the books. */
 export async function insertBounceEvent(knex: Knex, e: BounceEventInput): Promise<boolean> {
-  const inserted = (await knex('bounce_events')
-    .insert({
-      fingerprint: e.fingerprint.slice(0, 200),
-      delivery_id: e.deliveryId,
-      email: e.email?.toLowerCase() ?? null,
-      kind: e.kind,
-      status: e.status,
-      diagnostic: e.diagnostic,
-      source: e.source,
-      matched_by: e.matchedBy,
-      created_at: e.now,
-    })
-    .onConflict('fingerprint')
-    .ignore()
-    .returning('id')) as unknown[];
+  const inserted = rowsOf(
+    await knex('bounce_events')
+      .insert({
+        fingerprint: e.fingerprint.slice(0, 200),
+        delivery_id: e.deliveryId,
+        email: e.email?.toLowerCase() ?? null,
+        kind: e.kind,
+        status: e.status,
+        diagnostic: e.diagnostic,
+        source: e.source,
+        matched_by: e.matchedBy,
+        created_at: e.now,
+      })
+      .onConflict('fingerprint')
+      .ignore()
+      .returning('id'),
+  );
   return inserted.length > 0;
 }
 
 /** Reports of this kind for this address since `since` (the current one included once stored). */
 export async function countBounces(knex: Knex, email: string, kind: string, since: number): Promise<number> {
-  const row = (await knex('bounce_events')
-    .where({ email: email.toLowerCase(), kind })
-    .where('created_at', '>=', since)
-    .count({ n: '*' })
-    .first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(
+    await knex('bounce_events')
+      .where({ email: email.toLowerCase(), kind })
+      .where('created_at', '>=', since)
+      .count({ n: '*' })
+      .first(),
+  );
 }
 
 /** Marks a sent message as bounced or complained about; a complaint outranks a bounce. */
@@ -116,13 +121,8 @@ export async function markDelivery(
 }
 
 export async function countBounceEvents(knex: Knex): Promise<Array<{ kind: string; n: number }>> {
-  const rows = (await knex('bounce_events')
-    .select('kind')
-    .count({ n: '*' })
-    .groupBy('kind')
-    .orderBy('kind')) as Array<{
-    kind: string;
-    n: number | string;
-  }>;
-  return rows.map((r) => ({ kind: r.kind, n: Number(r.n) }));
+  const rows = rowsOf(
+    await knex('bounce_events').select('kind').count({ n: '*' }).groupBy('kind').orderBy('kind'),
+  );
+  return rows.map((r) => ({ kind: str(r, 'kind'), n: num(r, 'n') }));
 }

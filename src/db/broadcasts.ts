@@ -10,7 +10,25 @@ import {
   type BroadcastStatus,
   type SendAt,
 } from '../broadcasts/types.js';
-import { chunks, IN_CHUNK, parseJson, toBool } from './rows.js';
+import { chunks, IN_CHUNK } from './rows.js';
+import { AppError } from '../errors.js';
+import { DELIVERY_STATUSES } from '../domain.js';
+import {
+  bool,
+  jsonObject,
+  num,
+  numOrNull,
+  oneOf,
+  rowOf,
+  rowsOf,
+  str,
+  stringList,
+  stringMap,
+  strOrNull,
+  type Row,
+} from './read.js';
+
+const BROADCAST_STATUSES: readonly BroadcastStatus[] = ['draft', 'scheduled', 'sending', 'sent', 'cancelled'];
 
 export interface NewBroadcast {
   name: string;
@@ -23,52 +41,63 @@ export interface NewBroadcast {
   createdBy: string;
 }
 
-function toBroadcast(r: Record<string, unknown>): Broadcast {
+/** The stored audience; keys it does not have stay absent ({} is everyone). */
+function toAudience(r: Row): Audience {
+  const stored = jsonObject(r, 'audience');
+  return {
+    ...(stored.tags !== undefined ? { tags: stringList(stored.tags) } : {}),
+    ...(stored.attributes !== undefined ? { attributes: stringMap(stored.attributes) } : {}),
+  };
+}
+
+function toBroadcast(r: Row): Broadcast {
   const sendAt: SendAt =
     r.send_kind === 'now'
       ? { kind: 'now' }
-      : { kind: 'at', time: String(r.send_time), date: (r.send_date as string | null) ?? null };
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+      : { kind: 'at', time: str(r, 'send_time'), date: strOrNull(r, 'send_date') };
   return {
-    id: Number(r.id),
-    name: String(r.name),
-    template: String(r.template),
-    audience: parseJson<Audience>(r.audience, {}),
+    id: num(r, 'id'),
+    name: str(r, 'name'),
+    template: str(r, 'template'),
+    audience: toAudience(r),
     sendAt,
-    transactional: toBool(r.transactional),
-    status: r.status as BroadcastStatus,
-    audienceCount: Number(r.audience_count),
-    plannedThrough: (r.planned_through as string | null) ?? null,
-    createdBy: String(r.created_by),
-    createdAt: Number(r.created_at),
-    cancelledBy: (r.cancelled_by as string | null) ?? null,
-    cancelledAt: num(r.cancelled_at),
+    transactional: bool(r, 'transactional'),
+    status: oneOf(r, 'status', BROADCAST_STATUSES),
+    audienceCount: num(r, 'audience_count'),
+    plannedThrough: strOrNull(r, 'planned_through'),
+    createdBy: str(r, 'created_by'),
+    createdAt: num(r, 'created_at'),
+    cancelledBy: strOrNull(r, 'cancelled_by'),
+    cancelledAt: numOrNull(r, 'cancelled_at'),
   };
 }
 
 export async function insertBroadcast(knex: Knex, b: NewBroadcast, now: number): Promise<Broadcast> {
-  const [row] = (await knex('broadcasts').insert(
-    {
-      name: b.name,
-      template: b.template,
-      audience: JSON.stringify(b.audience),
-      send_kind: b.sendAt.kind,
-      send_time: b.sendAt.kind === 'at' ? b.sendAt.time : null,
-      send_date: b.sendAt.kind === 'at' ? b.sendAt.date : null,
-      transactional: b.transactional,
-      status: b.status,
-      audience_count: b.audienceCount,
-      created_by: b.createdBy,
-      created_at: now,
-      updated_at: now,
-    },
-    ['*'],
-  )) as Array<Record<string, unknown>>;
-  return toBroadcast(row as Record<string, unknown>);
+  const [row] = rowsOf(
+    await knex('broadcasts').insert(
+      {
+        name: b.name,
+        template: b.template,
+        audience: JSON.stringify(b.audience),
+        send_kind: b.sendAt.kind,
+        send_time: b.sendAt.kind === 'at' ? b.sendAt.time : null,
+        send_date: b.sendAt.kind === 'at' ? b.sendAt.date : null,
+        transactional: b.transactional,
+        status: b.status,
+        audience_count: b.audienceCount,
+        created_by: b.createdBy,
+        created_at: now,
+        updated_at: now,
+      },
+      ['*'],
+    ),
+  );
+  if (!row) throw new AppError('E_DB_ROW', 'The database returned no row for the inserted broadcast');
+  return toBroadcast(row);
 }
 
 export async function getBroadcast(knex: Knex, id: number): Promise<Broadcast | undefined> {
-  const row = (await knex('broadcasts').where({ id }).first()) as Record<string, unknown> | undefined;
+  const row = rowOf(await knex('broadcasts').where({ id }).first());
   return row && toBroadcast(row);
 }
 
@@ -76,23 +105,21 @@ export async function getBroadcast(knex: Knex, id: number): Promise<Broadcast | 
 export async function getBroadcasts(knex: Knex, ids: readonly number[]): Promise<Map<number, Broadcast>> {
   const out = new Map<number, Broadcast>();
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
-    const rows = (await knex('broadcasts').whereIn('id', batch)) as Array<Record<string, unknown>>;
-    for (const r of rows) out.set(Number(r.id), toBroadcast(r));
+    for (const r of rowsOf(await knex('broadcasts').whereIn('id', batch))) {
+      const b = toBroadcast(r);
+      out.set(b.id, b);
+    }
   }
   return out;
 }
 
 /** Newest first. */
 export async function listBroadcastRows(knex: Knex, limit = 200): Promise<Broadcast[]> {
-  const rows = (await knex('broadcasts').orderBy('id', 'desc').limit(limit)) as Array<
-    Record<string, unknown>
-  >;
-  return rows.map(toBroadcast);
+  return rowsOf(await knex('broadcasts').orderBy('id', 'desc').limit(limit)).map(toBroadcast);
 }
 
 export async function broadcastsWithStatus(knex: Knex, status: BroadcastStatus): Promise<Broadcast[]> {
-  const rows = (await knex('broadcasts').where({ status }).orderBy('id')) as Array<Record<string, unknown>>;
-  return rows.map(toBroadcast);
+  return rowsOf(await knex('broadcasts').where({ status }).orderBy('id')).map(toBroadcast);
 }
 
 /** Records planning progress; only while the broadcast is still scheduled. Returns false otherwise. */
@@ -113,10 +140,12 @@ export async function markPlanned(
 export async function finishSent(knex: Knex, now: number): Promise<number> {
   let done = 0;
   for (const b of await broadcastsWithStatus(knex, 'sending')) {
-    const open = (await knex('deliveries')
-      .where('automation_id', broadcastAutomationId(b.id))
-      .whereIn('status', ['pending', 'sending'])
-      .first('id')) as unknown;
+    const open = rowOf(
+      await knex('deliveries')
+        .where('automation_id', broadcastAutomationId(b.id))
+        .whereIn('status', ['pending', 'sending'])
+        .first('id'),
+    );
     if (open) continue;
     done += await knex('broadcasts')
       .where({ id: b.id, status: 'sending' })
@@ -156,19 +185,17 @@ export async function broadcastStatusCounts(
 ): Promise<Map<number, Partial<Record<DeliveryStatus, number>>>> {
   const out = new Map<number, Partial<Record<DeliveryStatus, number>>>();
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
-    const rows = (await knex('deliveries')
-      .whereIn('automation_id', batch.map(broadcastAutomationId))
-      .select('automation_id', 'status')
-      .count({ n: '*' })
-      .groupBy('automation_id', 'status')) as Array<{
-      automation_id: string;
-      status: DeliveryStatus;
-      n: number | string;
-    }>;
+    const rows = rowsOf(
+      await knex('deliveries')
+        .whereIn('automation_id', batch.map(broadcastAutomationId))
+        .select('automation_id', 'status')
+        .count({ n: '*' })
+        .groupBy('automation_id', 'status'),
+    );
     for (const r of rows) {
-      const id = Number(r.automation_id.slice(BROADCAST_PREFIX.length));
+      const id = Number(str(r, 'automation_id').slice(BROADCAST_PREFIX.length));
       const counts = out.get(id) ?? {};
-      counts[r.status] = Number(r.n);
+      counts[oneOf(r, 'status', DELIVERY_STATUSES)] = num(r, 'n');
       out.set(id, counts);
     }
   }
@@ -180,18 +207,20 @@ export async function broadcastZoneCounts(
   knex: Knex,
   id: number,
 ): Promise<Array<{ zone: string | null; status: DeliveryStatus; n: number }>> {
-  const rows = (await knex('deliveries as d')
-    .leftJoin('customers as c', 'c.id', 'd.customer_id')
-    .where('d.automation_id', broadcastAutomationId(id))
-    .select('c.timezone as zone', 'd.status')
-    .count({ n: '*' })
-    .groupBy('c.timezone', 'd.status')
-    .orderBy([{ column: 'c.timezone' }, { column: 'd.status' }])) as Array<{
-    zone: string | null;
-    status: DeliveryStatus;
-    n: number | string;
-  }>;
-  return rows.map((r) => ({ zone: r.zone ?? null, status: r.status, n: Number(r.n) }));
+  const rows = rowsOf(
+    await knex('deliveries as d')
+      .leftJoin('customers as c', 'c.id', 'd.customer_id')
+      .where('d.automation_id', broadcastAutomationId(id))
+      .select('c.timezone as zone', 'd.status')
+      .count({ n: '*' })
+      .groupBy('c.timezone', 'd.status')
+      .orderBy([{ column: 'c.timezone' }, { column: 'd.status' }]),
+  );
+  return rows.map((r) => ({
+    zone: strOrNull(r, 'zone'),
+    status: oneOf(r, 'status', DELIVERY_STATUSES),
+    n: num(r, 'n'),
+  }));
 }
 
 /** Pending broadcast rows that become claimable before `to`, with the recipient's address and zone. */
@@ -207,19 +236,19 @@ export async function pendingBroadcastRows(
     timezone: string | null;
   }>
 > {
-  const rows = (await knex('deliveries as d')
-    .join('customers as c', 'c.id', 'd.customer_id')
-    .where('d.status', 'pending')
-    .where('d.automation_id', 'like', `${BROADCAST_PREFIX}%`)
-    .where('d.available_at', '<', to)
-    .select('d.automation_id', 'd.customer_id', 'd.available_at', 'c.email', 'c.timezone')) as Array<
-    Record<string, unknown>
-  >;
+  const rows = rowsOf(
+    await knex('deliveries as d')
+      .join('customers as c', 'c.id', 'd.customer_id')
+      .where('d.status', 'pending')
+      .where('d.automation_id', 'like', `${BROADCAST_PREFIX}%`)
+      .where('d.available_at', '<', to)
+      .select('d.automation_id', 'd.customer_id', 'd.available_at', 'c.email', 'c.timezone'),
+  );
   return rows.map((r) => ({
-    automation_id: String(r.automation_id),
-    customer_id: String(r.customer_id),
-    available_at: Number(r.available_at),
-    email: String(r.email),
-    timezone: (r.timezone as string | null) ?? null,
+    automation_id: str(r, 'automation_id'),
+    customer_id: str(r, 'customer_id'),
+    available_at: num(r, 'available_at'),
+    email: str(r, 'email'),
+    timezone: strOrNull(r, 'timezone'),
   }));
 }

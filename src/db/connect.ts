@@ -58,7 +58,7 @@ function openSqlite(path: string): Database {
           beginImmediate(conn);
           done(null, conn);
         } catch (err) {
-          done(err as Error, conn);
+          done(err instanceof Error ? err : new Error(String(err)), conn);
         }
       },
     },

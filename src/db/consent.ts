@@ -1,7 +1,8 @@
 /** Queries on consent: opt-outs (with their log) and suppressed addresses. */
 import type { Knex } from 'knex';
 import { addressKey } from '../address.js';
-import { chunks, IN_CHUNK, toBool } from './rows.js';
+import { chunks, IN_CHUNK } from './rows.js';
+import { bool, countOf, num, rowsOf, str, strings, strOrNull } from './read.js';
 
 /** Scope '*' is every non-transactional automation; otherwise one automation's id. */
 export const ALL_MARKETING = '*';
@@ -46,10 +47,9 @@ export async function setConsent(
     typeof by === 'string' ? { source: by, reason: undefined, author: undefined } : by;
   const key = addressKey(email);
   return knex.transaction(async (trx) => {
-    const customers = (await trx('customers')
-      .where('email_key', key)
-      .orderBy('id')
-      .select('id', 'email', 'subscribed')) as Array<{ id: string; email: string; subscribed: unknown }>;
+    const customers = rowsOf(
+      await trx('customers').where('email_key', key).orderBy('id').select('id', 'email', 'subscribed'),
+    ).map((r) => ({ id: str(r, 'id'), email: str(r, 'email'), subscribed: bool(r, 'subscribed') }));
     const results: ConsentResult[] = [];
     const ids = customers.map((c) => c.id);
     for (const { scope, optedOut } of changes) {
@@ -58,7 +58,7 @@ export async function setConsent(
         : await liftOptOuts(trx, ids, key, scope);
       if (scope === ALL_MARKETING && ids.length > 0) {
         // A record imported as not subscribed is re-subscribed too: the person asked.
-        if (!optedOut) for (const c of customers) if (!toBool(c.subscribed)) changedIds.add(c.id);
+        if (!optedOut) for (const c of customers) if (!c.subscribed) changedIds.add(c.id);
         await trx('customers').whereIn('id', ids).update({ subscribed: !optedOut });
       }
       for (const c of customers) {
@@ -133,13 +133,17 @@ export async function optOutsFor(
   for (const batch of chunks([...customers], IN_CHUNK)) {
     const ids = [...new Set(batch.map((c) => c.id))];
     const keys = [...new Set(batch.map((c) => addressKey(c.email)))];
-    const rows = (await knex('opt_outs')
-      .where((w) => w.whereIn('customer_id', ids).orWhereIn('email_key', keys))
-      .select('customer_id', 'email_key', 'scope')) as Array<{
-      customer_id: string;
-      email_key: string | null;
-      scope: string;
-    }>;
+    const rows = rowsOf(
+      await knex('opt_outs')
+        .where((w) => {
+          w.whereIn('customer_id', ids).orWhereIn('email_key', keys);
+        })
+        .select('customer_id', 'email_key', 'scope'),
+    ).map((r) => ({
+      customer_id: str(r, 'customer_id'),
+      email_key: strOrNull(r, 'email_key'),
+      scope: str(r, 'scope'),
+    }));
     const byId = groupScopes(rows, (r) => r.customer_id);
     const byKey = groupScopes(rows, (r) => r.email_key);
     for (const c of batch) {
@@ -166,24 +170,21 @@ function groupScopes<R extends { scope: string }>(
 }
 
 export async function consentLog(knex: Knex, customerId: string): Promise<Array<Record<string, unknown>>> {
-  return knex('consent_log').where('customer_id', customerId).orderBy('id');
+  return rowsOf(await knex('consent_log').where('customer_id', customerId).orderBy('id'));
 }
 
 /** Which of these addresses are suppressed (compared case-insensitively). */
 export async function suppressedAmong(knex: Knex, emails: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (const batch of chunks([...new Set(emails.map(addressKey))], IN_CHUNK)) {
-    const rows = (await knex('suppressions').whereIn('email', batch).select('email')) as Array<{
-      email: string;
-    }>;
-    for (const r of rows) out.add(r.email);
+    for (const email of strings(await knex('suppressions').whereIn('email', batch).select('email'), 'email'))
+      out.add(email);
   }
   return out;
 }
 
 export async function countSuppressions(knex: Knex): Promise<number> {
-  const row = (await knex('suppressions').count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(await knex('suppressions').count({ n: '*' }).first());
 }
 
 /** One line of the consent log for a change made outside setConsent (a suppression lifted). */
@@ -213,11 +214,13 @@ export async function logConsent(
 
 /** Opt-outs of all marketing mail per UTC day (epoch day number) since `since`. */
 export async function unsubscribesByDay(knex: Knex, since: number): Promise<Map<number, number>> {
-  const rows = (await knex('consent_log')
-    .where('created_at', '>=', since)
-    .where('action', 'unsubscribe')
-    .select({ day: knex.raw('(created_at / 86400000)') })
-    .count({ n: '*' })
-    .groupByRaw('(created_at / 86400000)')) as Array<{ day: number | string; n: number | string }>;
-  return new Map(rows.map((r) => [Number(r.day), Number(r.n)]));
+  const rows = rowsOf(
+    await knex('consent_log')
+      .where('created_at', '>=', since)
+      .where('action', 'unsubscribe')
+      .select({ day: knex.raw('(created_at / 86400000)') })
+      .count({ n: '*' })
+      .groupByRaw('(created_at / 86400000)'),
+  );
+  return new Map(rows.map((r) => [num(r, 'day'), num(r, 'n')]));
 }

@@ -1,15 +1,9 @@
 /** Queries on the `content` table. */
 import type { Knex } from 'knex';
 import type { ContentInput, ContentItem } from '../domain.js';
-import {
-  chunks,
-  IN_CHUNK,
-  parseJson,
-  upsertById,
-  type UpsertCounts,
-  type UpsertSpec,
-  isPostgres,
-} from './rows.js';
+import { chunks, IN_CHUNK, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { jsonStrings, num, numOrNull, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 
 interface ContentRow {
   id: string;
@@ -21,14 +15,26 @@ interface ContentRow {
   updated_at: number;
 }
 
-function rowToItem(row: ContentRow): ContentItem {
+function toContentRow(r: Row): ContentRow {
   return {
-    id: row.id,
-    title: row.title,
-    url: row.url,
-    summary: row.summary,
-    tags: parseJson<string[]>(row.tags, []),
-    published_at: Number(row.published_at),
+    id: str(r, 'id'),
+    title: str(r, 'title'),
+    url: str(r, 'url'),
+    summary: strOrNull(r, 'summary'),
+    tags: str(r, 'tags'),
+    published_at: num(r, 'published_at'),
+    updated_at: num(r, 'updated_at'),
+  };
+}
+
+function rowToItem(r: Row): ContentItem {
+  return {
+    id: str(r, 'id'),
+    title: str(r, 'title'),
+    url: str(r, 'url'),
+    summary: strOrNull(r, 'summary'),
+    tags: jsonStrings(r, 'tags'),
+    published_at: num(r, 'published_at'),
   };
 }
 
@@ -52,7 +58,8 @@ export async function upsertContent(
     partial.map((item) => item.id),
     IN_CHUNK,
   )) {
-    for (const row of (await knex('content').whereIn('id', batch)) as ContentRow[]) stored.set(row.id, row);
+    for (const row of rowsOf(await knex('content').whereIn('id', batch)).map(toContentRow))
+      stored.set(row.id, row);
   }
   const rows = inputs.map((item) => {
     const old = stored.get(item.id);
@@ -80,7 +87,7 @@ export async function publishedContent(
       { column: 'id', order: 'asc' },
     ]);
   if (options.since !== undefined) q.where('published_at', '>', options.since);
-  return ((await q.limit(options.limit)) as ContentRow[]).map(rowToItem);
+  return rowsOf(await q.limit(options.limit)).map(rowToItem);
 }
 
 /**
@@ -94,18 +101,20 @@ export async function contentVersion(
   now: number,
 ): Promise<{ key: string; nextPublication: number | null }> {
   const next = knex('content').min('published_at').where('published_at', '>', now).as('next');
-  const row = (await knex('content')
-    .select(
-      knex.raw('count(*) as n'),
-      knex.raw('max(updated_at) as last'),
-      knex.raw('sum(updated_at % 1000000) as spread'),
-      next,
-    )
-    .first()) as { n: unknown; last: unknown; spread: unknown; next: unknown } | undefined;
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const row = rowOf(
+    await knex('content')
+      .select(
+        knex.raw('count(*) as n'),
+        knex.raw('max(updated_at) as last'),
+        knex.raw('sum(updated_at % 1000000) as spread'),
+        next,
+      )
+      .first(),
+  );
+  const read = (column: string) => (row === undefined ? null : numOrNull(row, column));
   return {
-    key: `${num(row?.n) ?? 0}:${num(row?.last) ?? 0}:${num(row?.spread) ?? 0}`,
-    nextPublication: num(row?.next),
+    key: `${read('n') ?? 0}:${read('last') ?? 0}:${read('spread') ?? 0}`,
+    nextPublication: read('next'),
   };
 }
 
@@ -128,33 +137,36 @@ export async function feedContent(
   const tag = options.tag?.toLowerCase() ?? null;
   if (tag !== null) {
     // lower() folds only A-Z on SQLite, every letter on Postgres: fold the tag the same way.
-    const postgres = isPostgres(knex);
-    const folded = postgres ? tag : (options.tag ?? '').replace(/[A-Z]+/g, (s) => s.toLowerCase());
-    q.whereRaw(`${postgres ? 'strpos' : 'instr'}(lower(tags), ?) > 0`, [JSON.stringify(folded)]);
+    const dialect = dialectOf(knex);
+    const folded = dialect.lower(options.tag ?? '');
+    q.whereRaw(`${dialect.position('lower(tags)')} > 0`, [JSON.stringify(folded)]);
   }
-  const rows = (await q.limit(options.limit)) as ContentRow[];
-  return rows
-    .map((row) => ({ ...rowToItem(row), updated_at: Number(row.updated_at) }))
+  return rowsOf(await q.limit(options.limit))
+    .map((row) => ({ ...rowToItem(row), updated_at: num(row, 'updated_at') }))
     .filter((item) => tag === null || item.tags.some((t) => t.toLowerCase() === tag));
 }
 
 /** Every item, published or scheduled, newest publication first (for `rapport content list`). */
 export async function listContent(knex: Knex, limit: number): Promise<ContentItem[]> {
-  const rows = (await knex('content')
-    .orderBy([
-      { column: 'published_at', order: 'desc' },
-      { column: 'id', order: 'asc' },
-    ])
-    .limit(limit)) as ContentRow[];
+  const rows = rowsOf(
+    await knex('content')
+      .orderBy([
+        { column: 'published_at', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit),
+  );
   return rows.map(rowToItem);
 }
 
 /** Publication times in (after, until], ascending: enough to tell whether a digest finds anything. */
 export async function publicationTimes(knex: Knex, after: number, until: number): Promise<number[]> {
-  const rows = (await knex('content')
-    .where('published_at', '>', after)
-    .where('published_at', '<=', until)
-    .orderBy('published_at')
-    .select('published_at')) as Array<{ published_at: number | string }>;
-  return rows.map((r) => Number(r.published_at));
+  const rows = rowsOf(
+    await knex('content')
+      .where('published_at', '>', after)
+      .where('published_at', '<=', until)
+      .orderBy('published_at')
+      .select('published_at'),
+  );
+  return rows.map((r) => num(r, 'published_at'));
 }

@@ -8,8 +8,10 @@ import type { Knex } from 'knex';
 import type { Customer } from '../domain.js';
 import type { Audience } from '../broadcasts/types.js';
 import { ALL_MARKETING } from './consent.js';
-import { rowToCustomer, type CustomerRow } from './customers.js';
-import { chunks, IN_CHUNK, isPostgres } from './rows.js';
+import { rowToCustomer } from './customers.js';
+import { chunks, IN_CHUNK } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { countOf, rowsOf, strings } from './read.js';
 
 function filtered(knex: Knex, audience: Audience, addedBy: number): Knex.QueryBuilder {
   const q = knex('customers')
@@ -18,37 +20,27 @@ function filtered(knex: Knex, audience: Audience, addedBy: number): Knex.QueryBu
     .whereNotExists(
       knex('opt_outs as o')
         .where('o.scope', ALL_MARKETING)
-        .where((w) =>
-          w
-            .where('o.customer_id', knex.ref('customers.id'))
-            .orWhere('o.email_key', knex.ref('customers.email_key')),
-        ),
+        .where((w) => {
+          w.where('o.customer_id', knex.ref('customers.id')).orWhere(
+            'o.email_key',
+            knex.ref('customers.email_key'),
+          );
+        }),
     )
     .whereNotExists(knex('suppressions as s').where('s.email', knex.ref('customers.email_key')));
-  const postgres = isPostgres(knex);
+  const dialect = dialectOf(knex);
   const tags = (audience.tags ?? []).map((t) => t.toLowerCase());
-  if (tags.length > 0) {
-    const marks = tags.map(() => '?').join(', ');
-    q.whereRaw(
-      postgres
-        ? `EXISTS (SELECT 1 FROM json_array_elements_text(customers.tags::json) AS t(v) WHERE lower(t.v) IN (${marks}))`
-        : `EXISTS (SELECT 1 FROM json_each(customers.tags) AS t WHERE lower(t.value) IN (${marks}))`,
-      tags,
-    );
-  }
+  if (tags.length > 0) q.whereRaw(dialect.jsonListHasLower('customers.tags', tags.length), tags);
   for (const [key, value] of Object.entries(audience.attributes ?? {})) {
-    // Names never hold a quote or backslash (broadcasts/audience.ts), so the path needs no escaping.
-    if (postgres) q.whereRaw('(customers.attributes::json ->> ?) = ?', [key, value]);
-    else q.whereRaw('json_extract(customers.attributes, ?) = ?', [`$."${key}"`, value]);
+    const field = dialect.jsonField('customers.attributes', key);
+    q.whereRaw(`${field.sql} = ?`, [field.binding, value]);
   }
   return q;
 }
 
 /** How many customers are in the audience. */
 export async function countAudienceRows(knex: Knex, audience: Audience, addedBy: number): Promise<number> {
-  const row = (await filtered(knex, audience, addedBy).count({ n: '*' }).first()) as
-    { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(await filtered(knex, audience, addedBy).count({ n: '*' }).first());
 }
 
 /** One page of the audience in id order, after `afterId` (keyset). */
@@ -61,7 +53,7 @@ export async function audiencePage(
 ): Promise<Customer[]> {
   const q = filtered(knex, audience, addedBy).select('customers.*').orderBy('customers.id').limit(limit);
   if (afterId !== null) q.where('customers.id', '>', afterId);
-  return ((await q) as CustomerRow[]).map(rowToCustomer);
+  return rowsOf(await q).map(rowToCustomer);
 }
 
 /** Which of these customer ids are in the audience. */
@@ -73,10 +65,10 @@ export async function audienceAmong(
 ): Promise<Set<string>> {
   const out = new Set<string>();
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
-    const rows = (await filtered(knex, audience, addedBy)
+    const rows: unknown = await filtered(knex, audience, addedBy)
       .whereIn('customers.id', batch)
-      .select('customers.id')) as Array<{ id: string }>;
-    for (const r of rows) out.add(r.id);
+      .select('customers.id');
+    for (const id of strings(rows, 'id')) out.add(id);
   }
   return out;
 }

@@ -13,7 +13,8 @@ import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor } from './consent.js';
 import { CUSTOMERS, customersAtAddresses, inputToRow, rowToCustomer, type CustomerRow } from './customers.js';
 import type { MergeCounts } from './customers-merge.js';
-import { chunks, IN_CHUNK, isPostgres, sameColumns } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { chunks, IN_CHUNK, sameColumns } from './rows.js';
 
 /** Every column an import writes, in the order of the upsert's values. */
 const COLUMNS = [
@@ -81,7 +82,7 @@ function planMerge(
     if (!old) {
       counts.inserted++;
       row = { ...merged, created_at: now, updated_at: now };
-    } else if (sameColumns(SAME, merged, old as unknown as Row)) {
+    } else if (sameColumns(SAME, merged, old)) {
       counts.unchanged++;
       continue;
     } else {
@@ -110,8 +111,8 @@ export async function mergeCustomerBatch(
   dryRun = false,
 ): Promise<MergeCounts> {
   return knex.transaction(async (trx) => {
-    if (!isPostgres(trx)) {
-      const conn = (await trx.client.acquireConnection()) as SqliteConnection;
+    if (dialectOf(trx).name !== 'postgres') {
+      const conn = await poolOf(trx).acquireConnection();
       return mergeOnSqlite(conn, patches, now, dryRun);
     }
     const stored = await storedById(trx, patches);
@@ -141,6 +142,16 @@ interface SqliteStatement {
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): unknown;
 }
+/** knex's connection pool, from which the SQLite path borrows the driver's own handle. */
+interface Pool {
+  acquireConnection(): Promise<SqliteConnection>;
+  releaseConnection(conn: SqliteConnection): Promise<void>;
+}
+
+function poolOf(knex: Knex): Pool {
+  return knex.client as Pool;
+}
+
 interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
 }
@@ -235,8 +246,8 @@ export async function customersAtAddressKeys(
   knex: Knex,
   keys: readonly string[],
 ): Promise<Map<string, string[]>> {
-  if (isPostgres(knex) || keys.length === 0) return customersAtAddresses(knex, keys);
-  const conn = (await knex.client.acquireConnection()) as SqliteConnection;
+  if (dialectOf(knex).name === 'postgres' || keys.length === 0) return customersAtAddresses(knex, keys);
+  const conn = await poolOf(knex).acquireConnection();
   try {
     const rows = statements(conn).atAddresses.all(JSON.stringify([...new Set(keys)])) as Array<{
       id: string;
@@ -250,6 +261,6 @@ export async function customersAtAddressKeys(
     }
     return out;
   } finally {
-    await knex.client.releaseConnection(conn);
+    await poolOf(knex).releaseConnection(conn);
   }
 }

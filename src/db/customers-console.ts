@@ -9,7 +9,8 @@
  * (the caller says the results may be incomplete), unless Postgres trigram indexes serve them.
  */
 import type { Knex } from 'knex';
-import { isPostgres } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { countOf, rowOf, rowsOf, str, strOrNull, strings, type Row } from './read.js';
 import { NAME_KEY_INDEX, SURNAME_KEY_INDEX } from './migrations.js';
 
 export interface CustomerHit {
@@ -32,6 +33,16 @@ export function nameKeys(
 
 const HIT_COLUMNS = ['id', 'email', 'first_name', 'last_name', 'tags'] as const;
 
+function toHit(r: Row): CustomerHit {
+  return {
+    id: str(r, 'id'),
+    email: str(r, 'email'),
+    first_name: strOrNull(r, 'first_name'),
+    last_name: strOrNull(r, 'last_name'),
+    tags: str(r, 'tags'),
+  };
+}
+
 /** The smallest string above every string that starts with `prefix` (an index range's end). */
 function prefixEnd(prefix: string): string {
   return `${prefix}\uffff`;
@@ -45,20 +56,20 @@ export async function customersByPrefix(
   limit: number,
 ): Promise<CustomerHit[]> {
   const q = knex('customers').limit(limit).select(HIT_COLUMNS);
-  if (isPostgres(q)) {
+  if (dialectOf(q).name === 'postgres') {
     // The "C" collation's order is the bytes' order: a prefix is a range of its index.
     const key = '?? COLLATE "C"';
     q.whereRaw(`${key} >= ? AND ${key} < ?`, [column, prefix, column, prefixEnd(prefix)]);
     q.orderByRaw(`${key}, id`, [column]);
-    return (await q) as CustomerHit[];
+    return rowsOf(await q).map(toHit);
   }
   q.where(column, '>=', prefix).where(column, '<', prefixEnd(prefix)).orderBy([column, 'id']);
   if (column === 'name_key' || column === 'surname_key') {
     // Without statistics SQLite may walk the id order instead of the name's range.
     const index = column === 'name_key' ? NAME_KEY_INDEX : SURNAME_KEY_INDEX;
-    q.from(q.client.raw('?? INDEXED BY ??', ['customers', index]));
+    q.from(dialectOf(q).indexed(knex, 'customers', index));
   }
-  return (await q) as CustomerHit[];
+  return rowsOf(await q).map(toHit);
 }
 
 /** Escapes LIKE's wildcards so customer-typed text matches literally. */
@@ -79,15 +90,19 @@ export interface ScanHits {
  */
 const trigramCache = new WeakMap<object, Promise<boolean>>();
 function hasTrigramIndexes(knex: Knex): Promise<boolean> {
-  if (!isPostgres(knex)) return Promise.resolve(false);
-  let known = trigramCache.get(knex.client as object);
+  const dialect = dialectOf(knex);
+  if (dialect.name !== 'postgres') return Promise.resolve(false);
+  // Keyed by the connection pool, which a transaction shares with its knex.
+  const pool: unknown = knex.client;
+  if (typeof pool !== 'object' || pool === null) return Promise.resolve(false);
+  let known = trigramCache.get(pool);
   if (!known) {
     known = knex
-      .raw(
+      .raw<unknown>(
         "SELECT count(*) AS n FROM pg_indexes WHERE indexname IN ('customers_email_key_trgm_index', 'customers_tags_trgm_index')",
       )
-      .then((r: { rows: Array<{ n: string | number }> }) => Number(r.rows[0]?.n) === 2);
-    trigramCache.set(knex.client as object, known);
+      .then((r) => countOf(dialect.rawRows(r)[0]) === 2);
+    trigramCache.set(pool, known);
   }
   return known;
 }
@@ -98,8 +113,7 @@ async function moreThan(knex: Knex, budget: number): Promise<boolean> {
     .select('id')
     .limit(budget + 1)
     .as('c');
-  const row = (await knex.from(sub).count({ n: '*' }).first()) as { n: number | string };
-  return Number(row.n) > budget;
+  return countOf(await knex.from(sub).count({ n: '*' }).first()) > budget;
 }
 
 /**
@@ -120,11 +134,11 @@ async function scan(
   const source = indexed
     ? 'customers'
     : knex('customers').select(['id', tested]).orderBy(column).limit(budget).as('c');
-  const ids = (await test(knex.from(source)).orderBy(column).limit(limit).pluck('id')) as string[];
+  const ids = strings(await test(knex.from(source)).orderBy(column).limit(limit).select('id'), 'id');
   const hits =
     ids.length === 0
       ? []
-      : ((await knex('customers').whereIn('id', ids).orderBy(column).select(HIT_COLUMNS)) as CustomerHit[]);
+      : rowsOf(await knex('customers').whereIn('id', ids).orderBy(column).select(HIT_COLUMNS)).map(toHit);
   const bounded = !indexed && hits.length < limit && (await moreThan(knex, budget));
   return { hits, bounded };
 }
@@ -202,13 +216,11 @@ export async function markUpdatedBy(knex: Knex, id: string, author: string): Pro
 
 /** Who last changed the record by hand, or null (imports do not set it). */
 export async function updatedBy(knex: Knex, id: string): Promise<string | null> {
-  const row = (await knex('customers').where('id', id).first('updated_by')) as
-    { updated_by: string | null } | undefined;
-  return row?.updated_by ?? null;
+  const row = rowOf(await knex('customers').where('id', id).first('updated_by'));
+  return row ? strOrNull(row, 'updated_by') : null;
 }
 
 /** Whether there are more than `n` customers, reading at most n + 1 keys of the primary index. */
 export async function moreCustomersThan(knex: Knex, n: number): Promise<boolean> {
-  const row = await knex('customers').orderBy('id').offset(n).first('id');
-  return row !== undefined;
+  return rowOf(await knex('customers').orderBy('id').offset(n).first('id')) !== undefined;
 }

@@ -7,8 +7,9 @@ import type { Knex } from 'knex';
 import type { CustomerPatch } from '../domain.js';
 import { mergeCustomer } from '../import/merge.js';
 import { ALL_MARKETING, optOutsFor } from './consent.js';
-import { CUSTOMERS, inputToRow, rowToCustomer, type CustomerRow } from './customers.js';
+import { CUSTOMERS, inputToRow, rowToCustomer } from './customers.js';
 import { chunks, IN_CHUNK, sameColumns, type UpsertCounts } from './rows.js';
+import { rowsOf, str } from './read.js';
 
 export interface MergeCounts extends UpsertCounts {
   /** Rows that asked to re-subscribe an address that opted out: left unsubscribed. */
@@ -36,11 +37,13 @@ async function mergeBatch(
   dryRun: boolean,
   counts: MergeCounts,
 ) {
-  const storedRows = (await trx('customers').whereIn(
-    'id',
-    batch.map((p) => p.id),
-  )) as CustomerRow[];
-  const stored = new Map(storedRows.map((r) => [r.id, r]));
+  const storedRows = rowsOf(
+    await trx('customers').whereIn(
+      'id',
+      batch.map((p) => p.id),
+    ),
+  );
+  const stored = new Map(storedRows.map((r) => [str(r, 'id'), r]));
   // Opt-outs of the stored record or of the (new) address: a new record for an opted-out
   // address, in any letter case, starts unsubscribed too.
   const asking = batch.filter((p) => p.subscribed === true || !stored.has(p.id));
@@ -56,8 +59,7 @@ async function mergeBatch(
     }
     const row = inputToRow(mergeCustomer(oldCustomer, effective));
     if (!old) inserts.push({ ...row, ...CUSTOMERS.inserted(now) });
-    else if (sameColumns([...CUSTOMERS.compare, 'email_key'], row, old as unknown as Record<string, unknown>))
-      counts.unchanged++;
+    else if (sameColumns([...CUSTOMERS.compare, 'email_key'], row, old)) counts.unchanged++;
     else {
       if (!dryRun)
         await trx('customers')

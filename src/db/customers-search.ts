@@ -4,8 +4,8 @@
  */
 import type { Knex } from 'knex';
 import type { Customer } from '../domain.js';
-import type { CustomerRow } from './customers.js';
-import { isPostgres } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 
 const COLUMNS = ['id', 'email', 'first_name', 'last_name'] as const;
 
@@ -16,23 +16,24 @@ export async function searchCustomers(knex: Knex, query: string, limit: number):
   const q = query.trim().toLowerCase();
   if (q === '' || limit <= 0) return [];
   const found = new Map<string, CustomerMatch>();
-  const add = (rows: CustomerRow[]) => {
-    for (const row of rows) if (found.size < limit && !found.has(row.id)) found.set(row.id, pick(row));
+  const add = (result: unknown) => {
+    for (const match of rowsOf(result).map(pick))
+      if (found.size < limit && !found.has(match.id)) found.set(match.id, match);
   };
-  add((await knex('customers').select(COLUMNS).where('id', query.trim()).limit(1)) as CustomerRow[]);
+  add(await knex('customers').select(COLUMNS).where('id', query.trim()).limit(1));
   // A range on the indexed lower-case address: the start of an address, at any table size.
   add(
-    (await knex('customers')
+    await knex('customers')
       .select(COLUMNS)
       .where('email_key', '>=', q)
       .andWhere('email_key', '<', successor(q))
       .orderBy('email_key')
-      .limit(limit)) as CustomerRow[],
+      .limit(limit),
   );
   if (found.size >= limit) return [...found.values()];
   const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const like = isPostgres(knex) ? 'ilike' : 'like';
-  const rows = (await knex('customers')
+  const like = dialectOf(knex).likeInsensitive;
+  const rows: unknown = await knex('customers')
     .select(COLUMNS)
     .where((w) => {
       for (const column of ['first_name', 'last_name', 'email_key'])
@@ -41,7 +42,7 @@ export async function searchCustomers(knex: Knex, query: string, limit: number):
         pattern,
       ]);
     })
-    .limit(limit)) as CustomerRow[];
+    .limit(limit);
   add(rows);
   return [...found.values()];
 }
@@ -52,8 +53,13 @@ function successor(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCodePoint(last + 1);
 }
 
-function pick(row: CustomerRow): CustomerMatch {
-  return { id: row.id, email: row.email, first_name: row.first_name, last_name: row.last_name };
+function pick(row: Row): CustomerMatch {
+  return {
+    id: str(row, 'id'),
+    email: str(row, 'email'),
+    first_name: strOrNull(row, 'first_name'),
+    last_name: strOrNull(row, 'last_name'),
+  };
 }
 
 /**
@@ -62,13 +68,15 @@ function pick(row: CustomerRow): CustomerMatch {
  */
 export async function sampleCustomerId(knex: Knex, eventType?: string): Promise<string | undefined> {
   if (eventType !== undefined) {
-    const row = (await knex('events')
-      .select('customer_id')
-      .where('type', eventType)
-      .orderBy('occurred_at', 'desc')
-      .first()) as { customer_id: string } | undefined;
-    if (row) return row.customer_id;
+    const row = rowOf(
+      await knex('events')
+        .select('customer_id')
+        .where('type', eventType)
+        .orderBy('occurred_at', 'desc')
+        .first(),
+    );
+    if (row) return str(row, 'customer_id');
   }
-  const row = (await knex('customers').select('id').orderBy('id').first()) as { id: string } | undefined;
-  return row?.id;
+  const row = rowOf(await knex('customers').select('id').orderBy('id').first());
+  return row && str(row, 'id');
 }

@@ -1,17 +1,21 @@
 /** Queries on the `customers` table. */
 import type { Knex } from 'knex';
 import type { Customer, CustomerInput } from '../domain.js';
+import { chunks, IN_CHUNK, monthDayKey, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
+import { dialectOf } from './dialect.js';
 import {
-  chunks,
-  IN_CHUNK,
-  monthDayKey,
-  parseJson,
-  toBool,
-  upsertById,
-  type UpsertCounts,
-  type UpsertSpec,
-  isPostgres,
-} from './rows.js';
+  bool,
+  countOf,
+  jsonStringMap,
+  jsonStrings,
+  num,
+  rowOf,
+  rowsOf,
+  str,
+  strings,
+  strOrNull,
+  type Row,
+} from './read.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
 import { addressKey } from '../address.js';
 import { nameKeys, whereSearchMatches, type CustomerSearch } from './customers-console.js';
@@ -19,7 +23,8 @@ import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 
 export type { CustomerInput, UpsertCounts };
 
-export interface CustomerRow {
+/** A `customers` row as written (inputToRow); read back through rowToCustomer. */
+export type CustomerRow = {
   id: string;
   email: string;
   /** The address's consent key (addressKey): lower case, indexed. */
@@ -42,25 +47,25 @@ export interface CustomerRow {
   attributes: string;
   created_at: number;
   updated_at: number;
-}
+};
 
-export function rowToCustomer(row: CustomerRow): Customer {
+export function rowToCustomer(row: Row): Customer {
   return {
-    id: row.id,
-    email: row.email,
-    first_name: row.first_name,
-    last_name: row.last_name,
-    birthday: row.birthday,
-    timezone: row.timezone,
-    locale: row.locale,
-    customer_since: row.customer_since,
-    country: row.country ?? null,
-    region: row.region ?? null,
-    tags: parseJson<string[]>(row.tags, []),
-    subscribed: toBool(row.subscribed),
-    attributes: parseJson<Record<string, string>>(row.attributes, {}),
-    created_at: Number(row.created_at),
-    updated_at: Number(row.updated_at),
+    id: str(row, 'id'),
+    email: str(row, 'email'),
+    first_name: strOrNull(row, 'first_name'),
+    last_name: strOrNull(row, 'last_name'),
+    birthday: strOrNull(row, 'birthday'),
+    timezone: strOrNull(row, 'timezone'),
+    locale: strOrNull(row, 'locale'),
+    customer_since: strOrNull(row, 'customer_since'),
+    country: strOrNull(row, 'country'),
+    region: strOrNull(row, 'region'),
+    tags: jsonStrings(row, 'tags'),
+    subscribed: bool(row, 'subscribed'),
+    attributes: jsonStringMap(row, 'attributes'),
+    created_at: num(row, 'created_at'),
+    updated_at: num(row, 'updated_at'),
   };
 }
 
@@ -104,15 +109,17 @@ export async function upsertCustomers(
 }
 
 export async function getCustomer(knex: Knex, id: string): Promise<Customer | undefined> {
-  const row = (await knex('customers').where('id', id).first()) as CustomerRow | undefined;
+  const row = rowOf(await knex('customers').where('id', id).first());
   return row ? rowToCustomer(row) : undefined;
 }
 
 export async function getCustomersByIds(knex: Knex, ids: readonly string[]): Promise<Map<string, Customer>> {
   const out = new Map<string, Customer>();
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
-    const rows = (await knex('customers').whereIn('id', batch)) as CustomerRow[];
-    for (const row of rows) out.set(row.id, rowToCustomer(row));
+    for (const row of rowsOf(await knex('customers').whereIn('id', batch))) {
+      const customer = rowToCustomer(row);
+      out.set(customer.id, customer);
+    }
   }
   return out;
 }
@@ -127,14 +134,13 @@ export async function customersAtAddresses(
 ): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const batch of chunks([...new Set(keys)], IN_CHUNK)) {
-    const rows = (await knex('customers')
-      .whereIn('email_key', batch)
-      .orderBy('id')
-      .select('id', 'email_key')) as Array<{
-      id: string;
-      email_key: string;
-    }>;
-    for (const r of rows) out.set(r.email_key, [...(out.get(r.email_key) ?? []), r.id]);
+    const rows = rowsOf(
+      await knex('customers').whereIn('email_key', batch).orderBy('id').select('id', 'email_key'),
+    );
+    for (const r of rows) {
+      const key = str(r, 'email_key');
+      out.set(key, [...(out.get(key) ?? []), str(r, 'id')]);
+    }
   }
   return out;
 }
@@ -164,15 +170,14 @@ export async function othersAtAddresses(
 export async function missingCustomerIds(knex: Knex, ids: readonly string[]): Promise<Set<string>> {
   const wanted = new Set(ids);
   for (const batch of chunks([...wanted], IN_CHUNK)) {
-    const rows = (await knex('customers').whereIn('id', batch).select('id')) as Array<{ id: string }>;
-    for (const row of rows) wanted.delete(row.id);
+    for (const id of strings(await knex('customers').whereIn('id', batch).select('id'), 'id'))
+      wanted.delete(id);
   }
   return wanted;
 }
 
 export async function countCustomers(knex: Knex): Promise<number> {
-  const row = (await knex('customers').count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(await knex('customers').count({ n: '*' }).first());
 }
 
 /** Customers in one zone (null: no zone on file), optionally only those with these month-days. */
@@ -212,8 +217,8 @@ export async function customerPage(
       q.where('updated_at', '>=', selector.since);
       break;
     case 'zoned':
-      if (selector.entries.length === 1) {
-        zonePage(q, selector.column, selector.entries[0] as ZonedMonthDays);
+      if (selector.entries.length === 1 && selector.entries[0]) {
+        zonePage(knex, q, selector.column, selector.entries[0]);
         break;
       }
       q.where((w) => {
@@ -239,7 +244,7 @@ export async function customerPage(
     case 'all':
       break;
   }
-  return ((await q) as CustomerRow[]).map(rowToCustomer);
+  return rowsOf(await q).map(rowToCustomer);
 }
 
 /**
@@ -248,18 +253,17 @@ export async function customerPage(
  * when (month-day, timezone) finds the few due; so on SQLite the index is named.
  */
 function zonePage(
+  knex: Knex,
   q: Knex.QueryBuilder,
   column: 'birth_md' | 'since_md' | undefined,
   e: ZonedMonthDays,
 ): void {
   const byMonthDay = e.monthDays !== null && column !== undefined;
-  if (!isPostgres(q)) {
-    const index = byMonthDay ? `customers_${column}_timezone_index` : ZONE_ORDER_INDEX;
-    q.from(q.client.raw('?? INDEXED BY ??', ['customers', index]));
-  }
+  const index = byMonthDay ? `customers_${column}_timezone_index` : ZONE_ORDER_INDEX;
+  q.from(dialectOf(knex).indexed(knex, 'customers', index));
   if (e.zone === null) q.whereNull('timezone');
   else q.where('timezone', e.zone);
-  if (byMonthDay) q.whereIn(column, e.monthDays as readonly number[]);
+  if (byMonthDay && e.monthDays !== null) q.whereIn(column, e.monthDays);
 }
 
 /** Iterate a selection page by page. */
@@ -287,24 +291,20 @@ export async function* iterateCustomers(
     const page = await customerPage(knex, selector, after, pageSize);
     if (page.length === 0) return;
     yield page;
-    after = (page[page.length - 1] as Customer).id;
+    after = page[page.length - 1]?.id ?? null;
     if (page.length < pageSize) return;
   }
 }
 
 /** The distinct zones customers are in; null stands for customers without one. */
 export async function customerZones(knex: Knex): Promise<Array<string | null>> {
-  const rows = (await knex('customers').distinct('timezone')) as Array<{ timezone: string | null }>;
-  return rows.map((r) => r.timezone);
+  return rowsOf(await knex('customers').distinct('timezone')).map((r) => strOrNull(r, 'timezone'));
 }
 
 /** The distinct (country, region) pairs customers are in; null where none is on file. */
 export async function customerPlaces(
   knex: Knex,
 ): Promise<Array<{ country: string | null; region: string | null }>> {
-  const rows = (await knex('customers').distinct('country', 'region')) as Array<{
-    country: string | null;
-    region: string | null;
-  }>;
-  return rows.map((r) => ({ country: r.country, region: r.region }));
+  const rows = rowsOf(await knex('customers').distinct('country', 'region'));
+  return rows.map((r) => ({ country: strOrNull(r, 'country'), region: strOrNull(r, 'region') }));
 }

@@ -4,6 +4,7 @@
  * have them. Claimed, retried and finished rows stay as they are (exactly once).
  */
 import type { Knex } from 'knex';
+import { num, rowsOf, str } from './read.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { chunks } from './rows.js';
 
@@ -15,19 +16,21 @@ export async function reconcileAutomationPending(
 ): Promise<{ moved: number; cancelled: number }> {
   const wanted = new Map(planned.map((p) => [`${p.customerId}\u0000${p.occurrence}`, p]));
   return knex.transaction(async (trx) => {
-    const rows = (await trx('deliveries')
-      .where({ automation_id: automationId, status: 'pending', attempts: 0 })
-      .select('id', 'customer_id', 'occurrence', 'due_at')) as Array<Record<string, unknown>>;
+    const rows = rowsOf(
+      await trx('deliveries')
+        .where({ automation_id: automationId, status: 'pending', attempts: 0 })
+        .select('id', 'customer_id', 'occurrence', 'due_at'),
+    );
     const gone: number[] = [];
     let moved = 0;
     for (const r of rows) {
-      const p = wanted.get(`${String(r.customer_id)}\u0000${String(r.occurrence)}`);
-      if (!p) gone.push(Number(r.id));
-      else if (p.dueAt !== Number(r.due_at)) {
+      const p = wanted.get(`${str(r, 'customer_id')}\u0000${str(r, 'occurrence')}`);
+      if (!p) gone.push(num(r, 'id'));
+      else if (p.dueAt !== num(r, 'due_at')) {
         // Moved past max_lateness: the row takes the plan's verdict, or it would go at the old time.
         const verdict = p.status === 'pending' ? {} : { status: p.status, reason: p.reason };
         moved += await trx('deliveries')
-          .where({ id: r.id, status: 'pending' })
+          .where({ id: num(r, 'id'), status: 'pending' })
           .update({
             trigger_at: p.triggerAt,
             due_at: p.dueAt,

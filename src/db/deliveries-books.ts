@@ -5,7 +5,8 @@
  * once instead of once per question halves what an upcoming forecast costs in the database.
  */
 import type { Knex } from 'knex';
-import { chunks, IN_CHUNK, toBool } from './rows.js';
+import { bool, numOrNull, rowsOf, str } from './read.js';
+import { chunks, IN_CHUNK } from './rows.js';
 
 export interface PageBooks {
   /** `automation\0customer\0occurrence` → status, for the keys asked about that are stored. */
@@ -23,25 +24,23 @@ export async function pageBooks(knex: Knex, keys: readonly Key[], since: number 
   const statuses = new Map<string, string>();
   const sends = new Map<string, number[]>();
   for (const batch of chunks([...new Set(keys.map((k) => k.customerId))], IN_CHUNK)) {
-    const rows = (await knex('deliveries')
-      .whereIn('customer_id', batch)
-      .select('automation_id', 'customer_id', 'occurrence', 'status', 'transactional', 'sent_at')) as Array<{
-      automation_id: string;
-      customer_id: string;
-      occurrence: string;
-      status: string;
-      transactional: unknown;
-      sent_at: number | string | null;
-    }>;
+    const rows = rowsOf(
+      await knex('deliveries')
+        .whereIn('customer_id', batch)
+        .select('automation_id', 'customer_id', 'occurrence', 'status', 'transactional', 'sent_at'),
+    );
     for (const r of rows) {
-      const key = `${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`;
-      if (wanted.has(key)) statuses.set(key, r.status);
-      if (since === null || r.status !== 'sent' || toBool(r.transactional) || r.sent_at === null) continue;
-      const at = Number(r.sent_at);
+      const customerId = str(r, 'customer_id');
+      const status = str(r, 'status');
+      const key = `${str(r, 'automation_id')}\u0000${customerId}\u0000${str(r, 'occurrence')}`;
+      if (wanted.has(key)) statuses.set(key, status);
+      const sentAt = numOrNull(r, 'sent_at');
+      if (since === null || status !== 'sent' || bool(r, 'transactional') || sentAt === null) continue;
+      const at = sentAt;
       if (at <= since) continue;
-      const list = sends.get(r.customer_id);
+      const list = sends.get(customerId);
       if (list) list.push(at);
-      else sends.set(r.customer_id, [at]);
+      else sends.set(customerId, [at]);
     }
   }
   return { statuses, sends };

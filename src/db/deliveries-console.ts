@@ -4,8 +4,11 @@
  * skipped by a person. The rest of the table's queries are in deliveries.ts.
  */
 import type { Knex } from 'knex';
-import type { DeliveryStatus } from '../domain.js';
-import { chunks, IN_CHUNK, isPostgres } from './rows.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../domain.js';
+import { AppError } from '../errors.js';
+import { dialectOf } from './dialect.js';
+import { num, numOrNull, oneOf, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
+import { chunks, IN_CHUNK } from './rows.js';
 import { AUTOMATION_DUE_INDEX } from './migrations.js';
 
 export interface DeliveryFilter {
@@ -54,22 +57,21 @@ const COLUMNS = [
   'm.delivery_id as message_id',
 ];
 
-function toRow(r: Record<string, unknown>): ConsoleDeliveryRow {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+function toRow(r: Row): ConsoleDeliveryRow {
   return {
-    id: Number(r.id),
-    automation_id: String(r.automation_id),
-    customer_id: String(r.customer_id),
-    occurrence: String(r.occurrence),
-    status: r.status as DeliveryStatus,
-    reason: (r.reason as string | null) ?? null,
-    error: (r.error as string | null) ?? null,
-    trigger_at: Number(r.trigger_at),
-    due_at: Number(r.due_at),
-    sent_at: num(r.sent_at),
-    attempts: Number(r.attempts),
-    skipped_by: (r.skipped_by as string | null) ?? null,
-    subject: (r.subject as string | null) ?? null,
+    id: num(r, 'id'),
+    automation_id: str(r, 'automation_id'),
+    customer_id: str(r, 'customer_id'),
+    occurrence: str(r, 'occurrence'),
+    status: oneOf(r, 'status', DELIVERY_STATUSES),
+    reason: strOrNull(r, 'reason'),
+    error: strOrNull(r, 'error'),
+    trigger_at: num(r, 'trigger_at'),
+    due_at: num(r, 'due_at'),
+    sent_at: numOrNull(r, 'sent_at'),
+    attempts: num(r, 'attempts'),
+    skipped_by: strOrNull(r, 'skipped_by'),
+    subject: strOrNull(r, 'subject'),
     has_message: r.message_id !== null && r.message_id !== undefined,
   };
 }
@@ -87,10 +89,10 @@ export async function deliveryPage(
     .limit(limit);
   if (f.automationId && (f.from !== undefined || f.to !== undefined)) {
     q.whereIn('d.id', automationRangeIds(knex, f, limit));
-    return ((await q) as Array<Record<string, unknown>>).map(toRow);
+    return rowsOf(await q).map(toRow);
   }
   filtered(q, f, 'd.');
-  return ((await q) as Array<Record<string, unknown>>).map(toRow);
+  return rowsOf(await q).map(toRow);
 }
 
 function filtered(q: Knex.QueryBuilder, f: DeliveryFilter, prefix: string): Knex.QueryBuilder {
@@ -110,19 +112,19 @@ function filtered(q: Knex.QueryBuilder, f: DeliveryFilter, prefix: string): Knex
  */
 function automationRangeIds(knex: Knex, f: DeliveryFilter, limit: number): Knex.QueryBuilder {
   // SQLite plans without statistics and may prefer the (automation_id, id) index: name this one.
-  const table = isPostgres(knex)
-    ? 'deliveries'
-    : knex.raw('?? INDEXED BY ??', ['deliveries', AUTOMATION_DUE_INDEX]);
+  const table = dialectOf(knex).indexed(knex, 'deliveries', AUTOMATION_DUE_INDEX);
   return filtered(knex.from(table).select('id').orderBy('id', 'desc').limit(limit), f, '');
 }
 
 /** Every delivery of one customer, past and planned, newest first. */
 export async function deliveriesOfCustomer(knex: Knex, customerId: string): Promise<ConsoleDeliveryRow[]> {
-  const rows = (await knex('deliveries as d')
-    .leftJoin('delivery_messages as m', 'm.delivery_id', 'd.id')
-    .where('d.customer_id', customerId)
-    .select(COLUMNS)
-    .orderBy('d.id', 'desc')) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await knex('deliveries as d')
+      .leftJoin('delivery_messages as m', 'm.delivery_id', 'd.id')
+      .where('d.customer_id', customerId)
+      .select(COLUMNS)
+      .orderBy('d.id', 'desc'),
+  );
   return rows.map(toRow);
 }
 
@@ -132,14 +134,16 @@ export async function queuedBetween(
   from: number,
   to: number,
 ): Promise<Array<{ automation_id: string; n: number }>> {
-  const rows = (await knex('deliveries')
-    .where('status', 'pending')
-    .where('available_at', '>=', from)
-    .where('available_at', '<', to)
-    .select('automation_id')
-    .count({ n: '*' })
-    .groupBy('automation_id')) as Array<{ automation_id: string; n: number | string }>;
-  return rows.map((r) => ({ automation_id: r.automation_id, n: Number(r.n) }));
+  const rows = rowsOf(
+    await knex('deliveries')
+      .where('status', 'pending')
+      .where('available_at', '>=', from)
+      .where('available_at', '<', to)
+      .select('automation_id')
+      .count({ n: '*' })
+      .groupBy('automation_id'),
+  );
+  return rows.map((r) => ({ automation_id: str(r, 'automation_id'), n: num(r, 'n') }));
 }
 
 export interface SkipKey {
@@ -180,8 +184,10 @@ export async function skipPlanned(
     })
     .onConflict(['automation_id', 'customer_id', 'occurrence'])
     .ignore();
-  const row = (await knex('deliveries').where(where).first('status')) as { status: DeliveryStatus };
-  return row.status;
+  const row = rowOf(await knex('deliveries').where(where).first('status'));
+  // The insert above stored the key when no row had it.
+  if (!row) throw new AppError('E_DB_ROW', 'The database lost the delivery that was just skipped');
+  return oneOf(row, 'status', DELIVERY_STATUSES);
 }
 
 export interface BookedKey extends SkipKey {
@@ -197,18 +203,18 @@ export async function bookedKeys(knex: Knex, keys: readonly SkipKey[]): Promise<
   const wanted = new Set(keys.map(keyOf));
   const out = new Map<string, BookedKey>();
   for (const batch of chunks([...new Set(keys.map((k) => k.customerId))], IN_CHUNK)) {
-    const rows = (await knex('deliveries')
-      .whereIn('customer_id', batch)
-      .select('automation_id', 'customer_id', 'occurrence', 'status', 'skipped_by')) as Array<
-      Record<string, string | null>
-    >;
+    const rows = rowsOf(
+      await knex('deliveries')
+        .whereIn('customer_id', batch)
+        .select('automation_id', 'customer_id', 'occurrence', 'status', 'skipped_by'),
+    );
     for (const r of rows) {
       const k: BookedKey = {
-        automationId: String(r.automation_id),
-        customerId: String(r.customer_id),
-        occurrence: String(r.occurrence),
-        status: r.status as DeliveryStatus,
-        skipped_by: r.skipped_by ?? null,
+        automationId: str(r, 'automation_id'),
+        customerId: str(r, 'customer_id'),
+        occurrence: str(r, 'occurrence'),
+        status: oneOf(r, 'status', DELIVERY_STATUSES),
+        skipped_by: strOrNull(r, 'skipped_by'),
       };
       if (wanted.has(keyOf(k))) out.set(keyOf(k), k);
     }

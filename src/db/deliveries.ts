@@ -8,8 +8,10 @@
 import type { Knex } from 'knex';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../domain.js';
 import type { PlannedDelivery } from '../plan/types.js';
-import { chunks, IN_CHUNK, toBool, isPostgres } from './rows.js';
+import { chunks, IN_CHUNK } from './rows.js';
 import type { Dialect } from './connect.js';
+import { dialectOf } from './dialect.js';
+import { bool, countOf, num, numOrNull, oneOf, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 import { addSuppression } from './suppressions.js';
 import { retryOnLockConflict } from './retry.js';
 import { insertMessageRecords, type MessageRecord } from './delivery-messages.js';
@@ -36,26 +38,29 @@ export interface DeliveryRow {
   updated_at: number;
 }
 
-const BIGINTS = [
-  'trigger_at',
-  'due_at',
-  'available_at',
-  'locked_until',
-  'sent_at',
-  'created_at',
-  'updated_at',
-] as const;
-
-function normalise(row: Record<string, unknown>): DeliveryRow {
-  const out = { ...row } as unknown as DeliveryRow;
-  for (const key of BIGINTS) {
-    const v = row[key];
-    (out as unknown as Record<string, unknown>)[key] = v === null || v === undefined ? null : Number(v);
-  }
-  out.id = Number(row.id);
-  out.attempts = Number(row.attempts);
-  out.transactional = toBool(row.transactional);
-  return out;
+/** A `deliveries` row as both databases return it (all columns, or `d.*` of a join). */
+function toDeliveryRow(r: Row): DeliveryRow {
+  return {
+    id: num(r, 'id'),
+    automation_id: str(r, 'automation_id'),
+    customer_id: str(r, 'customer_id'),
+    occurrence: str(r, 'occurrence'),
+    event_id: strOrNull(r, 'event_id'),
+    transactional: bool(r, 'transactional'),
+    status: oneOf(r, 'status', DELIVERY_STATUSES),
+    reason: strOrNull(r, 'reason'),
+    trigger_at: num(r, 'trigger_at'),
+    due_at: num(r, 'due_at'),
+    available_at: num(r, 'available_at'),
+    attempts: num(r, 'attempts'),
+    locked_by: strOrNull(r, 'locked_by'),
+    locked_until: numOrNull(r, 'locked_until'),
+    sent_at: numOrNull(r, 'sent_at'),
+    message_id: strOrNull(r, 'message_id'),
+    error: strOrNull(r, 'error'),
+    created_at: num(r, 'created_at'),
+    updated_at: num(r, 'updated_at'),
+  };
 }
 
 /**
@@ -95,12 +100,12 @@ async function insertPlannedOnce(
         created_at: now,
         updated_at: now,
       }));
-      const result = (await trx('deliveries')
+      const result = await trx('deliveries')
         .insert(rows)
         .onConflict(['automation_id', 'customer_id', 'occurrence'])
         .ignore()
-        .returning('id')) as unknown[];
-      inserted += result.length;
+        .returning('id');
+      inserted += rowsOf(result).length;
     }
   });
   return inserted;
@@ -126,9 +131,11 @@ export async function claimDue(knex: Knex, dialect: Dialect, o: ClaimOptions): P
       ? `UPDATE deliveries d SET ${set} FROM (${pick} FOR UPDATE SKIP LOCKED) c WHERE d.id = c.id RETURNING d.*`
       : `UPDATE deliveries SET ${set} WHERE id IN (${pick}) RETURNING *`;
   // One statement: SQLite's busy timeout covers it; past that, a bounded retry.
-  const result = await retryOnLockConflict(() => knex.raw(sql, bindings));
-  const rows = (dialect === 'postgres' ? result.rows : result) as Record<string, unknown>[];
-  return rows.map(normalise).sort((a, b) => a.available_at - b.available_at || a.id - b.id);
+  const result = await retryOnLockConflict<unknown>(() => knex.raw(sql, bindings));
+  return dialectOf(knex)
+    .rawRows(result)
+    .map(toDeliveryRow)
+    .sort((a, b) => a.available_at - b.available_at || a.id - b.id);
 }
 
 /** Return rows whose lease ran out (their worker died or stalled) to pending. */
@@ -231,7 +238,8 @@ async function recordSent(
   now: number,
 ): Promise<number> {
   if (sent.length === 0) return 0;
-  const postgres = isPostgres(trx);
+  const dialect = dialectOf(trx);
+  const postgres = dialect.name === 'postgres';
   // Postgres needs the types of the VALUES columns; SQLite takes them as they come.
   const tuple = postgres ? '(?::integer, ?::bigint, ?::text)' : '(?, ?, ?)';
   const values = sent.map(() => tuple).join(', ');
@@ -247,8 +255,7 @@ async function recordSent(
     : `WITH v(id, sent_at, message_id) AS (VALUES ${values})
        UPDATE deliveries SET ${set} FROM v WHERE deliveries.id = v.id
        AND ((deliveries.status = 'sending' AND deliveries.locked_by = ?) OR deliveries.status = 'pending')`;
-  const result = (await trx.raw(sql, bindings)) as { rowCount?: number; changes?: number };
-  return Number(postgres ? result.rowCount : result.changes);
+  return dialect.rawChanges(await trx.raw<unknown>(sql, bindings));
 }
 
 /** Outcomes grouped by the columns they set, so each group is one UPDATE. */
@@ -334,69 +341,82 @@ export async function listDeliveries(knex: Knex, q: DeliveryQuery): Promise<Deli
   if (q.customerId) query.where('d.customer_id', q.customerId);
   if (q.automationId) query.where('d.automation_id', q.automationId);
   if (q.afterId !== undefined) query.where('d.id', '>', q.afterId);
-  const rows = (await query) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
-    ...normalise(r),
-    email: (r.email as string | null) ?? null,
-    template: (r.template as string | null) ?? null,
-    template_version:
-      r.template_version === null || r.template_version === undefined ? null : Number(r.template_version),
-    requested_locale: (r.requested_locale as string | null) ?? null,
-    resolved_locale: (r.resolved_locale as string | null) ?? null,
-    subject: (r.subject as string | null) ?? null,
-    mime_sha256: (r.mime_sha256 as string | null) ?? null,
+  return rowsOf(await query).map((r) => ({
+    ...toDeliveryRow(r),
+    email: strOrNull(r, 'email'),
+    template: strOrNull(r, 'template'),
+    template_version: numOrNull(r, 'template_version'),
+    requested_locale: strOrNull(r, 'requested_locale'),
+    resolved_locale: strOrNull(r, 'resolved_locale'),
+    subject: strOrNull(r, 'subject'),
+    mime_sha256: strOrNull(r, 'mime_sha256'),
   }));
 }
 
 export async function countByStatus(knex: Knex): Promise<Record<DeliveryStatus, number>> {
-  const rows = (await knex('deliveries').select('status').count({ n: '*' }).groupBy('status')) as Array<{
-    status: DeliveryStatus;
-    n: number | string;
-  }>;
-  const out = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
-  for (const r of rows) out[r.status] = Number(r.n);
+  const rows = rowsOf(await knex('deliveries').select('status').count({ n: '*' }).groupBy('status'));
+  const out: Record<DeliveryStatus, number> = {
+    pending: 0,
+    sending: 0,
+    sent: 0,
+    failed: 0,
+    expired: 0,
+    suppressed: 0,
+    skipped: 0,
+    bounced: 0,
+    complained: 0,
+  };
+  for (const r of rows) out[oneOf(r, 'status', DELIVERY_STATUSES)] = num(r, 'n');
   return out;
 }
 
 export async function countByAutomationAndStatus(
   knex: Knex,
 ): Promise<Array<{ automation_id: string; status: DeliveryStatus; n: number }>> {
-  const rows = (await knex('deliveries')
-    .select('automation_id', 'status')
-    .count({ n: '*' })
-    .groupBy('automation_id', 'status')
-    .orderBy(['automation_id', 'status'])) as Array<{
-    automation_id: string;
-    status: DeliveryStatus;
-    n: number | string;
-  }>;
-  return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  const rows = rowsOf(
+    await knex('deliveries')
+      .select('automation_id', 'status')
+      .count({ n: '*' })
+      .groupBy('automation_id', 'status')
+      .orderBy(['automation_id', 'status']),
+  );
+  return rows.map((r) => ({
+    automation_id: str(r, 'automation_id'),
+    status: oneOf(r, 'status', DELIVERY_STATUSES),
+    n: num(r, 'n'),
+  }));
 }
 
 /** Pending (not yet claimed) rows of one automation: what a change to it reaches. */
 export async function countPendingOf(knex: Knex, automationId: string): Promise<number> {
-  const row = (await knex('deliveries')
-    .where({ automation_id: automationId, status: 'pending' })
-    .count({ n: '*' })
-    .first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(
+    await knex('deliveries')
+      .where({ automation_id: automationId, status: 'pending' })
+      .count({ n: '*' })
+      .first(),
+  );
 }
 
 /** The earliest time a pending row becomes claimable, or null when none is pending. */
 export async function nextAvailableAt(knex: Knex): Promise<number | null> {
-  const row = (await knex('deliveries').where('status', 'pending').min({ t: 'available_at' }).first()) as
-    { t: number | string | null } | undefined;
-  return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  const row = rowOf(await knex('deliveries').where('status', 'pending').min({ t: 'available_at' }).first());
+  return row === undefined ? null : numOrNull(row, 't');
 }
 
 /** Pending rows claimable now: the queue depth. */
 export async function countDue(knex: Knex, now: number): Promise<number> {
-  const row = (await knex('deliveries')
-    .where('status', 'pending')
-    .where('available_at', '<=', now)
-    .count({ n: '*' })
-    .first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(
+    await knex('deliveries')
+      .where('status', 'pending')
+      .where('available_at', '<=', now)
+      .count({ n: '*' })
+      .first(),
+  );
+}
+
+/** A row's (automation, customer, occurrence) key, as the planner's keys are spelt. */
+function deliveryKey(r: Row): string {
+  return `${str(r, 'automation_id')}\u0000${str(r, 'customer_id')}\u0000${str(r, 'occurrence')}`;
 }
 
 /** When each of these customers last had this automation sent, epoch ms. */
@@ -407,13 +427,18 @@ export async function lastSentAt(
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const batch of chunks([...new Set(customerIds)], 500)) {
-    const rows = (await knex('deliveries')
-      .where({ automation_id: automationId, status: 'sent' })
-      .whereIn('customer_id', batch)
-      .select('customer_id')
-      .max({ t: 'sent_at' })
-      .groupBy('customer_id')) as Array<{ customer_id: string; t: number | string | null }>;
-    for (const r of rows) if (r.t !== null) out.set(r.customer_id, Number(r.t));
+    const rows = rowsOf(
+      await knex('deliveries')
+        .where({ automation_id: automationId, status: 'sent' })
+        .whereIn('customer_id', batch)
+        .select('customer_id')
+        .max({ t: 'sent_at' })
+        .groupBy('customer_id'),
+    );
+    for (const r of rows) {
+      const t = numOrNull(r, 't');
+      if (t !== null) out.set(str(r, 'customer_id'), t);
+    }
   }
   return out;
 }
@@ -426,15 +451,18 @@ export async function recentMarketingSends(
 ): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   for (const batch of chunks([...new Set(customerIds)], 500)) {
-    const rows = (await knex('deliveries')
-      .whereIn('customer_id', batch)
-      .where({ status: 'sent', transactional: false })
-      .where('sent_at', '>', since)
-      .select('customer_id', 'sent_at')) as Array<{ customer_id: string; sent_at: number | string }>;
+    const rows = rowsOf(
+      await knex('deliveries')
+        .whereIn('customer_id', batch)
+        .where({ status: 'sent', transactional: false })
+        .where('sent_at', '>', since)
+        .select('customer_id', 'sent_at'),
+    );
     for (const r of rows) {
-      const list = out.get(r.customer_id) ?? [];
-      list.push(Number(r.sent_at));
-      out.set(r.customer_id, list);
+      const customerId = str(r, 'customer_id');
+      const list = out.get(customerId) ?? [];
+      list.push(num(r, 'sent_at'));
+      out.set(customerId, list);
     }
   }
   return out;
@@ -459,28 +487,28 @@ export async function reconcilePending(
   for (const batch of chunks([...new Set(customerIds)], 500)) {
     // One transaction per batch of customers: the reads, one delete, and the few moves.
     changed += await knex.transaction(async (trx) => {
-      const rows = (await trx('deliveries')
-        .whereIn('customer_id', batch)
-        .where({ status: 'pending', attempts: 0 })
-        // Survey alerts and broadcasts are not the rules' planner's: it never plans them, so
-        // must never cancel them when a customer's data changes.
-        .whereNot('automation_id', 'like', 'survey:%')
-        .whereNot('automation_id', 'like', 'broadcast:%')
-        .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at')) as Array<
-        Record<string, unknown>
-      >;
+      const rows = rowsOf(
+        await trx('deliveries')
+          .whereIn('customer_id', batch)
+          .where({ status: 'pending', attempts: 0 })
+          // Survey alerts and broadcasts are not the rules' planner's: it never plans them, so
+          // must never cancel them when a customer's data changes.
+          .whereNot('automation_id', 'like', 'survey:%')
+          .whereNot('automation_id', 'like', 'broadcast:%')
+          .select('id', 'automation_id', 'customer_id', 'occurrence', 'due_at'),
+      );
       const gone: number[] = [];
       let moved = 0;
       for (const r of rows) {
-        const p = wanted.get(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`);
+        const p = wanted.get(deliveryKey(r));
         if (!p) {
-          gone.push(Number(r.id));
-        } else if (p.dueAt !== Number(r.due_at)) {
+          gone.push(num(r, 'id'));
+        } else if (p.dueAt !== num(r, 'due_at')) {
           // Moved to a time already past max_lateness (a birthday corrected to two days ago), the
           // row takes the plan's verdict too: otherwise it would still go out at the old time.
           const verdict = p.status === 'pending' ? {} : { status: p.status, reason: p.reason };
           moved += await trx('deliveries')
-            .where({ id: r.id, status: 'pending' })
+            .where({ id: num(r, 'id'), status: 'pending' })
             .update({
               trigger_at: p.triggerAt,
               due_at: p.dueAt,
@@ -500,8 +528,8 @@ export async function reconcilePending(
 
 /** One delivery by id. */
 export async function getDelivery(knex: Knex, id: number): Promise<DeliveryRow | undefined> {
-  const row = (await knex('deliveries').where({ id }).first()) as Record<string, unknown> | undefined;
-  return row ? normalise(row) : undefined;
+  const row = rowOf(await knex('deliveries').where({ id }).first());
+  return row ? toDeliveryRow(row) : undefined;
 }
 
 /** Sent messages of these automations, optionally only those sent at or after `since`. */
@@ -513,8 +541,7 @@ export async function countSent(
   if (automationIds.length === 0) return 0;
   const query = knex('deliveries').whereIn('automation_id', automationIds).where('status', 'sent');
   if (since !== null) query.where('sent_at', '>=', since);
-  const row = (await query.count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(await query.count({ n: '*' }).first());
 }
 
 /** When each of these customers last had any of these automations sent at or after `since`. */
@@ -527,15 +554,17 @@ export async function lastSentAmong(
   const out = new Map<string, number>();
   if (automationIds.length === 0) return out;
   for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
-    const rows = (await knex('deliveries')
-      .whereIn('automation_id', automationIds)
-      .whereIn('customer_id', batch)
-      .where('status', 'sent')
-      .where('sent_at', '>=', since)
-      .groupBy('customer_id')
-      .select('customer_id')
-      .max({ at: 'sent_at' })) as Array<{ customer_id: string; at: number | string }>;
-    for (const r of rows) out.set(r.customer_id, Number(r.at));
+    const rows = rowsOf(
+      await knex('deliveries')
+        .whereIn('automation_id', automationIds)
+        .whereIn('customer_id', batch)
+        .where('status', 'sent')
+        .where('sent_at', '>=', since)
+        .groupBy('customer_id')
+        .select('customer_id')
+        .max({ at: 'sent_at' }),
+    );
+    for (const r of rows) out.set(str(r, 'customer_id'), num(r, 'at'));
   }
   return out;
 }

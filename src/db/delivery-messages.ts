@@ -4,6 +4,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
+import { bytes, num, numOrNull, rowOf, str, strOrNull } from './read.js';
 
 export interface MessageRecord {
   template: string;
@@ -45,19 +46,18 @@ export async function insertMessageRecords(
 }
 
 export async function getMessage(knex: Knex, deliveryId: number): Promise<StoredMessage | undefined> {
-  const row = (await knex('delivery_messages').where('delivery_id', deliveryId).first()) as
-    Record<string, unknown> | undefined;
+  const row = rowOf(await knex('delivery_messages').where('delivery_id', deliveryId).first());
   if (!row) return undefined;
   return {
-    deliveryId: Number(row.delivery_id),
-    template: String(row.template),
-    templateVersionId: row.template_version_id === null ? null : Number(row.template_version_id),
-    templateVersion: row.template_version === null ? null : Number(row.template_version),
-    requestedLocale: (row.requested_locale as string | null) ?? null,
-    resolvedLocale: String(row.resolved_locale),
-    subject: String(row.subject),
-    mimeSha256: String(row.mime_sha256),
-    mime: gunzipSync(row.mime_gzip as Buffer),
-    createdAt: Number(row.created_at),
+    deliveryId: num(row, 'delivery_id'),
+    template: str(row, 'template'),
+    templateVersionId: numOrNull(row, 'template_version_id'),
+    templateVersion: numOrNull(row, 'template_version'),
+    requestedLocale: strOrNull(row, 'requested_locale'),
+    resolvedLocale: str(row, 'resolved_locale'),
+    subject: str(row, 'subject'),
+    mimeSha256: str(row, 'mime_sha256'),
+    mime: gunzipSync(bytes(row, 'mime_gzip')),
+    createdAt: num(row, 'created_at'),
   };
 }

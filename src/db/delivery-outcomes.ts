@@ -14,7 +14,8 @@
  * writer and uses shard 0.
  */
 import type { Knex } from 'knex';
-import { isPostgres } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { num, oneOf, rowsOf, str } from './read.js';
 
 /** The statuses counted: the ones the dashboard shows (sent mail that later bounced counts too). */
 export const OUTCOME_STATUSES = ['sent', 'bounced', 'complained', 'failed', 'suppressed'] as const;
@@ -83,7 +84,8 @@ export async function createDeliveryOutcomes(knex: Knex): Promise<void> {
     t.bigInteger('n').notNullable();
     t.primary(['day', 'automation_id', 'status', 'shard']);
   });
-  for (const sql of isPostgres(knex) ? POSTGRES_TRIGGERS : SQLITE_TRIGGERS) await knex.raw(sql);
+  for (const sql of dialectOf(knex).name === 'postgres' ? POSTGRES_TRIGGERS : SQLITE_TRIGGERS)
+    await knex.raw(sql);
   await knex.raw(
     `INSERT INTO ${TABLE} (day, automation_id, status, shard, n)
      SELECT updated_at / ${DAY}, automation_id, status, 0, count(*) FROM deliveries
@@ -94,9 +96,10 @@ export async function createDeliveryOutcomes(knex: Knex): Promise<void> {
 export async function dropDeliveryOutcomes(knex: Knex): Promise<void> {
   for (const op of ['insert', 'update', 'delete'])
     await knex.raw(
-      `DROP TRIGGER IF EXISTS delivery_outcomes_${op}${isPostgres(knex) ? ' ON deliveries' : ''}`,
+      `DROP TRIGGER IF EXISTS delivery_outcomes_${op}${dialectOf(knex).name === 'postgres' ? ' ON deliveries' : ''}`,
     );
-  if (isPostgres(knex)) await knex.raw('DROP FUNCTION IF EXISTS delivery_outcomes_count()');
+  if (dialectOf(knex).name === 'postgres')
+    await knex.raw('DROP FUNCTION IF EXISTS delivery_outcomes_count()');
   await knex.schema.dropTableIfExists(TABLE);
 }
 
@@ -114,17 +117,19 @@ export async function outcomeCounts(
   statuses: readonly OutcomeStatus[],
   sinceDay: number,
 ): Promise<OutcomeCount[]> {
-  const rows = (await knex(TABLE)
-    .where('day', '>=', sinceDay)
-    .whereIn('status', statuses)
-    .select('day', 'automation_id', 'status')
-    .sum({ n: 'n' })
-    .groupBy('day', 'automation_id', 'status')
-    .havingRaw('sum(n) <> 0')) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await knex(TABLE)
+      .where('day', '>=', sinceDay)
+      .whereIn('status', statuses)
+      .select('day', 'automation_id', 'status')
+      .sum({ n: 'n' })
+      .groupBy('day', 'automation_id', 'status')
+      .havingRaw('sum(n) <> 0'),
+  );
   return rows.map((r) => ({
-    day: Number(r.day),
-    automation_id: String(r.automation_id),
-    status: r.status as OutcomeStatus,
-    n: Number(r.n),
+    day: num(r, 'day'),
+    automation_id: str(r, 'automation_id'),
+    status: oneOf(r, 'status', OUTCOME_STATUSES),
+    n: num(r, 'n'),
   }));
 }

@@ -1,24 +1,16 @@
 /** Queries on the `events` table. */
 import type { Knex } from 'knex';
 import type { CustomerEvent } from '../domain.js';
-import { chunks, IN_CHUNK, parseJson, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
+import { chunks, IN_CHUNK, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
+import { countOf, jsonObject, num, rowOf, rowsOf, str, strings, type Row } from './read.js';
 
-interface EventRow {
-  id: string;
-  customer_id: string;
-  type: string;
-  occurred_at: number;
-  data: string;
-  ingested_at: number;
-}
-
-function rowToEvent(row: EventRow): CustomerEvent {
+function rowToEvent(row: Row): CustomerEvent {
   return {
-    id: row.id,
-    customer_id: row.customer_id,
-    type: row.type,
-    occurred_at: Number(row.occurred_at),
-    data: parseJson<Record<string, unknown>>(row.data, {}),
+    id: str(row, 'id'),
+    customer_id: str(row, 'customer_id'),
+    type: str(row, 'type'),
+    occurred_at: num(row, 'occurred_at'),
+    data: jsonObject(row, 'data'),
   };
 }
 
@@ -56,14 +48,16 @@ export async function eventsForCustomers(
   const out = new Map<string, CustomerEvent[]>();
   if (types.length === 0) return out;
   for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
-    const rows = (await knex('events')
-      .whereIn('customer_id', batch)
-      .whereIn('type', types)
-      .orderBy([{ column: 'customer_id' }, { column: 'occurred_at' }, { column: 'id' }])) as EventRow[];
-    for (const row of rows) {
-      const list = out.get(row.customer_id) ?? [];
-      list.push(rowToEvent(row));
-      out.set(row.customer_id, list);
+    const rows = rowsOf(
+      await knex('events')
+        .whereIn('customer_id', batch)
+        .whereIn('type', types)
+        .orderBy([{ column: 'customer_id' }, { column: 'occurred_at' }, { column: 'id' }]),
+    );
+    for (const event of rows.map(rowToEvent)) {
+      const list = out.get(event.customer_id) ?? [];
+      list.push(event);
+      out.set(event.customer_id, list);
     }
   }
   return out;
@@ -86,7 +80,7 @@ export async function customersWithEventsBetween(
     .orderBy('customer_id')
     .limit(limit);
   if (afterCustomerId !== null) q.where('customer_id', '>', afterCustomerId);
-  return ((await q) as Array<{ customer_id: string }>).map((r) => r.customer_id);
+  return strings(await q, 'customer_id');
 }
 
 /** Ids of customers with events stored or changed since `since` (ingestion time): keyset-paged. */
@@ -102,7 +96,7 @@ export async function customersWithEventsIngestedSince(
     .orderBy('customer_id')
     .limit(limit);
   if (afterCustomerId !== null) q.where('customer_id', '>', afterCustomerId);
-  return ((await q) as Array<{ customer_id: string }>).map((r) => r.customer_id);
+  return strings(await q, 'customer_id');
 }
 
 export async function getEventsByIds(
@@ -111,8 +105,8 @@ export async function getEventsByIds(
 ): Promise<Map<string, CustomerEvent>> {
   const out = new Map<string, CustomerEvent>();
   for (const batch of chunks([...new Set(ids)], IN_CHUNK)) {
-    for (const row of (await knex('events').whereIn('id', batch)) as EventRow[])
-      out.set(row.id, rowToEvent(row));
+    for (const event of rowsOf(await knex('events').whereIn('id', batch)).map(rowToEvent))
+      out.set(event.id, event);
   }
   return out;
 }
@@ -129,7 +123,7 @@ export async function deleteEvents(knex: Knex, ids: readonly string[]): Promise<
 export async function eventTypesPresent(knex: Knex, types: readonly string[]): Promise<Set<string>> {
   const present = new Set<string>();
   for (const type of new Set(types)) {
-    const row = await knex('events').where('type', type).select('id').first();
+    const row = rowOf(await knex('events').where('type', type).select('id').first());
     if (row) present.add(type);
   }
   return present;
@@ -139,7 +133,7 @@ export async function eventTypesPresent(knex: Knex, types: readonly string[]): P
 export async function eventPage(knex: Knex, afterId: string | null, limit: number): Promise<CustomerEvent[]> {
   const q = knex('events').orderBy('id').limit(limit);
   if (afterId !== null) q.where('id', '>', afterId);
-  return ((await q) as EventRow[]).map(rowToEvent);
+  return rowsOf(await q).map(rowToEvent);
 }
 
 /** The customer's most recent event of `type` (index customer_id, type, occurred_at). */
@@ -148,13 +142,15 @@ export async function latestEventOfType(
   customerId: string,
   type: string,
 ): Promise<CustomerEvent | undefined> {
-  const row = (await knex('events')
-    .where({ customer_id: customerId, type })
-    .orderBy([
-      { column: 'occurred_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .first()) as EventRow | undefined;
+  const row = rowOf(
+    await knex('events')
+      .where({ customer_id: customerId, type })
+      .orderBy([
+        { column: 'occurred_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .first(),
+  );
   return row && rowToEvent(row);
 }
 
@@ -164,22 +160,22 @@ export async function latestEventsOf(
   customerId: string,
   limit: number,
 ): Promise<{ events: CustomerEvent[]; total: number }> {
-  const rows = (await knex('events')
-    .where('customer_id', customerId)
-    .orderBy([
-      { column: 'occurred_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(limit)) as EventRow[];
-  const count = (await knex('events').where('customer_id', customerId).count({ n: '*' }).first()) as
-    { n: number | string } | undefined;
-  return { events: rows.map(rowToEvent), total: Number(count?.n ?? 0) };
+  const rows = rowsOf(
+    await knex('events')
+      .where('customer_id', customerId)
+      .orderBy([
+        { column: 'occurred_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit),
+  );
+  const total = countOf(await knex('events').where('customer_id', customerId).count({ n: '*' }).first());
+  return { events: rows.map(rowToEvent), total };
 }
 
 /** Every event of one customer, oldest first (a data-access request). */
 export async function allEventsOf(knex: Knex, customerId: string): Promise<CustomerEvent[]> {
-  const rows = (await knex('events')
-    .where('customer_id', customerId)
-    .orderBy(['occurred_at', 'id'])) as EventRow[];
-  return rows.map(rowToEvent);
+  return rowsOf(await knex('events').where('customer_id', customerId).orderBy(['occurred_at', 'id'])).map(
+    rowToEvent,
+  );
 }

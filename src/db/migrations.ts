@@ -5,13 +5,15 @@
  */
 import type { Knex } from 'knex';
 import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
+import { dialectOf } from './dialect.js';
+import { stringList } from './read.js';
 import { createUpcomingTables, dropUpcomingTables } from './upcoming-schema.js';
 import { createWorkerStatus, dropWorkerStatus } from './worker-status.js';
 
 interface Migration {
   name: string;
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 }
 
 const initial: Migration = {
@@ -588,8 +590,8 @@ const PREFIX_INDEXES = [
  * use an index instead of reading every customer. Without it nothing changes but speed.
  */
 async function trigramIndexes(knex: Knex): Promise<void> {
-  const available = await knex.raw("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
-  if ((available as { rows: unknown[] }).rows.length === 0) return;
+  const available: unknown = await knex.raw("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
+  if (dialectOf(knex).rawRows(available).length === 0) return;
   try {
     // A savepoint: a refusal (no privilege) must not abort the migration's transaction.
     await knex.transaction(async (trx) => {
@@ -605,7 +607,7 @@ async function trigramIndexes(knex: Knex): Promise<void> {
 }
 
 async function prefixIndexes(knex: Knex): Promise<void> {
-  const postgres = (knex.client as { dialect: string }).dialect === 'postgresql';
+  const postgres = dialectOf(knex).name === 'postgres';
   for (const { name, column } of PREFIX_INDEXES) {
     // SQLite already has (email_key, id) and the id key; Postgres needs them in "C" order.
     if (!postgres && (column === 'email_key' || column === 'id')) continue;
@@ -746,14 +748,14 @@ const MIGRATIONS: readonly Migration[] = [
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
-  async getMigrations(): Promise<Migration[]> {
-    return [...MIGRATIONS];
+  getMigrations(): Promise<Migration[]> {
+    return Promise.resolve([...MIGRATIONS]);
   }
   getMigrationName(migration: Migration): string {
     return migration.name;
   }
-  async getMigration(migration: Migration): Promise<Knex.Migration> {
-    return { up: migration.up, down: migration.down };
+  getMigration(migration: Migration): Promise<Knex.Migration> {
+    return Promise.resolve({ up: migration.up, down: migration.down });
   }
 }
 
@@ -770,8 +772,9 @@ const MIGRATION_CONFIG: Knex.MigratorConfig = {
 export async function migrate(knex: Knex, attempts = 60): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const [, applied] = (await knex.migrate.latest(MIGRATION_CONFIG)) as [number, string[]];
-      return applied;
+      // knex answers [batch number, names applied].
+      const result: unknown = await knex.migrate.latest(MIGRATION_CONFIG);
+      return Array.isArray(result) ? stringList(result[1]) : [];
     } catch (error) {
       const locked = error instanceof Error && /lock/i.test(error.name + error.message);
       if (!locked || attempt >= attempts) throw error;

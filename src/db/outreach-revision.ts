@@ -3,12 +3,12 @@
  * published, so each worker notices a change by reading one row every couple of seconds.
  */
 import type { Knex } from 'knex';
-import { isPostgres } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { num, rowOf } from './read.js';
 
 export async function readRevision(knex: Knex): Promise<number> {
-  const row = (await knex('outreach_revision').where('id', 1).first('n')) as
-    { n: number | string } | undefined;
-  return row === undefined ? 0 : Number(row.n);
+  const row = rowOf(await knex('outreach_revision').where('id', 1).first('n'));
+  return row === undefined ? 0 : num(row, 'n');
 }
 
 /**
@@ -16,9 +16,8 @@ export async function readRevision(knex: Knex): Promise<number> {
  * made one at a time on Postgres (SQLite transactions already take the write lock first).
  */
 export async function lockRevision(trx: Knex.Transaction): Promise<number> {
-  const query = trx('outreach_revision').where('id', 1).first('n');
-  const row = (await (isPostgres(trx) ? query.forUpdate() : query)) as { n: number | string } | undefined;
-  return row === undefined ? 0 : Number(row.n);
+  const row = rowOf(await dialectOf(trx).forUpdate(trx('outreach_revision').where('id', 1).first('n')));
+  return row === undefined ? 0 : num(row, 'n');
 }
 
 export async function bumpRevision(trx: Knex.Transaction, now: number): Promise<number> {

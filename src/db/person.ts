@@ -4,6 +4,7 @@
  * are never mailed again; its reason and log say nothing but that it was erased.
  */
 import type { Knex } from 'knex';
+import { num, rowsOf } from './read.js';
 import { chunks, IN_CHUNK } from './rows.js';
 
 export interface ErasedCounts {
@@ -29,9 +30,9 @@ export async function erasePersonRows(
   by: { author: string; reason: string },
   now: number,
 ): Promise<ErasedCounts> {
-  const ids = (
-    (await trx('deliveries').where('customer_id', customerId).select('id')) as Array<{ id: number }>
-  ).map((r) => Number(r.id));
+  const ids = rowsOf(await trx('deliveries').where('customer_id', customerId).select('id')).map((r) =>
+    num(r, 'id'),
+  );
   let messages = 0;
   for (const batch of chunks(ids, IN_CHUNK)) {
     messages += await trx('delivery_messages').whereIn('delivery_id', batch).delete();

@@ -14,7 +14,7 @@ const PG_RETRYABLE = new Set(['40P01', '40001']);
 
 export function isLockConflict(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  const code: unknown = Reflect.get(error, 'code');
   if (typeof code === 'string' && (SQLITE_BUSY.has(code) || PG_RETRYABLE.has(code))) return true;
   return /database is locked|database table is locked/i.test(error.message);
 }

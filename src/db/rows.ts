@@ -1,23 +1,11 @@
 import type { Knex } from 'knex';
+import { jsonStrings, rowsOf, str } from './read.js';
 
-/** Small helpers shared by the table modules: JSON columns, booleans, chunking. */
+/** Small helpers shared by the table modules: JSON columns, chunking, upserts. */
 
-export function parseJson<T>(text: unknown, fallback: T): T {
-  if (typeof text !== 'string' || text === '') return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-/** Whether this knex (or transaction) speaks to Postgres; SQLite otherwise. */
-export function isPostgres(knex: Knex | Knex.QueryBuilder): boolean {
-  return (knex.client as { dialect: string }).dialect === 'postgresql';
-}
-
-export function toBool(value: unknown): boolean {
-  return value === true || value === 1 || value === '1' || value === 't';
+/** A JSON list of text as stored (tags); `[]` when empty or not a list. */
+export function parseStringList(text: string): string[] {
+  return jsonStrings({ text }, 'text');
 }
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -61,8 +49,8 @@ function comparable(value: unknown): unknown {
 /** Whether two versions of a row agree on these columns (booleans and nulls on equal terms). */
 export function sameColumns(
   columns: readonly string[],
-  a: Record<string, unknown>,
-  b: Record<string, unknown>,
+  a: Readonly<Record<string, unknown>>,
+  b: Readonly<Record<string, unknown>>,
 ): boolean {
   return columns.every((c) => comparable(a[c]) === comparable(b[c]));
 }
@@ -82,11 +70,13 @@ export async function upsertById(
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   await knex.transaction(async (trx) => {
     for (const batch of chunks(rows, IN_CHUNK)) {
-      const stored = (await trx(spec.table).whereIn(
-        'id',
-        batch.map((r) => r.id),
-      )) as Array<Record<string, unknown>>;
-      const existing = new Map(stored.map((r) => [r.id as string, r]));
+      const stored = rowsOf(
+        await trx(spec.table).whereIn(
+          'id',
+          batch.map((r) => r.id),
+        ),
+      );
+      const existing = new Map(stored.map((r) => [str(r, 'id'), r]));
       const inserts: Array<Record<string, unknown>> = [];
       for (const row of batch) {
         const old = existing.get(row.id);

@@ -1,5 +1,6 @@
 /** What staff changed, by whom and when: written by the console and the users CLI, never edited. */
 import type { Knex } from 'knex';
+import { jsonObject, num, rowsOf, str, strOrNull } from './read.js';
 
 export interface StaffAuditEntry {
   at: number;
@@ -21,16 +22,17 @@ export async function insertStaffAudit(knex: Knex, entry: StaffAuditEntry): Prom
 
 /** The newest entries first. */
 export async function listStaffAudit(knex: Knex, limit: number): Promise<StaffAuditEntry[]> {
-  const rows: Array<{ at: number; actor: string; action: string; target: string | null; detail: string }> =
+  const rows = rowsOf(
     await knex('staff_audit')
       .select('at', 'actor', 'action', 'target', 'detail')
       .orderBy('id', 'desc')
-      .limit(limit);
+      .limit(limit),
+  );
   return rows.map((r) => ({
-    at: Number(r.at),
-    actor: r.actor,
-    action: r.action,
-    target: r.target,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
+    at: num(r, 'at'),
+    actor: str(r, 'actor'),
+    action: str(r, 'action'),
+    target: strOrNull(r, 'target'),
+    detail: jsonObject(r, 'detail'),
   }));
 }

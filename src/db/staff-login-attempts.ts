@@ -3,6 +3,7 @@
  * counts the same failures. Rows older than the window are pruned as new ones arrive.
  */
 import type { Knex } from 'knex';
+import { num, numOrNull, rowOf } from './read.js';
 
 export type AttemptKind = 'account' | 'address';
 
@@ -18,14 +19,15 @@ export async function recentFailures(
   key: string,
   since: number,
 ): Promise<AttemptWindow> {
-  const row = (await knex('staff_login_attempts')
-    .where({ kind, key })
-    .andWhere('at', '>', since)
-    .count({ n: '*' })
-    .min({ oldest: 'at' })
-    .first()) as { n: number | string; oldest: number | string | null } | undefined;
-  const oldest = row?.oldest ?? null;
-  return { count: Number(row?.n ?? 0), oldest: oldest === null ? null : Number(oldest) };
+  const row = rowOf(
+    await knex('staff_login_attempts')
+      .where({ kind, key })
+      .andWhere('at', '>', since)
+      .count({ n: '*' })
+      .min({ oldest: 'at' })
+      .first(),
+  );
+  return { count: row ? num(row, 'n') : 0, oldest: row ? numOrNull(row, 'oldest') : null };
 }
 
 export async function recordFailure(

@@ -3,6 +3,7 @@
  * link deletes it; creating any user deletes them all.
  */
 import type { Knex } from 'knex';
+import { rowOf } from './read.js';
 
 /**
  * Stores a new token beside any unexpired one: several workers starting at once each print a
@@ -20,10 +21,9 @@ export async function insertSetupToken(
 
 /** True when the token is known and unexpired. */
 export async function setupTokenValid(knex: Knex, tokenHash: string, now: number): Promise<boolean> {
-  const row = await knex('staff_setup')
-    .where({ token_hash: tokenHash })
-    .andWhere('expires_at', '>', now)
-    .first();
+  const row = rowOf(
+    await knex('staff_setup').where({ token_hash: tokenHash }).andWhere('expires_at', '>', now).first(),
+  );
   return row !== undefined;
 }
 

@@ -3,8 +3,11 @@
  * are stored in lower case. Removing a user deletes the row; its sessions go with it.
  */
 import type { Knex } from 'knex';
+import { dialectOf } from './dialect.js';
+import { countOf, insertedId, num, oneOf, rowOf, rowsOf, str, type Row } from './read.js';
 
-export type StaffRole = 'owner' | 'editor' | 'viewer';
+const STAFF_ROLES = ['owner', 'editor', 'viewer'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export interface StaffUserRow {
   id: number;
@@ -16,25 +19,21 @@ export interface StaffUserRow {
 }
 
 export async function countStaffUsers(knex: Knex): Promise<number> {
-  const row = await knex('staff_users').count({ n: '*' }).first();
-  return Number(row?.n ?? 0);
+  return countOf(await knex('staff_users').count({ n: '*' }).first());
 }
 
 export async function listStaffUsers(knex: Knex): Promise<StaffUserRow[]> {
-  const rows: StaffUserRow[] = await knex('staff_users').select('*').orderBy('email');
-  return rows.map(normalise);
+  return rowsOf(await knex('staff_users').select('*').orderBy('email')).map(toStaffUser);
 }
 
 export async function findStaffByEmail(knex: Knex, email: string): Promise<StaffUserRow | undefined> {
-  const row: StaffUserRow | undefined = await knex('staff_users')
-    .where({ email: email.toLowerCase() })
-    .first();
-  return row && normalise(row);
+  const row = rowOf(await knex('staff_users').where({ email: email.toLowerCase() }).first());
+  return row && toStaffUser(row);
 }
 
 export async function findStaffById(knex: Knex, id: number): Promise<StaffUserRow | undefined> {
-  const row: StaffUserRow | undefined = await knex('staff_users').where({ id }).first();
-  return row && normalise(row);
+  const row = rowOf(await knex('staff_users').where({ id }).first());
+  return row && toStaffUser(row);
 }
 
 /** Inserts a user; undefined when the address is already taken. */
@@ -42,7 +41,7 @@ export async function insertStaffUser(
   knex: Knex,
   user: { email: string; role: StaffRole; passwordHash: string; now: number },
 ): Promise<number | undefined> {
-  const rows = (await knex('staff_users')
+  const rows: unknown = await knex('staff_users')
     .insert({
       email: user.email.toLowerCase(),
       role: user.role,
@@ -52,10 +51,8 @@ export async function insertStaffUser(
     })
     .onConflict('email')
     .ignore()
-    .returning('id')) as Array<{ id: number } | number>;
-  const first = rows[0];
-  if (first === undefined) return undefined;
-  return typeof first === 'number' ? first : Number(first.id);
+    .returning('id');
+  return Array.isArray(rows) && rows.length > 0 ? insertedId(rows) : undefined;
 }
 
 export async function updateStaffRole(knex: Knex, id: number, role: StaffRole, now: number): Promise<void> {
@@ -75,12 +72,14 @@ export async function deleteStaffUser(knex: Knex, id: number): Promise<void> {
   await knex('staff_users').where({ id }).delete();
 }
 
-function normalise(row: StaffUserRow): StaffUserRow {
+function toStaffUser(row: Row): StaffUserRow {
   return {
-    ...row,
-    id: Number(row.id),
-    created_at: Number(row.created_at),
-    updated_at: Number(row.updated_at),
+    id: num(row, 'id'),
+    email: str(row, 'email'),
+    role: oneOf(row, 'role', STAFF_ROLES),
+    password_hash: str(row, 'password_hash'),
+    created_at: num(row, 'created_at'),
+    updated_at: num(row, 'updated_at'),
   };
 }
 
@@ -90,7 +89,5 @@ function normalise(row: StaffUserRow): StaffUserRow {
  */
 export async function lockOwnerIds(trx: Knex.Transaction): Promise<number[]> {
   const query = trx('staff_users').where({ role: 'owner' }).select('id');
-  const sqlite = String(trx.client.config.client).includes('sqlite');
-  const rows: Array<{ id: number }> = sqlite ? await query : await query.forUpdate();
-  return rows.map((r) => Number(r.id));
+  return rowsOf(await dialectOf(trx).forUpdate(query)).map((r) => num(r, 'id'));
 }

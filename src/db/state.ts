@@ -1,9 +1,10 @@
 /** Small key/value facts the worker keeps between runs (last tick, planning watermarks). */
 import type { Knex } from 'knex';
+import { rowOf, str } from './read.js';
 
 async function getState(knex: Knex, key: string): Promise<string | undefined> {
-  const row = (await knex('worker_state').where('key', key).first('value')) as { value: string } | undefined;
-  return row?.value;
+  const row = rowOf(await knex('worker_state').where('key', key).first('value'));
+  return row && str(row, 'value');
 }
 
 export async function setState(knex: Knex, key: string, value: string, now: number): Promise<void> {

@@ -4,6 +4,9 @@
  * Addresses are stored in lower case.
  */
 import type { Knex } from 'knex';
+import { num, numOrNull, oneOf, rowOf, rowsOf, str, type Row } from './read.js';
+
+const LOG_ACTIONS = ['suppress', 'lift'] as const;
 
 /** Where a suppression came from. */
 export type SuppressionSource = 'smtp-reply' | 'dsn' | 'complaint' | 'operator';
@@ -34,11 +37,13 @@ export interface SuppressionLogEntry extends Suppression {
 export async function addSuppression(knex: Knex, s: SuppressionInput): Promise<boolean> {
   const email = s.email.toLowerCase();
   const deliveryId = s.deliveryId ?? null;
-  const inserted = (await knex('suppressions')
-    .insert({ email, reason: s.reason, source: s.source, delivery_id: deliveryId, created_at: s.now })
-    .onConflict('email')
-    .ignore()
-    .returning('email')) as unknown[];
+  const inserted = rowsOf(
+    await knex('suppressions')
+      .insert({ email, reason: s.reason, source: s.source, delivery_id: deliveryId, created_at: s.now })
+      .onConflict('email')
+      .ignore()
+      .returning('email'),
+  );
   if (inserted.length === 0) return false;
   await knex('suppression_log').insert({
     email,
@@ -76,13 +81,13 @@ export async function liftSuppression(
   });
 }
 
-function toSuppression(r: Record<string, unknown>): Suppression {
+function toSuppression(r: Row): Suppression {
   return {
-    email: r.email as string,
-    reason: r.reason as string,
-    source: r.source as string,
-    delivery_id: r.delivery_id === null || r.delivery_id === undefined ? null : Number(r.delivery_id),
-    created_at: Number(r.created_at),
+    email: str(r, 'email'),
+    reason: str(r, 'reason'),
+    source: str(r, 'source'),
+    delivery_id: numOrNull(r, 'delivery_id'),
+    created_at: num(r, 'created_at'),
   };
 }
 
@@ -98,19 +103,16 @@ export async function listSuppressions(
     const literal = o.contains.replace(/[\\%_]/g, (c) => `\\${c}`);
     q.whereRaw("email LIKE ? ESCAPE '\\'", [`%${literal}%`]);
   }
-  return ((await q) as Array<Record<string, unknown>>).map(toSuppression);
+  return rowsOf(await q).map(toSuppression);
 }
 
 export async function getSuppression(knex: Knex, email: string): Promise<Suppression | null> {
-  const row = (await knex('suppressions').where('email', email.toLowerCase()).first()) as
-    Record<string, unknown> | undefined;
+  const row = rowOf(await knex('suppressions').where('email', email.toLowerCase()).first());
   return row ? toSuppression(row) : null;
 }
 
 /** Every suppression and lift of this address, oldest first. */
 export async function suppressionHistory(knex: Knex, email: string): Promise<SuppressionLogEntry[]> {
-  const rows = (await knex('suppression_log').where('email', email.toLowerCase()).orderBy('id')) as Array<
-    Record<string, unknown>
-  >;
-  return rows.map((r) => ({ ...toSuppression(r), action: r.action as 'suppress' | 'lift' }));
+  const rows = rowsOf(await knex('suppression_log').where('email', email.toLowerCase()).orderBy('id'));
+  return rows.map((r) => ({ ...toSuppression(r), action: oneOf(r, 'action', LOG_ACTIONS) }));
 }

@@ -6,25 +6,29 @@ import type { Knex } from 'knex';
 import type { Answer, CurrentAnswer } from '../surveys/answers.js';
 import type { ResponseRecord } from '../surveys/results.js';
 import type { SurveyKind } from '../surveys/scale.js';
-import { chunks, IN_CHUNK, isPostgres, toBool } from './rows.js';
+import { chunks, IN_CHUNK } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { bool, num, oneOf, rowOf, rowsOf, str, strings, strOrNull, type Row } from './read.js';
+
+const SURVEY_KINDS: readonly SurveyKind[] = ['csat', 'nps'];
 
 export interface StoredResponse extends ResponseRecord {
   sent_at: number;
   first_answered_at: number;
 }
 
-function toResponse(row: Record<string, unknown>): StoredResponse {
+function toResponse(row: Row): StoredResponse {
   return {
-    delivery_id: Number(row.delivery_id),
-    customer_id: String(row.customer_id),
-    automation_id: String(row.automation_id),
-    kind: row.kind as SurveyKind,
-    score: Number(row.score),
-    comment: (row.comment as string | null) ?? null,
-    flagged: toBool(row.flagged),
-    sent_at: Number(row.sent_at),
-    first_answered_at: Number(row.first_answered_at),
-    answered_at: Number(row.answered_at),
+    delivery_id: num(row, 'delivery_id'),
+    customer_id: str(row, 'customer_id'),
+    automation_id: str(row, 'automation_id'),
+    kind: oneOf(row, 'kind', SURVEY_KINDS),
+    score: num(row, 'score'),
+    comment: strOrNull(row, 'comment'),
+    flagged: bool(row, 'flagged'),
+    sent_at: num(row, 'sent_at'),
+    first_answered_at: num(row, 'first_answered_at'),
+    answered_at: num(row, 'answered_at'),
   };
 }
 
@@ -64,9 +68,9 @@ export async function saveAnswer(
   current: (answers: Answer[], sentAt: number) => CurrentAnswer,
 ): Promise<SaveResult> {
   return knex.transaction(async (trx) => {
-    if (isPostgres(trx)) await trx('deliveries').where({ id: input.deliveryId }).forUpdate().select('id');
-    const old = (await trx('survey_responses').where({ delivery_id: input.deliveryId }).first()) as
-      Record<string, unknown> | undefined;
+    if (dialectOf(trx).name === 'postgres')
+      await trx('deliveries').where({ id: input.deliveryId }).forUpdate().select('id');
+    const old = rowOf(await trx('survey_responses').where({ delivery_id: input.deliveryId }).first());
     const previous = old ? toResponse(old) : null;
     if (previous && input.at - previous.first_answered_at > input.editableMs)
       return { status: 'locked', previous };
@@ -77,14 +81,16 @@ export async function saveAnswer(
       source: input.source,
       created_at: input.at,
     });
-    const history = (await trx('survey_answers')
-      .where({ delivery_id: input.deliveryId })
-      .orderBy([{ column: 'created_at' }, { column: 'id' }])
-      .select('score', 'comment', 'created_at')) as Array<Record<string, unknown>>;
+    const history = rowsOf(
+      await trx('survey_answers')
+        .where({ delivery_id: input.deliveryId })
+        .orderBy([{ column: 'created_at' }, { column: 'id' }])
+        .select('score', 'comment', 'created_at'),
+    );
     const answers = history.map((h) => ({
-      score: Number(h.score),
-      comment: (h.comment as string | null) ?? null,
-      at: Number(h.created_at),
+      score: num(h, 'score'),
+      comment: strOrNull(h, 'comment'),
+      at: num(h, 'created_at'),
     }));
     const now = current(answers, input.sentAt);
     const row = {
@@ -110,14 +116,16 @@ export async function answerHistory(
   knex: Knex,
   deliveryId: number,
 ): Promise<Array<{ score: number; comment: string | null; source: string; created_at: number }>> {
-  const rows = (await knex('survey_answers')
-    .where({ delivery_id: deliveryId })
-    .orderBy([{ column: 'created_at' }, { column: 'id' }])) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await knex('survey_answers')
+      .where({ delivery_id: deliveryId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }]),
+  );
   return rows.map((r) => ({
-    score: Number(r.score),
-    comment: (r.comment as string | null) ?? null,
-    source: String(r.source),
-    created_at: Number(r.created_at),
+    score: num(r, 'score'),
+    comment: strOrNull(r, 'comment'),
+    source: str(r, 'source'),
+    created_at: num(r, 'created_at'),
   }));
 }
 
@@ -144,15 +152,17 @@ export interface ScoreTally {
 
 /** How many answers of each kind, score and flag: the figures without reading every answer. */
 export async function scoreTallies(knex: Knex, filter: ResponseFilter): Promise<ScoreTally[]> {
-  const rows = (await filtered(knex, filter)
-    .groupBy('kind', 'score', 'flagged')
-    .select('kind', 'score', 'flagged')
-    .count({ n: '*' })) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await filtered(knex, filter)
+      .groupBy('kind', 'score', 'flagged')
+      .select('kind', 'score', 'flagged')
+      .count({ n: '*' }),
+  );
   return rows.map((r) => ({
-    kind: r.kind as SurveyKind,
-    score: Number(r.score),
-    flagged: toBool(r.flagged),
-    n: Number(r.n),
+    kind: oneOf(r, 'kind', SURVEY_KINDS),
+    score: num(r, 'score'),
+    flagged: bool(r, 'flagged'),
+    n: num(r, 'n'),
   }));
 }
 
@@ -162,14 +172,16 @@ export async function commentedResponses(
   filter: ResponseFilter,
   limit: number,
 ): Promise<StoredResponse[]> {
-  const rows = (await filtered(knex, filter)
-    .where('flagged', false)
-    .whereNotNull('comment')
-    .orderBy([
-      { column: 'answered_at', order: 'desc' },
-      { column: 'delivery_id', order: 'desc' },
-    ])
-    .limit(limit)) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await filtered(knex, filter)
+      .where('flagged', false)
+      .whereNotNull('comment')
+      .orderBy([
+        { column: 'answered_at', order: 'desc' },
+        { column: 'delivery_id', order: 'desc' },
+      ])
+      .limit(limit),
+  );
   return rows.map(toResponse);
 }
 
@@ -182,16 +194,18 @@ export async function customersWithLowAnswers(
 ): Promise<Set<string>> {
   const out = new Set<string>();
   for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
-    const rows = (await knex('survey_responses')
+    const rows: unknown = await knex('survey_responses')
       .whereIn('customer_id', batch)
       .where('flagged', false)
       .where('answered_at', '>=', since)
       .where((q) => {
         for (const [kind, max] of Object.entries(lowest))
-          q.orWhere((k) => k.where('kind', kind).where('score', '<=', max));
+          q.orWhere((k) => {
+            k.where('kind', kind).where('score', '<=', max);
+          });
       })
-      .distinct('customer_id')) as Array<{ customer_id: string }>;
-    for (const r of rows) out.add(r.customer_id);
+      .distinct('customer_id');
+    for (const id of strings(rows, 'customer_id')) out.add(id);
   }
   return out;
 }

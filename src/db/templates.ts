@@ -3,8 +3,10 @@
  * updated: an edit, an import or a restore inserts a new one.
  */
 import type { Knex } from 'knex';
+import { countOf, insertedId, num, oneOf, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 
-export type TemplateKind = 'template' | 'layout' | 'partial';
+const TEMPLATE_KINDS = ['template', 'layout', 'partial'] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 export interface TemplateRow {
   id: number;
@@ -45,39 +47,37 @@ export interface PublicationRow {
   created_at: number;
 }
 
-function templateRow(row: Record<string, unknown>): TemplateRow {
+function templateRow(row: Row): TemplateRow {
   return {
-    id: Number(row.id),
-    kind: row.kind as TemplateKind,
-    name: String(row.name),
-    created_at: Number(row.created_at),
+    id: num(row, 'id'),
+    kind: oneOf(row, 'kind', TEMPLATE_KINDS),
+    name: str(row, 'name'),
+    created_at: num(row, 'created_at'),
   };
 }
 
-function versionRow(row: Record<string, unknown>): VersionRow {
+function versionRow(row: Row): VersionRow {
   return {
-    id: Number(row.id),
-    template_id: Number(row.template_id),
-    locale: String(row.locale),
-    version: Number(row.version),
-    subject: (row.subject as string | null) ?? null,
-    html: String(row.html),
-    text: (row.text as string | null) ?? null,
-    sha256: String(row.sha256),
-    author: String(row.author),
-    origin: String(row.origin),
-    created_at: Number(row.created_at),
+    id: num(row, 'id'),
+    template_id: num(row, 'template_id'),
+    locale: str(row, 'locale'),
+    version: num(row, 'version'),
+    subject: strOrNull(row, 'subject'),
+    html: str(row, 'html'),
+    text: strOrNull(row, 'text'),
+    sha256: str(row, 'sha256'),
+    author: str(row, 'author'),
+    origin: str(row, 'origin'),
+    created_at: num(row, 'created_at'),
   };
 }
 
 export async function countTemplates(knex: Knex): Promise<number> {
-  const row = (await knex('templates').count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
+  return countOf(await knex('templates').count({ n: '*' }).first());
 }
 
 export async function listTemplates(knex: Knex): Promise<TemplateRow[]> {
-  const rows = (await knex('templates').orderBy(['kind', 'name'])) as Array<Record<string, unknown>>;
-  return rows.map(templateRow);
+  return rowsOf(await knex('templates').orderBy(['kind', 'name'])).map(templateRow);
 }
 
 export async function findTemplate(
@@ -85,7 +85,7 @@ export async function findTemplate(
   kind: TemplateKind,
   name: string,
 ): Promise<TemplateRow | undefined> {
-  const row = (await knex('templates').where({ kind, name }).first()) as Record<string, unknown> | undefined;
+  const row = rowOf(await knex('templates').where({ kind, name }).first());
   return row && templateRow(row);
 }
 
@@ -98,10 +98,7 @@ export async function ensureTemplate(
 ): Promise<number> {
   const found = await findTemplate(trx, kind, name);
   if (found) return found.id;
-  const [inserted] = (await trx('templates').insert({ kind, name, created_at: now }, ['id'])) as Array<
-    { id: number } | number
-  >;
-  return typeof inserted === 'object' ? Number(inserted.id) : Number(inserted);
+  return insertedId(await trx('templates').insert({ kind, name, created_at: now }, ['id']));
 }
 
 export function latestVersion(
@@ -129,7 +126,7 @@ async function newestVersion(
 ): Promise<VersionRow | undefined> {
   const query = knex('template_versions').where({ template_id: templateId, locale });
   if (origins) query.whereIn('origin', origins);
-  const row = (await query.orderBy('version', 'desc').first()) as Record<string, unknown> | undefined;
+  const row = rowOf(await query.orderBy('version', 'desc').first());
   return row && versionRow(row);
 }
 
@@ -139,19 +136,16 @@ export async function getVersion(
   locale: string,
   version: number,
 ): Promise<VersionRow | undefined> {
-  const row = (await knex('template_versions')
-    .where({ template_id: templateId, locale, version })
-    .first()) as Record<string, unknown> | undefined;
+  const row = rowOf(
+    await knex('template_versions').where({ template_id: templateId, locale, version }).first(),
+  );
   return row && versionRow(row);
 }
 
 export async function listVersions(knex: Knex, templateId: number, locale?: string): Promise<VersionRow[]> {
   const query = knex('template_versions').where('template_id', templateId);
   if (locale !== undefined) query.where('locale', locale);
-  const rows = (await query.orderBy([{ column: 'locale' }, { column: 'version' }])) as Array<
-    Record<string, unknown>
-  >;
-  return rows.map(versionRow);
+  return rowsOf(await query.orderBy([{ column: 'locale' }, { column: 'version' }])).map(versionRow);
 }
 
 export interface NewVersion extends VersionContent {
@@ -176,9 +170,8 @@ export async function insertVersion(trx: Knex, v: NewVersion, now: number): Prom
     origin: v.origin,
     created_at: now,
   };
-  const [inserted] = (await trx('template_versions').insert(row, ['id'])) as Array<{ id: number } | number>;
-  const id = typeof inserted === 'object' ? Number(inserted.id) : Number(inserted);
-  return versionRow({ ...row, id });
+  const id = insertedId(await trx('template_versions').insert(row, ['id']));
+  return { ...row, id };
 }
 
 /** Makes `versionId` the published one for its (template, locale), and logs who did it. */
@@ -209,36 +202,44 @@ export async function setPublished(
 
 /** Every published version, with its template's kind and name. */
 export async function publishedVersions(knex: Knex): Promise<PublishedRow[]> {
-  const rows = (await knex('template_published as p')
-    .join('template_versions as v', 'v.id', 'p.version_id')
-    .join('templates as t', 't.id', 'p.template_id')
-    .select('v.*', 't.kind', 't.name')
-    .orderBy([{ column: 't.kind' }, { column: 't.name' }, { column: 'v.locale' }])) as Array<
-    Record<string, unknown>
-  >;
-  return rows.map((row) => ({ ...versionRow(row), kind: row.kind as TemplateKind, name: String(row.name) }));
+  const rows = rowsOf(
+    await knex('template_published as p')
+      .join('template_versions as v', 'v.id', 'p.version_id')
+      .join('templates as t', 't.id', 'p.template_id')
+      .select('v.*', 't.kind', 't.name')
+      .orderBy([{ column: 't.kind' }, { column: 't.name' }, { column: 'v.locale' }]),
+  );
+  return rows.map((row) => ({
+    ...versionRow(row),
+    kind: oneOf(row, 'kind', TEMPLATE_KINDS),
+    name: str(row, 'name'),
+  }));
 }
 
 export async function listPublications(knex: Knex, templateId: number): Promise<PublicationRow[]> {
-  const rows = (await knex('template_publications as p')
-    .join('template_versions as v', 'v.id', 'p.version_id')
-    .where('p.template_id', templateId)
-    .select('p.locale', 'p.version_id', 'v.version', 'p.author', 'p.created_at')
-    .orderBy('p.id')) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await knex('template_publications as p')
+      .join('template_versions as v', 'v.id', 'p.version_id')
+      .where('p.template_id', templateId)
+      .select('p.locale', 'p.version_id', 'v.version', 'p.author', 'p.created_at')
+      .orderBy('p.id'),
+  );
   return rows.map((row) => ({
-    locale: String(row.locale),
-    version_id: Number(row.version_id),
-    version: Number(row.version),
-    author: String(row.author),
-    created_at: Number(row.created_at),
+    locale: str(row, 'locale'),
+    version_id: num(row, 'version_id'),
+    version: num(row, 'version'),
+    author: str(row, 'author'),
+    created_at: num(row, 'created_at'),
   }));
 }
 
 /** Whether a template (not a layout or partial) of this name has a published version. */
 export async function hasPublishedTemplate(knex: Knex, name: string): Promise<boolean> {
-  const row = (await knex('template_published as p')
-    .join('templates as t', 't.id', 'p.template_id')
-    .where({ 't.kind': 'template', 't.name': name })
-    .first('p.template_id')) as unknown;
+  const row = rowOf(
+    await knex('template_published as p')
+      .join('templates as t', 't.id', 'p.template_id')
+      .where({ 't.kind': 'template', 't.name': name })
+      .first('p.template_id'),
+  );
   return row !== undefined;
 }

@@ -4,7 +4,9 @@
  * at a time by keyset on (automation, due time, id), and the counts without counting lines.
  */
 import type { Knex } from 'knex';
-import { chunks, isPostgres } from './rows.js';
+import { dialectOf } from './dialect.js';
+import { num, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
+import { chunks } from './rows.js';
 import { UPCOMING_PAGE_INDEX } from './upcoming-schema.js';
 
 export interface StoredLine {
@@ -68,7 +70,11 @@ export async function insertCounts(
  */
 export async function pruneGenerations(knex: Knex, keep: number | null): Promise<number> {
   const others = (q: Knex.QueryBuilder) =>
-    keep === null ? q : q.where((w) => w.where('generation', '<', keep).orWhere('generation', '>', keep));
+    keep === null
+      ? q
+      : q.where((w) => {
+          void w.where('generation', '<', keep).orWhere('generation', '>', keep);
+        });
   let deleted = 0;
   for (;;) {
     const ids = others(knex('upcoming_lines').select('id').limit(DELETE_ROWS));
@@ -81,15 +87,17 @@ export async function pruneGenerations(knex: Knex, keep: number | null): Promise
 }
 
 export async function dayCounts(knex: Knex, generation: number): Promise<DayCount[]> {
-  const rows = (await knex('upcoming_counts')
-    .where('generation', generation)
-    .orderBy(['day', 'automation_id'])
-    .select('day', 'automation_id', 'sends', 'held')) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await knex('upcoming_counts')
+      .where('generation', generation)
+      .orderBy(['day', 'automation_id'])
+      .select('day', 'automation_id', 'sends', 'held'),
+  );
   return rows.map((r) => ({
-    day: String(r.day),
-    automation_id: String(r.automation_id),
-    sends: Number(r.sends),
-    held: Number(r.held),
+    day: str(r, 'day'),
+    automation_id: str(r, 'automation_id'),
+    sends: num(r, 'sends'),
+    held: num(r, 'held'),
   }));
 }
 
@@ -102,9 +110,10 @@ export async function dayLines(
   limit: number,
 ): Promise<StoredLine[]> {
   // SQLite plans without statistics: name the index that serves this order.
-  const table = isPostgres(knex)
-    ? 'upcoming_lines'
-    : knex.raw('?? INDEXED BY ??', ['upcoming_lines', UPCOMING_PAGE_INDEX]);
+  const table =
+    dialectOf(knex).name === 'postgres'
+      ? 'upcoming_lines'
+      : knex.raw('?? INDEXED BY ??', ['upcoming_lines', UPCOMING_PAGE_INDEX]);
   const q = knex
     .from(table)
     .where({ generation, day })
@@ -112,22 +121,22 @@ export async function dayLines(
     .limit(limit)
     .select('*');
   if (after) q.whereRaw('(automation_id, due_at, id) > (?, ?, ?)', [after.automation, after.dueAt, after.id]);
-  return ((await q) as Array<Record<string, unknown>>).map(toLine);
+  return rowsOf(await q).map(toLine);
 }
 
-function toLine(r: Record<string, unknown>): StoredLine {
+function toLine(r: Row): StoredLine {
   return {
-    id: Number(r.id),
-    day: String(r.day),
-    automation_id: String(r.automation_id),
-    customer_id: String(r.customer_id),
-    email: String(r.email),
-    occurrence: String(r.occurrence),
-    due_at: Number(r.due_at),
-    local_time: String(r.local_time),
+    id: num(r, 'id'),
+    day: str(r, 'day'),
+    automation_id: str(r, 'automation_id'),
+    customer_id: str(r, 'customer_id'),
+    email: str(r, 'email'),
+    occurrence: str(r, 'occurrence'),
+    due_at: num(r, 'due_at'),
+    local_time: str(r, 'local_time'),
     outcome: r.outcome === 'send' ? 'send' : 'skip',
-    reason: (r.reason as string | null) ?? null,
-    skipped_by: (r.skipped_by as string | null) ?? null,
+    reason: strOrNull(r, 'reason'),
+    skipped_by: strOrNull(r, 'skipped_by'),
   };
 }
 
@@ -149,12 +158,13 @@ export async function markLineSkipped(
       customer_id: key.customerId,
       occurrence: key.occurrence,
     };
-    const line = (await trx('upcoming_lines').where(where).first('id', 'day', 'outcome')) as
-      { id: number; day: string; outcome: string } | undefined;
+    const line = rowOf(await trx('upcoming_lines').where(where).first('id', 'day', 'outcome'));
     if (!line || line.outcome !== 'send') return;
-    await trx('upcoming_lines').where('id', line.id).update({ outcome: 'skip', reason, skipped_by: who });
+    await trx('upcoming_lines')
+      .where('id', num(line, 'id'))
+      .update({ outcome: 'skip', reason, skipped_by: who });
     await trx('upcoming_counts')
-      .where({ generation, day: line.day, automation_id: key.automationId })
+      .where({ generation, day: str(line, 'day'), automation_id: key.automationId })
       .update({ sends: trx.raw('sends - 1'), held: trx.raw('held + 1') });
   });
 }

@@ -6,6 +6,7 @@
  * when its lease runs out.
  */
 import type { Knex } from 'knex';
+import { numOrNull, num, rowOf, strOrNull } from './read.js';
 
 export interface UpcomingState {
   generation: number | null;
@@ -20,22 +21,21 @@ export interface UpcomingState {
   leaseUntil: number | null;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
 export async function readUpcomingState(knex: Knex): Promise<UpcomingState> {
-  const r = ((await knex('upcoming_state').where('id', 1).first()) ?? {}) as Record<string, unknown>;
+  const r = rowOf(await knex('upcoming_state').where('id', 1).first()) ?? {};
+  const num = (column: string) => numOrNull(r, column);
+  const str = (column: string) => strOrNull(r, column);
   return {
-    generation: num(r.generation),
-    computedAt: num(r.computed_at),
-    computedBy: str(r.computed_by),
-    horizonTo: num(r.horizon_to),
-    revision: num(r.revision),
-    buildMs: num(r.build_ms),
-    requestedAt: num(r.requested_at),
-    requestedBy: str(r.requested_by),
-    leaseOwner: str(r.lease_owner),
-    leaseUntil: num(r.lease_until),
+    generation: num('generation'),
+    computedAt: num('computed_at'),
+    computedBy: str('computed_by'),
+    horizonTo: num('horizon_to'),
+    revision: num('revision'),
+    buildMs: num('build_ms'),
+    requestedAt: num('requested_at'),
+    requestedBy: str('requested_by'),
+    leaseOwner: str('lease_owner'),
+    leaseUntil: num('lease_until'),
   };
 }
 
@@ -51,7 +51,9 @@ export async function takeUpcomingLease(
 ): Promise<boolean> {
   const n = await knex('upcoming_state')
     .where('id', 1)
-    .where((w) => w.whereNull('lease_until').orWhere('lease_until', '<=', now).orWhere('lease_owner', owner))
+    .where((w) => {
+      void w.whereNull('lease_until').orWhere('lease_until', '<=', now).orWhere('lease_owner', owner);
+    })
     .update({ lease_owner: owner, lease_until: now + ms });
   return n === 1;
 }
@@ -69,10 +71,9 @@ export async function nextGeneration(knex: Knex, owner: string): Promise<number>
       .where({ id: 1, lease_owner: owner })
       .update({ last_generation: trx.raw('last_generation + 1') });
     if (n !== 1) throw new LeaseLost();
-    const row = (await trx('upcoming_state').where('id', 1).first('last_generation')) as {
-      last_generation: number | string;
-    };
-    return Number(row.last_generation);
+    const row = rowOf(await trx('upcoming_state').where('id', 1).first('last_generation'));
+    if (!row) throw new LeaseLost();
+    return num(row, 'last_generation');
   });
 }
 

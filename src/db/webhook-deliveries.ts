@@ -1,5 +1,6 @@
 /** Queries on the `webhook_deliveries` table: which platform deliveries were already taken in. */
 import type { Knex } from 'knex';
+import { rowsOf } from './read.js';
 
 /**
  * Records a delivery; false when it was already recorded (a redelivery). Inserted before the
@@ -11,11 +12,13 @@ export async function claimWebhookDelivery(
   deliveryId: string,
   now: number,
 ): Promise<boolean> {
-  const inserted = (await knex('webhook_deliveries')
-    .insert({ source, delivery_id: deliveryId, received_at: now })
-    .onConflict(['source', 'delivery_id'])
-    .ignore()
-    .returning('delivery_id')) as unknown[];
+  const inserted = rowsOf(
+    await knex('webhook_deliveries')
+      .insert({ source, delivery_id: deliveryId, received_at: now })
+      .onConflict(['source', 'delivery_id'])
+      .ignore()
+      .returning('delivery_id'),
+  );
   return inserted.length > 0;
 }
 

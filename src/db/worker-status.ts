@@ -4,6 +4,7 @@
  * worker's health, not only its own process's.
  */
 import type { Knex } from 'knex';
+import { num, numOrNull, rowsOf, str, strOrNull, type Row } from './read.js';
 
 const TABLE = 'worker_status';
 
@@ -77,35 +78,35 @@ export async function pruneWorkerStatus(knex: Knex, before: number): Promise<num
 
 /** Every worker's row, most recently started first. */
 export async function listWorkerStatus(knex: Knex): Promise<WorkerStatusRow[]> {
-  const rows = (await knex(TABLE)
-    .select('*')
-    .orderBy([
-      { column: 'started_at', order: 'desc' },
-      { column: 'worker_id', order: 'asc' },
-    ])) as Array<Record<string, unknown>>;
+  const rows = rowsOf(
+    await knex(TABLE)
+      .select('*')
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'worker_id', order: 'asc' },
+      ]),
+  );
   return rows.map(fromRow);
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
 /** Postgres returns BIGINT as text. */
-function fromRow(r: Record<string, unknown>): WorkerStatusRow {
+function fromRow(r: Row): WorkerStatusRow {
   return {
-    worker_id: String(r.worker_id),
-    host: String(r.host),
-    pid: Number(r.pid),
-    version: String(r.version),
-    started_at: Number(r.started_at),
-    heartbeat_at: Number(r.heartbeat_at),
-    heartbeat_ms: Number(r.heartbeat_ms),
-    stopped_at: num(r.stopped_at),
+    worker_id: str(r, 'worker_id'),
+    host: str(r, 'host'),
+    pid: num(r, 'pid'),
+    version: str(r, 'version'),
+    started_at: num(r, 'started_at'),
+    heartbeat_at: num(r, 'heartbeat_at'),
+    heartbeat_ms: num(r, 'heartbeat_ms'),
+    stopped_at: numOrNull(r, 'stopped_at'),
     relay: r.relay === 'failing' ? 'failing' : 'ok',
-    relay_error: (r.relay_error as string | null) ?? null,
+    relay_error: strOrNull(r, 'relay_error'),
     breaker: r.breaker === 'open' || r.breaker === 'half-open' ? r.breaker : 'closed',
-    breaker_opened_at: num(r.breaker_opened_at),
-    breaker_reopens_at: num(r.breaker_reopens_at),
-    breaker_reason: (r.breaker_reason as string | null) ?? null,
-    last_tick_at: num(r.last_tick_at),
-    sent_last_minute: num(r.sent_last_minute),
+    breaker_opened_at: numOrNull(r, 'breaker_opened_at'),
+    breaker_reopens_at: numOrNull(r, 'breaker_reopens_at'),
+    breaker_reason: strOrNull(r, 'breaker_reason'),
+    last_tick_at: numOrNull(r, 'last_tick_at'),
+    sent_last_minute: numOrNull(r, 'sent_last_minute'),
   };
 }

@@ -69,7 +69,7 @@ export async function loadBatchContext(
     ),
     history: await eventsForCustomers(knex, unlessCustomers, unlessTypes),
     digests: await newContent(db, config, automations, rows, customers, now),
-    sends: cap ? await recentMarketingSends(knex, ids, now - cap.per) : new Map(),
+    sends: cap ? await recentMarketingSends(knex, ids, now - cap.per) : new Map<string, number[]>(),
     duplicateAddress,
     surveys: await loadSurveyContext(knex, config, ids, now),
     broadcasts: broadcast.broadcasts,

@@ -46,9 +46,9 @@ export interface DeliverDeps {
   build: MessageBuilder;
   log: Logger;
   workerId: string;
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  random(): number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
   /** Milliseconds from claim to the relay's acceptance, for the latency histogram. */
   onSent?(ms: number): void;
 }
@@ -294,7 +294,8 @@ export class Deliverer {
     const unrecordedMax = Math.max(1, Math.ceil(parallelism / 2));
     const lane = async () => {
       for (let i = next++; i < ready.length; i = next++) {
-        const item = ready[i] as Prepared;
+        const item = ready[i];
+        if (item === undefined) break;
         if (mayStart()) await this.recorder.room(unrecordedMax);
         if (mayStart()) await this.limiter.take();
         // Checked again: the waits for the books and for a rate slot can be long.

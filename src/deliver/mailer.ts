@@ -193,7 +193,7 @@ async function buffered(stream: NodeJS.ReadableStream): Promise<Buffer> {
 async function composeWithNodemailer(
   options: SendMailOptions,
 ): Promise<{ raw: Buffer; envelope: SMTPEnvelope }> {
-  const node = new MailComposer(options as ConstructorParameters<typeof MailComposer>[0]).compile();
+  const node = new MailComposer(options).compile();
   const envelope = node.getEnvelope();
   return { raw: await node.build(), envelope: { from: envelope.from, to: envelope.to } };
 }
@@ -228,7 +228,8 @@ class FileMailer implements Mailer {
     return { response: `250 written to ${path}`, raw: info.message };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.composer.close();
+    return Promise.resolve();
   }
 }

@@ -15,6 +15,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { SendMailOptions } from 'nodemailer';
 import type MimeNode from 'nodemailer/lib/mime-node';
 import { encode, wrap } from 'nodemailer/lib/qp';
+import { scalarText } from '../text.js';
 
 export interface RawMessage {
   raw: string;
@@ -25,7 +26,7 @@ export interface RawMessage {
 const MAX_PART_BYTES = 64 * 1024;
 
 export function composeRaw(options: SendMailOptions): RawMessage | null {
-  const root = new MailComposer(options as ConstructorParameters<typeof MailComposer>[0]).compile();
+  const root = new MailComposer(options).compile();
   // Building the headers settles the boundary and each part's transfer encoding.
   const head = root.buildHeaders();
   if (!root.multipart || !root.boundary || root.childNodes.length === 0) return null;
@@ -44,7 +45,7 @@ function partBody(part: MimeNode): string | null {
   const content = part.content;
   if (part.childNodes.length > 0 || typeof content !== 'string') return null;
   if (Buffer.byteLength(content) > MAX_PART_BYTES) return null;
-  if (!/^text\//i.test(String(part.getHeader('Content-Type') ?? ''))) return null;
+  if (!/^text\//i.test(scalarText(part.getHeader('Content-Type')))) return null;
   const encoding = part.getTransferEncoding();
   if (encoding === 'quoted-printable') return wrap(encode(content), 76);
   if (encoding === '7bit') return content;

@@ -231,7 +231,7 @@ export class SmtpPool {
       conn.smtp.send(envelope, body, (error, info) => {
         conn.abandon = null;
         if (error) reject(error);
-        else resolve(info as SMTPConnectionSendInfo);
+        else resolve(info);
       });
     });
   }

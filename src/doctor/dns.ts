@@ -1,5 +1,6 @@
 /** DNS look-ups for the doctor, through node:dns; `server` (RAPPORT_DNS) points them at another resolver. */
 import { Resolver } from 'node:dns/promises';
+import { errnoCode } from '../error-fields.js';
 
 export interface Dns {
   /** TXT records, each joined from its strings; [] when the name has none or does not exist. */
@@ -16,7 +17,7 @@ export function createDns(server?: string): Dns {
     try {
       return await lookup();
     } catch (error) {
-      if (MISSING.has((error as NodeJS.ErrnoException).code ?? '')) return [];
+      if (MISSING.has(errnoCode(error) ?? '')) return [];
       throw error;
     }
   };

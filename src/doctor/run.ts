@@ -10,6 +10,7 @@ import { fail, pass, warn, type CheckResult } from './check.js';
 import type { Dns } from './dns.js';
 import { checkDkim, checkDmarc, checkMx, checkSpf } from './records.js';
 import type { ProbeResult } from './smtp-probe.js';
+import { errnoCode } from '../error-fields.js';
 
 export interface DoctorDeps {
   config: Config;
@@ -26,7 +27,7 @@ async function guarded(check: string, run: () => Promise<CheckResult>): Promise<
   try {
     return await run();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     const why = error instanceof Error ? error.message : String(error);
     return fail(
       check,

@@ -46,7 +46,7 @@ class Conversation {
       this.waiting = null;
       done(reply);
     });
-    socket.on('error', (error) => this.failed?.(error));
+    socket.on('error', (error: Error) => this.failed?.(error));
     socket.on('close', () => this.failed?.(new Error('the relay closed the connection')));
   }
 
@@ -101,7 +101,7 @@ async function converse(smtp: Conversation, o: Options, sender: string): Promise
     if (ready.code !== 220) return ready;
     const host = o.host ?? 'localhost';
     const secured = tlsConnect({
-      socket: smtp.socket as Socket,
+      socket: smtp.socket,
       servername: host,
       rejectUnauthorized: o.tls?.rejectUnauthorized !== false,
     });

@@ -12,6 +12,7 @@ import type { Customer, CustomerEvent } from '../domain.js';
 import { deliveryJson } from '../cli/books.js';
 import { csvLine } from './csv.js';
 import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
+import { scalarText } from '../text.js';
 
 export type ExportKind = 'customers' | 'events' | 'deliveries';
 export type ExportFormat = 'csv' | 'jsonl';
@@ -68,7 +69,7 @@ async function* keyset<T extends { id: string | number }>(
     const page = await next(after);
     if (page.length === 0) return;
     yield page.map(flat);
-    after = (page[page.length - 1] as T).id;
+    after = page.at(-1)?.id ?? after;
   }
 }
 
@@ -114,8 +115,7 @@ const SOURCES: Record<ExportKind, Source> = {
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(';');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return scalarText(value);
 }
 
 /**

@@ -121,13 +121,14 @@ export class Heartbeat {
     if (this.stopped) return;
     this.stopped = true;
     await this.writing;
-    const { knex, who, now } = this.options;
-    await this.guard('stop', () => markWorkerStopped(knex, who.workerId, now()));
+    const { knex, who } = this.options;
+    const at = this.options.now();
+    await this.guard('stop', () => markWorkerStopped(knex, who.workerId, at));
   }
 
   private async write(): Promise<void> {
-    const { knex, who, state, intervalMs, now } = this.options;
-    const at = now();
+    const { knex, who, state, intervalMs } = this.options;
+    const at = this.options.now();
     await this.guard('beat', async () => {
       await upsertWorkerStatus(knex, statusRow(who, state, intervalMs, at));
       if (at - this.prunedAt < PRUNE_EVERY) return;

@@ -9,7 +9,8 @@ export type Headers = Readonly<Record<string, string | readonly string[] | undef
 
 export function header(headers: Headers, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : (value as string | undefined);
+  if (typeof value === 'string' || value === undefined) return value;
+  return value[0];
 }
 
 /** Constant-time equality of two strings of any length (hashing first evens out the lengths). */

@@ -21,7 +21,7 @@ export interface ApiDeps {
   rt: DbRuntime;
   token: string | undefined;
   /** Called after stored rows may have made something due. */
-  wake(): void;
+  wake: () => void;
 }
 
 /** Constant-time comparison of the bearer token (hashing first evens out the lengths). */
@@ -50,7 +50,8 @@ export async function handleApi(
   if (type !== 'application/json') throw new HttpError(415, 'send Content-Type: application/json');
   const records = parseRecords(await readBody(req, API_MAX_BODY));
   const now = deps.rt.now();
-  const { rows, errors, store } = await checkRecords(kind, records, importStore(deps.rt.db), now);
+  const checked = await checkRecords(kind, records, importStore(deps.rt.db), now);
+  const { rows, errors } = checked;
   if (errors.length > 0) {
     throw new HttpError(
       400,
@@ -58,7 +59,7 @@ export async function handleApi(
       errors.map((e) => ({ ...e, message: formatRowError(e) })),
     );
   }
-  const { keptUnsubscribed, ...stored } = await store();
+  const { keptUnsubscribed, ...stored } = await checked.store();
   // Customers only: how many asked to re-subscribe an address that opted out (left unsubscribed).
   const counts = kind === 'customers' ? { ...stored, kept_unsubscribed: keptUnsubscribed ?? 0 } : stored;
   if (kind !== 'content') {

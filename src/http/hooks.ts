@@ -12,9 +12,12 @@ async function readRawBody(req: IncomingMessage, limit = HOOK_MAX_BODY): Promise
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
-    size += (chunk as Buffer).length;
+    // A request without setEncoding() yields Buffers.
+    const part: unknown = chunk;
+    if (!Buffer.isBuffer(part)) throw new HttpError(400, 'the request body could not be read');
+    size += part.length;
     if (size > limit) throw new HttpError(413, `request body is larger than ${limit} bytes`);
-    parts.push(chunk as Buffer);
+    parts.push(part);
   }
   return Buffer.concat(parts);
 }

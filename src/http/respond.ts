@@ -61,9 +61,12 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
-    size += (chunk as Buffer).length;
+    // A request without setEncoding() yields Buffers.
+    const part: unknown = chunk;
+    if (!Buffer.isBuffer(part)) throw new HttpError(400, 'the request body could not be read');
+    size += part.length;
     if (size > limit) throw new HttpError(413, `request body is larger than ${limit} bytes`);
-    parts.push(chunk as Buffer);
+    parts.push(part);
   }
   return Buffer.concat(parts).toString('utf8');
 }

@@ -22,7 +22,7 @@ export interface Route {
  * onRequest, before fastify checks a Content-Type or reads a body.
  */
 export function routeTable(routes: readonly Route[], log: Logger): FastifyPluginAsync {
-  return async (scope) => {
+  return (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
       reply.hijack();
       await serveFromTable(routes, request.raw, reply.raw, log);
@@ -33,6 +33,7 @@ export function routeTable(routes: readonly Route[], log: Logger): FastifyPlugin
       reply.hijack();
       await serveFromTable(routes, request.raw, reply.raw, log);
     });
+    return Promise.resolve();
   };
 }
 

@@ -23,7 +23,7 @@ export interface RouteDeps {
   rt: DbRuntime;
   health: WorkerHealth;
   /** Hint the delivery loop that new work may be due. */
-  wake(): void;
+  wake: () => void;
 }
 
 export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
@@ -73,7 +73,7 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
     {
       methods: ['GET', 'HEAD'],
       pattern: /^\/feed\/([^/]{1,256})\.xml$/,
-      handler: (req, res, [tag]) => handleFeed(feeds, req, res, tag as string),
+      handler: (req, res, [tag]) => handleFeed(feeds, req, res, tag),
     },
     {
       methods: ['GET', 'HEAD', 'POST'],

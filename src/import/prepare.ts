@@ -113,7 +113,7 @@ export class Preparer {
     const local = ISO_LOCAL.exec(value);
     if (local) {
       if (kind === 'date') return value.slice(0, 10);
-      const [, y, mo, d, h, mi, s] = local.map(Number) as number[];
+      const [, y, mo, d, h, mi, s] = local.map<number>(Number);
       const parts = {
         year: y,
         month: mo,

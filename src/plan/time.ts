@@ -66,7 +66,7 @@ const MAX_ENTRIES = 250_000;
 
 function zoneMap<V>(maps: Map<string, Map<number, V>>, zone: string): Map<number, V> {
   let map = maps.get(zone);
-  if (!map) maps.set(zone, (map = new Map()));
+  if (!map) maps.set(zone, (map = new Map<number, V>()));
   else if (map.size >= MAX_ENTRIES) map.clear();
   return map;
 }

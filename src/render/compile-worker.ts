@@ -15,6 +15,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import Handlebars from 'handlebars';
 import { checkSources, type CheckOptions, type Problem } from './check.js';
 import type { SourceFile, TemplateSources } from './load.js';
+import { runInThisContext } from 'node:vm';
+import { scalarText } from '../text.js';
 
 export interface CompileLimits {
   /** Wall-clock time for the whole check, in milliseconds. */
@@ -53,7 +55,8 @@ export function specKey(file: SourceFile, plainText: boolean): string {
 /** Turns precompiled code from the worker back into a template spec for `hb.template`. */
 export function specFunction(spec: string): TemplateSpecification {
   // The code is Handlebars' own compiler output for our files, made in our worker: not input.
-  return new Function(`return ${spec};`)() as TemplateSpecification;
+  const evaluated: unknown = runInThisContext(`(${spec})`);
+  return evaluated as TemplateSpecification;
 }
 
 /** Checks and compiles `sources` in a worker thread, within `limits`. Never throws. */
@@ -129,7 +132,9 @@ export function compileSources(sources: TemplateSources, options: CheckOptions):
     if (!file || specs.has(specKey(file, plainText)) || tooLarge.has(file.label)) return;
     let spec: string;
     try {
-      spec = String(Handlebars.precompile(file.source, { noEscape: plainText }));
+      // Typed as a spec object; what it returns is the spec's source code.
+      const code: unknown = Handlebars.precompile(file.source, { noEscape: plainText });
+      spec = scalarText(code);
     } catch {
       return; // A syntax error: checkSources reported it at its line.
     }

@@ -19,6 +19,7 @@ import {
   type Stats,
 } from 'node:fs';
 import path from 'node:path';
+import { errnoCode } from '../error-fields.js';
 
 /** The largest template, partial or layout file, in bytes (512 KB). */
 export const TEMPLATE_MAX_BYTES = 512 * 1024;
@@ -73,7 +74,7 @@ export function readTemplateFile(root: string, file: string): ReadResult {
   try {
     fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === 'ELOOP')
       return {
         ok: false,

@@ -22,6 +22,7 @@ import { DateTime, type DateTimeFormatOptions } from 'luxon';
 import Handlebars from 'handlebars';
 import { audience } from './audience.js';
 import { surveyLinksHtml, surveyLinksText } from './survey-links.js';
+import { scalarText } from '../text.js';
 
 /** Allowed number of positional arguments per helper, for the checker. */
 export const HELPER_ARITY: Readonly<Record<string, readonly [min: number, max: number]>> = {
@@ -63,9 +64,9 @@ export function registerHelpers(hb: HelperHost): void {
 /** The problem with a `survey` helper's literal arguments, or undefined. */
 export function surveyArgsProblem(kind: unknown, format: unknown): string | undefined {
   if (kind !== undefined && kind !== 'csat' && kind !== 'nps')
-    return `survey: "${String(kind)}" is not a survey: use "csat" or "nps"`;
+    return `survey: "${scalarText(kind)}" is not a survey: use "csat" or "nps"`;
   if (format !== undefined && format !== 'html' && format !== 'text')
-    return `survey: "${String(format)}" is not a format: use "html" or "text"`;
+    return `survey: "${scalarText(format)}" is not a format: use "html" or "text"`;
   return undefined;
 }
 
@@ -117,7 +118,7 @@ function formatDateHelper(...args: unknown[]): string {
   const [value, format] = params;
   const { zone, locale } = audience(options);
   const parsed = parseDateValue(value, zone, locale);
-  if (parsed === undefined) return value === null || value === undefined ? '' : String(value);
+  if (parsed === undefined) return scalarText(value);
   const name = typeof format === 'string' ? format : 'medium';
   const preset = DATE_PRESETS[name];
   if (preset === undefined) {

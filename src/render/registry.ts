@@ -9,6 +9,7 @@ import { sampleTemplateData } from './data.js';
 import { registerHelpers } from './helpers.js';
 import type { SourceFile, TemplateFiles, TemplateSources } from './load.js';
 import { specFunction, specKey, type Specs } from './compile-worker.js';
+import { errorField } from '../error-fields.js';
 
 export interface TemplateLogger {
   warn(obj: object, msg: string): void;
@@ -66,7 +67,7 @@ export class Registry {
     initial: boolean,
     specs?: Specs,
   ): ApplyResult {
-    this.specs = specs ?? new Map();
+    this.specs = specs ?? new Map<string, string>();
     try {
       return this.applyAll(sources, problems, initial);
     } finally {
@@ -287,7 +288,7 @@ function groupByUnit(problems: readonly Problem[], root: string): Map<string, Pr
 }
 
 function lineOf(error: unknown): number {
-  const line = (error as { lineNumber?: unknown }).lineNumber;
+  const line = errorField(error, 'lineNumber');
   return typeof line === 'number' ? line : 0;
 }
 

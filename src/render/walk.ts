@@ -94,7 +94,7 @@ class Walker {
       return this.call(name, node, scope);
     }
     if (hasArgs) {
-      this.unknownHelper(node.path as Path, scope);
+      this.unknownHelper(node.path, scope);
       return this.args(node, scope);
     }
     if (node.path.type === 'PathExpression') this.variable(node.path as Path, scope);

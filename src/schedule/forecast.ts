@@ -133,8 +133,8 @@ function customerLines(
     .sort(inTurn);
   const sent = [...(page.sends.get(customer.id) ?? [])];
   const lines: ForecastLine[] = [];
-  while (queue.length > 0) {
-    const { p, firstDueAt, order } = queue.shift() as Queued;
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const { p, firstDueAt, order } = next;
     let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), page.suppressed);
     if (reason === null && exitedBy(config, p, events)) reason = 'exit-condition';
     if (reason === null && !findsNewContent(page.digests, p)) reason = NO_NEW_CONTENT;

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../errors.js';
 import { str } from './clues.js';
+import { errnoCode } from '../../error-fields.js';
 
 const NOTIFICATION_FIELDS = ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'];
 const SUBSCRIPTION_FIELDS = [
@@ -67,7 +68,7 @@ export function loadSnsCertificates(files: readonly string[]): string[] {
       pem = readFileSync(resolve(file), 'utf8');
       new X509Certificate(pem);
     } catch (error) {
-      const why = (error as NodeJS.ErrnoException).code ?? 'not a PEM certificate';
+      const why = errnoCode(error) ?? 'not a PEM certificate';
       throw new AppError(
         'E_SNS_CERTIFICATE',
         `bounces.webhooks.ses.certificates[${i}]: cannot use ${file} (${why})`,

@@ -6,6 +6,7 @@
 import { applyAssignments } from '../../cli/automation-set.js';
 import { AppError } from '../../errors.js';
 import type { Definition } from '../../outreach/automations.js';
+import { scalarText } from '../../text.js';
 
 export interface EditField {
   /** The dotted key as the file writes it, also the form field's name. */
@@ -56,8 +57,8 @@ function lookup(written: Definition, key: string): unknown {
 export function fieldText(written: Definition, key: string): string {
   const value = lookup(written, key);
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map(String).join(', ');
-  return String(value);
+  if (Array.isArray(value)) return value.map(scalarText).join(', ');
+  return scalarText(value);
 }
 
 function tagList(text: string): string[] {

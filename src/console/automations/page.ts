@@ -19,6 +19,7 @@ import { messagePage, redirect, sendPage } from '../respond.js';
 import { audit } from '../staff.js';
 import { carriedDefinition, proposedDefinition } from './form.js';
 import { editForm, historyView, listView, noticeOf, previewView, type Notice } from './views.js';
+import { fieldsOf, queryField } from '../request-fields.js';
 
 const DONE: Record<string, string> = {
   edited: 'Saved; what was planned is re-planned.',
@@ -28,7 +29,7 @@ const DONE: Record<string, string> = {
 };
 
 type Params = { id: string };
-const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
+const body = (request: FastifyRequest) => fieldsOf(request.body);
 
 async function list(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
   const live = deps.rt.config.automations;
@@ -70,8 +71,10 @@ async function detail(
   const written = asWritten(stored.definition, stored.enabled);
   const live = deps.rt.config.automations.find((a) => a.id === id);
   const zone = deps.config.business.timezone;
-  const done = (request.query as { done?: string }).done;
-  const shown = notice ?? (done && DONE[done] ? { kind: 'done' as const, text: DONE[done] } : undefined);
+  const done = queryField(request, 'done');
+  const shown =
+    notice ??
+    (typeof done === 'string' && DONE[done] ? { kind: 'done' as const, text: DONE[done] } : undefined);
   const canEdit = hasRole(request.staff, 'editor');
   const content = html`<p><a href="/console/automations">All automations</a></p>
     <h1>${live?.label ?? id}</h1>

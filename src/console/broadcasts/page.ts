@@ -23,6 +23,7 @@ import { audit } from '../staff.js';
 import { noticeOf, type Notice } from '../automations/views.js';
 import { EMPTY_FIELDS, inputOf, readFields, type BroadcastFields } from './form.js';
 import { detailView, listView, newForm, previewSection } from './views.js';
+import { fieldsOf, queryField } from '../request-fields.js';
 
 /** The sample runs no script and loads nothing but inline styles and images. */
 const SAMPLE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:";
@@ -81,7 +82,7 @@ async function newPage(
 }
 
 async function submit(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
-  const body = (request.body ?? {}) as Record<string, unknown>;
+  const body = fieldsOf(request.body);
   let fields = EMPTY_FIELDS;
   try {
     fields = readFields(body);
@@ -112,7 +113,7 @@ async function submit(deps: ConsoleDeps, request: FastifyRequest, reply: Fastify
 }
 
 async function sample(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
-  const q = request.query as Record<string, unknown>;
+  const q = fieldsOf(request.query);
   const f = readFields({ template: q.template, tags: q.tags, attributes: q.attributes, everyone: 'yes' });
   const tags = f.tags.split(',').map((t) => t.trim());
   const attributes = Object.fromEntries(
@@ -152,8 +153,10 @@ async function detail(
   const id = Number(request.params.id);
   try {
     const d = await broadcastDetail(deps, id);
-    const done = (request.query as { done?: string }).done;
-    const shown = notice ?? (done && DONE[done] ? { kind: 'done' as const, text: DONE[done] } : undefined);
+    const done = queryField(request, 'done');
+    const shown =
+      notice ??
+      (typeof done === 'string' && DONE[done] ? { kind: 'done' as const, text: DONE[done] } : undefined);
     const body = html`${noticeOf(shown)}${detailView(d, deps.config.business.timezone, request.csrf, hasRole(request.staff, 'editor'))}`;
     return shell(request, reply, status, d.name, body);
   } catch (error) {

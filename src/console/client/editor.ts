@@ -239,8 +239,7 @@ class TemplateEditor {
     void (async () => {
       await this.saveNow();
       if (this.dirty) await this.saveNow();
-      if (!this.dirty && !this.conflict)
-        this.publishForm?.requestSubmit(e.submitter as HTMLButtonElement | null);
+      if (!this.dirty && !this.conflict) this.publishForm?.requestSubmit(e.submitter);
     })();
   }
 

@@ -33,7 +33,8 @@ export interface Dashboard {
   automations: Array<{ automation: string; sent: number; failed: number; suppressed: number }>;
   queued_next_24h: { total: number; by_automation: Array<{ automation: string; n: number }> };
   health: {
-    database: 'ok' | string;
+    /** 'ok', or what went wrong. */
+    database: string;
     /** When the planner last ticked (any worker), epoch ms, or null if never. */
     last_tick: number | null;
     /** Pending sends already due: a backlog when it stays high. */

@@ -16,7 +16,7 @@ import {
   type CustomerSearch,
   type ScanHits,
 } from '../../db/customers-console.js';
-import { parseJson } from '../../db/rows.js';
+import { parseStringList } from '../../db/rows.js';
 
 export interface SearchResult {
   id: string;
@@ -131,7 +131,7 @@ function hit(matched: SearchResult['matched']) {
     id: h.id,
     email: h.email,
     name: [h.first_name, h.last_name].filter((p) => p).join(' '),
-    tags: parseJson<string[]>(h.tags, []),
+    tags: parseStringList(h.tags),
     matched,
   });
 }

@@ -264,7 +264,10 @@ export function importPageWith(policy: { waitMs: number }): ConsolePage {
       const timer = setInterval(() => void ctx.sweep(), SWEEP_MS);
       timer.unref();
       scope.addHook('onReady', () => ctx.sweep());
-      scope.addHook('onClose', async () => clearInterval(timer));
+      scope.addHook('onClose', (_instance, done) => {
+        clearInterval(timer);
+        done();
+      });
       const editors = { preHandler: requireRole('editor') };
       await scope.register(async (child) => {
         // Over the limit, the file is cut short and refused by the handler (not a stream error).

@@ -3,7 +3,7 @@
  * the file, so nothing from a forged form is ever stored. The file goes to disk within the
  * configured size; the browser's file name only picks the format and is shown, never a path.
  */
-import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { detectFormat } from '../../import/parse.js';
@@ -59,7 +59,7 @@ export async function receiveUpload(ctx: ImportContext, request: FastifyRequest,
   const parts = request.parts({ limits: { fileSize: max, files: 1, fields: 4 } });
   for await (const part of parts) {
     if (part.type === 'field') {
-      const value = (part as MultipartValue).value;
+      const value = part.value;
       if (part.fieldname === '_csrf') tokenSeen = session !== null && csrfTokenMatches(session, value);
       else if (part.fieldname === 'kind') kind = String(value);
       continue;

@@ -21,6 +21,7 @@ import { customerView } from './customer-view.js';
 import { exportControl, registerCustomersExport } from './customers-export.js';
 import { doneNotice, field, noticeOf, READ_ONLY, type Notice } from './view.js';
 import { html } from '../layout.js';
+import { routeParam } from '../request-fields.js';
 
 const DONE: Readonly<Record<string, string>> = {
   edited: 'Fields saved.',
@@ -40,7 +41,7 @@ function auditedFields(changes: Record<string, unknown>): string[] {
 }
 
 function idOf(request: FastifyRequest): string {
-  return (request.params as { id: string }).id;
+  return routeParam(request, 'id');
 }
 
 async function showCustomer(

@@ -8,6 +8,7 @@ import { viewAsSent, type SentMessage } from '../data/message.js';
 import type { ConsoleDeps } from '../deps.js';
 import { html, page, type SafeHtml } from '../layout.js';
 import { messagePage, sendPage } from '../respond.js';
+import { routeParam } from '../request-fields.js';
 
 /** The stored HTML runs nothing and loads nothing but images, and only our pages may frame it. */
 const MESSAGE_CSP =
@@ -18,7 +19,7 @@ async function load(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<SentMessage | null> {
-  const raw = (request.params as { id: string }).id;
+  const raw = routeParam(request, 'id');
   try {
     if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw new AppError('E_NOT_FOUND', `"${raw}" is not a delivery id`);
     return await viewAsSent(deps.db, Number(raw));

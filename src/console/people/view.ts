@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { html, type SafeHtml } from '../layout.js';
+import { fieldsOf, queryField } from '../request-fields.js';
 
 /** A moment in the business's zone, with the exact UTC instant on hover. */
 export function when(ms: number | null, zone: string): SafeHtml | string {
@@ -28,14 +29,14 @@ export function doneNotice(
   request: FastifyRequest,
   texts: Readonly<Record<string, string>>,
 ): Notice | undefined {
-  const done = (request.query as Record<string, unknown> | null)?.done;
+  const done = queryField(request, 'done');
   const text = typeof done === 'string' ? texts[done] : undefined;
   return text === undefined ? undefined : { kind: 'done', text };
 }
 
 /** A text field of a form or query; '' when absent or not text. */
 export function field(source: unknown, name: string): string {
-  const value = (source as Record<string, unknown> | null | undefined)?.[name];
+  const value = fieldsOf(source)[name];
   return typeof value === 'string' ? value : '';
 }
 

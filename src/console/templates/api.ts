@@ -25,6 +25,7 @@ import { requireTemplate, templateParam } from './lookup.js';
 import type { PreviewAsInput, PreviewResult } from './preview.js';
 import { showVersion } from '../../outreach/catalog.js';
 import type { DbRuntime } from '../../runtime.js';
+import { queryField, routeParam } from '../request-fields.js';
 
 /** The sandbox a rendered message is shown in: no scripts, no plugins, no same origin. */
 const PREVIEW_CSP =
@@ -177,7 +178,7 @@ export function registerApi(scope: FastifyInstance, deps: ConsoleDeps): void {
     '/templates/:name/customers',
     editor,
     json(deps, async (request) => {
-      const q = (request.query as { q?: unknown }).q;
+      const q = queryField(request, 'q');
       return { customers: typeof q === 'string' ? await findCustomersForPreview(deps.db, q) : [] };
     }),
   );
@@ -203,7 +204,7 @@ export function registerApi(scope: FastifyInstance, deps: ConsoleDeps): void {
 
   // The frame's document: its own CSP replaces the console's, so nothing in a template runs.
   scope.get('/templates/:name/preview/:token', editor, async (request, reply) => {
-    const token = (request.params as { token: string }).token;
+    const token = routeParam(request, 'token');
     const shown = previews.get(token, deps.now());
     reply
       .header('content-security-policy', PREVIEW_CSP)

@@ -14,6 +14,7 @@ import { parseBody, refusal } from './api.js';
 import { localeOf, requireTemplate, templateParam } from './lookup.js';
 import { diff, history, restore, type HistoryItem } from './service.js';
 import { localeLabel, noticeHtml, stylesheet, templateUrl, when } from './views.js';
+import { bodyField, fieldsOf } from '../request-fields.js';
 
 /** Kept out of the markup, where the formatter would fold it into a space. */
 const NEWLINE = '\n';
@@ -139,7 +140,7 @@ const Query = z.object({
 async function showHistory(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
   const name = templateParam(request);
   await requireTemplate(deps.db, name);
-  const query = request.query as Record<string, unknown>;
+  const query = fieldsOf(request.query);
   const locale = localeOf(query.locale);
   const q = parseBody(Query, query);
   const items = await history(deps.db, name, locale);
@@ -176,7 +177,7 @@ export function registerHistory(scope: import('fastify').FastifyInstance, deps: 
     try {
       const name = templateParam(request);
       await requireTemplate(deps.db, name);
-      const locale = localeOf((request.body as { locale?: unknown } | null)?.locale);
+      const locale = localeOf(bodyField(request, 'locale'));
       const { version } = parseBody(RestoreForm, request.body);
       const staff = staffOf(request);
       const row = await restore(outreachDeps(deps.rt), { name, locale, version, author: staff.email });

@@ -9,9 +9,11 @@ import { findTemplate } from '../../db/templates.js';
 import { AppError } from '../../errors.js';
 import { locale as checkLocale } from '../../import/zone.js';
 import { templateHistory, type HistoryEntry } from '../../outreach/catalog.js';
+import { scalarText } from '../../text.js';
+import { routeParam } from '../request-fields.js';
 
 export function templateParam(request: FastifyRequest): string {
-  return (request.params as { name: string }).name;
+  return routeParam(request, 'name');
 }
 
 /** Only templates open in the editor: layouts and partials are changed from files. */
@@ -27,7 +29,7 @@ export function localeOf(value: unknown, field = 'locale'): string {
   if (!checked?.ok)
     throw new AppError(
       'E_USAGE',
-      `${field}: "${String(value)}" is not a locale (use a tag such as fr or fr-CA)`,
+      `${field}: "${scalarText(value)}" is not a locale (use a tag such as fr or fr-CA)`,
     );
   return checked.value;
 }

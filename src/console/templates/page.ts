@@ -17,6 +17,7 @@ import { localeOf, openVariant, requireTemplate, templateParam } from './lookup.
 import { checkDraft, listTemplates, publish, saveDraft } from './service.js';
 import { editorBody, listBody, stylesheet, templateUrl, type Notice } from './views.js';
 import { z } from 'zod';
+import { bodyField, fieldsOf } from '../request-fields.js';
 
 const DONE: Record<string, string> = {
   saved: 'Draft saved.',
@@ -85,7 +86,7 @@ const SaveForm = z.object({
 async function saveForm(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
   const name = templateParam(request);
   await requireTemplate(deps.db, name);
-  const locale = localeOf((request.body as { locale?: unknown } | null)?.locale);
+  const locale = localeOf(bodyField(request, 'locale'));
   const form = parseBody(SaveForm, request.body);
   const content = { subject: form.subject, html: form.html, text: form.text };
   const staff = staffOf(request);
@@ -161,7 +162,7 @@ export const templatesPage: ConsolePage = {
     });
     scope.get('/templates/:name', async (request, reply) => {
       const name = templateParam(request);
-      const query = request.query as { locale?: unknown; done?: unknown };
+      const query = fieldsOf(request.query);
       try {
         await requireTemplate(deps.db, name);
         const locale = localeOf(query.locale);
@@ -182,7 +183,7 @@ export const templatesPage: ConsolePage = {
       const name = templateParam(request);
       try {
         await requireTemplate(deps.db, name);
-        const locale = localeOf((request.body as { locale?: unknown } | null)?.locale);
+        const locale = localeOf(bodyField(request, 'locale'));
         const { version } = parseBody(PublishForm, request.body);
         return await publishAndShow(deps, request, reply, { name, locale, version });
       } catch (error) {

@@ -62,7 +62,7 @@ export function customerPicker(base: string, onPick: (customer: CustomerOption |
     input.removeAttribute('aria-activedescendant');
     onPick(picked);
   };
-  const search = debounce(250, async () => {
+  const lookUp = async () => {
     const q = input.value.trim();
     inFlight?.abort();
     if (q === '') {
@@ -82,7 +82,8 @@ export function customerPicker(base: string, onPick: (customer: CustomerOption |
     } catch {
       // Aborted by a newer search.
     }
-  });
+  };
+  const search = debounce(250, () => void lookUp());
   input.addEventListener('input', search);
   input.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown' && options.length > 0) highlight(active + 1);

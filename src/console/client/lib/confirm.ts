@@ -5,7 +5,7 @@ export function confirmSubmit(root: Document): void {
   root.addEventListener('submit', (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
-    const submitter = (event as SubmitEvent).submitter as HTMLElement | null;
+    const submitter = event.submitter;
     const message = submitter?.dataset.confirm ?? form.dataset.confirm;
     if (message === undefined) return;
     if (confirmed.has(form)) {
