@@ -90,7 +90,7 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
     case 'simulate':
       return measureSimulate(str('url'));
     case 'import':
-      return measureImport(num('customers'));
+      return measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined);
     case 'console':
       return measureConsole(str('url'), num('customers'), num('deliveries'));
     default:

@@ -17,6 +17,8 @@ export interface Store {
    * smaller population already seeded, grown to `size`.
    */
   seeded(size: number, seed: Seeder): Promise<string>;
+  /** An empty, migrated-later database of its own; removed by `drop`. */
+  empty(label: string): Promise<string>;
   /** A private copy of a seeded population; removed by `drop`. */
   copy(seededUrl: string, label: string): Promise<string>;
   drop(url: string): Promise<void>;
@@ -39,6 +41,9 @@ export function sqliteStore(dir: string): Store {
         seeds.set(size, url);
       }
       return url;
+    },
+    async empty(label) {
+      return `sqlite:${join(dir, `${label}-${++copies}.db`)}`;
     },
     async copy(seededUrl, label) {
       const target = join(dir, `${label}-${++copies}.db`);
@@ -87,6 +92,11 @@ export async function postgresStore(env: NodeJS.ProcessEnv): Promise<Store | { s
         seeds.set(size, url);
       }
       return url;
+    },
+    async empty(label) {
+      const name = `bench_${label.replace(/[^a-z0-9_]/g, '_')}_${++copies}`;
+      await adminQuery(server.url, `CREATE DATABASE ${name}`);
+      return databaseUrl(server.url, name);
     },
     async copy(seededUrl, label) {
       const name = `bench_${label.replace(/[^a-z0-9_]/g, '_')}_${++copies}`;

@@ -36,6 +36,8 @@ import { UpcomingRefresher } from './schedule/upcoming-refresher.js';
 import { buildPlugins, buildRoutes } from './http/routes.js';
 import { Histogram, type WorkerHealth } from './http/health.js';
 import { startHttpServer, type HttpLimits, type HttpServer } from './http/server.js';
+import { workerHeartbeat } from './health/heartbeat.js';
+import { SendCounter } from './health/send-counter.js';
 
 export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -160,6 +162,8 @@ export interface Core {
   mailer: Mailer;
   deliverer: Deliverer;
   sendLatency: Histogram;
+  /** Messages the relay accepted in the last minute, for the worker's status row. */
+  sent: SendCounter;
 }
 
 /**
@@ -181,6 +185,7 @@ export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> 
   await engine.refresh();
   const mailer = createMailer(rt.config.smtp.url, mailerOptions(rt.config));
   const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  const sent = new SendCounter();
   const deliverer = new Deliverer({
     db: rt.db,
     config: rt.config,
@@ -191,9 +196,12 @@ export async function buildCore(rt: DbRuntime, workerId: string): Promise<Core> 
     now: rt.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
-    onSent: (ms) => sendLatency.observe(ms / 1000),
+    onSent: (ms) => {
+      sendLatency.observe(ms / 1000);
+      sent.add(rt.now());
+    },
   });
-  return { engine, mailer, deliverer, sendLatency };
+  return { engine, mailer, deliverer, sendLatency, sent };
 }
 
 export interface OnceReport {
@@ -237,6 +245,14 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
   });
   const loop = new DeliveryLoop(core.deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
   const startedAt = rt.now();
+  const heartbeat = workerHeartbeat({
+    rt,
+    workerId,
+    startedAt,
+    deliverer: core.deliverer,
+    scheduler,
+    sent: core.sent,
+  });
   const health: WorkerHealth = {
     startedAt,
     lastTickAt: () => scheduler.lastTickAt,
@@ -278,6 +294,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
     await core.mailer.close();
     throw error;
   }
+  await heartbeat.start();
   scheduler.start();
   loop.start();
   // The console's Upcoming page reads a stored forecast, rebuilt by one worker at a time.
@@ -299,6 +316,7 @@ export async function startDaemon(rt: DbRuntime): Promise<Daemon> {
       await scheduler.stop();
       await upcoming.stop();
       await loop.stop();
+      await heartbeat.stop();
       await bounces?.stop();
       await http?.close();
       closeTemplates();

@@ -1,35 +1,38 @@
 /**
  * import: `rapport import customers` of a generated CSV (a realistic export: mapped headers,
- * day-first dates, ; tags, an attribute) into an empty SQLite database, through the same
- * runImport and store as the CLI. Reports wall time and peak RSS (the process's maxRSS).
+ * day-first dates, `,`-separated tags, an attribute) into an empty database, through the same
+ * runImport and store as the CLI; then the same file again (every row unchanged) and a copy
+ * with every tenth row changed (merges). Reports each pass's wall time and the peak RSS (the
+ * process's maxRSS, over all three).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { openDatabase } from '../../src/db/connect.js';
+import { openDatabase, type Database } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrations.js';
 import { importStore } from '../../src/import/db-store.js';
-import { runImport } from '../../src/import/run.js';
+import { runImport, type ImportReport } from '../../src/import/run.js';
 import type { ChildResult } from '../child.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The file's lines, made as they are read: the CSV is never held whole. */
-function* lines(customers: number): Generator<string> {
+function* lines(customers: number, changeEvery: number): Generator<string> {
   yield 'Customer ID,Email Address,First Name,Last Name,Birthday,Time Zone,Tags,Accepts Email Marketing,Total Spent\n';
   for (let i = 0; i < customers; i++) {
     const birthday = `${pad((i % 28) + 1)}.${pad((i % 12) + 1)}.${1950 + (i % 50)}`;
     const zone = i % 3 === 0 ? 'Europe/Paris' : 'America/New_York';
-    yield `c${i},user${i}@example.com,Name${i},Last${i},${birthday},${zone},"regulars, newsletter",${i % 5 === 0 ? 'no' : 'yes'},${i % 997}.50\n`;
+    const first = changeEvery > 0 && i % changeEvery === 0 ? `Renamed${i}` : `Name${i}`;
+    yield `c${i},user${i}@example.com,${first},Last${i},${birthday},${zone},"regulars, newsletter",${i % 5 === 0 ? 'no' : 'yes'},${i % 997}.50\n`;
   }
 }
 
 /** Joins lines into ~64 KiB chunks, as a file stream would deliver them. */
-function* chunks(customers: number): Generator<Buffer> {
+function* chunks(customers: number, changeEvery: number): Generator<Buffer> {
   let text = '';
-  for (const line of lines(customers)) {
+  for (const line of lines(customers, changeEvery)) {
     text += line;
     if (text.length >= 65_536) {
       yield Buffer.from(text);
@@ -39,30 +42,56 @@ function* chunks(customers: number): Generator<Buffer> {
   if (text !== '') yield Buffer.from(text);
 }
 
-export async function measureImport(customers: number): Promise<ChildResult> {
+interface Expected {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** One pass over the generated file; seconds, checked against the counts it must report. */
+async function pass(db: Database, customers: number, changeEvery: number, expected: Expected) {
+  const start = performance.now();
+  const report: ImportReport = await runImport({
+    kind: 'customers',
+    input: Readable.from(chunks(customers, changeEvery)),
+    format: 'csv',
+    store: importStore(db),
+    dryRun: false,
+    now: Date.now(),
+    zone: 'UTC',
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const got = { inserted: report.inserted, updated: report.updated, unchanged: report.unchanged };
+  if (report.accepted !== customers || JSON.stringify(got) !== JSON.stringify(expected)) {
+    throw new Error(
+      `expected ${JSON.stringify(expected)} of ${customers}, got ${JSON.stringify(got)}, ` +
+        `accepted ${report.accepted}: ${JSON.stringify(report.rejected.slice(0, 3))}`,
+    );
+  }
+  return seconds;
+}
+
+/** Into the empty database at `url`, or a SQLite file of its own when none is given. */
+export async function measureImport(customers: number, url?: string): Promise<ChildResult> {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-import-'));
-  const db = openDatabase(`sqlite:${join(dir, 'import.db')}`);
+  const db = openDatabase(url ?? `sqlite:${join(dir, 'import.db')}`);
   try {
     await migrate(db.knex);
-    const start = performance.now();
-    const report = await runImport({
-      kind: 'customers',
-      input: Readable.from(chunks(customers)),
-      format: 'csv',
-      store: importStore(db),
-      dryRun: false,
-      now: Date.now(),
-      zone: 'UTC',
+    const seconds = await pass(db, customers, 0, { inserted: customers, updated: 0, unchanged: 0 });
+    const firstRssMb = process.resourceUsage().maxRSS / 1024;
+    const reimportSeconds = await pass(db, customers, 0, { inserted: 0, updated: 0, unchanged: customers });
+    const changed = Math.ceil(customers / 10);
+    const changedSeconds = await pass(db, customers, 10, {
+      inserted: 0,
+      updated: changed,
+      unchanged: customers - changed,
     });
-    const seconds = (performance.now() - start) / 1000;
-    if (report.accepted !== customers) {
-      throw new Error(
-        `imported ${report.accepted} of ${customers}: ${JSON.stringify(report.rejected.slice(0, 3))}`,
-      );
-    }
     return {
       seconds,
       perSec: customers / seconds,
+      reimportSeconds,
+      changedSeconds,
+      firstRssMb,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       customers,
     };

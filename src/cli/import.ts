@@ -3,11 +3,11 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AppError, EXIT } from '../errors.js';
 import { parseDateFormat } from '../import/date-input.js';
-import { importStore } from '../import/db-store.js';
+import { importInto } from '../import/file.js';
 import { formatRowWarning } from '../import/format.js';
 import { type ExplicitMap, parseMapFile, parseMapOption } from '../import/mapping.js';
 import { detectFormat } from '../import/parse.js';
-import { exitCodeFor, formatRowError, type ImportReport, runImport } from '../import/run.js';
+import { exitCodeFor, formatRowError, type ImportReport } from '../import/run.js';
 import type { ImportKind } from '../import/types.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import type { Io } from './io.js';
@@ -42,7 +42,12 @@ function printReport(io: Io, kind: ImportKind, report: ImportReport): void {
     );
   }
   for (const w of report.warnings) io.err(formatRowWarning(w));
-  if (report.warningsOmitted > 0) io.err(`… and ${report.warningsOmitted} more warnings`);
+  if (report.warningsOmitted > 0) {
+    const byField = Object.entries(report.warningsOmittedByField)
+      .map(([field, n]) => `${field}: ${n}`)
+      .join(', ');
+    io.err(`… and ${report.warningsOmitted} more warnings (${byField})`);
+  }
   if (report.zonedTimes > 0) {
     io.out(
       `times without an offset were read in ${report.zone} (business.timezone): ${report.zonedTimes} values`,
@@ -71,17 +76,14 @@ export async function importCommand(
   const dateFormat = options.dateFormat === undefined ? undefined : parseDateFormat(options.dateFormat);
   return withRuntime(io, options, async (rt) => {
     const input = (file === '-' ? io.stdin : createReadStream(file)) as Readable;
-    const report = await runImport({
+    const report = await importInto(rt.db, rt.config, {
       kind,
       input,
       format,
-      store: importStore(rt.db),
       dryRun: options.dryRun === true,
       now: rt.now(),
       map,
       dateFormat,
-      zone: rt.config.business.timezone,
-      consent: rt.config.import.consent,
       strict: options.strict === true,
       onMapping: (lines) => io.out(`columns of ${file}:\n${lines.join('\n')}`),
     });

@@ -307,6 +307,11 @@ export const configSchema = z.strictObject({
       grace: duration.default(30_000),
       /** How often each worker checks the database for published template changes. */
       outreach_poll: duration.default(2_000),
+      /**
+       * How often each worker records its health (relay, breaker, last tick) in the database for
+       * the console's dashboard; a worker silent for three intervals shows as not heard from.
+       */
+      heartbeat: duration.default(15_000).refine((ms) => ms >= 1_000, 'use at least 1s'),
     })
     .prefault({}),
   database: z.strictObject({ url: z.string().min(1).default('sqlite:data/rapport.db') }).prefault({}),
@@ -355,6 +360,14 @@ export const configSchema = z.strictObject({
       upcoming_refresh: duration
         .default(10 * 60_000)
         .refine((ms) => ms >= 60_000, { message: 'must be at least 1m' }),
+      /** The largest file the import page accepts, in bytes (50 MB). */
+      import_max_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(50 * 1024 * 1024),
+      /** Where the import page keeps uploads until they are imported (an hour at most); empty: the OS temp dir. */
+      import_dir: z.string().default(''),
     })
     .prefault({}),
   templates: z

@@ -11,6 +11,7 @@ import { html, page, type SafeHtml } from './layout.js';
 import type { ConsolePage } from './plugin.js';
 import { sendPage } from './respond.js';
 import { when } from './when.js';
+import { workersHealth } from './worker-health.js';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -100,10 +101,7 @@ function health(board: Dashboard, zone: string): SafeHtml {
       <dt>Due now, not yet sent</dt>
       <dd>${num(h.due_now)}${h.due_now > 0 ? ' (a backlog if it stays high)' : ''}</dd>
     </dl>
-    <p class="muted">
-      The relay and the circuit breaker are each worker's own state: see <a href="/readyz">/readyz</a> and
-      <a href="/metrics">/metrics</a> on every worker.
-    </p>`;
+    ${workersHealth(h, zone)}`;
 }
 
 async function render(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {

@@ -37,6 +37,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
 export type ConsoleSection =
   | 'dashboard'
   | 'customers'
+  | 'import'
   | 'deliveries'
   | 'upcoming'
   | 'templates'
@@ -49,6 +50,7 @@ export type ConsoleSection =
 const NAV: ReadonlyArray<{ section: ConsoleSection; label: string; href: string; owners?: true }> = [
   { section: 'dashboard', label: 'Dashboard', href: '/console/' },
   { section: 'customers', label: 'Customers', href: '/console/customers' },
+  { section: 'import', label: 'Import', href: '/console/import' },
   { section: 'deliveries', label: 'Deliveries', href: '/console/deliveries' },
   { section: 'upcoming', label: 'Upcoming', href: '/console/upcoming' },
   { section: 'templates', label: 'Templates', href: '/console/templates' },

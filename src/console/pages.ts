@@ -2,6 +2,7 @@
 import { automationsPage } from './automations/page.js';
 import { broadcastsPage } from './broadcasts/page.js';
 import { dashboardPage } from './dashboard-page.js';
+import { importPage } from './import/page.js';
 import { customersPage } from './people/customers-page.js';
 import { deliveriesPage } from './people/deliveries-page.js';
 import { suppressionsPage } from './people/suppressions-page.js';
@@ -12,6 +13,7 @@ import { upcomingPage } from './upcoming-page.js';
 export const CONSOLE_PAGES: readonly ConsolePage[] = [
   dashboardPage,
   customersPage,
+  importPage,
   deliveriesPage,
   upcomingPage,
   templatesPage,

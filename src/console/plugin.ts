@@ -28,6 +28,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without signing in (sign-in, setup). */
     public?: boolean;
+    /**
+     * A streamed (multipart) form whose handler checks the `_csrf` field itself, from the first
+     * part, before it stores anything; the Origin check still applies here.
+     */
+    csrfInStream?: boolean;
   }
 }
 
@@ -122,7 +127,10 @@ async function admit(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyR
   if (unsafe && !sameSite(request.headers, deps.publicUrl, request.protocol)) return refuse();
   if (request.routeOptions.config.public === true) return undefined;
   if (request.consoleSession === null) return unauthenticated(request, reply);
-  if (unsafe && !tokenValid(request, request.consoleSession)) return refuse();
+  const streamed =
+    request.routeOptions.config.csrfInStream === true &&
+    /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
+  if (unsafe && !streamed && !tokenValid(request, request.consoleSession)) return refuse();
   return undefined;
 }
 

@@ -8,8 +8,12 @@ import { html, type SafeHtml } from './layout.js';
 /** "Wed 10 Mar 2027, 10:00 EST" in `zone`, inside a <time> carrying the UTC instant. */
 export function when(ms: number, zone: string): SafeHtml {
   const utc = new Date(ms).toISOString();
-  const local = DateTime.fromMillis(ms, { zone }).toFormat('ccc d LLL yyyy, HH:mm ZZZZ');
-  return html`<time datetime="${utc}" title="${utc}">${local}</time>`;
+  return html`<time datetime="${utc}" title="${utc}">${whenText(ms, zone)}</time>`;
+}
+
+/** The same words as `when`, as plain text (inside a sentence built elsewhere). */
+export function whenText(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat('ccc d LLL yyyy, HH:mm ZZZZ');
 }
 
 /** A customer's local time as the forecast gives it (ISO with their offset): "Thu 11 Mar, 09:00 (UTC-5)". */

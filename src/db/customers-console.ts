@@ -151,6 +151,50 @@ export function customersWithTag(knex: Knex, tag: string, limit: number, budget:
   return scan(knex, 'id', test, budget, limit);
 }
 
+/** What a console search means, to read every match (an export) rather than a first page. */
+export type CustomerSearch =
+  | { kind: 'tag'; tag: string }
+  | {
+      kind: 'text';
+      /** As typed (an id prefix); lower-cased for the address and name keys. */
+      text: string;
+      /** Name and surname prefixes too (the text has no @). */
+      names: boolean;
+      /** The text as a tag too (a bare word). */
+      tag: boolean;
+      /** Part of an address anywhere (3+ characters, no space). */
+      part: boolean;
+    };
+
+/** `column` starts with `prefix`, exactly (case and wildcards as typed). */
+function startsWith(q: Knex.QueryBuilder, column: string, prefix: string): Knex.QueryBuilder {
+  return q.orWhereRaw('substr(??, 1, ?) = ?', [column, [...prefix].length, prefix]);
+}
+
+/**
+ * Narrows `q` to the customers a search matches: the same tests as the lookups above, over every
+ * customer (no budget, no page limit). Each is a scan: for exports, which read everything anyway.
+ */
+export function whereSearchMatches(q: Knex.QueryBuilder, s: CustomerSearch): void {
+  const hasTag = (w: Knex.QueryBuilder, tag: string) =>
+    w.orWhereRaw("tags LIKE ? ESCAPE '\\'", [`%${likeLiteral(JSON.stringify(tag))}%`]);
+  q.where((w) => {
+    if (s.kind === 'tag') {
+      hasTag(w, s.tag);
+      return;
+    }
+    const lower = s.text.toLowerCase();
+    startsWith(w, 'id', s.text);
+    startsWith(w, 'email_key', lower);
+    if (s.names) {
+      startsWith(w, 'name_key', lower);
+      startsWith(w, 'surname_key', lower);
+    }
+    if (s.tag) hasTag(w, s.text);
+    if (s.part) w.orWhereRaw("email_key LIKE ? ESCAPE '\\'", [`%${likeLiteral(lower)}%`]);
+  });
+}
+
 /** Records who changed a customer by hand (after the change itself). */
 export async function markUpdatedBy(knex: Knex, id: string, author: string): Promise<void> {
   await knex('customers').where('id', id).update({ updated_by: author });

@@ -14,7 +14,7 @@ import {
 } from './rows.js';
 import { ZONE_ORDER_INDEX } from './migrations.js';
 import { addressKey } from '../address.js';
-import { nameKeys } from './customers-console.js';
+import { nameKeys, whereSearchMatches, type CustomerSearch } from './customers-console.js';
 import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 
 export type { CustomerInput, UpsertCounts };
@@ -188,7 +188,8 @@ export type CustomerSelector =
   | { kind: 'birth_md' | 'since_md'; monthDays: readonly number[] }
   | { kind: 'updated_since'; since: number }
   | { kind: 'created_between'; from: number; to: number }
-  | { kind: 'ids'; ids: readonly string[] };
+  | { kind: 'ids'; ids: readonly string[] }
+  | { kind: 'search'; search: CustomerSearch };
 
 /**
  * One page of customers in id order (keyset pagination: never OFFSET, never everything at once).
@@ -231,6 +232,9 @@ export async function customerPage(
     case 'ids':
       if (selector.ids.length === 0) return [];
       q.whereIn('id', selector.ids.slice(0, IN_CHUNK));
+      break;
+    case 'search':
+      whereSearchMatches(q, selector.search);
       break;
     case 'all':
       break;

@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
 import { createUpcomingTables, dropUpcomingTables } from './upcoming-schema.js';
+import { createWorkerStatus, dropWorkerStatus } from './worker-status.js';
 
 interface Migration {
   name: string;
@@ -719,6 +720,13 @@ const upcoming: Migration = {
   down: dropUpcomingTables,
 };
 
+/** Each worker's health (heartbeat, relay, circuit breaker), so any console shows every worker. */
+const workerStatus: Migration = {
+  name: '0015_worker_status',
+  up: createWorkerStatus,
+  down: dropWorkerStatus,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -734,6 +742,7 @@ const MIGRATIONS: readonly Migration[] = [
   consoleData,
   consoleRollup,
   upcoming,
+  workerStatus,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

@@ -40,6 +40,11 @@ export class CircuitBreaker {
     return this.why;
   }
 
+  /** When the current pause began, while sending is paused; null otherwise. */
+  get openedAt(): number | null {
+    return this.why === null ? null : this.pausedSince;
+  }
+
   /** Paused, including while a probe is due or in flight. */
   get isOpen(): boolean {
     return this.why !== null;

@@ -87,6 +87,9 @@ export class Deliverer {
    * first thing on the next try: until then nothing new is claimed.
    */
   private readonly recorder: OutcomeRecorder;
+  /** The last failure of the whole transport, until the relay takes part again. */
+  private relayFailure: string | null = null;
+  private readonly healthListeners: Array<() => void> = [];
 
   constructor(private readonly deps: DeliverDeps) {
     this.limiter = new RateLimiter(deps.config.sending.rate_limit, { now: deps.now, sleep: deps.sleep });
@@ -109,6 +112,20 @@ export class Deliverer {
   /** Stop taking new messages: in-flight ones finish, the rest of the batch is released, nothing more is claimed. */
   stop(): void {
     this.stopping = true;
+  }
+
+  /** Why the relay is failing (the last failure of the whole transport), or null while it takes part. */
+  get relayError(): string | null {
+    return this.relayFailure;
+  }
+
+  /** `listener` runs when the relay starts or stops failing and when sending pauses or resumes. */
+  onHealthChange(listener: () => void): void {
+    this.healthListeners.push(listener);
+  }
+
+  private healthChanged(): void {
+    for (const listener of this.healthListeners) listener();
   }
 
   /** Outcomes still waiting to be written after a database error. */
@@ -319,11 +336,14 @@ export class Deliverer {
     const { log } = this.deps;
     if (failure.kind === 'sender-refused') {
       // About us, not this customer: nothing is failed or suppressed; the row goes back as it was.
+      this.relayFailed(failure.message);
       this.pause(failure, true);
       return { id: row.id, status: 'released' };
     }
-    if (failure.systemic) this.pause(failure, false);
-    else this.relayTookPart();
+    if (failure.systemic) {
+      this.relayFailed(failure.message);
+      this.pause(failure, false);
+    } else this.relayTookPart();
     if (failure.kind === 'temporary') {
       if (failure.slowDown && this.limiter.slowDown()) {
         const rate = this.limiter.perSecond;
@@ -353,6 +373,7 @@ export class Deliverer {
         : `our sender at ${failure.stage}`;
     const reason = refused ? `the relay refused ${who}: ${failure.message}` : failure.message;
     if (!(refused ? this.breaker.trip(reason) : this.breaker.failure(reason))) return;
+    this.healthChanged();
     const retryAt = new Date(this.breaker.reopensAt ?? this.deps.now()).toISOString();
     const fields = {
       reason: this.breaker.reason,
@@ -370,13 +391,22 @@ export class Deliverer {
 
   /** The relay answered past our sender (accepted, or refused one recipient or message): a pause ends. */
   private relayTookPart(): void {
+    const wasFailing = this.relayFailure !== null;
+    this.relayFailure = null;
     const ended = this.breaker.success();
+    if (wasFailing || ended) this.healthChanged();
     if (!ended) return;
     const fields = { reason: ended.reason, paused_ms: ended.pausedMs };
     this.deps.log.warn(
       { event: 'sending.resumed', ...fields },
       'the relay accepts our mail again: sending resumed',
     );
+  }
+
+  private relayFailed(message: string): void {
+    const first = this.relayFailure === null;
+    this.relayFailure = message;
+    if (first) this.healthChanged();
   }
 
   private retryOutcome(row: DeliveryRow, now: number, error: string): DeliveryOutcome {

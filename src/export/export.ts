@@ -5,7 +5,7 @@
  * imports again unchanged.
  */
 import type { Database } from '../db/connect.js';
-import { customerPage } from '../db/customers.js';
+import { customerPage, type CustomerSelector } from '../db/customers.js';
 import { listDeliveries } from '../db/deliveries.js';
 import { eventPage } from '../db/events.js';
 import type { Customer, CustomerEvent } from '../domain.js';
@@ -16,6 +16,11 @@ import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 export type ExportKind = 'customers' | 'events' | 'deliveries';
 export type ExportFormat = 'csv' | 'jsonl';
 
+export interface ExportOptions {
+  /** Which customers a customers export holds (default: all). */
+  customers?: CustomerSelector;
+}
+
 /** Rows read per query. */
 const EXPORT_PAGE = 1000;
 
@@ -25,7 +30,7 @@ interface Source {
   fixed: readonly string[];
   /** The record's own keys beyond `fixed` (attributes, event data), for CSV columns. */
   extra(row: Flat): readonly string[];
-  pages(db: Database): AsyncGenerator<Flat[]>;
+  pages(db: Database, options: ExportOptions): AsyncGenerator<Flat[]>;
 }
 
 /** The customer's own fields, as imports name them (country and region included), then attributes. */
@@ -71,8 +76,11 @@ const SOURCES: Record<ExportKind, Source> = {
   customers: {
     fixed: CUSTOMER_FIELDS,
     extra: beyond(CUSTOMER_FIELDS),
-    pages: (db) =>
-      keyset<Customer>((after) => customerPage(db.knex, { kind: 'all' }, after, EXPORT_PAGE), flatCustomer),
+    pages: (db, options) =>
+      keyset<Customer>(
+        (after) => customerPage(db.knex, options.customers ?? { kind: 'all' }, after, EXPORT_PAGE),
+        flatCustomer,
+      ),
   },
   events: {
     fixed: EVENT_FIELDS,
@@ -115,9 +123,9 @@ function cellText(value: unknown): string {
  * first-seen order. Found by a first pass over the table (keys only are kept), since a CSV
  * header must come before the rows.
  */
-async function csvColumns(source: Source, db: Database): Promise<string[]> {
+async function csvColumns(source: Source, db: Database, options: ExportOptions): Promise<string[]> {
   const extra = new Set<string>();
-  for await (const page of source.pages(db))
+  for await (const page of source.pages(db, options))
     for (const row of page) for (const key of source.extra(row)) extra.add(key);
   return [...source.fixed, ...extra];
 }
@@ -128,12 +136,13 @@ export async function runExport(
   kind: ExportKind,
   format: ExportFormat,
   write: (chunk: string) => Promise<void>,
+  options: ExportOptions = {},
 ): Promise<number> {
   const source = SOURCES[kind];
-  const columns = format === 'csv' ? await csvColumns(source, db) : [];
+  const columns = format === 'csv' ? await csvColumns(source, db, options) : [];
   if (format === 'csv') await write(csvLine(columns));
   let count = 0;
-  for await (const page of source.pages(db)) {
+  for await (const page of source.pages(db, options)) {
     const text =
       format === 'csv'
         ? page.map((row) => csvLine(columns.map((c) => cellText(row[c])))).join('')

@@ -2,6 +2,11 @@
  * Customer records that share one inbox (addresses compared without letter case): within the
  * file, and against records already stored. They are imported; the import says so, because
  * scheduled and date mail goes to such an address once (to the record with the lowest id).
+ *
+ * Memory does not grow with the file: rows of earlier batches are already stored, so the
+ * store's records at an address, less the current batch's, tell which earlier line had it
+ * (the import's own id → line index names the line). Only a dry run, which stores nothing,
+ * keeps each address's first record in memory.
  */
 import { addressKey } from '../address.js';
 import { show } from './text.js';
@@ -9,42 +14,84 @@ import type { ImportStore, RowError } from './types.js';
 
 const WHY = 'scheduled and date mail goes to this address once';
 
-export class SharedAddresses {
-  /** The first line and record of each address seen so far. */
-  private readonly first = new Map<string, { line: number; id: string }>();
-  private readonly ids = new Set<string>();
+interface First {
+  line: number;
+  id: string;
+}
 
-  /** Notes for one batch of good rows, in line order. */
+export class SharedAddresses {
+  /** Dry runs only: the first record of each address seen so far. */
+  private readonly first = new Map<string, string>();
+
+  /**
+   * @param lineOf the line of a record this import has taken (undefined: not in the file so far)
+   * @param remember whether earlier batches are not stored (a dry run)
+   */
+  constructor(
+    private readonly lineOf: (id: string) => number | undefined,
+    private readonly remember: boolean,
+  ) {}
+
+  /** Notes for one batch of good rows (before it is stored), in line order. */
   async check(
     store: ImportStore,
     rows: ReadonlyArray<{ line: number; value: { id: string; email: string } }>,
   ): Promise<RowError[]> {
     const notes: RowError[] = [];
-    const fresh: Array<{ line: number; id: string; key: string }> = [];
+    const inBatch = new Map<string, First>();
+    const fresh: Array<{ line: number; key: string }> = [];
     for (const { line, value } of rows) {
       const key = addressKey(value.email);
-      this.ids.add(value.id);
-      const first = this.first.get(key);
-      if (first) {
-        notes.push({
-          line,
-          field: 'email',
-          reason: `same address as line ${first.line} (customer ${show(first.id)}); ${WHY}`,
-        });
+      const earlier = inBatch.get(key) ?? this.remembered(key);
+      if (earlier) {
+        notes.push(sameAsLine(line, earlier));
         continue;
       }
-      this.first.set(key, { line, id: value.id });
-      fresh.push({ line, id: value.id, key });
+      inBatch.set(key, { line, id: value.id });
+      fresh.push({ line, key });
     }
+    if (this.remember) for (const [key, { id }] of inBatch) this.first.set(key, id);
     if (fresh.length === 0) return notes;
+    const batchIds = new Set(rows.map((row) => row.value.id));
     const stored = await store.customersAtAddresses(fresh.map((f) => f.key));
     for (const { line, key } of fresh) {
-      const others = (stored.get(key) ?? []).filter((id) => !this.ids.has(id));
-      if (others.length === 0) continue;
-      const names =
-        others.slice(0, 3).map(show).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '');
-      notes.push({ line, field: 'email', reason: `same address as stored customer ${names}; ${WHY}` });
+      const ids = (stored.get(key) ?? []).filter((id) => !batchIds.has(id));
+      // A dry run stored no earlier batch: the file's records found here are as they were.
+      const note = this.remember ? undefined : this.earliestInFile(ids);
+      const others = ids.filter((id) => this.lineOf(id) === undefined);
+      if (note) notes.push(sameAsLine(line, note));
+      else if (others.length > 0) notes.push(sameAsStored(line, others));
     }
     return notes.sort((a, b) => a.line - b.line);
   }
+
+  private remembered(key: string): First | undefined {
+    const id = this.first.get(key);
+    const line = id === undefined ? undefined : this.lineOf(id);
+    return id === undefined || line === undefined ? undefined : { line, id };
+  }
+
+  /** The stored record an earlier batch of this file wrote at the address (its first line). */
+  private earliestInFile(ids: readonly string[]): First | undefined {
+    let best: First | undefined;
+    for (const id of ids) {
+      const line = this.lineOf(id);
+      if (line !== undefined && (best === undefined || line < best.line)) best = { line, id };
+    }
+    return best;
+  }
+}
+
+function sameAsLine(line: number, first: First): RowError {
+  return {
+    line,
+    field: 'email',
+    reason: `same address as line ${first.line} (customer ${show(first.id)}); ${WHY}`,
+  };
+}
+
+function sameAsStored(line: number, others: readonly string[]): RowError {
+  const names =
+    others.slice(0, 3).map(show).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '');
+  return { line, field: 'email', reason: `same address as stored customer ${names}; ${WHY}` };
 }

@@ -5,6 +5,7 @@
  * one order can read (a day above 12).
  */
 import { DateTime } from 'luxon';
+import { AppError } from '../errors.js';
 import { unreadable } from './input.js';
 import { show } from './text.js';
 
@@ -139,6 +140,35 @@ export function zonedIso(parts: DateParts, zone: string): string | undefined {
   return dt.toISO({ suppressMilliseconds: true }) ?? undefined;
 }
 
+/**
+ * A date column that reads both ways: the file is refused before anything is written. The
+ * column and an example value are kept so a page can ask which order the file uses.
+ */
+export class AmbiguousDates extends AppError {
+  constructor(
+    readonly column: string,
+    readonly example: string,
+    message: string,
+  ) {
+    super('E_IMPORT_UNREADABLE', message);
+  }
+}
+
+/**
+ * The two formats an ambiguous value can be in, day first then month first, written with the
+ * value's own separator and time (`03.04.1990 10:15 PM` → `DD.MM.YYYY hh:mm A`, `MM.DD.YYYY hh:mm A`).
+ */
+export function formatChoices(example: string): [string, string] {
+  const m = NUMERIC.exec(example.trim());
+  const sep = m?.[2] ?? '/';
+  const year = m?.[4] === undefined ? '' : `${sep}YYYY`;
+  let time = '';
+  if (m?.[5] !== undefined) {
+    time = `${m[8] ? ' hh' : ' HH'}:mm${m[7] === undefined ? '' : ':ss'}${m[8] ? ' A' : ''}`;
+  }
+  return [`DD${sep}MM${year}${time}`, `MM${sep}DD${year}${time}`];
+}
+
 /** What the values of one column say about day/month order. */
 export class OrderEvidence {
   private dayFirst?: string;
@@ -157,14 +187,18 @@ export class OrderEvidence {
   decide(column: string): Order | undefined {
     const hint = "say --date-format DD/MM/YYYY or --date-format MM/DD/YYYY (with the file's separator)";
     if (this.dayFirst && this.monthFirst) {
-      throw unreadable(
+      throw new AmbiguousDates(
+        column,
+        this.dayFirst,
         `column "${column}" mixes day-first (${show(this.dayFirst)}) and month-first (${show(this.monthFirst)}) dates; ${hint}`,
       );
     }
     if (this.dayFirst) return 'dmy';
     if (this.monthFirst) return 'mdy';
     if (this.ambiguous) {
-      throw unreadable(
+      throw new AmbiguousDates(
+        column,
+        this.ambiguous,
         `column "${column}" has dates such as ${show(this.ambiguous)} that read as day/month or month/day; nothing was imported: ${hint}`,
       );
     }

@@ -1,17 +1,17 @@
 /** The ImportStore over the database: what `rapport import` and the ingestion API write through. */
 import type { Database } from '../db/connect.js';
-import { customersAtAddresses, missingCustomerIds } from '../db/customers.js';
-import { mergeCustomers } from '../db/customers-merge.js';
+import { missingCustomerIds } from '../db/customers.js';
+import { customersAtAddressKeys, mergeCustomerBatch } from '../db/customers-bulk.js';
 import { upsertContent } from '../db/content.js';
 import { upsertEvents } from '../db/events.js';
 import type { ImportStore } from './types.js';
 
 export function importStore(db: Database): ImportStore {
   return {
-    upsertCustomers: (rows, now, dryRun) => mergeCustomers(db.knex, rows, now, dryRun),
+    upsertCustomers: (rows, now, dryRun) => mergeCustomerBatch(db.knex, rows, now, dryRun),
     upsertEvents: (rows, now, dryRun) => upsertEvents(db.knex, rows, now, dryRun),
     upsertContent: (rows, now, dryRun) => upsertContent(db.knex, rows, now, dryRun),
     missingCustomerIds: (ids) => missingCustomerIds(db.knex, ids),
-    customersAtAddresses: (keys) => customersAtAddresses(db.knex, keys),
+    customersAtAddresses: (keys) => customersAtAddressKeys(db.knex, keys),
   };
 }

@@ -54,6 +54,13 @@ export function parseMapOption(text: string): ExplicitMap {
   return out;
 }
 
+/** Header → field pairs chosen elsewhere (the console's mapping form), checked as `--map` is. */
+export function mapFromPairs(pairs: ReadonlyArray<readonly [string, string]>, where: string): ExplicitMap {
+  const out = new Map<string, string>();
+  for (const [header, field] of pairs) addPair(out, header, field, where);
+  return out;
+}
+
 /**
  * A saved mapping file: YAML or JSON, `{ "Email Address": email, "Notes": "-" }`, or lines of
  * `Header=field`.

@@ -8,12 +8,13 @@ import type { ImportFormat, ParsedRow } from './types.js';
 
 const FORMAT_NAMES: Record<string, ImportFormat> = {
   csv: 'csv',
+  tsv: 'csv',
   jsonl: 'jsonl',
   ndjson: 'jsonl',
   xlsx: 'xlsx',
 };
 
-const HOW = 'use a .csv, .xlsx, .jsonl or .ndjson file, or say --format csv, xlsx or jsonl';
+const HOW = 'use a .csv, .tsv, .xlsx, .jsonl or .ndjson file, or say --format csv, xlsx or jsonl';
 
 /**
  * The format of an import: `explicit` (csv, jsonl or ndjson) when given, else the file's

@@ -31,8 +31,8 @@ export interface PreparedOptions {
   dateFormat?: DateFormat;
   zone: string;
   consent?: ConsentWords;
-  /** Called once with the mapping of a CSV or Excel file, as lines to print. */
-  onMapping?: (lines: string[]) => void;
+  /** Called once with the mapping of a CSV or Excel file, as lines to print and as it is. */
+  onMapping?: (lines: string[], mapping: Mapping) => void;
 }
 
 export type PreparedRow =
@@ -61,13 +61,14 @@ export function preparedRecords(options: PreparedOptions): PreparedRecords {
   let preparer: Preparer | undefined;
   const onHeader = (columns: readonly string[]) => {
     mapping = resolveMapping(options.kind, columns, options.map ?? new Map());
+    // Before the header check, so a file refused for a missing column still shows its mapping.
+    options.onMapping?.(describeMapping(mapping), mapping);
     const fields = [
       ...mapping.byColumn.values(),
       ...Object.keys(mapping.defaults),
       ...Object.keys(mapping.copies),
     ];
     checkHeader(options.kind, fields, columns);
-    options.onMapping?.(describeMapping(mapping));
   };
   const columnOf = (field: string) =>
     [...(mapping?.byColumn ?? [])].find(([, target]) => target === field)?.[0] ?? field;

@@ -10,8 +10,9 @@ import { EXIT } from '../errors.js';
 import { jsonValueProblems } from './json-values.js';
 import { SharedAddresses } from './addresses.js';
 import type { DateFormat } from './date-input.js';
-import type { ExplicitMap } from './mapping.js';
+import type { ExplicitMap, Mapping } from './mapping.js';
 import { type ConsentWords, DATE_FIELDS, type FieldProblem } from './prepare.js';
+import { IdLines } from './id-lines.js';
 import { preparedRecords } from './prepared.js';
 import { Tally, type ImportReport } from './tally.js';
 import { show } from './text.js';
@@ -43,7 +44,7 @@ export interface ImportOptions {
   dryRun: boolean;
   /** The current time, epoch ms: passed to the store and used for "in the future" checks. */
   now: number;
-  /** Rows per store call. */
+  /** Rows per store call (one transaction each); 5000 unless given. */
   batchSize?: number;
   /** How many problems the report keeps; more are counted, not kept. */
   maxErrors?: number;
@@ -57,9 +58,16 @@ export interface ImportOptions {
   consent?: ConsentWords;
   /** A bad optional field refuses the row instead of being left out with a warning. */
   strict?: boolean;
-  /** Called once with the mapping a CSV or Excel file was read with, as lines to print. */
-  onMapping?: (lines: string[]) => void;
+  /** Called once with the mapping a CSV or Excel file was read with, as lines to print and as it is. */
+  onMapping?: (lines: string[], mapping: Mapping) => void;
+  /** Called with the rows read so far, every PROGRESS_ROWS rows. */
+  onProgress?: (read: number) => void;
 }
+
+/** Rows per store call: large enough that a transaction's cost is spread, small enough to hold. */
+const DEFAULT_BATCH = 5000;
+/** How often `onProgress` hears of the rows read. */
+const PROGRESS_ROWS = 1000;
 
 interface Pending<T> {
   line: number;
@@ -215,14 +223,17 @@ async function importWith<T extends { id: string }>(
 ): Promise<ImportReport> {
   const { kind, now } = options;
   const strict = options.strict === true;
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
   const tally = new Tally(kind, options.dryRun, options.maxErrors ?? 1000);
-  const firstLineOf = new Map<string, number>();
+  const firstLineOf = new IdLines();
   let batch: Pending<T>[] = [];
-  const shared = kind === 'customers' ? new SharedAddresses() : undefined;
+  const lineOf = (id: string) => firstLineOf.get(id);
+  const shared = kind === 'customers' ? new SharedAddresses(lineOf, options.dryRun) : undefined;
   const source = preparedRecords({ ...options, zone: options.zone ?? 'UTC' });
+  let read = 0;
   for await (const item of source.rows) {
     tally.read();
+    if (++read % PROGRESS_ROWS === 0) options.onProgress?.(read);
     if ('error' in item) {
       tally.reject([{ line: item.line, field: RECORD_FIELD, reason: item.error }]);
       continue;
@@ -242,7 +253,7 @@ async function importWith<T extends { id: string }>(
       continue;
     }
     tally.warn([...early.warnings, ...(result.warnings ?? [])]);
-    firstLineOf.set(result.value.id, item.line);
+    firstLineOf.add(result.value.id, item.line);
     batch.push({ line: item.line, value: result.value });
     if (batch.length >= batchSize) {
       await flush(handler, batch, options, tally, shared);

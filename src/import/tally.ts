@@ -21,10 +21,16 @@ export interface ImportReport {
   keptUnsubscribed: number;
   /** Good rows whose address another record (in the file or stored) has too, in line order. */
   sharedAddresses: RowError[];
-  /** Optional fields left out of rows that were imported (at most `maxErrors` kept). */
+  /**
+   * Optional fields left out of rows that were imported: the first of each field (a tenth of
+   * `maxErrors` per field, `maxErrors` in all), so a column bad on every row of a large file
+   * neither fills memory nor hides the other columns' warnings.
+   */
   warnings: RowError[];
   /** Warnings found but not kept in `warnings`. */
   warningsOmitted: number;
+  /** The same, by field. */
+  warningsOmittedByField: Record<string, number>;
   /** Values read in `zone` because they had no offset. */
   zonedTimes: number;
   /** The business zone those values were read in. */
@@ -33,6 +39,8 @@ export interface ImportReport {
 
 export class Tally {
   private readonly report: ImportReport;
+  private readonly keptByField = new Map<string, number>();
+  private readonly omittedByField = new Map<string, number>();
 
   constructor(
     kind: ImportKind,
@@ -54,6 +62,7 @@ export class Tally {
       sharedAddresses: [],
       warnings: [],
       warningsOmitted: 0,
+      warningsOmittedByField: {},
       zonedTimes: 0,
       zone: 'UTC',
     };
@@ -74,9 +83,16 @@ export class Tally {
 
   /** The optional fields one imported row was taken without. */
   warn(warnings: readonly RowError[]): void {
+    const perField = Math.max(1, Math.ceil(this.maxErrors / 10));
     for (const warning of warnings) {
-      if (this.report.warnings.length < this.maxErrors) this.report.warnings.push(warning);
-      else this.report.warningsOmitted++;
+      const kept = this.keptByField.get(warning.field) ?? 0;
+      if (this.report.warnings.length < this.maxErrors && kept < perField) {
+        this.report.warnings.push(warning);
+        this.keptByField.set(warning.field, kept + 1);
+      } else {
+        this.report.warningsOmitted++;
+        this.omittedByField.set(warning.field, (this.omittedByField.get(warning.field) ?? 0) + 1);
+      }
     }
   }
 
@@ -104,6 +120,8 @@ export class Tally {
     this.report.rejected.sort((a, b) => a.line - b.line);
     this.report.sharedAddresses.sort((a, b) => a.line - b.line);
     this.report.warnings.sort((a, b) => a.line - b.line);
+    // Own properties only (fromEntries): a column's name never reaches a prototype.
+    this.report.warningsOmittedByField = Object.fromEntries(this.omittedByField);
     return this.report;
   }
 }

@@ -62,6 +62,15 @@ describe.skipIf(!browserAvailable)('the customers pages in a browser', () => {
     await link.waitFor();
     expect(new URL(page.url()).search).toBe('?q=quill');
     await screenshot(page, 'console-customers-desktop');
+    // The search's matches as a CSV download (the form follows the search as it is typed).
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(csv.suggestedFilename()).toMatch(/^customers-\d{4}-\d{2}-\d{2}\.csv$/);
+    const lines = (await readFile((await csv.path()) as string, 'utf8')).trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^z-9,zed\.quill@example\.com,Zedekiah,/i);
 
     await page.goto(`${server.url}/console/customers/opt`);
     await expect.poll(() => page.locator('main').textContent()).toMatch(/the customer unsubscribed/);

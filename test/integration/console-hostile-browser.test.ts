@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertCustomers } from '../../src/db/customers.js';
+import { upsertWorkerStatus } from '../../src/db/worker-status.js';
 import { runOnce } from '../../src/main.js';
 import { browserAvailable, screenshot, useBrowser } from '../support/browser.js';
 import { signInAs, startConsoleServer, type ConsoleServer } from '../support/console-server.js';
@@ -133,12 +134,33 @@ describe.skipIf(!browserAvailable)('the console against hostile pages, in a brow
   });
 
   it('shows the dashboard at desktop and phone size without errors', async () => {
+    // A worker's own report, as a running daemon writes it every heartbeat.
+    await upsertWorkerStatus(server.rt.db.knex, {
+      worker_id: 'shop-server:4242:1f9a3c',
+      host: 'shop-server',
+      pid: 4242,
+      version: '1.0.0',
+      started_at: NOW - 7 * 3_600_000,
+      heartbeat_at: NOW - 10_000,
+      heartbeat_ms: 15_000,
+      stopped_at: null,
+      relay: 'ok',
+      relay_error: null,
+      breaker: 'closed',
+      breaker_opened_at: null,
+      breaker_reopens_at: null,
+      breaker_reason: null,
+      last_tick_at: NOW - 40_000,
+      sent_last_minute: 2,
+    });
     for (const viewport of ['desktop', 'phone'] as const) {
       const { page, problems } = await browser.open(`${server.url}/console/login`, viewport);
       await signInAs(page, server.url, 'vi@example.com');
       expect(new URL(page.url()).pathname).toBe('/console/');
       await page.getByRole('img', { name: 'Messages per day, last 30 days' }).waitFor();
       expect(await page.getByRole('heading', { name: 'By automation' }).count()).toBe(1);
+      await page.getByText('All is well: 1 worker running, the relay accepting mail.').waitFor();
+      expect(await page.getByRole('heading', { name: 'shop-server:4242:1f9a3c: running' }).count()).toBe(1);
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
       await screenshot(page, `console-dashboard-${viewport}`);
       expect(problems).toEqual([]);

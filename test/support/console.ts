@@ -27,7 +27,7 @@ export async function startTestConsole(
   options: {
     publicUrl?: string;
     pages?: ConsolePage[];
-    console?: Record<string, string>;
+    console?: Record<string, unknown>;
     /** Where test sends go (a sink's URL); nothing connects until something is sent. */
     smtpUrl?: string;
     /** Deep-merged over the shipped config, as openTestRuntime does. */

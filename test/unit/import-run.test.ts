@@ -75,6 +75,29 @@ describe('runImport: customers', () => {
     expect(store.customers.get('c6')).toMatchObject({ birthday: '2024-02-29', timezone: null });
   });
 
+  it('keeps the first warnings of each field and counts the rest, so one bad column hides no other', async () => {
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) => `c${i},c${i}@example.com,1990-02-30,${i === 299 ? 'Mars/Olympus' : 'UTC'}`,
+    );
+    const report = await run(['id,email,birthday,timezone', ...lines].join('\n'), {
+      kind: 'customers',
+      maxErrors: 50,
+    });
+    expect(report.accepted).toBe(300);
+    // A tenth of maxErrors per field: 5 birthdays, and the one time zone, from the last row.
+    expect(report.warnings.map((w) => `${w.line}:${w.field}`)).toEqual([
+      '2:birthday',
+      '3:birthday',
+      '4:birthday',
+      '5:birthday',
+      '6:birthday',
+      '301:timezone',
+    ]);
+    expect(report.warningsOmitted).toBe(295);
+    expect(report.warningsOmittedByField).toEqual({ birthday: 295 });
+  });
+
   it('changes nothing when the same file is imported again', async () => {
     const store = new FakeStore();
     const csv = 'id,email,tags\nc1,a@example.com,x;y\nc2,b@example.com,\n';
@@ -202,7 +225,8 @@ describe('runImport: batches and dry runs', () => {
       now: NOW,
     });
     expect(report).toMatchObject({ read: 100_000, accepted: 100_000, rejectedCount: 0 });
-    expect(store.upserts()).toBe(100);
+    // Batches of 5000 unless told otherwise.
+    expect(store.upserts()).toBe(20);
   }, 60_000);
 });
 

@@ -13,6 +13,8 @@ import { countDue } from '../../db/deliveries.js';
 import { getNumberState } from '../../db/state.js';
 import { STATE } from '../../schedule/tick.js';
 import { describeError } from '../../errors.js';
+import { listWorkerStatus } from '../../db/worker-status.js';
+import { workerView, type WorkerView } from '../../health/worker-view.js';
 
 const DAY = 86_400_000;
 const DASHBOARD_DAYS = 30;
@@ -36,6 +38,8 @@ export interface Dashboard {
     last_tick: number | null;
     /** Pending sends already due: a backlog when it stays high. */
     due_now: number;
+    /** Every worker's own report (heartbeat, relay, breaker), as any console reads it. */
+    workers: WorkerView[];
   };
 }
 
@@ -107,8 +111,9 @@ async function health(db: Database, now: number): Promise<Dashboard['health']> {
       database: 'ok',
       last_tick: (await getNumberState(db.knex, STATE.lastTick)) ?? null,
       due_now: await countDue(db.knex, now),
+      workers: (await listWorkerStatus(db.knex)).map((row) => workerView(row, now)),
     };
   } catch (error) {
-    return { database: describeError(error), last_tick: null, due_now: 0 };
+    return { database: describeError(error), last_tick: null, due_now: 0, workers: [] };
   }
 }

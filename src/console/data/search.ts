@@ -13,6 +13,7 @@ import {
   customersByPrefix,
   customersWithTag,
   type CustomerHit,
+  type CustomerSearch,
   type ScanHits,
 } from '../../db/customers-console.js';
 import { parseJson } from '../../db/rows.js';
@@ -47,10 +48,21 @@ const SUBSTRING_MIN = 3;
 export const ADDRESS_SCAN_BUDGET = 100_000;
 export const TAG_SCAN_BUDGET = 20_000;
 
+/** Rows each substring scan may read (defaults: the budgets above). */
+export interface ScanBudgets {
+  address?: number;
+  tag?: number;
+}
+
+export interface SearchOptions {
+  limit?: number;
+  budgets?: ScanBudgets;
+}
+
 export async function searchCustomers(
   db: Database,
   q: string,
-  options: { limit?: number } = {},
+  options: SearchOptions = {},
 ): Promise<SearchResult[]> {
   return (await findCustomers(db, q, options)).results;
 }
@@ -59,20 +71,17 @@ export async function searchCustomers(
 export async function findCustomers(
   db: Database,
   q: string,
-  options: { limit?: number } = {},
+  options: SearchOptions = {},
 ): Promise<SearchPage> {
+  const tagBudget = options.budgets?.tag ?? TAG_SCAN_BUDGET;
+  const addressBudget = options.budgets?.address ?? ADDRESS_SCAN_BUDGET;
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 20), 1), MAX_LIMIT);
   const text = q.trim();
   if (text === '') return { results: [], complete: true };
   const k = db.knex;
-  const tagMatch = /^tag:\s*(.+)$/i.exec(text);
-  if (tagMatch) {
-    const { hits, bounded } = await customersWithTag(
-      k,
-      (tagMatch[1] as string).trim(),
-      limit,
-      TAG_SCAN_BUDGET,
-    );
+  const search = searchOf(text) as CustomerSearch;
+  if (search.kind === 'tag') {
+    const { hits, bounded } = await customersWithTag(k, search.tag, limit, tagBudget);
     return { results: hits.map(hit('tag')), complete: !bounded };
   }
   const lower = text.toLowerCase();
@@ -87,17 +96,34 @@ export async function findCustomers(
   };
   add(await customersByPrefix(k, 'id', text, limit), 'id');
   if (found.size < limit) add(await customersByPrefix(k, 'email_key', lower, limit), 'email');
-  if (found.size < limit && !lower.includes('@')) {
+  if (found.size < limit && search.names) {
     add(await customersByPrefix(k, 'name_key', lower, limit), 'name');
     add(await customersByPrefix(k, 'surname_key', lower, limit), 'name');
   }
-  if (found.size < limit && /^[\p{L}\p{N}_-]+$/u.test(text))
-    addScan(await customersWithTag(k, text, limit, TAG_SCAN_BUDGET), 'tag');
-  // An address has no spaces: a name with one is not part of an address.
-  if (found.size < limit && lower.length >= SUBSTRING_MIN && !/\s/.test(lower)) {
-    addScan(await customersByAddressPart(k, lower, limit, ADDRESS_SCAN_BUDGET), 'email');
-  }
+  if (found.size < limit && search.tag) addScan(await customersWithTag(k, text, limit, tagBudget), 'tag');
+  if (found.size < limit && search.part)
+    addScan(await customersByAddressPart(k, lower, limit, addressBudget), 'email');
   return { results: [...found.values()], complete };
+}
+
+/**
+ * What the search text asks for, for findCustomers and for reading every match (an export):
+ * null for no text.
+ */
+export function searchOf(q: string): CustomerSearch | null {
+  const text = q.trim();
+  if (text === '') return null;
+  const tagMatch = /^tag:\s*(.+)$/i.exec(text);
+  if (tagMatch) return { kind: 'tag', tag: (tagMatch[1] as string).trim() };
+  const lower = text.toLowerCase();
+  return {
+    kind: 'text',
+    text,
+    names: !lower.includes('@'),
+    tag: /^[\p{L}\p{N}_-]+$/u.test(text),
+    // An address has no spaces: a name with one is not part of an address.
+    part: lower.length >= SUBSTRING_MIN && !/\s/.test(lower),
+  };
 }
 
 function hit(matched: SearchResult['matched']) {

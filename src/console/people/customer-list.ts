@@ -1,5 +1,5 @@
 /** The customers list: a search as the person types, its results bounded. */
-import type { SearchResult } from '../data/search.js';
+import type { SearchPage, SearchResult } from '../data/search.js';
 import { html, type SafeHtml } from '../layout.js';
 
 /** At most this many results: the search narrows, it does not page. */
@@ -12,17 +12,35 @@ const MATCHED: Readonly<Record<SearchResult['matched'], string>> = {
   tag: 'tag',
 };
 
-function results(q: string, hits: SearchResult[]): SafeHtml {
+const REFINE = html`refine your search (an exact email, <kbd>tag:NAME</kbd>, or more of the name)`;
+
+/**
+ * The results may not be all the matches: the page is full, or a scan stopped at its row budget
+ * before reaching every customer. Never imply that what is shown is everything.
+ */
+function partial(page: SearchPage): boolean {
+  return !page.complete || page.results.length >= SEARCH_LIMIT;
+}
+
+function results(q: string, found: SearchPage, exporting: SafeHtml): SafeHtml {
   if (q.trim() === '') {
     return html`<div id="results">
       <p class="muted">Type part of an email, a name, an id, or <kbd>tag:NAME</kbd> for a tag.</p>
+      ${exporting}
     </div>`;
   }
-  if (hits.length === 0) return html`<div id="results"><p>No customer matches “${q}”.</p></div>`;
-  const more =
-    hits.length >= SEARCH_LIMIT
-      ? html`<p class="muted">Showing the first ${SEARCH_LIMIT}; type more to narrow the search.</p>`
-      : '';
+  const hits = found.results;
+  if (hits.length === 0) {
+    const none = found.complete
+      ? html`<p>No customer matches “${q}”.</p>`
+      : html`<p role="status">No match among the customers looked at — ${REFINE}.</p>`;
+    return html`<div id="results">${none} ${exporting}</div>`;
+  }
+  const more = partial(found)
+    ? html`<p role="status">
+        Showing the first ${hits.length} ${hits.length === 1 ? 'match' : 'matches'} — ${REFINE}.
+      </p>`
+    : '';
   return html`<div id="results">
     <div class="table-scroll">
       <table>
@@ -50,11 +68,17 @@ function results(q: string, hits: SearchResult[]): SafeHtml {
         </tbody>
       </table>
     </div>
-    ${more}
+    ${more} ${exporting}
   </div>`;
 }
 
-export function customerList(q: string, hits: SearchResult[], notice: SafeHtml | string): SafeHtml {
+/** The search form and its results; `exporting` (the export form, or why not) goes with the results. */
+export function customerList(
+  q: string,
+  found: SearchPage,
+  notice: SafeHtml | string,
+  exporting: SafeHtml,
+): SafeHtml {
   return html`<h1>Customers</h1>
     ${notice}
     <form
@@ -70,5 +94,5 @@ export function customerList(q: string, hits: SearchResult[], notice: SafeHtml |
       </p>
       <p><button type="submit">Search</button></p>
     </form>
-    ${results(q, hits)}`;
+    ${results(q, found, exporting)}`;
 }

@@ -8,7 +8,7 @@ import { CUSTOMER_COLUMNS } from '../../import/validate-customer.js';
 import { addTag, suppress, unsubscribe, updateCustomer } from '../data/actions.js';
 import { customerDetail } from '../data/customer.js';
 import { erasePerson, exportPerson } from '../data/person.js';
-import { searchCustomers } from '../data/search.js';
+import { findCustomers, type ScanBudgets } from '../data/search.js';
 import type { ConsoleDeps } from '../deps.js';
 import { hasRole, requireRole, staffOf } from '../guards.js';
 import { page } from '../layout.js';
@@ -18,6 +18,7 @@ import { audit } from '../staff.js';
 import { customerForms, changedFields } from './customer-forms.js';
 import { customerList, SEARCH_LIMIT } from './customer-list.js';
 import { customerView } from './customer-view.js';
+import { exportControl, registerCustomersExport } from './customers-export.js';
 import { doneNotice, field, noticeOf, READ_ONLY, type Notice } from './view.js';
 import { html } from '../layout.js';
 
@@ -164,26 +165,38 @@ function registerDataRights(scope: Scope, deps: ConsoleDeps): void {
   });
 }
 
-export const customersPage: ConsolePage = {
-  name: 'customers',
-  register(scope, deps) {
-    scope.get('/customers', async (request, reply) => {
-      const q = field(request.query, 'q').slice(0, 200);
-      const hits = await searchCustomers(deps.db, q, { limit: SEARCH_LIMIT });
-      const body = customerList(q, hits, noticeOf(doneNotice(request, DONE)));
-      const document = page({
-        title: 'Customers',
-        staff: request.staff,
-        csrf: request.csrf,
-        active: 'customers',
-        body,
-      });
-      return sendPage(reply, 200, document);
+/**
+ * The customers pages. `budgets` bounds the search's substring scans (rows read); the defaults
+ * keep a search fast at a million customers.
+ */
+export function customersPageWith(options: { budgets?: ScanBudgets } = {}): ConsolePage {
+  return {
+    name: 'customers',
+    register: (scope, deps) => registerCustomers(scope, deps, options.budgets),
+  };
+}
+
+export const customersPage: ConsolePage = customersPageWith();
+
+function registerCustomers(scope: Scope, deps: ConsoleDeps, budgets: ScanBudgets | undefined): void {
+  scope.get('/customers', async (request, reply) => {
+    const q = field(request.query, 'q').slice(0, 200);
+    const found = await findCustomers(deps.db, q, { limit: SEARCH_LIMIT, ...(budgets ? { budgets } : {}) });
+    const exporting = exportControl(q, request, hasRole(request.staff, 'editor'));
+    const body = customerList(q, found, noticeOf(doneNotice(request, DONE)), exporting);
+    const document = page({
+      title: 'Customers',
+      staff: request.staff,
+      csrf: request.csrf,
+      active: 'customers',
+      body,
     });
-    scope.get('/customers/:id', (request, reply) =>
-      showCustomer(deps, request, reply, 200, doneNotice(request, DONE)),
-    );
-    registerChanges(scope, deps);
-    registerDataRights(scope, deps);
-  },
-};
+    return sendPage(reply, 200, document);
+  });
+  scope.get('/customers/:id', (request, reply) =>
+    showCustomer(deps, request, reply, 200, doneNotice(request, DONE)),
+  );
+  registerChanges(scope, deps);
+  registerDataRights(scope, deps);
+  registerCustomersExport(scope, deps);
+}
