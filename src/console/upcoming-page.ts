@@ -17,7 +17,7 @@ import { audit } from './staff.js';
 import { dayBlock, freshness, type Paging } from './upcoming-views.js';
 
 /** Sends shown per day at first; "show more" shows the next PAGE of that day. */
-const PER_DAY = 25;
+const PER_DAY = 10;
 const PAGE = 100;
 
 type Notice = { kind: 'status' | 'alert'; text: string } | null;

@@ -196,27 +196,38 @@ export interface BookedKey extends SkipKey {
 }
 
 /**
- * What the books say about a few keys (the sends a page shows): read by customer through the
- * (customer_id, id) index, then matched on the whole key.
+ * What the books say about a few keys (the sends a page shows): per automation, the unique
+ * (automation_id, customer_id, occurrence) index is probed for those customers and occurrences
+ * (a page's sends share few occurrences), so only matching rows are read, whatever else the
+ * customers have in the books.
  */
 export async function bookedKeys(knex: Knex, keys: readonly SkipKey[]): Promise<Map<string, BookedKey>> {
   const wanted = new Set(keys.map(keyOf));
   const out = new Map<string, BookedKey>();
-  for (const batch of chunks([...new Set(keys.map((k) => k.customerId))], IN_CHUNK)) {
-    const rows = rowsOf(
-      await knex('deliveries')
-        .whereIn('customer_id', batch)
-        .select('automation_id', 'customer_id', 'occurrence', 'status', 'skipped_by'),
-    );
-    for (const r of rows) {
-      const k: BookedKey = {
-        automationId: str(r, 'automation_id'),
-        customerId: str(r, 'customer_id'),
-        occurrence: str(r, 'occurrence'),
-        status: oneOf(r, 'status', DELIVERY_STATUSES),
-        skipped_by: strOrNull(r, 'skipped_by'),
-      };
-      if (wanted.has(keyOf(k))) out.set(keyOf(k), k);
+  const byAutomation = new Map<string, SkipKey[]>();
+  for (const k of keys) byAutomation.set(k.automationId, [...(byAutomation.get(k.automationId) ?? []), k]);
+  for (const [automationId, group] of byAutomation) {
+    const occurrences = [...new Set(group.map((k) => k.occurrence))];
+    for (const customers of chunks([...new Set(group.map((k) => k.customerId))], IN_CHUNK / 2)) {
+      for (const some of chunks(occurrences, IN_CHUNK / 2)) {
+        const rows = rowsOf(
+          await knex('deliveries')
+            .where('automation_id', automationId)
+            .whereIn('customer_id', customers)
+            .whereIn('occurrence', some)
+            .select('customer_id', 'occurrence', 'status', 'skipped_by'),
+        );
+        for (const r of rows) {
+          const k: BookedKey = {
+            automationId,
+            customerId: str(r, 'customer_id'),
+            occurrence: str(r, 'occurrence'),
+            status: oneOf(r, 'status', DELIVERY_STATUSES),
+            skipped_by: strOrNull(r, 'skipped_by'),
+          };
+          if (wanted.has(keyOf(k))) out.set(keyOf(k), k);
+        }
+      }
     }
   }
   return out;
