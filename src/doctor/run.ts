@@ -10,6 +10,7 @@ import { fail, pass, warn, type CheckResult } from './check.js';
 import type { Dns } from './dns.js';
 import { checkDkim, checkDmarc, checkMx, checkSpf } from './records.js';
 import type { ProbeResult } from './smtp-probe.js';
+import { describeError } from '../errors.js';
 
 export interface DoctorDeps {
   config: Config;
@@ -27,7 +28,7 @@ async function guarded(check: string, run: () => Promise<CheckResult>): Promise<
     return await run();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = error instanceof Error ? error.message : String(error);
+    const why = describeError(error);
     return fail(
       check,
       `could not check: ${code ?? why}`,
@@ -101,7 +102,7 @@ async function relay(d: DoctorDeps): Promise<CheckResult> {
   } catch (error) {
     return fail(
       name,
-      `could not talk to the relay: ${error instanceof Error ? error.message : String(error)}`,
+      `could not talk to the relay: ${describeError(error)}`,
       'check SMTP_URL and that the relay is reachable',
     );
   }

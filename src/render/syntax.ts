@@ -2,9 +2,10 @@
  * Handlebars' parse errors are written for developers ("Expecting 'CLOSE_RAW_BLOCK', …").
  * Turn them into one line a person editing an email can act on, keeping the line number.
  */
+import { errorMessage } from '../errors.js';
 
 export function describeSyntaxError(error: unknown): { line: number; message: string } {
-  const raw = error instanceof Error ? error.message : String(error);
+  const raw = errorMessage(error);
   const lineNumber =
     typeof error === 'object' && error !== null ? (error as { lineNumber?: unknown }).lineNumber : undefined;
   const line = typeof lineNumber === 'number' ? lineNumber : Number(/on line (\d+)/.exec(raw)?.[1] ?? 0);
