@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { PlannedDelivery } from '../plan/types.js';
 import { chunks } from './rows.js';
+import { deliveryKeyOf, deliveryKeyText } from '../delivery-key.js';
 
 export async function reconcileAutomationPending(
   knex: Knex,
@@ -13,7 +14,7 @@ export async function reconcileAutomationPending(
   planned: readonly PlannedDelivery[],
   now: number,
 ): Promise<{ moved: number; cancelled: number }> {
-  const wanted = new Map(planned.map((p) => [`${p.customerId}\u0000${p.occurrence}`, p]));
+  const wanted = new Map(planned.map((p) => [deliveryKeyText({ ...p, automationId }), p]));
   return knex.transaction(async (trx) => {
     const rows = (await trx('deliveries')
       .where({ automation_id: automationId, status: 'pending', attempts: 0 })
@@ -21,7 +22,7 @@ export async function reconcileAutomationPending(
     const gone: number[] = [];
     let moved = 0;
     for (const r of rows) {
-      const p = wanted.get(`${String(r.customer_id)}\u0000${String(r.occurrence)}`);
+      const p = wanted.get(deliveryKeyText(deliveryKeyOf({ ...r, automation_id: automationId })));
       if (!p) gone.push(Number(r.id));
       else if (p.dueAt !== Number(r.due_at)) {
         // Moved past max_lateness: the row takes the plan's verdict, or it would go at the old time.

@@ -13,6 +13,7 @@ import type { Dialect } from './connect.js';
 import { addSuppression } from './suppressions.js';
 import { retryOnLockConflict } from './retry.js';
 import { insertMessageRecords, type MessageRecord } from './delivery-messages.js';
+import { deliveryKeyOf, deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
 
 export interface DeliveryRow {
   id: number;
@@ -402,7 +403,7 @@ export async function countDue(knex: Knex, now: number): Promise<number> {
 /** Current status of each of these keys that is already in the books. */
 export async function deliveryStatuses(
   knex: Knex,
-  keys: ReadonlyArray<{ automationId: string; customerId: string; occurrence: string }>,
+  keys: ReadonlyArray<DeliveryKey>,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const customerIds = [...new Set(keys.map((k) => k.customerId))];
@@ -415,7 +416,7 @@ export async function deliveryStatuses(
       occurrence: string;
       status: string;
     }>;
-    for (const r of rows) out.set(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`, r.status);
+    for (const r of rows) out.set(deliveryKeyText(deliveryKeyOf(r)), r.status);
   }
   return out;
 }
@@ -473,9 +474,7 @@ export async function reconcilePending(
   planned: readonly PlannedDelivery[],
   now: number,
 ): Promise<number> {
-  const wanted = new Map(
-    planned.map((p) => [`${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`, p]),
-  );
+  const wanted = new Map(planned.map((p) => [deliveryKeyText(p), p]));
   let changed = 0;
   for (const batch of chunks([...new Set(customerIds)], 500)) {
     // One transaction per batch of customers: the reads, one delete, and the few moves.
@@ -493,7 +492,7 @@ export async function reconcilePending(
       const gone: number[] = [];
       let moved = 0;
       for (const r of rows) {
-        const p = wanted.get(`${r.automation_id}\u0000${r.customer_id}\u0000${r.occurrence}`);
+        const p = wanted.get(deliveryKeyText(deliveryKeyOf(r)));
         if (!p) {
           gone.push(Number(r.id));
         } else if (p.dueAt !== Number(r.due_at)) {
@@ -567,7 +566,7 @@ export async function lastSentAmong(
  */
 export async function replanSkipped(
   knex: Knex,
-  key: { automationId: string; customerId: string; occurrence: string },
+  key: DeliveryKey,
   reason: string,
   dueAt: number,
   now: number,

@@ -21,6 +21,7 @@ import { verpAddress } from '../bounces/verp.js';
 import { buildTemplateData, type TemplateData } from '../render/data.js';
 import type { RenderedEmail, TemplateEngine } from '../render/engine.js';
 import { LiveTemplates } from '../outreach/live.js';
+import { deliveryKeyOf } from '../delivery-key.js';
 
 /** What renders templates: the database's (live, by language) or a folder's. */
 export type Renderer = Pick<TemplateEngine, 'render'> | LiveTemplates;
@@ -92,7 +93,7 @@ export function messageBuilder(rt: DbRuntime, engine: Renderer, clock = rt.now):
     const name = [customer.first_name, customer.last_name].filter(Boolean).join(' ');
     const bounceDomain = config.bounces.domain;
     const message = composeMessage({
-      key: { automationId: row.automation_id, customerId: row.customer_id, occurrence: row.occurrence },
+      key: deliveryKeyOf(row),
       deliveryId: row.id,
       ...(bounceDomain ? { envelopeFrom: verpAddress(rt.signingKey, row.id, bounceDomain) } : {}),
       rendered,

@@ -25,6 +25,7 @@ import {
   recordDigestSent,
   type DigestContext,
 } from './digest-forecast.js';
+import { deliveryKeyText } from '../delivery-key.js';
 
 export interface ForecastLine {
   automation: string;
@@ -178,7 +179,7 @@ function exitedBy(config: Config, p: PlannedDelivery, events: readonly CustomerE
 }
 
 function isBooked(page: PageContext, p: PlannedDelivery): boolean {
-  const status = page.books.get(bookKey(p));
+  const status = page.books.get(deliveryKeyText(p));
   return status !== undefined && status !== 'pending';
 }
 
@@ -213,10 +214,6 @@ function toLine(config: Config, customer: Customer, p: PlannedDelivery, reason: 
     reason,
     ...(p.occasion ? { occasion: p.occasion } : {}),
   };
-}
-
-function bookKey(p: Pick<PlannedDelivery, 'automationId' | 'customerId' | 'occurrence'>): string {
-  return `${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`;
 }
 
 function consentReason(
