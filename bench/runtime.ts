@@ -2,10 +2,11 @@
  * A Rapport runtime for one measure: the shipped config/rapport.yaml with chosen overrides,
  * the shipped templates, a given database and SMTP URL, and no log output.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { shippedConfigWith } from './config.js';
 import { silentLogger } from '../src/log.js';
 import { openRuntime, type DbRuntime } from '../src/runtime.js';
 
@@ -24,12 +25,8 @@ export interface BenchRuntimeOptions {
   apiToken?: boolean;
 }
 
-function shippedConfig(): Record<string, unknown> {
-  return parse(readFileSync(join(REPO, 'config/rapport.yaml'), 'utf8')) as Record<string, unknown>;
-}
-
 function writeConfig(overrides: Record<string, unknown> = {}): string {
-  const merged = deepMerge(shippedConfig(), { templates: { dir: TEMPLATES }, ...overrides });
+  const merged = shippedConfigWith(REPO, overrides);
   const file = join(mkdtempSync(join(tmpdir(), 'rapport-bench-config-')), 'rapport.yaml');
   writeFileSync(file, stringify(merged));
   return file;
@@ -54,21 +51,4 @@ export async function openBenchRuntime(o: BenchRuntimeOptions): Promise<DbRuntim
     // Read once at start; nothing looks at the file again.
     rmSync(dirname(configFile), { recursive: true, force: true });
   }
-}
-
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] =
-      v &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      prev &&
-      typeof prev === 'object' &&
-      !Array.isArray(prev)
-        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
 }

@@ -4,9 +4,9 @@
  * due is left. The daemon's own calls, only without waiting for the wall clock.
  */
 import type { DbRuntime } from '../src/runtime.js';
-import { buildCore, newWorkerId } from '../src/main.js';
+import { createApp } from '../src/app.js';
 import { getNumberState, setState } from '../src/db/state.js';
-import { runTick, STATE } from '../src/schedule/tick.js';
+import { STATE } from '../src/schedule/tick.js';
 import type { DemoDay } from './day.js';
 
 const STEP_MS = 15 * 60_000;
@@ -44,24 +44,23 @@ async function startAtMidnight(rt: DbRuntime, day: DemoDay): Promise<void> {
 /** `rt.now` must read `clock.now`. */
 export async function runDay(rt: DbRuntime, clock: VirtualClock, day: DemoDay): Promise<DayReport> {
   await startAtMidnight(rt, day);
-  const core = await buildCore(rt, newWorkerId());
+  const app = await createApp(rt);
   const report: DayReport = { ticks: 0, planned: 0, batches: 0, sent: 0 };
   try {
     for (let t = day.start; t <= day.end; t += STEP_MS) {
       clock.now = t;
       if ((t - day.start) % PLAN_EVERY_MS === 0) {
-        const tick = await runTick(rt.db, rt.config, t);
+        const tick = await app.tick();
         report.ticks++;
         report.planned += tick.inserted;
       }
-      for (const batch of await core.deliverer.drain()) {
+      for (const batch of await app.drain()) {
         report.batches++;
         report.sent += batch.sent;
       }
     }
     return report;
   } finally {
-    await core.mailer.close();
-    core.engine.close();
+    await app.close();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The pieces every command shares: configuration, database (migrated), logger, link key.
- * Built here and in main.ts only; nothing else constructs them.
+ * Built here and in app.ts only; nothing else constructs them.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';

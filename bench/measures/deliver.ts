@@ -13,7 +13,8 @@ import type { Customer } from '../../src/domain.js';
 import { getCustomersByIds } from '../../src/db/customers.js';
 import { countByStatus, listDeliveries, type DeliveryRow } from '../../src/db/deliveries.js';
 import { toMailOptions, type OutgoingMessage } from '../../src/deliver/mailer.js';
-import { buildCore, messageBuilder, type Core } from '../../src/main.js';
+import { createApp, type App } from '../../src/app.js';
+import { messageBuilder } from '../../src/deliver/message-builder.js';
 import type { BatchReport } from '../../src/deliver/deliver.js';
 import { createTemplateEngine } from '../../src/render/engine.js';
 import type { DbRuntime } from '../../src/runtime.js';
@@ -39,7 +40,7 @@ export async function measureDeliver(databaseUrl: string, warm: number): Promise
     maxConnections: POOL,
     maxMessages: Infinity,
   });
-  const core = await buildCore(rt, 'bench-worker');
+  const core = await createApp(rt, { workerId: 'bench-worker' });
   try {
     // Rendered beforehand, in claim order: round r of the baseline sends what batch r sends.
     const messages = await preRender(rt);
@@ -79,8 +80,7 @@ export async function measureDeliver(databaseUrl: string, warm: number): Promise
       ratios,
     };
   } finally {
-    await core.mailer.close();
-    core.engine.close();
+    await core.close();
     transport.close();
     await rt.close();
     await sink.close();
@@ -88,7 +88,7 @@ export async function measureDeliver(databaseUrl: string, warm: number): Promise
 }
 
 /** One batch, which must go out whole (anything else means the measure is broken). */
-async function runBatch(core: Core): Promise<BatchReport> {
+async function runBatch(core: App): Promise<BatchReport> {
   const report = await core.deliverer.runBatch();
   if (report.sent !== report.claimed) throw new Error(`batch: ${JSON.stringify(report)}`);
   return report;
@@ -115,7 +115,7 @@ export async function measureMemory(databaseUrl: string): Promise<ChildResult> {
 
 /** Runs batches until nothing is due, calling `afterBatch` after each. */
 async function deliverAll(rt: DbRuntime, afterBatch: () => void): Promise<{ ms: number; sent: number }> {
-  const core = await buildCore(rt, 'bench-worker');
+  const core = await createApp(rt, { workerId: 'bench-worker' });
   try {
     let sent = 0;
     const start = performance.now();
@@ -127,8 +127,7 @@ async function deliverAll(rt: DbRuntime, afterBatch: () => void): Promise<{ ms: 
     }
     return { ms: elapsedMs(start), sent };
   } finally {
-    await core.mailer.close();
-    core.engine.close();
+    await core.close();
   }
 }
 

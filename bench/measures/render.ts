@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Customer } from '../../src/domain.js';
 import type { DeliveryRow } from '../../src/db/deliveries.js';
 import { linksFor } from '../../src/links/links.js';
-import { messageBuilder } from '../../src/main.js';
+import { messageBuilder } from '../../src/deliver/message-builder.js';
 import { buildTemplateData } from '../../src/render/data.js';
 import { createTemplateEngine } from '../../src/render/engine.js';
 import { articles, customers, DATA_NOW } from '../data.js';

@@ -12,7 +12,7 @@ import {
   lastDeliveryTo,
   markDelivery,
 } from '../db/bounces.js';
-import { ALL_MARKETING, setConsent } from '../db/consent.js';
+import { unsubscribeAddress } from '../usecases/unsubscribe.js';
 import { addSuppression } from '../db/suppressions.js';
 import { matchDelivery, type DeliveryLookup, type Match } from './match.js';
 import { decideBounce, SOFT_BOUNCE_WINDOW_MS, type BounceActions } from './policy.js';
@@ -95,7 +95,7 @@ async function act(
     );
   }
   if (email && actions.unsubscribe) {
-    await setConsent(trx, email, [{ scope: ALL_MARKETING, optedOut: true }], 'complaint', now);
+    await unsubscribeAddress(trx, email, 'complaint', now);
   }
   if (!email || !actions.suppress) return false;
   return addSuppression(trx, { email, ...actions.suppress, deliveryId: match?.delivery.id ?? null, now });

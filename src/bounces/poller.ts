@@ -1,6 +1,7 @@
 /** The daemon reads the bounce mailbox every `poll`; a failed pass is logged and tried again next time. */
 import type { Logger } from '../log.js';
 import type { PassReport } from './imap.js';
+import { describeError } from '../errors.js';
 
 export class BouncePoller {
   private timer: NodeJS.Timeout | null = null;
@@ -36,7 +37,7 @@ export class BouncePoller {
       if (r.processed + r.unrecognised > 0)
         this.log.info({ event: 'bounces.pass', ...r }, 'bounce mailbox read');
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = describeError(error);
       this.log.warn(
         { event: 'bounces.pass_failed', error: this.lastError },
         'could not read the bounce mailbox',

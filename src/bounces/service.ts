@@ -6,6 +6,7 @@ import { parseReturnedMail, type MailParseOptions } from './parse-mail.js';
 import type { BounceReport } from './report.js';
 import { processMailbox, type MailboxSettings, type PassReport, type Verdict } from './imap.js';
 import type { DbRuntime } from '../runtime.js';
+import { describeError } from '../errors.js';
 
 /** What the bounce handlers need, from a runtime: VERP addresses are signed with the link key. */
 export function bounceDeps(rt: DbRuntime): BounceDeps {
@@ -45,10 +46,7 @@ async function sortReturnedMail(deps: BounceDeps, raw: Buffer): Promise<Verdict>
   try {
     report = await parseReturnedMail(raw, deps.parse);
   } catch (error) {
-    deps.log.warn(
-      { event: 'bounce.unreadable', error: error instanceof Error ? error.message : String(error) },
-      'unreadable message',
-    );
+    deps.log.warn({ event: 'bounce.unreadable', error: describeError(error) }, 'unreadable message');
     return 'unrecognised';
   }
   const outcome = await handleReport(deps, report, 'mail');

@@ -1,6 +1,7 @@
 /** `rapport unsubscribe`, `rapport resubscribe` and `rapport suppress`: consent from the operator's side. */
 import { AppError } from '../errors.js';
 import { ALL_MARKETING, setConsent } from '../db/consent.js';
+import { unsubscribeAddress } from '../usecases/unsubscribe.js';
 import { addSuppression, liftSuppression } from '../db/suppressions.js';
 import { withRuntime, type GlobalOptions, emailAddress } from './context.js';
 import type { Io } from './io.js';
@@ -19,7 +20,7 @@ export async function unsubscribeCommand(
       );
     }
     const scope = options.automation ?? ALL_MARKETING;
-    const results = await setConsent(rt.db.knex, address, [{ scope, optedOut: true }], 'cli', rt.now());
+    const results = await unsubscribeAddress(rt.db.knex, address, 'cli', rt.now(), scope);
     if (results.length === 0) throw new AppError('E_NOT_FOUND', `no customer with email ${address}`);
     const what = scope === ALL_MARKETING ? 'all non-transactional mail' : `"${scope}"`;
     for (const r of results) {

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { num, rowsOf, str } from './read.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { chunks } from './rows.js';
+import { deliveryKeyOf, deliveryKeyText } from '../delivery-key.js';
 
 export async function reconcileAutomationPending(
   knex: Knex,
@@ -14,7 +15,7 @@ export async function reconcileAutomationPending(
   planned: readonly PlannedDelivery[],
   now: number,
 ): Promise<{ moved: number; cancelled: number }> {
-  const wanted = new Map(planned.map((p) => [`${p.customerId}\u0000${p.occurrence}`, p]));
+  const wanted = new Map(planned.map((p) => [deliveryKeyText({ ...p, automationId }), p]));
   return knex.transaction(async (trx) => {
     const rows = rowsOf(
       await trx('deliveries')
@@ -24,7 +25,13 @@ export async function reconcileAutomationPending(
     const gone: number[] = [];
     let moved = 0;
     for (const r of rows) {
-      const p = wanted.get(`${str(r, 'customer_id')}\u0000${str(r, 'occurrence')}`);
+      const p = wanted.get(
+        deliveryKeyText({
+          automationId,
+          customerId: str(r, 'customer_id'),
+          occurrence: str(r, 'occurrence'),
+        }),
+      );
       if (!p) gone.push(num(r, 'id'));
       else if (p.dueAt !== num(r, 'due_at')) {
         // Moved past max_lateness: the row takes the plan's verdict, or it would go at the old time.

@@ -15,6 +15,7 @@ import { bool, countOf, num, numOrNull, oneOf, rowOf, rowsOf, str, strOrNull, ty
 import { addSuppression } from './suppressions.js';
 import { retryOnLockConflict } from './retry.js';
 import { insertMessageRecords, type MessageRecord } from './delivery-messages.js';
+import { deliveryKeyOf, deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
 
 export interface DeliveryRow {
   id: number;
@@ -416,7 +417,11 @@ export async function countDue(knex: Knex, now: number): Promise<number> {
 
 /** A row's (automation, customer, occurrence) key, as the planner's keys are spelt. */
 function deliveryKey(r: Row): string {
-  return `${str(r, 'automation_id')}\u0000${str(r, 'customer_id')}\u0000${str(r, 'occurrence')}`;
+  return deliveryKeyText({
+    automationId: str(r, 'automation_id'),
+    customerId: str(r, 'customer_id'),
+    occurrence: str(r, 'occurrence'),
+  });
 }
 
 /** When each of these customers last had this automation sent, epoch ms. */
@@ -480,9 +485,7 @@ export async function reconcilePending(
   planned: readonly PlannedDelivery[],
   now: number,
 ): Promise<number> {
-  const wanted = new Map(
-    planned.map((p) => [`${p.automationId}\u0000${p.customerId}\u0000${p.occurrence}`, p]),
-  );
+  const wanted = new Map(planned.map((p) => [deliveryKeyText(p), p]));
   let changed = 0;
   for (const batch of chunks([...new Set(customerIds)], 500)) {
     // One transaction per batch of customers: the reads, one delete, and the few moves.
@@ -575,7 +578,7 @@ export async function lastSentAmong(
  */
 export async function replanSkipped(
   knex: Knex,
-  key: { automationId: string; customerId: string; occurrence: string },
+  key: DeliveryKey,
   reason: string,
   dueAt: number,
   now: number,

@@ -3,12 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { OutgoingMessage } from './mailer.js';
-
-export interface DeliveryKey {
-  automationId: string;
-  customerId: string;
-  occurrence: string;
-}
+import { deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
 
 export interface Rendered {
   subject: string;
@@ -36,10 +31,7 @@ export interface ComposeInput {
  * between the server's 250 and our commit) carries the same id and receivers can tell.
  */
 export function messageIdFor(key: DeliveryKey, from: string): string {
-  const digest = createHash('sha256')
-    .update(`${key.automationId}\u0000${key.customerId}\u0000${key.occurrence}`)
-    .digest('hex')
-    .slice(0, 32);
+  const digest = createHash('sha256').update(deliveryKeyText(key)).digest('hex').slice(0, 32);
   return `<${digest}@${domainOf(from)}>`;
 }
 

@@ -204,7 +204,7 @@ export class Deliverer {
     try {
       applied = await recordOutcomes(db.knex, workerId, outcomes, this.deps.now());
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       log.warn(
         { event: 'delivery.record_failed', outcomes: outcomes.length, error: message },
         'could not record outcomes; kept for the next try',
@@ -256,7 +256,7 @@ export class Deliverer {
           ready.push({ row, message: this.deps.build(row, customer, event, items, broadcast) });
         } catch (error) {
           // A template problem is the operator's to fix: keep the message and try again later.
-          const message = error instanceof Error ? error.message : String(error);
+          const message = describeError(error);
           this.deps.log.error(
             { event: 'delivery.render_failed', delivery: row.id, error: message },
             'could not render',

@@ -12,6 +12,7 @@
  * What a write could not store (database unwritable, disk full) is kept, in order, for the next
  * `flush`; meanwhile `failed` says why and nothing new should be sent.
  */
+import { describeError } from '../errors.js';
 import type { DeliveryOutcome } from '../db/deliveries.js';
 
 export interface RecorderOptions {
@@ -100,7 +101,7 @@ export class OutcomeRecorder {
       },
       (error: unknown) => {
         this.pending = chunk.concat(this.pending);
-        this.failed = error instanceof Error ? error.message : String(error);
+        this.failed = describeError(error);
         throw error;
       },
     );

@@ -11,6 +11,7 @@ import type { Dns } from './dns.js';
 import { checkDkim, checkDmarc, checkMx, checkSpf } from './records.js';
 import type { ProbeResult } from './smtp-probe.js';
 import { errnoCode } from '../error-fields.js';
+import { describeError } from '../errors.js';
 
 export interface DoctorDeps {
   config: Config;
@@ -28,7 +29,7 @@ async function guarded(check: string, run: () => Promise<CheckResult>): Promise<
     return await run();
   } catch (error) {
     const code = errnoCode(error);
-    const why = error instanceof Error ? error.message : String(error);
+    const why = describeError(error);
     return fail(
       check,
       `could not check: ${code ?? why}`,
@@ -102,7 +103,7 @@ async function relay(d: DoctorDeps): Promise<CheckResult> {
   } catch (error) {
     return fail(
       name,
-      `could not talk to the relay: ${error instanceof Error ? error.message : String(error)}`,
+      `could not talk to the relay: ${describeError(error)}`,
       'check SMTP_URL and that the relay is reachable',
     );
   }

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { planNow } from '../schedule/tick.js';
+import { planCustomersNow } from '../usecases/ingest.js';
 import { obj } from './intake.js';
 import { type HookResult, once, RecordsRefused, storeRecords, type TakeInDeps } from './take-in.js';
 import { header, type Headers, verifyBearer, verifyRapportSignature } from './verify.js';
@@ -84,9 +84,8 @@ export async function handleInboundHook(
         hook.kind,
         items.map((item) => mapRecord(hook, item)),
       );
-      const planned = await planNow(deps.db, deps.config, deps.now(), [...new Set(ids)]);
-      if (planned.inserted > 0) deps.wake();
-      return { status: 200, body: { received: items.length, planned: planned.inserted } };
+      const planned = await planCustomersNow(deps, ids);
+      return { status: 200, body: { received: items.length, planned } };
     } catch (error) {
       if (error instanceof RecordsRefused)
         return { status: 400, body: { error: 'nothing was stored', errors: error.problems } };

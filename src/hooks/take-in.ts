@@ -4,23 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { addressKey } from '../address.js';
-import type { Config } from '../config/schema.js';
-import type { Database } from '../db/connect.js';
 import { claimWebhookDelivery, releaseWebhookDelivery } from '../db/webhook-deliveries.js';
 import { importStore } from '../import/db-store.js';
 import { formatRowError } from '../import/format.js';
-import { checkRecords } from '../import/run.js';
 import type { ImportKind } from '../import/types.js';
-import { planNow } from '../schedule/tick.js';
+import { planCustomersNow, storeRecords as storeChecked, type IngestDeps } from '../usecases/ingest.js';
 import type { Reading, ShopCustomer, ShopPurchase } from './intake.js';
 
-export interface TakeInDeps {
-  db: Database;
-  config: Config;
-  now(): number;
-  /** Hint the delivery loop that new work may be due. */
-  wake(): void;
-}
+export type TakeInDeps = IngestDeps;
 
 /** What the hook answers: a status and a JSON body, whatever server carries it. */
 export interface HookResult {
@@ -40,12 +31,9 @@ export async function storeRecords(
   kind: ImportKind,
   records: Record<string, unknown>[],
 ): Promise<string[]> {
-  const checked = await checkRecords(kind, records, importStore(deps.db), deps.now());
-  if (checked.errors.length > 0) throw new RecordsRefused(checked.errors.map(formatRowError));
-  await checked.store();
-  return checked.rows.map((row) =>
-    kind === 'events' ? (row as unknown as { customer_id: string }).customer_id : row.id,
-  );
+  const stored = await storeChecked(deps, kind, records);
+  if (!stored.ok) throw new RecordsRefused(stored.errors.map(formatRowError));
+  return stored.customerIds;
 }
 
 /**
@@ -86,14 +74,13 @@ export async function takeIn(
 ): Promise<HookResult> {
   const id = await customerId(deps, reading.customer);
   if (reading.purchase) await storeRecords(deps, 'events', [purchaseRecord(reading.purchase, id)]);
-  const planned = await planNow(deps.db, deps.config, deps.now(), [id]);
-  if (planned.inserted > 0) deps.wake();
+  const planned = await planCustomersNow(deps, [id]);
   return {
     status: 200,
     body: {
       customer_id: id,
       ...(reading.purchase ? { event_id: reading.purchase.id } : {}),
-      planned: planned.inserted,
+      planned,
     },
   };
 }

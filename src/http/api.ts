@@ -7,11 +7,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DbRuntime } from '../runtime.js';
-import { importStore } from '../import/db-store.js';
 import { formatRowError } from '../import/format.js';
-import { checkRecords } from '../import/run.js';
-import type { EventInput, ImportKind } from '../import/types.js';
-import { planNow } from '../schedule/tick.js';
+import type { ImportKind } from '../import/types.js';
+import { ingestRecords } from '../usecases/ingest.js';
 import { HttpError, readBody, sendJson } from './respond.js';
 
 const API_MAX_BODY = 2 * 1024 * 1024;
@@ -49,27 +47,21 @@ export async function handleApi(
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') throw new HttpError(415, 'send Content-Type: application/json');
   const records = parseRecords(await readBody(req, API_MAX_BODY));
-  const now = deps.rt.now();
-  const checked = await checkRecords(kind, records, importStore(deps.rt.db), now);
-  const { rows, errors } = checked;
-  if (errors.length > 0) {
+  const { db, config, now } = deps.rt;
+  const result = await ingestRecords({ db, config, now, wake: deps.wake }, kind, records);
+  if (!result.ok) {
+    const { errors } = result;
     throw new HttpError(
       400,
       `${new Set(errors.map((e) => e.line)).size} of ${records.length} records rejected; nothing was stored`,
       errors.map((e) => ({ ...e, message: formatRowError(e) })),
     );
   }
-  const { keptUnsubscribed, ...stored } = await checked.store();
+  const { keptUnsubscribed, ...stored } = result.counts;
   // Customers only: how many asked to re-subscribe an address that opted out (left unsubscribed).
   const counts = kind === 'customers' ? { ...stored, kept_unsubscribed: keptUnsubscribed ?? 0 } : stored;
-  if (kind !== 'content') {
-    const ids = [...new Set(rows.map((v) => (kind === 'events' ? (v as EventInput).customer_id : v.id)))];
-    const planned = await planNow(deps.rt.db, deps.rt.config, now, ids);
-    if (planned.inserted > 0) deps.wake();
-    sendJson(res, 200, { received: records.length, ...counts, planned: planned.inserted });
-    return;
-  }
-  sendJson(res, 200, { received: records.length, ...counts });
+  const planned = result.planned === null ? {} : { planned: result.planned };
+  sendJson(res, 200, { received: records.length, ...counts, ...planned });
 }
 
 function parseRecords(body: string): Record<string, unknown>[] {

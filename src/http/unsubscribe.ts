@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { getCustomer } from '../db/customers.js';
 import { ALL_MARKETING, optOutsFor, setConsent, type ConsentChange } from '../db/consent.js';
+import { unsubscribeAddress } from '../usecases/unsubscribe.js';
 import type { Customer } from '../domain.js';
 import { verifyToken, type LinkToken } from '../links/tokens.js';
 import type { Logger } from '../log.js';
@@ -64,7 +65,7 @@ export async function handleUnsubscribe(
   const now = deps.now();
   if (oneClick || form.get('scope') === '*') {
     const source = oneClick ? 'one-click' : token.s === 'u' ? 'link' : 'preferences';
-    await setConsent(deps.db.knex, customer.email, [{ scope: ALL_MARKETING, optedOut: true }], source, now);
+    await unsubscribeAddress(deps.db.knex, customer.email, source, now);
     deps.log.info(
       { event: 'consent.unsubscribed', customer: customer.id, scope: ALL_MARKETING, source },
       'unsubscribed',

@@ -1,7 +1,7 @@
 /** Reading the raw bytes of an import: read errors and binary files become AppErrors. */
 import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
-import { AppError } from '../errors.js';
+import { AppError, describeError } from '../errors.js';
 
 const E_IMPORT_UNREADABLE = 'E_IMPORT_UNREADABLE';
 
@@ -15,7 +15,7 @@ export function unreadable(message: string): AppError {
 /** Any failure while reading, as an E_IMPORT_UNREADABLE AppError (AppErrors pass through). */
 export function asUnreadable(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = describeError(err);
   return unreadable(`could not read the input: ${message}`);
 }
 

@@ -6,6 +6,7 @@ import type { Automation, Config } from '../config/schema.js';
 import { countPendingOf } from '../db/deliveries.js';
 import type { DbRuntime } from '../runtime.js';
 import { forecast, type ForecastLine } from '../schedule/forecast.js';
+import { deliveryKeyText } from '../delivery-key.js';
 
 export interface ChangeSample {
   change: 'add' | 'move' | 'cancel';
@@ -71,7 +72,15 @@ async function sends(
     useBooks: true,
     onLines: (lines) => {
       for (const l of lines)
-        if (l.outcome === 'send') out.set(`${l.automation}\u0000${l.customer_id}\u0000${l.occurrence}`, l);
+        if (l.outcome === 'send')
+          out.set(
+            deliveryKeyText({
+              automationId: l.automation,
+              customerId: l.customer_id,
+              occurrence: l.occurrence,
+            }),
+            l,
+          );
     },
   });
   return out;

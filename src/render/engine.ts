@@ -3,7 +3,7 @@
  * and keeps serving the last good version of anything that a later edit broke.
  */
 import path from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError, describeError } from '../errors.js';
 import {
   checkSources,
   formatProblem,
@@ -184,7 +184,7 @@ export function render(registry: Registry, name: string, data: TemplateData, dir
     const text = template.text ? template.text(data).trim() : htmlToText(html);
     return { subject, html, text };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = describeError(error);
     throw new AppError(
       'E_TEMPLATE_RENDER',
       `template "${name}" (${path.join(dir, name)}/) failed to render: ${reason}; run "rapport check"`,

@@ -10,6 +10,7 @@ import { registerHelpers } from './helpers.js';
 import type { SourceFile, TemplateFiles, TemplateSources } from './load.js';
 import { specFunction, specKey, type Specs } from './compile-worker.js';
 import { errorField } from '../error-fields.js';
+import { describeErrorLine } from '../errors.js';
 
 export interface TemplateLogger {
   warn(obj: object, msg: string): void;
@@ -293,5 +294,5 @@ function lineOf(error: unknown): number {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+  return describeErrorLine(error);
 }

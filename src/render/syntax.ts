@@ -3,9 +3,10 @@
  * Turn them into one line a person editing an email can act on, keeping the line number.
  */
 import { errorField } from '../error-fields.js';
+import { errorMessage } from '../errors.js';
 
 export function describeSyntaxError(error: unknown): { line: number; message: string } {
-  const raw = error instanceof Error ? error.message : String(error);
+  const raw = errorMessage(error);
   const lineNumber = errorField(error, 'lineNumber');
   const line = typeof lineNumber === 'number' ? lineNumber : Number(/on line (\d+)/.exec(raw)?.[1] ?? 0);
   return { line, message: `syntax error: ${explain(raw)}` };

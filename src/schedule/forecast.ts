@@ -25,6 +25,7 @@ import {
   recordDigestSent,
   type DigestContext,
 } from './digest-forecast.js';
+import { deliveryKeyText } from '../delivery-key.js';
 
 export interface ForecastLine {
   automation: string;
@@ -181,7 +182,7 @@ function exitedBy(config: Config, p: PlannedDelivery, events: readonly CustomerE
 }
 
 function isBooked(page: PageContext, p: PlannedDelivery): boolean {
-  const status = page.books.get(bookKey(p));
+  const status = page.books.get(deliveryKeyText(p));
   return status !== undefined && status !== 'pending';
 }
 

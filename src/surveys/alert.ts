@@ -12,6 +12,7 @@ import type { Customer, CustomerEvent } from '../domain.js';
 import { escapeHtml } from '../html.js';
 import { SCALES, isSurveyKind } from './scale.js';
 import { SURVEY_NOT_LOW } from './record.js';
+import { deliveryKeyOf } from '../delivery-key.js';
 
 export function alertDecision(
   row: DeliveryRow,
@@ -55,7 +56,7 @@ export function surveyAlertMessage(
   const text = lines.join('\n');
   const html = `<pre style="font:14px/1.5 system-ui,sans-serif;white-space:pre-wrap">${escapeHtml(text)}</pre>`;
   return composeMessage({
-    key: { automationId: row.automation_id, customerId: row.customer_id, occurrence: row.occurrence },
+    key: deliveryKeyOf(row),
     rendered: { subject: `Low ${kind.toUpperCase()} score from ${name}: ${score}`, html, text },
     from: config.business.from,
     replyTo: customer.email,

@@ -8,11 +8,18 @@ import type { ConsolePage } from '../../src/console/plugin.js';
 import { database } from '../support/databases.js';
 import { seedUser, session, startTestConsole, type TestConsole } from '../support/console.js';
 
+/** The console under test, for a page that queries its database. */
+let current: TestConsole | undefined;
+
 const failing: ConsolePage = {
   name: 'failing',
   register(scope) {
     scope.get('/refused', async () => {
       throw new AppError('E_TEST_REFUSED', 'the tag "vip " has a trailing space', ['line 3: tags']);
+    });
+    scope.get('/query', async () => {
+      await current?.db.knex('no_such_table').where({ email: 'ann@example.com' }).select('*');
+      return 'unreachable';
     });
     scope.get('/broken', async () => {
       throw new Error('insert into "deliveries" ... SQLITE_CONSTRAINT secret internals');
@@ -25,6 +32,7 @@ describe('console failures', () => {
   let c: TestConsole;
   beforeEach(async () => {
     c = await startTestConsole(url(), { pages: [failing] });
+    current = c;
     await seedUser(c, 'ed@example.com', 'editor');
   });
   afterEach(async () => c.close());
@@ -56,5 +64,13 @@ describe('console failures', () => {
     expect(res.statusCode).toBe(500);
     expect(res.body).toContain('could not finish this request');
     expect(res.body).not.toContain('SQLITE_CONSTRAINT');
+  });
+
+  it('a failed query shows neither its SQL nor the values in it', async () => {
+    const s = await session(c, 'ed@example.com');
+    const res = await s.get('/console/query');
+    expect(res.statusCode).toBe(500);
+    expect(res.body).toContain('could not finish this request');
+    expect(res.body).not.toMatch(/select \*|no_such_table|ann@example\.com/i);
   });
 });

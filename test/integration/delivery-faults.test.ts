@@ -16,11 +16,10 @@ import {
   waitFor,
   type BooksReader,
 } from '../support/crash.js';
-import { buildCore, messageBuilder, type Core } from '../../src/main.js';
+import { createApp, type App } from '../../src/app.js';
 import { DeliveryLoop } from '../../src/deliver/loop.js';
-import { Deliverer } from '../../src/deliver/deliver.js';
+import type { Deliverer } from '../../src/deliver/deliver.js';
 import type { Mailer, OutgoingMessage } from '../../src/deliver/mailer.js';
-import { createTemplateEngine } from '../../src/render/engine.js';
 import { runTick } from '../../src/schedule/tick.js';
 import { Histogram, readiness } from '../../src/http/health.js';
 import { silentLogger } from '../../src/log.js';
@@ -68,7 +67,7 @@ async function refuseWrites(rt: DbRuntime, status: string): Promise<() => Promis
   };
 }
 
-function health(loop: DeliveryLoop, core: Core) {
+function health(loop: DeliveryLoop, core: App) {
   return {
     startedAt: Date.now(),
     lastTickAt: () => Date.now(),
@@ -89,14 +88,11 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
   });
   afterEach(() => sink.reset());
 
-  async function startLoop(rt: DbRuntime): Promise<{ core: Core; loop: DeliveryLoop }> {
-    const core = await buildCore(rt, 'test-worker');
+  async function startLoop(rt: DbRuntime): Promise<{ core: App; loop: DeliveryLoop }> {
+    const core = await createApp(rt, { workerId: 'test-worker' });
     const loop = new DeliveryLoop(core.deliverer, { pollMs: 20, log: silentLogger, errorBackoffMs: 100 });
-    cleanups.push(async () => {
-      await loop.stop();
-      await core.mailer.close();
-      core.engine.close();
-    });
+    core.disposers.add(() => loop.stop());
+    cleanups.push(() => core.close());
     loop.start();
     return { core, loop };
   }
@@ -154,13 +150,11 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
 
 describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake clock)', () => {
   /** A Deliverer whose mailer `send` is the given function; its clock only moves when told. */
-  function deliverer(
+  async function deliverer(
     rt: DbRuntime,
     clock: { t: number },
     send: (m: OutgoingMessage) => Promise<void>,
-  ): Deliverer {
-    const engine = createTemplateEngine({ dir: rt.templatesDir, logger: silentLogger });
-    cleanups.push(() => engine.close());
+  ): Promise<Deliverer> {
     const mailer: Mailer = {
       describe: 'stub',
       parallelism: 1,
@@ -170,19 +164,18 @@ describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake cl
       },
       close: async () => {},
     };
-    return new Deliverer({
-      db: rt.db,
-      config: rt.config,
-      mailer,
-      build: messageBuilder(rt, engine),
-      log: silentLogger,
+    const app = await createApp(rt, {
       workerId: 'stub-worker',
       now: () => clock.t,
       sleep: async (ms) => {
         clock.t += ms;
       },
       random: () => 0.5,
+      mailer,
+      templates: 'folder',
     });
+    cleanups.push(() => app.close());
+    return app.deliverer;
   }
 
   it('sends only while the lease still covers smtp.timeout; the rest goes back to pending untried', async () => {
@@ -190,7 +183,7 @@ describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake cl
     const clock = { t: Date.now() };
     const lease = rt.config.worker.lease;
     // Each send takes an eighth of the lease: four start before lease - smtp.timeout (5 s - 3 s).
-    const d = deliverer(rt, clock, async () => {
+    const d = await deliverer(rt, clock, async () => {
       clock.t += lease / 8;
     });
     const report = await d.runBatch();
@@ -207,7 +200,7 @@ describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake cl
     const clock = { t: Date.now() };
     let sends = 0;
     let d: Deliverer | undefined = undefined;
-    d = deliverer(rt, clock, async () => {
+    d = await deliverer(rt, clock, async () => {
       sends++;
       if (sends === 3) {
         d?.stop(); // SIGTERM arrives while the third message is with the relay
@@ -228,7 +221,7 @@ describe('a batch that cannot finish in time (SQLite, a stub mailer on a fake cl
     const { rt, books } = await setUp(sqlite, 5, 'file:/nonexistent');
     const clock = { t: Date.now() };
     let sends = 0;
-    const d = deliverer(rt, clock, async () => {
+    const d = await deliverer(rt, clock, async () => {
       sends++;
     });
     // The consent tables are unreadable (a broken migration, a dropped table): nothing is sent.
@@ -246,8 +239,6 @@ describe('group commit: what the relay accepted but the books lack stays bounded
     async (db) => {
       if (!db.available) return;
       const { rt, books } = await setUp(db, 120, 'file:/nonexistent', 120);
-      const engine = createTemplateEngine({ dir: rt.templatesDir, logger: silentLogger });
-      cleanups.push(() => engine.close());
       const LANES = 4;
       let accepted = 0;
       let worst = 0;
@@ -263,18 +254,15 @@ describe('group commit: what the relay accepted but the books lack stays bounded
         },
         close: async () => {},
       };
-      const d = new Deliverer({
-        db: rt.db,
-        config: rt.config,
-        mailer,
-        build: messageBuilder(rt, engine),
-        log: silentLogger,
+      const app = await createApp(rt, {
         workerId: 'stub-worker',
-        now: Date.now,
         sleep,
         random: () => 0.5,
+        mailer,
+        templates: 'folder',
       });
-      expect(await d.runBatch()).toMatchObject({ claimed: 120, sent: 120 });
+      cleanups.push(() => app.close());
+      expect(await app.deliverer.runBatch()).toMatchObject({ claimed: 120, sent: 120 });
       expect(accepted).toBe(120);
       // A send starts while fewer than LANES / 2 await their commit; the other lanes may each add one.
       expect(worst).toBeLessThanOrEqual(LANES / 2 - 1 + LANES);

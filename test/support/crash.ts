@@ -146,7 +146,7 @@ export function openBooks(databaseUrl: string): BooksReader {
       }
     },
     async claimedBy(pid) {
-      // Worker ids are host:pid:random (src/main.ts).
+      // Worker ids are host:pid:random (src/app.ts).
       const rows = await listDeliveries(db.knex, { status: 'sending', limit: 100_000 });
       return new Set(
         rows.filter((r) => r.locked_by?.split(':')[1] === String(pid)).map((r) => r.customer_id),

@@ -2,10 +2,11 @@
  * A Rapport runtime for integration tests: the shipped config with chosen overrides, a fresh
  * database, the shipped templates, a fixed clock, and no log output.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { shippedConfigWith } from '../../bench/config.js';
 import { silentLogger } from '../../src/log.js';
 import { openRuntime, type DbRuntime } from '../../src/runtime.js';
 
@@ -21,8 +22,7 @@ export interface TestRuntimeOptions {
 
 /** Writes a config file (shipped config + overrides) into a temp dir; returns its path. */
 export function writeTestConfig(overrides: Record<string, unknown> = {}): string {
-  const shipped = parse(readFileSync(join(REPO, 'config/rapport.yaml'), 'utf8')) as Record<string, unknown>;
-  const merged = deepMerge(shipped, { templates: { dir: join(REPO, 'templates') }, ...overrides });
+  const merged = shippedConfigWith(REPO, overrides);
   const dir = mkdtempSync(join(tmpdir(), 'rapport-config-'));
   const file = join(dir, 'rapport.yaml');
   writeFileSync(file, stringify(merged));
@@ -40,21 +40,4 @@ export async function openTestRuntime(o: TestRuntimeOptions): Promise<DbRuntime>
     log: silentLogger,
     now: o.now,
   });
-}
-
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] =
-      v &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      prev &&
-      typeof prev === 'object' &&
-      !Array.isArray(prev)
-        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
 }

@@ -5,16 +5,16 @@
  *   await rig.at(T('2027-03-13T09:00Z'));   // move the clock, tick, deliver everything due
  *   rig.clock = T('...');                    // or move it without doing anything (downtime)
  *
- * The deliverer is the real one (claim, decide, render, send through the mailer, record); only
- * its clock and its rate limiter's wait are virtual, so a burst never sleeps in real time.
+ * Built by createApp like the daemon: the deliverer and its drain are the real ones (claim, decide,
+ * render, send through the mailer, record); only the clock and the rate limiter's wait are
+ * virtual, so a burst never sleeps in real time. Templates are read from the folder.
  */
-import { Deliverer, type BatchReport } from '../../src/deliver/deliver.js';
+import type { BatchReport } from '../../src/deliver/deliver.js';
 import { createMailer, type Mailer } from '../../src/deliver/mailer.js';
-import { messageBuilder } from '../../src/main.js';
-import { createTemplateEngine, type TemplateEngine } from '../../src/render/engine.js';
+import { createApp } from '../../src/app.js';
 import { nextAvailableAt } from '../../src/db/deliveries.js';
-import { runTick, type TickReport } from '../../src/schedule/tick.js';
-import type { DbRuntime } from '../../src/runtime.js';
+import type { TickReport } from '../../src/schedule/tick.js';
+import { mailerOptions, type DbRuntime } from '../../src/runtime.js';
 import { openTestRuntime } from './runtime.js';
 import { afterEach } from 'vitest';
 
@@ -56,39 +56,18 @@ export async function openClockRig(o: ClockRigOptions): Promise<ClockRig> {
     ...(o.config ? { config: o.config } : {}),
   });
   const handed: string[] = [];
-  let engine: TemplateEngine | undefined;
-  let mailer: Mailer | undefined;
-  try {
-    engine = createTemplateEngine({ dir: rt.templatesDir });
-    mailer = recording(createMailer(rt.config.smtp.url, { poolSize: rt.config.smtp.pool_size }), handed);
-  } catch (error) {
-    engine?.close();
-    await rt.close();
-    throw error;
-  }
-  const deliverer = new Deliverer({
-    db: rt.db,
-    config: rt.config,
-    mailer,
-    build: messageBuilder(rt, engine),
-    log: rt.log,
+  const app = await createApp(rt, {
     workerId: 'virtual-worker',
-    now,
     // The rate limiter's wait: virtual time does not pass while sending.
     sleep: async () => {},
     random: () => 0.5,
+    mailer: recording(createMailer(rt.config.smtp.url, mailerOptions(rt.config)), handed),
+    templates: 'folder',
+  }).catch(async (error: unknown) => {
+    await rt.close();
+    throw error;
   });
-  const deliver = async (): Promise<BatchReport[]> => {
-    const batches: BatchReport[] = [];
-    for (;;) {
-      const report = await deliverer.runBatch();
-      if (report.claimed === 0) return batches;
-      batches.push(report);
-      // Everything in the batch was deferred (frequency cap) or released: nothing more is due now.
-      if (report.deferred + report.released === report.claimed) return batches;
-    }
-  };
-  const tick = () => runTick(rt.db, rt.config, state.clock);
+  const { tick, drain: deliver } = app;
   const at = async (instant: number) => {
     state.clock = instant;
     const report = await tick();
@@ -105,8 +84,6 @@ export async function openClockRig(o: ClockRigOptions): Promise<ClockRig> {
       t = next !== null && next > t && next < step ? next : step;
     }
   };
-  const openEngine = engine;
-  const openMailer = mailer;
   return {
     rt,
     handed,
@@ -121,8 +98,7 @@ export async function openClockRig(o: ClockRigOptions): Promise<ClockRig> {
     at,
     runUntil,
     async close() {
-      openEngine.close();
-      await openMailer.close();
+      await app.close();
       await rt.close();
     },
   };

@@ -8,7 +8,8 @@ import type { Customer } from '../../domain.js';
 import { getCustomer } from '../../db/customers.js';
 import { markUpdatedBy } from '../../db/customers-console.js';
 import { mergeCustomers } from '../../db/customers-merge.js';
-import { ALL_MARKETING, setConsent } from '../../db/consent.js';
+import { ALL_MARKETING } from '../../db/consent.js';
+import { unsubscribeAddress } from '../../usecases/unsubscribe.js';
 import { addSuppression } from '../../db/suppressions.js';
 import { validateCustomer } from '../../import/validate.js';
 import { AppError } from '../../errors.js';
@@ -84,12 +85,12 @@ export async function unsubscribe(
 ): Promise<boolean> {
   const who = requireAuthor(author);
   const customer = await existing(db, id);
-  const results = await setConsent(
+  const results = await unsubscribeAddress(
     db.knex,
     customer.email,
-    [{ scope, optedOut: true }],
     { source: CONSOLE_SOURCE, author: who },
     now,
+    scope,
   );
   return results.some((r) => r.changed);
 }
