@@ -11,9 +11,10 @@ import type { CustomerPatch } from '../domain.js';
 import { mergeCustomer } from '../import/merge.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor } from './consent.js';
-import { CUSTOMERS, customersAtAddresses, inputToRow, rowToCustomer, type CustomerRow } from './customers.js';
+import { CUSTOMERS, customersAtAddresses, inputToRow, rowToCustomer } from './customers.js';
 import type { MergeCounts } from './customers-merge.js';
 import { dialectOf } from './dialect.js';
+import { num, rowsOf, str, strOrNull, type Row as StoredRow } from './read.js';
 import { chunks, IN_CHUNK, sameColumns } from './rows.js';
 
 /** Every column an import writes, in the order of the upsert's values. */
@@ -63,7 +64,7 @@ interface MergePlan {
  */
 function planMerge(
   patches: readonly CustomerPatch[],
-  stored: Map<string, CustomerRow>,
+  stored: Map<string, StoredRow>,
   optOuts: ReadonlyMap<string, ReadonlySet<string>>,
   now: number,
 ): MergePlan {
@@ -87,16 +88,16 @@ function planMerge(
       continue;
     } else {
       counts.updated++;
-      row = { ...merged, created_at: old.created_at, updated_at: now };
+      row = { ...merged, created_at: num(old, 'created_at'), updated_at: now };
     }
     writes.set(patch.id, row);
-    stored.set(patch.id, row as unknown as CustomerRow);
+    stored.set(patch.id, row);
   }
   return { writes: [...writes.values()], counts };
 }
 
 /** Which patches need their opt-outs read: those asking to subscribe, and new records. */
-function asking(patches: readonly CustomerPatch[], stored: ReadonlyMap<string, CustomerRow>) {
+function asking(patches: readonly CustomerPatch[], stored: ReadonlyMap<string, StoredRow>) {
   return patches.filter((p) => p.subscribed === true || !stored.has(p.id));
 }
 
@@ -130,9 +131,9 @@ export async function mergeCustomerBatch(
 }
 
 async function storedById(trx: Knex.Transaction, patches: readonly CustomerPatch[]) {
-  const stored = new Map<string, CustomerRow>();
+  const stored = new Map<string, StoredRow>();
   for (const ids of chunks([...new Set(patches.map((p) => p.id))], IN_CHUNK)) {
-    for (const row of (await trx('customers').whereIn('id', ids)) as CustomerRow[]) stored.set(row.id, row);
+    for (const row of rowsOf(await trx('customers').whereIn('id', ids))) stored.set(str(row, 'id'), row);
   }
   return stored;
 }
@@ -202,8 +203,8 @@ function mergeOnSqlite(
 ): MergeCounts {
   const s = statements(conn);
   const ids = [...new Set(patches.map((p) => p.id))];
-  const stored = new Map<string, CustomerRow>();
-  for (const row of s.stored.all(JSON.stringify(ids)) as CustomerRow[]) stored.set(row.id, row);
+  const stored = new Map<string, StoredRow>();
+  for (const row of rowsOf(s.stored.all(JSON.stringify(ids)))) stored.set(str(row, 'id'), row);
   const optOuts = sqliteOptOuts(s, asking(patches, stored));
   const plan = planMerge(patches, stored, optOuts, now);
   if (!dryRun) for (const row of plan.writes) s.upsert.run(COLUMNS.map((c) => bindable(row[c])));
@@ -219,11 +220,11 @@ function sqliteOptOuts(
   if (customers.length === 0) return out;
   const ids = [...new Set(customers.map((c) => c.id))];
   const keys = [...new Set(customers.map((c) => addressKey(c.email)))];
-  const rows = s.optOuts.all(JSON.stringify(ids), JSON.stringify(keys)) as Array<{
-    customer_id: string;
-    email_key: string | null;
-    scope: string;
-  }>;
+  const rows = rowsOf(s.optOuts.all(JSON.stringify(ids), JSON.stringify(keys))).map((r) => ({
+    customer_id: str(r, 'customer_id'),
+    email_key: strOrNull(r, 'email_key'),
+    scope: str(r, 'scope'),
+  }));
   if (rows.length === 0) return out;
   const byId = new Map<string, string[]>();
   const byKey = new Map<string, string[]>();
@@ -249,15 +250,13 @@ export async function customersAtAddressKeys(
   if (dialectOf(knex).name === 'postgres' || keys.length === 0) return customersAtAddresses(knex, keys);
   const conn = await poolOf(knex).acquireConnection();
   try {
-    const rows = statements(conn).atAddresses.all(JSON.stringify([...new Set(keys)])) as Array<{
-      id: string;
-      email_key: string;
-    }>;
+    const rows = rowsOf(statements(conn).atAddresses.all(JSON.stringify([...new Set(keys)])));
     const out = new Map<string, string[]>();
     for (const r of rows) {
-      const ids = out.get(r.email_key);
-      if (ids) ids.push(r.id);
-      else out.set(r.email_key, [r.id]);
+      const key = str(r, 'email_key');
+      const ids = out.get(key);
+      if (ids) ids.push(str(r, 'id'));
+      else out.set(key, [str(r, 'id')]);
     }
     return out;
   } finally {

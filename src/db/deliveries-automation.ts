@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { num, rowsOf, str } from './read.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import { chunks } from './rows.js';
-import { deliveryKeyOf, deliveryKeyText } from '../delivery-key.js';
+import { deliveryKeyText } from '../delivery-key.js';
 
 export async function reconcileAutomationPending(
   knex: Knex,

@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { bool, numOrNull, rowsOf, str } from './read.js';
 import { chunks, IN_CHUNK } from './rows.js';
+import { deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
 
 export interface PageBooks {
   /** `automation\0customer\0occurrence` → status, for the keys asked about that are stored. */
@@ -15,12 +16,12 @@ export interface PageBooks {
   sends: Map<string, number[]>;
 }
 
-type Key = { automationId: string; customerId: string; occurrence: string };
-
-export const bookKey = (k: Key): string => `${k.automationId}\u0000${k.customerId}\u0000${k.occurrence}`;
-
-export async function pageBooks(knex: Knex, keys: readonly Key[], since: number | null): Promise<PageBooks> {
-  const wanted = new Set(keys.map(bookKey));
+export async function pageBooks(
+  knex: Knex,
+  keys: readonly DeliveryKey[],
+  since: number | null,
+): Promise<PageBooks> {
+  const wanted = new Set(keys.map(deliveryKeyText));
   const statuses = new Map<string, string>();
   const sends = new Map<string, number[]>();
   for (const batch of chunks([...new Set(keys.map((k) => k.customerId))], IN_CHUNK)) {
@@ -32,7 +33,11 @@ export async function pageBooks(knex: Knex, keys: readonly Key[], since: number 
     for (const r of rows) {
       const customerId = str(r, 'customer_id');
       const status = str(r, 'status');
-      const key = `${str(r, 'automation_id')}\u0000${customerId}\u0000${str(r, 'occurrence')}`;
+      const key = deliveryKeyText({
+        automationId: str(r, 'automation_id'),
+        customerId,
+        occurrence: str(r, 'occurrence'),
+      });
       if (wanted.has(key)) statuses.set(key, status);
       const sentAt = numOrNull(r, 'sent_at');
       if (since === null || status !== 'sent' || bool(r, 'transactional') || sentAt === null) continue;

@@ -15,7 +15,7 @@ import { bool, countOf, num, numOrNull, oneOf, rowOf, rowsOf, str, strOrNull, ty
 import { addSuppression } from './suppressions.js';
 import { retryOnLockConflict } from './retry.js';
 import { insertMessageRecords, type MessageRecord } from './delivery-messages.js';
-import { deliveryKeyOf, deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
+import { deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
 
 export interface DeliveryRow {
   id: number;

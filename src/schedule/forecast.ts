@@ -10,7 +10,7 @@ import type { Customer, CustomerEvent } from '../domain.js';
 import { iterateCustomers } from '../db/customers.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
-import { bookKey, pageBooks } from '../db/deliveries-books.js';
+import { pageBooks } from '../db/deliveries-books.js';
 import { capDecision } from '../plan/cap.js';
 import { exitConditionMet } from '../plan/exit-condition.js';
 import { customerZone, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';

@@ -32,9 +32,10 @@ export async function storeRecords(
   kind: ImportKind,
   records: readonly Record<string, unknown>[],
 ): Promise<Stored> {
-  const { rows, errors, store } = await checkRecords(kind, records, importStore(deps.db), deps.now());
+  const checked = await checkRecords(kind, records, importStore(deps.db), deps.now());
+  const { rows, errors } = checked;
   if (errors.length > 0) return { ok: false, errors };
-  const counts = await store();
+  const counts = await checked.store();
   const ids = rows.map((row) => (kind === 'events' ? (row as EventInput).customer_id : row.id));
   return { ok: true, counts, customerIds: [...new Set(ids)] };
 }
