@@ -24,6 +24,7 @@ import { runTick } from '../../src/schedule/tick.js';
 import { Histogram, readiness } from '../../src/http/health.js';
 import { silentLogger } from '../../src/log.js';
 import type { DbRuntime } from '../../src/runtime.js';
+import { batchesSent } from '../support/events.js';
 
 const sqlite = database('sqlite');
 const postgres = database('postgres');
@@ -133,7 +134,7 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
   it('cannot claim: sends nothing, marks nothing, and resumes when writes work again', async () => {
     const { rt, books } = await setUp(sqlite, 50, sink.url);
     const allow = await refuseWrites(rt, 'sending');
-    const { loop } = await startLoop(rt);
+    const { core, loop } = await startLoop(rt);
     await waitFor(
       () => /disk is full/.test(loop.lastError ?? ''),
       10_000,
@@ -142,8 +143,10 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
     await sleep(300);
     expect(sink.messages).toHaveLength(0);
     expect((await books.read()).counts).toMatchObject({ pending: 50, sending: 0, sent: 0 });
+    const drained = batchesSent(core.events, 50, 'the backlog to be sent');
     await allow();
-    await waitFor(async () => (await books.read()).counts.sent === 50, 20_000, 'the backlog to drain');
+    await drained;
+    expect((await books.read()).counts).toMatchObject({ pending: 0, sending: 0, sent: 50 });
     expect(sink.countByMessageId().size).toBe(50);
   });
 });
