@@ -16,6 +16,8 @@ export interface AppEventMap {
   'delivery:failed': { key: DeliveryKey; attempt: number; error: string };
   /** A message will be tried again later (temporary failure, template problem). */
   'delivery:retry': { key: DeliveryKey; attempt: number; error: string };
+  /** The delivery loop stopped claiming after an error (database unavailable, disk full); it tries again. */
+  'loop:error': { error: string; retryInMs: number };
   /** A batch's outcomes are in the books. */
   'batch:end': {
     claimed: number;

@@ -77,7 +77,11 @@ async function startParts(app: App): Promise<Omit<Daemon, 'stop'>> {
     beforeTick: () => rt.automations.refresh(),
     events: app.events,
   });
-  const loop = new DeliveryLoop(deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
+  const loop = new DeliveryLoop(deliverer, {
+    pollMs: rt.config.worker.poll,
+    log: rt.log,
+    events: app.events,
+  });
   const startedAt = rt.now();
   const health: WorkerHealth = {
     startedAt,
