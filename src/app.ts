@@ -17,6 +17,7 @@ import { runTick, type TickReport } from './schedule/tick.js';
 import { Histogram } from './http/health.js';
 import { Disposers } from './disposers.js';
 import { SendCounter } from './health/send-counter.js';
+import { Emitter, type AppEvents } from './events.js';
 
 export interface AppOptions {
   /** Names this worker's leases; host, process and a random tail by default. */
@@ -44,6 +45,8 @@ export interface App {
   readonly live: LiveTemplates | null;
   readonly mailer: Mailer;
   readonly deliverer: Deliverer;
+  /** Ticks, sends, failures, batches, pauses and reloads, as they happen (src/events.ts). */
+  readonly events: AppEvents;
   /** Claim-to-acceptance seconds, for /metrics. */
   readonly sendLatency: Histogram;
   /** Messages the relay accepted in the last minute, for the worker's status row. */
@@ -65,12 +68,18 @@ function newWorkerId(): string {
 export async function createApp(rt: DbRuntime, options: AppOptions = {}): Promise<App> {
   const disposers = new Disposers();
   const now = options.now ?? rt.now;
+  const events: AppEvents = new Emitter(rt.log);
   try {
     const mailer = options.mailer ?? createMailer(rt.config.smtp.url, mailerOptions(rt.config));
     disposers.add(() => mailer.close());
-    const { engine, live } = await openTemplates(rt, options.templates ?? 'database', disposers);
+    disposers.add(rt.automations.reportTo(events));
+    const { engine, live } = await openTemplates(rt, options.templates ?? 'database', disposers, events);
     const sendLatency = new Histogram([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
     const sent = new SendCounter();
+    events.on('delivery:sent', ({ ms }) => {
+      sendLatency.observe(ms / 1000);
+      sent.add(now());
+    });
     const workerId = options.workerId ?? newWorkerId();
     const deliverer = new Deliverer({
       db: rt.db,
@@ -82,10 +91,7 @@ export async function createApp(rt: DbRuntime, options: AppOptions = {}): Promis
       now,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       random: options.random ?? Math.random,
-      onSent: (ms) => {
-        sendLatency.observe(ms / 1000);
-        sent.add(now());
-      },
+      events,
     });
     return {
       rt,
@@ -93,10 +99,11 @@ export async function createApp(rt: DbRuntime, options: AppOptions = {}): Promis
       live,
       mailer,
       deliverer,
+      events,
       sendLatency,
       sent,
       disposers,
-      tick: () => runTick(rt.db, rt.config, now()),
+      tick: () => timedTick(rt, now(), events),
       drain: () => deliverer.drain(),
       close: () => disposers.close(),
     };
@@ -110,6 +117,7 @@ async function openTemplates(
   rt: DbRuntime,
   from: 'database' | 'folder',
   disposers: Disposers,
+  events: AppEvents,
 ): Promise<{ engine: Renderer; live: LiveTemplates | null }> {
   if (from === 'folder') {
     const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log });
@@ -125,8 +133,22 @@ async function openTemplates(
     },
     logger: rt.log,
     pollMs: rt.config.worker.outreach_poll,
+    events,
   });
   disposers.add(() => live.close());
   await live.refresh();
   return { engine: live, live };
+}
+
+/** One planning tick at `at`, reported as 'tick:end' as the scheduler's are. */
+async function timedTick(rt: DbRuntime, at: number, events: AppEvents): Promise<TickReport> {
+  const started = performance.now();
+  const report = await runTick(rt.db, rt.config, at);
+  events.emit('tick:end', {
+    at,
+    planned: report.planned,
+    inserted: report.inserted,
+    ms: performance.now() - started,
+  });
+  return report;
 }

@@ -43,6 +43,8 @@ export interface Daemon {
   mailer: string;
   scheduler: Scheduler;
   loop: DeliveryLoop;
+  /** The app's events (src/events.ts): ticks, sends, batches, pauses, reloads. */
+  events: App['events'];
   /** Stop claiming, finish or release in-flight mail, close HTTP and the database. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -73,8 +75,13 @@ async function startParts(app: App): Promise<Omit<Daemon, 'stop'>> {
     log: rt.log,
     now: rt.now,
     beforeTick: () => rt.automations.refresh(),
+    events: app.events,
   });
-  const loop = new DeliveryLoop(deliverer, { pollMs: rt.config.worker.poll, log: rt.log });
+  const loop = new DeliveryLoop(deliverer, {
+    pollMs: rt.config.worker.poll,
+    log: rt.log,
+    events: app.events,
+  });
   const startedAt = rt.now();
   const health: WorkerHealth = {
     startedAt,
@@ -134,7 +141,7 @@ async function startParts(app: App): Promise<Omit<Daemon, 'stop'>> {
     bounces.start();
     disposers.add(() => bounces.stop());
   }
-  return { httpUrl: http.url, mailer: app.mailer.describe, scheduler, loop };
+  return { httpUrl: http.url, mailer: app.mailer.describe, scheduler, loop, events: app.events };
 }
 
 function httpLimits(config: DbRuntime['config']): HttpLimits {

@@ -26,6 +26,8 @@ import { CircuitBreaker } from './breaker.js';
 import { OutcomeRecorder } from './recorder.js';
 import { describeError } from '../errors.js';
 import { messageRecord } from './message-record.js';
+import { Emitter, type AppEvents } from '../events.js';
+import { deliveryKeyOf } from '../delivery-key.js';
 
 /**
  * Builds the message for one delivery (render + compose); throws AppError on template problems.
@@ -49,8 +51,8 @@ export interface DeliverDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
-  /** Milliseconds from claim to the relay's acceptance, for the latency histogram. */
-  onSent?(ms: number): void;
+  /** Where sends, failures, retries, batches and pauses are reported; a private one by default. */
+  events?: AppEvents;
 }
 
 export interface BatchReport {
@@ -90,11 +92,13 @@ export class Deliverer {
   /** The last failure of the whole transport, until the relay takes part again. */
   private relayFailure: string | null = null;
   private readonly healthListeners: Array<() => void> = [];
+  private readonly events: AppEvents;
 
   constructor(private readonly deps: DeliverDeps) {
     this.limiter = new RateLimiter(deps.config.sending.rate_limit, { now: deps.now, sleep: deps.sleep });
     this.recorder = new OutcomeRecorder((o) => this.record(o));
     this.breaker = new CircuitBreaker({ now: deps.now });
+    this.events = deps.events ?? new Emitter(deps.log);
   }
 
   private get index(): { byId: Map<string, Automation>; order: Map<string, number> } {
@@ -164,6 +168,7 @@ export class Deliverer {
     outcomes.push(...(await this.sendAll(ready, now)));
     await this.flush();
     for (const o of outcomes) countOutcome(report, o);
+    this.events.emit('batch:end', { ...report });
     return report;
   }
 
@@ -261,7 +266,9 @@ export class Deliverer {
             { event: 'delivery.render_failed', delivery: row.id, error: message },
             'could not render',
           );
-          outcomes.push(this.retryOutcome(row, now, message));
+          const retry = this.retryOutcome(row, now, message);
+          this.reportRetry(row, retry, message);
+          outcomes.push(retry);
         }
       }
     }
@@ -321,7 +328,7 @@ export class Deliverer {
     }
     this.relayTookPart();
     this.limiter.success();
-    this.deps.onSent?.(this.deps.now() - claimedAt);
+    this.events.emit('delivery:sent', { key: deliveryKeyOf(row), ms: this.deps.now() - claimedAt });
     log.debug({ event: 'delivery.sent', delivery: row.id, automation: row.automation_id }, 'sent');
     const record = messageRecord(message, result);
     const sent = {
@@ -351,7 +358,9 @@ export class Deliverer {
         log.warn({ event: 'delivery.slow_down', rate, error: failure.message }, 'relay asked to slow down');
       }
       log.warn({ event: 'delivery.deferred', delivery: row.id, error: failure.message }, 'temporary failure');
-      return this.retryOutcome(row, this.deps.now(), failure.message);
+      const retry = this.retryOutcome(row, this.deps.now(), failure.message);
+      this.reportRetry(row, retry, failure.message);
+      return retry;
     }
     log.warn({ event: 'delivery.failed', delivery: row.id, error: failure.message }, 'permanent failure');
     const outcome: DeliveryOutcome = {
@@ -363,6 +372,7 @@ export class Deliverer {
     if (failure.kind === 'address-rejected') {
       outcome.suppress = { email: message.to.address, reason: `rejected: ${failure.message}` };
     }
+    this.reportRetry(row, outcome, failure.message);
     return outcome;
   }
 
@@ -375,7 +385,9 @@ export class Deliverer {
     const reason = refused ? `the relay refused ${who}: ${failure.message}` : failure.message;
     if (!(refused ? this.breaker.trip(reason) : this.breaker.failure(reason))) return;
     this.healthChanged();
-    const retryAt = new Date(this.breaker.reopensAt ?? this.deps.now()).toISOString();
+    const reopensAt = this.breaker.reopensAt ?? this.deps.now();
+    this.events.emit('breaker:open', { reason: this.breaker.reason ?? reason, retryAt: reopensAt });
+    const retryAt = new Date(reopensAt).toISOString();
     const fields = {
       reason: this.breaker.reason,
       reply: failure.message,
@@ -397,6 +409,7 @@ export class Deliverer {
     const ended = this.breaker.success();
     if (wasFailing || ended) this.healthChanged();
     if (!ended) return;
+    this.events.emit('breaker:close', { reason: ended.reason, pausedMs: ended.pausedMs });
     const fields = { reason: ended.reason, paused_ms: ended.pausedMs };
     this.deps.log.warn(
       { event: 'sending.resumed', ...fields },
@@ -408,6 +421,13 @@ export class Deliverer {
     const first = this.relayFailure === null;
     this.relayFailure = message;
     if (first) this.healthChanged();
+  }
+
+  /** A retry when the row goes back to pending; a failure when it failed or ran out of time. */
+  private reportRetry(row: DeliveryRow, { status }: DeliveryOutcome, error: string): void {
+    if (status !== 'pending' && status !== 'failed' && status !== 'expired') return;
+    const payload = { key: deliveryKeyOf(row), attempt: row.attempts, error };
+    this.events.emit(status === 'pending' ? 'delivery:retry' : 'delivery:failed', payload);
   }
 
   private retryOutcome(row: DeliveryRow, now: number, error: string): DeliveryOutcome {

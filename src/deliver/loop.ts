@@ -5,6 +5,7 @@
 import type { Logger } from '../log.js';
 import type { BatchReport, Deliverer } from './deliver.js';
 import { describeError } from '../errors.js';
+import type { AppEvents } from '../events.js';
 
 export interface LoopOptions {
   pollMs: number;
@@ -12,6 +13,8 @@ export interface LoopOptions {
   /** After an unexpected error (database unavailable, disk full) wait this long before claiming again. */
   errorBackoffMs?: number;
   onBatch?(report: BatchReport): void;
+  /** Where a paused loop is reported ('loop:error'); batches are reported by the deliverer. */
+  events?: AppEvents;
 }
 
 export class DeliveryLoop {
@@ -75,6 +78,7 @@ export class DeliveryLoop {
           'delivery paused after an error',
         );
         wait = this.options.errorBackoffMs ?? 5_000;
+        this.options.events?.emit('loop:error', { error: this.lastError, retryInMs: wait });
       }
       await this.pause(wait);
     }

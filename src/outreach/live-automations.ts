@@ -13,6 +13,7 @@ import { readRevision } from '../db/outreach-revision.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseWritten, type AutomationDeps } from './automations.js';
+import type { AppEvents } from '../events.js';
 
 export class LiveAutomations {
   private set: readonly Automation[];
@@ -21,6 +22,8 @@ export class LiveAutomations {
   private refreshing: Promise<boolean> | undefined;
   /** True once the set came from the database (false: nothing stored yet, the file's are used). */
   fromDatabase = false;
+  /** Where reloads are reported: opened with the runtime, this is told of each app's (reportTo). */
+  private readonly reportingTo = new Set<AppEvents>();
 
   constructor(
     private readonly deps: AutomationDeps,
@@ -70,9 +73,19 @@ export class LiveAutomations {
       );
       return false;
     }
-    if (!initial)
+    if (!initial) {
       this.log.info({ event: 'automations.revision', revision }, `automations at revision ${revision}`);
+      for (const events of this.reportingTo) events.emit('automations:reloaded', { revision });
+    }
     return true;
+  }
+
+  /** Reports reloads to `events` until the returned function is called. */
+  reportTo(events: AppEvents): () => void {
+    this.reportingTo.add(events);
+    return () => {
+      this.reportingTo.delete(events);
+    };
   }
 
   /** Polls the revision until close(). A failed poll is logged and tried again next time. */

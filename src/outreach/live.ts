@@ -15,6 +15,7 @@ import type { Rendering } from '../deliver/mailer.js';
 import { localesOf, ROOT_LABEL, sourcesOf, unitKey } from './units.js';
 import { unitOfRow } from './templates.js';
 import { chooseLocale, type LocaleChoice } from './locale.js';
+import type { AppEvents } from '../events.js';
 
 export interface LiveTemplatesOptions {
   knex: Knex;
@@ -23,6 +24,8 @@ export interface LiveTemplatesOptions {
   pollMs: number;
   /** Renders this version in place of the published one of its template and locale (preview --version). */
   override?: PublishedRow;
+  /** Where reloads at a new revision are reported ('templates:reloaded'). */
+  events?: AppEvents;
 }
 
 /** A message rendered in the customer's language, and what it was rendered with. */
@@ -95,8 +98,10 @@ export class LiveTemplates {
     }
     this.variants = variants;
     this.revision = revision;
-    if (!initial)
+    if (!initial) {
       logger?.info({ event: 'templates.revision', revision }, `templates at revision ${revision}`);
+      this.options.events?.emit('templates:reloaded', { revision });
+    }
     return true;
   }
 

@@ -10,6 +10,7 @@ import { runTick, type TickReport } from './tick.js';
 import { describeError } from '../errors.js';
 import { OccasionCalendar } from '../occasions/resolve.js';
 import { missingDateMessage, missingOccasionDates } from '../occasions/warnings.js';
+import type { AppEvents } from '../events.js';
 
 export interface SchedulerOptions {
   db: Database;
@@ -19,6 +20,8 @@ export interface SchedulerOptions {
   /** Runs before each tick (reloads changed automations, so a tick never plans with an old set). */
   beforeTick?(): Promise<unknown>;
   afterTick?(report: TickReport): void;
+  /** Where each finished tick is reported ('tick:end'). */
+  events?: AppEvents;
 }
 
 export class Scheduler {
@@ -47,7 +50,10 @@ export class Scheduler {
     this.warnMissingDates(now);
     try {
       await this.options.beforeTick?.();
+      const started = performance.now();
       const report = await runTick(db, config, now);
+      const { planned, inserted } = report;
+      this.options.events?.emit('tick:end', { at: now, planned, inserted, ms: performance.now() - started });
       this.lastTickAt = now;
       this.lastError = null;
       log.info({ event: 'tick.done', planned: report.planned, inserted: report.inserted }, 'planned');

@@ -2,7 +2,7 @@
  * Automations in the database: seeded from the config file, changed with a history, validated
  * as the file is, and picked up by a second worker within its poll, without a restart.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../support/databases.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { openTestRuntime } from '../support/runtime.js';
@@ -25,6 +25,8 @@ import {
 import { forecastAutomationChange } from '../../src/outreach/automation-forecast.js';
 import { applyAutomationChange } from '../../src/outreach/automation-changes.js';
 import type { DbRuntime } from '../../src/runtime.js';
+import { Emitter, type AppEventMap } from '../../src/events.js';
+import { nextEvent } from '../support/events.js';
 
 // Wednesday 2027-03-10 15:00 UTC: 10:00 in New York.
 const NOW = Date.parse('2027-03-10T15:00:00Z');
@@ -138,6 +140,8 @@ describe.each(databases())('automations on %s', (db) => {
   it('a second worker stops planning a disabled automation within its poll, and skips what was pending', async () => {
     const editor = await runtime();
     const worker = await runtime({ worker: { outreach_poll: '20ms' } });
+    const events = new Emitter<AppEventMap>();
+    worker.automations.reportTo(events);
     worker.automations.start();
     // Birthday today at 09:00 New York: due an hour ago.
     await upsertCustomers(
@@ -153,10 +157,10 @@ describe.each(databases())('automations on %s', (db) => {
       ['pending', 'pending'],
     );
 
+    const disabled = nextEvent(events, 'automations:reloaded', 'the worker to reload the disabled set');
     await setAutomationEnabled(automationDeps(editor), 'birthday', false, 'ann');
-    await vi.waitFor(() =>
-      expect(worker.config.automations.find((a) => a.id === 'birthday')?.enabled).toBe(false),
-    );
+    expect(await disabled).toEqual({ revision: await readRevision(editor.db.knex) });
+    expect(worker.config.automations.find((a) => a.id === 'birthday')?.enabled).toBe(false);
     await upsertCustomers(
       worker.db.knex,
       [customer('cy', { birthday: '1990-03-10', timezone: 'America/New_York' })],
@@ -172,10 +176,10 @@ describe.each(databases())('automations on %s', (db) => {
     expect(batches.reduce((n, b) => n + b.sent, 0)).toBe(0);
 
     // Enabled again: planned again from then on (cy's birthday is still within max_lateness).
+    const enabled = nextEvent(events, 'automations:reloaded', 'the worker to reload the enabled set');
     await setAutomationEnabled(automationDeps(editor), 'birthday', true, 'ann');
-    await vi.waitFor(() =>
-      expect(worker.config.automations.find((a) => a.id === 'birthday')?.enabled).toBe(true),
-    );
+    await enabled;
+    expect(worker.config.automations.find((a) => a.id === 'birthday')?.enabled).toBe(true);
     await upsertCustomers(
       worker.db.knex,
       [customer('cy', { birthday: '1990-03-10', timezone: 'America/New_York', first_name: 'Cy' })],

@@ -24,6 +24,8 @@ import { runTick } from '../../src/schedule/tick.js';
 import { Histogram, readiness } from '../../src/http/health.js';
 import { silentLogger } from '../../src/log.js';
 import type { DbRuntime } from '../../src/runtime.js';
+import { batchesSent, nextEvent } from '../support/events.js';
+import type { AppEventMap } from '../../src/events.js';
 
 const sqlite = database('sqlite');
 const postgres = database('postgres');
@@ -88,25 +90,32 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
   });
   afterEach(() => sink.reset());
 
-  async function startLoop(rt: DbRuntime): Promise<{ core: App; loop: DeliveryLoop }> {
+  /** The loop started, and its first report of a failed write (subscribed before it starts). */
+  async function startLoop(
+    rt: DbRuntime,
+  ): Promise<{ core: App; loop: DeliveryLoop; writeFailed: Promise<AppEventMap['loop:error']> }> {
     const core = await createApp(rt, { workerId: 'test-worker' });
-    const loop = new DeliveryLoop(core.deliverer, { pollMs: 20, log: silentLogger, errorBackoffMs: 100 });
+    const loop = new DeliveryLoop(core.deliverer, {
+      pollMs: 20,
+      log: silentLogger,
+      errorBackoffMs: 100,
+      events: core.events,
+    });
     core.disposers.add(() => loop.stop());
     cleanups.push(() => core.close());
+    const writeFailed = nextEvent(core.events, 'loop:error', 'the loop to report the write failure', {
+      match: ({ error }) => /disk is full/.test(error),
+    });
     loop.start();
-    return { core, loop };
+    return { core, loop, writeFailed };
   }
 
   it('cannot record what it sent: surfaces the error, claims nothing more, records it once writes work', async () => {
     const { rt, books, expected } = await setUp(sqlite, 100, sink.url);
     const allow = await refuseWrites(rt, 'sent');
-    const { core, loop } = await startLoop(rt);
+    const { core, loop, writeFailed } = await startLoop(rt);
 
-    await waitFor(
-      () => /disk is full/.test(loop.lastError ?? ''),
-      10_000,
-      'the loop to report the write failure',
-    );
+    expect(await writeFailed).toEqual({ error: loop.lastError, retryInMs: 100 });
     // Sending stopped at the first refused write: what was in flight went out, the rest of
     // the one claimed batch was released (in memory: the books do not take that either).
     const sent = sink.messages.length;
@@ -133,17 +142,15 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
   it('cannot claim: sends nothing, marks nothing, and resumes when writes work again', async () => {
     const { rt, books } = await setUp(sqlite, 50, sink.url);
     const allow = await refuseWrites(rt, 'sending');
-    const { loop } = await startLoop(rt);
-    await waitFor(
-      () => /disk is full/.test(loop.lastError ?? ''),
-      10_000,
-      'the loop to report the write failure',
-    );
+    const { core, loop, writeFailed } = await startLoop(rt);
+    expect((await writeFailed).error).toBe(loop.lastError);
     await sleep(300);
     expect(sink.messages).toHaveLength(0);
     expect((await books.read()).counts).toMatchObject({ pending: 50, sending: 0, sent: 0 });
+    const drained = batchesSent(core.events, 50, 'the backlog to be sent');
     await allow();
-    await waitFor(async () => (await books.read()).counts.sent === 50, 20_000, 'the backlog to drain');
+    await drained;
+    expect((await books.read()).counts).toMatchObject({ pending: 0, sending: 0, sent: 50 });
     expect(sink.countByMessageId().size).toBe(50);
   });
 });

@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { databases } from '../support/databases.js';
 import { openTestRuntime, REPO } from '../support/runtime.js';
 import type { DbRuntime } from '../../src/runtime.js';
@@ -17,6 +17,8 @@ import { outreachDeps, seedAndSync, seedIfEmpty, watchTemplatesFolder } from '..
 import { publishVersion, restoreVersion, saveVersion } from '../../src/outreach/templates.js';
 import { sampleTemplateData } from '../../src/render/data.js';
 import { AppError } from '../../src/errors.js';
+import { Emitter, type AppEventMap } from '../../src/events.js';
+import { nextEvent } from '../support/events.js';
 
 const NOW = Date.parse('2027-03-10T15:00:00Z');
 const DATA = sampleTemplateData(
@@ -53,8 +55,8 @@ describe.each(databases())('templates in the database (%s)', (db) => {
     return rt;
   }
 
-  function engine(rt: DbRuntime, pollMs = 2000): LiveTemplates {
-    const e = new LiveTemplates({ knex: rt.db.knex, automations: rt.config.automations, pollMs });
+  function engine(rt: DbRuntime, pollMs = 2000, events?: Emitter<AppEventMap>): LiveTemplates {
+    const e = new LiveTemplates({ knex: rt.db.knex, automations: rt.config.automations, pollMs, events });
     engines.push(e);
     return e;
   }
@@ -87,11 +89,13 @@ describe.each(databases())('templates in the database (%s)', (db) => {
   it('publishes a good edit to every worker on their next poll; refuses a broken one and keeps the last good', async () => {
     const rt = await runtime(folderCopy());
     await seedIfEmpty(rt);
-    const [a, b] = [engine(rt), engine(rt, 20)];
+    const events = new Emitter<AppEventMap>();
+    const [a, b] = [engine(rt), engine(rt, 20, events)];
     await a.refresh();
     await b.refresh();
     b.start();
     const deps = outreachDeps(rt);
+    const polled = nextEvent(events, 'templates:reloaded', 'the other worker to load the new revision');
     const v2 = await saveVersion(deps, {
       ...birthday,
       content: { subject: 'Many happy returns, {{customer.first_name}}', html: '<p>v2</p>', text: null },
@@ -103,7 +107,8 @@ describe.each(databases())('templates in the database (%s)', (db) => {
     expect(await a.refresh()).toBe(true);
     expect(a.render('birthday', DATA).subject).toBe('Many happy returns, Maya');
     // The other worker notices by polling alone.
-    await vi.waitFor(() => expect(b.render('birthday', DATA).subject).toBe('Many happy returns, Maya'));
+    expect(await polled).toEqual({ revision: await readRevision(rt.db.knex) });
+    expect(b.render('birthday', DATA).subject).toBe('Many happy returns, Maya');
 
     const broken = saveVersion(deps, {
       ...birthday,

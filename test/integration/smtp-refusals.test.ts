@@ -19,6 +19,7 @@ import {
 } from '../support/crash.js';
 import { cli } from '../support/cli.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
+import { batchesSent, nextEvent } from '../support/events.js';
 import { suppressedAmong } from '../../src/db/consent.js';
 import type { Logger } from '../../src/log.js';
 import type { DbRuntime } from '../../src/runtime.js';
@@ -123,17 +124,22 @@ describe('SMTP refusals against the real sink (SQLite)', () => {
     expect(named(rig, 'delivery.failed')).toEqual([]);
 
     // The pause's end: one probe, still refused, pauses again (for longer) and sends nothing.
+    const pausedAgain = nextEvent(rig.daemon.events, 'breaker:open', 'the probe to pause sending again');
     rig.advance(16_000);
     rig.daemon.loop.wake();
-    await waitFor(() => sink.stats.refusedAtMailFrom === refused + 1, 10_000, 'one probe');
-    await waitFor(() => named(rig, 'sending.paused').length === 2, 5_000, 'the second pause');
+    expect((await pausedAgain).reason).toMatch(/^the relay refused our sender at MAIL FROM: 553 5\.1\.8/);
+    expect(named(rig, 'sending.paused')).toHaveLength(2);
     expect(sink.stats.refusedAtMailFrom).toBe(refused + 1);
 
     // The relay is fixed: the next probe goes through and the backlog follows.
     sink.clearFaults();
+    const resumed = nextEvent(rig.daemon.events, 'breaker:close', 'the probe to resume sending');
+    const backlog = batchesSent(rig.daemon.events, 30, 'the backlog to be sent', 15_000);
     rig.advance(31_000);
     rig.daemon.loop.wake();
-    await waitFor(async () => (await rig.books.read()).counts.sent === 30, 15_000, 'the backlog to be sent');
+    await resumed;
+    await backlog;
+    expect((await rig.books.read()).counts).toMatchObject({ sent: 30, pending: 0, sending: 0 });
     expect(sink.messages).toHaveLength(30);
     expect((await rig.readyz()).status).toBe(200);
     expect(named(rig, 'sending.resumed')).toHaveLength(1);
@@ -194,8 +200,14 @@ describe('SMTP refusals against the real sink (SQLite)', () => {
 
     // The mailbox was emptied: the retry goes through.
     sink.clearFaults();
+    const retried = nextEvent(rig.daemon.events, 'delivery:sent', 'the retry to be sent');
+    const recorded = nextEvent(rig.daemon.events, 'batch:end', 'the retry to be recorded', {
+      match: (b) => b.sent === 1,
+    });
     rig.advance(3_000);
     rig.daemon.loop.wake();
-    await waitFor(async () => (await rig.books.read()).counts.sent === 9, 10_000, 'the retry');
+    expect((await retried).key.customerId).toBe('c000005');
+    await recorded;
+    expect((await rig.books.read()).counts.sent).toBe(9);
   });
 });
