@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import { dialectOf } from './dialect.js';
 import { num, numOrNull, oneOf, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 import { chunks, IN_CHUNK } from './rows.js';
+import { deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
 import { AUTOMATION_DUE_INDEX } from './migrations.js';
 
 export interface DeliveryFilter {
@@ -146,11 +147,8 @@ export async function queuedBetween(
   return rows.map((r) => ({ automation_id: str(r, 'automation_id'), n: num(r, 'n') }));
 }
 
-export interface SkipKey {
-  automationId: string;
-  customerId: string;
-  occurrence: string;
-}
+/** The send a person skips: a delivery's key. */
+export type SkipKey = DeliveryKey;
 
 /** Why a send was skipped when a person skipped it (the author is in skipped_by). */
 export const STAFF_SKIP = 'skipped-by-staff';
@@ -202,7 +200,7 @@ export interface BookedKey extends SkipKey {
  * customers have in the books.
  */
 export async function bookedKeys(knex: Knex, keys: readonly SkipKey[]): Promise<Map<string, BookedKey>> {
-  const wanted = new Set(keys.map(keyOf));
+  const wanted = new Set(keys.map(deliveryKeyText));
   const out = new Map<string, BookedKey>();
   const byAutomation = new Map<string, SkipKey[]>();
   for (const k of keys) byAutomation.set(k.automationId, [...(byAutomation.get(k.automationId) ?? []), k]);
@@ -225,12 +223,11 @@ export async function bookedKeys(knex: Knex, keys: readonly SkipKey[]): Promise<
             status: oneOf(r, 'status', DELIVERY_STATUSES),
             skipped_by: strOrNull(r, 'skipped_by'),
           };
-          if (wanted.has(keyOf(k))) out.set(keyOf(k), k);
+          const text = deliveryKeyText(k);
+          if (wanted.has(text)) out.set(text, k);
         }
       }
     }
   }
   return out;
 }
-
-export const keyOf = (k: SkipKey): string => `${k.automationId}\u0000${k.customerId}\u0000${k.occurrence}`;

@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import type { DbRuntime } from '../../runtime.js';
 import { getCustomer } from '../../db/customers.js';
 import { moreCustomersThan } from '../../db/customers-console.js';
-import { bookedKeys, keyOf, skipPlanned, STAFF_SKIP, type SkipKey } from '../../db/deliveries-console.js';
+import { bookedKeys, skipPlanned, STAFF_SKIP, type SkipKey } from '../../db/deliveries-console.js';
 import { getBroadcast } from '../../db/broadcasts.js';
 import { readRevision } from '../../db/outreach-revision.js';
 import {
@@ -25,6 +25,7 @@ import { buildUpcoming } from '../../schedule/upcoming-build.js';
 import { refreshReason } from '../../schedule/upcoming-refresher.js';
 import type { DeliveryStatus } from '../../domain.js';
 import { AppError } from '../../errors.js';
+import { deliveryKeyText } from '../../delivery-key.js';
 import { reasonInWords } from './reasons.js';
 
 /** A request builds the forecast itself only when that is known to take less than this. */
@@ -131,7 +132,7 @@ async function overlayBooks(rt: DbRuntime, sends: UpcomingSend[]): Promise<void>
   });
   const books = await bookedKeys(rt.db.knex, sends.map(key));
   for (const s of sends) {
-    const b = books.get(keyOf(key(s)));
+    const b = books.get(deliveryKeyText(key(s)));
     if (!b || b.status === 'pending') continue;
     s.status = b.status;
     if (b.status === 'skipped') {

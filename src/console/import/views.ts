@@ -12,24 +12,6 @@ import type { Upload } from './uploads.js';
 /** Problems listed on a page; the rest are counted. */
 const SHOWN = 20;
 
-const FIELD_ORDER: Record<Upload['kind'], readonly string[]> = {
-  customers: [
-    'id',
-    'email',
-    'first_name',
-    'last_name',
-    'birthday',
-    'timezone',
-    'locale',
-    'customer_since',
-    'tags',
-    'subscribed',
-    'country',
-    'region',
-  ],
-  events: ['id', 'customer_id', 'customer_email', 'type', 'occurred_at'],
-};
-
 const count = (n: number) => n.toLocaleString('en-US');
 
 export function megabytes(bytes: number): string {
@@ -85,7 +67,8 @@ function options(upload: Upload, column: ColumnMapping, index: number): SafeHtml
   const choice = (value: string, label: string) =>
     html`<option value="${value}" ${raw(selected === value ? 'selected' : '')}>${label}</option>`;
   return [
-    ...FIELD_ORDER[upload.kind].map((field) => choice(field, field)),
+    // The columns in the order each kind declares them.
+    ...[...COLUMNS[upload.kind].known].map((field) => choice(field, field)),
     choice(attribute, `attribute: ${attribute}`),
     choice('-', '(ignore this column)'),
   ];
