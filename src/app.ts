@@ -18,6 +18,7 @@ import { Histogram } from './http/health.js';
 import { Disposers } from './disposers.js';
 import { SendCounter } from './health/send-counter.js';
 import { Emitter, type AppEvents } from './events.js';
+import { logEvents } from './log-events.js';
 
 export interface AppOptions {
   /** Names this worker's leases; host, process and a random tail by default. */
@@ -69,6 +70,8 @@ export async function createApp(rt: DbRuntime, options: AppOptions = {}): Promis
   const disposers = new Disposers();
   const now = options.now ?? rt.now;
   const events: AppEvents = new Emitter(rt.log);
+  // First in, last out: the log hears everything, including what closing reports.
+  disposers.add(logEvents(events, rt.log));
   try {
     const mailer = options.mailer ?? createMailer(rt.config.smtp.url, mailerOptions(rt.config));
     disposers.add(() => mailer.close());

@@ -7,15 +7,30 @@ import type { DeliveryKey } from './delivery-key.js';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
 
+/** Why a message was not sent this time: its template would not render, or the relay refused it. */
+export type SendFailureCause = 'render' | 'temporary' | 'permanent';
+
 export interface AppEventMap {
   /** A planning tick finished. */
   'tick:end': { at: number; planned: number; inserted: number; ms: number };
-  /** The relay accepted a message; `ms` from the claim to the acceptance. */
-  'delivery:sent': { key: DeliveryKey; ms: number };
-  /** A message failed for good (refused address or message). */
-  'delivery:failed': { key: DeliveryKey; attempt: number; error: string };
+  /** A planning tick failed; the next one tries again. */
+  'tick:failed': { at: number; error: string };
+  /** An occasion an enabled automation uses has no known date in `year` (reported once per process). */
+  'occasion:date_missing': { automation: string; key: string; year: number };
+  /** The relay accepted a message; `ms` from the claim to the acceptance; `id` is the row's. */
+  'delivery:sent': { key: DeliveryKey; id: number; ms: number };
+  /** A message failed for good (refused address or message, or out of time to retry). */
+  'delivery:failed': {
+    key: DeliveryKey;
+    id: number;
+    attempt: number;
+    error: string;
+    cause: SendFailureCause;
+  };
   /** A message will be tried again later (temporary failure, template problem). */
-  'delivery:retry': { key: DeliveryKey; attempt: number; error: string };
+  'delivery:retry': { key: DeliveryKey; id: number; attempt: number; error: string; cause: SendFailureCause };
+  /** The relay asked us to slow down; `rate` is the messages per second now allowed. */
+  'delivery:slowed': { rate: number; error: string };
   /** The delivery loop stopped claiming after an error (database unavailable, disk full); it tries again. */
   'loop:error': { error: string; retryInMs: number };
   /** A batch's outcomes are in the books. */
@@ -30,8 +45,17 @@ export interface AppEventMap {
     expired: number;
     released: number;
   };
-  /** Sending paused: the relay refused our sender or kept failing. */
-  'breaker:open': { reason: string; retryAt: number };
+  /** The books would not take `outcomes` outcomes; they are kept for the next try. */
+  'outcomes:write_failed': { outcomes: number; error: string };
+  /** Of `outcomes` written, only `applied` still held their lease (another worker took the rest). */
+  'outcomes:lease_lost': { outcomes: number; applied: number };
+  /** Stopping (or draining) with `count` outcomes the books never took: those rows are sent again. */
+  'outcomes:unrecorded': { count: number; error: string };
+  /**
+   * Sending paused: the relay refused our sender (`refused`) or kept failing. `reply` is the
+   * relay's last answer, `stage` where in the session it came (null: before any message).
+   */
+  'breaker:open': { reason: string; retryAt: number; reply: string; stage: string | null; refused: boolean };
   /** Sending resumed after a pause. */
   'breaker:close': { reason: string; pausedMs: number };
   /** Published templates were loaded again at a new revision. */

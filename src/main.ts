@@ -72,14 +72,12 @@ async function startParts(app: App): Promise<Omit<Daemon, 'stop'>> {
   const scheduler = new Scheduler({
     db: rt.db,
     config: rt.config,
-    log: rt.log,
     now: rt.now,
     beforeTick: () => rt.automations.refresh(),
     events: app.events,
   });
   const loop = new DeliveryLoop(deliverer, {
     pollMs: rt.config.worker.poll,
-    log: rt.log,
     events: app.events,
   });
   const startedAt = rt.now();

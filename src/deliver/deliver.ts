@@ -26,7 +26,7 @@ import { CircuitBreaker } from './breaker.js';
 import { OutcomeRecorder } from './recorder.js';
 import { describeError } from '../errors.js';
 import { messageRecord } from './message-record.js';
-import { Emitter, type AppEvents } from '../events.js';
+import { Emitter, type AppEvents, type SendFailureCause } from '../events.js';
 import { deliveryKeyOf } from '../delivery-key.js';
 
 /**
@@ -51,7 +51,10 @@ export interface DeliverDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
-  /** Where sends, failures, retries, batches and pauses are reported; a private one by default. */
+  /**
+   * Where sends, failures, retries, batches, pauses and trouble with the books are reported; the
+   * log hears them through it (src/log-events.ts). A private, unlogged one by default.
+   */
   events?: AppEvents;
 }
 
@@ -188,10 +191,7 @@ export class Deliverer {
       }
     } catch (error) {
       if (this.unrecordedCount > 0) {
-        this.deps.log.error(
-          { event: 'delivery.unrecorded', count: this.unrecordedCount, error: describeError(error) },
-          'could not record the last outcomes',
-        );
+        this.events.emit('outcomes:unrecorded', { count: this.unrecordedCount, error: describeError(error) });
       }
       throw error;
     }
@@ -204,24 +204,17 @@ export class Deliverer {
 
   /** One write of outcomes to the books, saying so when some no longer applied or the write failed. */
   private async record(outcomes: DeliveryOutcome[]): Promise<void> {
-    const { db, workerId, log } = this.deps;
+    const { db, workerId } = this.deps;
     let applied: number;
     try {
       applied = await recordOutcomes(db.knex, workerId, outcomes, this.deps.now());
     } catch (error) {
-      const message = describeError(error);
-      log.warn(
-        { event: 'delivery.record_failed', outcomes: outcomes.length, error: message },
-        'could not record outcomes; kept for the next try',
-      );
+      this.events.emit('outcomes:write_failed', { outcomes: outcomes.length, error: describeError(error) });
       throw error;
     }
     if (applied < outcomes.length) {
       // Rows another worker took over after our lease ran out: its outcome stands, not ours.
-      log.warn(
-        { event: 'delivery.lease_lost', outcomes: outcomes.length, applied },
-        'some outcomes came after the lease ran out',
-      );
+      this.events.emit('outcomes:lease_lost', { outcomes: outcomes.length, applied });
     }
   }
 
@@ -262,12 +255,8 @@ export class Deliverer {
         } catch (error) {
           // A template problem is the operator's to fix: keep the message and try again later.
           const message = describeError(error);
-          this.deps.log.error(
-            { event: 'delivery.render_failed', delivery: row.id, error: message },
-            'could not render',
-          );
           const retry = this.retryOutcome(row, now, message);
-          this.reportRetry(row, retry, message);
+          this.reportRetry(row, retry, message, 'render');
           outcomes.push(retry);
         }
       }
@@ -319,7 +308,6 @@ export class Deliverer {
 
   /** Never throws: every message of the batch ends with an outcome, so none is lost from the books. */
   private async sendOne({ row, message }: Prepared, claimedAt: number): Promise<DeliveryOutcome> {
-    const { log } = this.deps;
     let result: SendResult;
     try {
       result = await this.deps.mailer.send(message);
@@ -328,8 +316,11 @@ export class Deliverer {
     }
     this.relayTookPart();
     this.limiter.success();
-    this.events.emit('delivery:sent', { key: deliveryKeyOf(row), ms: this.deps.now() - claimedAt });
-    log.debug({ event: 'delivery.sent', delivery: row.id, automation: row.automation_id }, 'sent');
+    this.events.emit('delivery:sent', {
+      key: deliveryKeyOf(row),
+      id: row.id,
+      ms: this.deps.now() - claimedAt,
+    });
     const record = messageRecord(message, result);
     const sent = {
       id: row.id,
@@ -341,7 +332,6 @@ export class Deliverer {
   }
 
   private failureOutcome(row: DeliveryRow, message: OutgoingMessage, failure: SmtpFailure): DeliveryOutcome {
-    const { log } = this.deps;
     if (failure.kind === 'sender-refused') {
       // About us, not this customer: nothing is failed or suppressed; the row goes back as it was.
       this.relayFailed(failure.message);
@@ -354,15 +344,12 @@ export class Deliverer {
     } else this.relayTookPart();
     if (failure.kind === 'temporary') {
       if (failure.slowDown && this.limiter.slowDown()) {
-        const rate = this.limiter.perSecond;
-        log.warn({ event: 'delivery.slow_down', rate, error: failure.message }, 'relay asked to slow down');
+        this.events.emit('delivery:slowed', { rate: this.limiter.perSecond, error: failure.message });
       }
-      log.warn({ event: 'delivery.deferred', delivery: row.id, error: failure.message }, 'temporary failure');
       const retry = this.retryOutcome(row, this.deps.now(), failure.message);
-      this.reportRetry(row, retry, failure.message);
+      this.reportRetry(row, retry, failure.message, 'temporary');
       return retry;
     }
-    log.warn({ event: 'delivery.failed', delivery: row.id, error: failure.message }, 'permanent failure');
     const outcome: DeliveryOutcome = {
       id: row.id,
       status: 'failed',
@@ -372,7 +359,7 @@ export class Deliverer {
     if (failure.kind === 'address-rejected') {
       outcome.suppress = { email: message.to.address, reason: `rejected: ${failure.message}` };
     }
-    this.reportRetry(row, outcome, failure.message);
+    this.reportRetry(row, outcome, failure.message, 'permanent');
     return outcome;
   }
 
@@ -385,21 +372,13 @@ export class Deliverer {
     const reason = refused ? `the relay refused ${who}: ${failure.message}` : failure.message;
     if (!(refused ? this.breaker.trip(reason) : this.breaker.failure(reason))) return;
     this.healthChanged();
-    const reopensAt = this.breaker.reopensAt ?? this.deps.now();
-    this.events.emit('breaker:open', { reason: this.breaker.reason ?? reason, retryAt: reopensAt });
-    const retryAt = new Date(reopensAt).toISOString();
-    const fields = {
-      reason: this.breaker.reason,
+    this.events.emit('breaker:open', {
+      reason: this.breaker.reason ?? reason,
+      retryAt: this.breaker.reopensAt ?? this.deps.now(),
       reply: failure.message,
       stage: failure.stage,
-      retry_at: retryAt,
-    };
-    this.deps.log.error(
-      { event: 'sending.paused', ...fields },
-      refused
-        ? 'the relay refuses our sender or login: sending paused, no customer failed; check the from address and the relay settings'
-        : 'the mail relay keeps failing: sending paused',
-    );
+      refused,
+    });
   }
 
   /** The relay answered past our sender (accepted, or refused one recipient or message): a pause ends. */
@@ -410,11 +389,6 @@ export class Deliverer {
     if (wasFailing || ended) this.healthChanged();
     if (!ended) return;
     this.events.emit('breaker:close', { reason: ended.reason, pausedMs: ended.pausedMs });
-    const fields = { reason: ended.reason, paused_ms: ended.pausedMs };
-    this.deps.log.warn(
-      { event: 'sending.resumed', ...fields },
-      'the relay accepts our mail again: sending resumed',
-    );
   }
 
   private relayFailed(message: string): void {
@@ -424,9 +398,14 @@ export class Deliverer {
   }
 
   /** A retry when the row goes back to pending; a failure when it failed or ran out of time. */
-  private reportRetry(row: DeliveryRow, { status }: DeliveryOutcome, error: string): void {
+  private reportRetry(
+    row: DeliveryRow,
+    { status }: DeliveryOutcome,
+    error: string,
+    cause: SendFailureCause,
+  ): void {
     if (status !== 'pending' && status !== 'failed' && status !== 'expired') return;
-    const payload = { key: deliveryKeyOf(row), attempt: row.attempts, error };
+    const payload = { key: deliveryKeyOf(row), id: row.id, attempt: row.attempts, error, cause };
     this.events.emit(status === 'pending' ? 'delivery:retry' : 'delivery:failed', payload);
   }
 

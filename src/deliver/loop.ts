@@ -2,19 +2,20 @@
  * Keeps the Deliverer busy: batch after batch while work is due, then waits for the poll
  * interval or a wake-up hint (a tick, an API event). Correctness never depends on the hint.
  */
-import type { Logger } from '../log.js';
 import type { BatchReport, Deliverer } from './deliver.js';
 import { describeError } from '../errors.js';
 import type { AppEvents } from '../events.js';
 
 export interface LoopOptions {
   pollMs: number;
-  log: Logger;
   /** After an unexpected error (database unavailable, disk full) wait this long before claiming again. */
   errorBackoffMs?: number;
   onBatch?(report: BatchReport): void;
-  /** Where a paused loop is reported ('loop:error'); batches are reported by the deliverer. */
-  events?: AppEvents;
+  /**
+   * Where a paused loop ('loop:error') and outcomes lost on stopping ('outcomes:unrecorded') are
+   * reported (and logged); batches are reported by the deliverer.
+   */
+  events: AppEvents;
 }
 
 export class DeliveryLoop {
@@ -52,11 +53,8 @@ export class DeliveryLoop {
     // One last try for outcomes a database error left unwritten; failing that, their leases
     // expire and they are sent again (the one duplicate the books allow).
     await this.deliverer.flush().catch((error: unknown) => {
-      const message = describeError(error);
-      this.options.log.error(
-        { event: 'delivery.unrecorded', count: this.deliverer.unrecordedCount, error: message },
-        'could not record the last outcomes',
-      );
+      const count = this.deliverer.unrecordedCount;
+      this.options.events.emit('outcomes:unrecorded', { count, error: describeError(error) });
     });
   }
 
@@ -73,12 +71,8 @@ export class DeliveryLoop {
         if (reopensIn !== null) wait = Math.max(wait, reopensIn);
       } catch (error) {
         this.lastError = describeError(error);
-        this.options.log.error(
-          { event: 'delivery.loop_error', error: this.lastError },
-          'delivery paused after an error',
-        );
         wait = this.options.errorBackoffMs ?? 5_000;
-        this.options.events?.emit('loop:error', { error: this.lastError, retryInMs: wait });
+        this.options.events.emit('loop:error', { error: this.lastError, retryInMs: wait });
       }
       await this.pause(wait);
     }

@@ -27,7 +27,7 @@ export class LiveAutomations {
 
   constructor(
     private readonly deps: AutomationDeps,
-    private readonly log: Pick<Logger, 'error' | 'info' | 'warn'>,
+    private readonly log: Pick<Logger, 'error' | 'warn'>,
     private readonly pollMs: number,
   ) {
     this.set = deps.config.automations;
@@ -74,7 +74,6 @@ export class LiveAutomations {
       return false;
     }
     if (!initial) {
-      this.log.info({ event: 'automations.revision', revision }, `automations at revision ${revision}`);
       for (const events of this.reportingTo) events.emit('automations:reloaded', { revision });
     }
     return true;

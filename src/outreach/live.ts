@@ -99,7 +99,6 @@ export class LiveTemplates {
     this.variants = variants;
     this.revision = revision;
     if (!initial) {
-      logger?.info({ event: 'templates.revision', revision }, `templates at revision ${revision}`);
       this.options.events?.emit('templates:reloaded', { revision });
     }
     return true;

@@ -5,23 +5,21 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
-import type { Logger } from '../log.js';
 import { runTick, type TickReport } from './tick.js';
 import { describeError } from '../errors.js';
 import { OccasionCalendar } from '../occasions/resolve.js';
-import { missingDateMessage, missingOccasionDates } from '../occasions/warnings.js';
+import { missingOccasionDates } from '../occasions/warnings.js';
 import type { AppEvents } from '../events.js';
 
 export interface SchedulerOptions {
   db: Database;
   config: Config;
-  log: Logger;
   now(): number;
   /** Runs before each tick (reloads changed automations, so a tick never plans with an old set). */
   beforeTick?(): Promise<unknown>;
   afterTick?(report: TickReport): void;
-  /** Where each finished tick is reported ('tick:end'). */
-  events?: AppEvents;
+  /** Where ticks ('tick:end', 'tick:failed') and occasions without a date are reported (and logged). */
+  events: AppEvents;
 }
 
 export class Scheduler {
@@ -43,9 +41,9 @@ export class Scheduler {
     });
   }
 
-  /** Run one tick now; errors are logged and kept for /readyz, never thrown. */
+  /** Run one tick now; errors are reported ('tick:failed') and kept for /readyz, never thrown. */
   async tick(): Promise<TickReport | null> {
-    const { db, config, log } = this.options;
+    const { db, config, events } = this.options;
     const now = this.options.now();
     this.warnMissingDates(now);
     try {
@@ -53,32 +51,28 @@ export class Scheduler {
       const started = performance.now();
       const report = await runTick(db, config, now);
       const { planned, inserted } = report;
-      this.options.events?.emit('tick:end', { at: now, planned, inserted, ms: performance.now() - started });
       this.lastTickAt = now;
       this.lastError = null;
-      log.info({ event: 'tick.done', planned: report.planned, inserted: report.inserted }, 'planned');
+      events.emit('tick:end', { at: now, planned, inserted, ms: performance.now() - started });
       this.options.afterTick?.(report);
       return report;
     } catch (error) {
       this.lastError = describeError(error);
-      log.error({ event: 'tick.failed', error: this.lastError }, 'planning tick failed');
+      events.emit('tick:failed', { at: now, error: this.lastError });
       return null;
     }
   }
 
-  /** This year's and next year's occasions without a known date, logged once each. */
+  /** This year's and next year's occasions without a known date, reported once each. */
   private warnMissingDates(now: number): void {
-    const { config, log } = this.options;
+    const { config, events } = this.options;
     const year = new Date(now).getUTCFullYear();
     const calendar = new OccasionCalendar(config.occasions);
     for (const m of missingOccasionDates(config.automations, calendar, [year, year + 1])) {
       const key = `${m.automation}\u0000${m.year}`;
       if (this.warned.has(key)) continue;
       this.warned.add(key);
-      log.warn(
-        { event: 'occasion.date_missing', automation: m.automation, occasion: m.key, year: m.year },
-        missingDateMessage(m),
-      );
+      events.emit('occasion:date_missing', m);
     }
   }
 

@@ -91,10 +91,22 @@ describe('app events (SQLite)', () => {
     );
     expect(sent.every((s) => s.ms >= 0)).toBe(true);
     expect(of(heard, 'delivery:failed')).toEqual([
-      { key: key(1), attempt: 1, error: expect.stringMatching(/^550 5\.1\.1/) },
+      {
+        key: key(1),
+        id: expect.any(Number) as number,
+        attempt: 1,
+        error: expect.stringMatching(/^550 5\.1\.1/) as string,
+        cause: 'permanent',
+      },
     ]);
     expect(of(heard, 'delivery:retry')).toEqual([
-      { key: key(2), attempt: 1, error: expect.stringMatching(/^552 5\.2\.2/) },
+      {
+        key: key(2),
+        id: expect.any(Number) as number,
+        attempt: 1,
+        error: expect.stringMatching(/^552 5\.2\.2/) as string,
+        cause: 'temporary',
+      },
     ]);
     expect(of(heard, 'batch:end')).toEqual([
       expect.objectContaining({ claimed: 6, sent: 4, failed: 1, retried: 1, released: 0 }),

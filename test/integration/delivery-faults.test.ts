@@ -22,7 +22,6 @@ import type { Deliverer } from '../../src/deliver/deliver.js';
 import type { Mailer, OutgoingMessage } from '../../src/deliver/mailer.js';
 import { runTick } from '../../src/schedule/tick.js';
 import { Histogram, readiness } from '../../src/http/health.js';
-import { silentLogger } from '../../src/log.js';
 import type { DbRuntime } from '../../src/runtime.js';
 import { batchesSent, nextEvent } from '../support/events.js';
 import type { AppEventMap } from '../../src/events.js';
@@ -97,7 +96,6 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
     const core = await createApp(rt, { workerId: 'test-worker' });
     const loop = new DeliveryLoop(core.deliverer, {
       pollMs: 20,
-      log: silentLogger,
       errorBackoffMs: 100,
       events: core.events,
     });

@@ -16,7 +16,7 @@ describe('Emitter', () => {
     events.on('delivery:sent', ({ key, ms }) => heard.push(`a ${key.customerId} ${ms}`));
     events.on('delivery:sent', ({ ms }) => heard.push(`b ${ms}`));
     events.on('breaker:close', () => heard.push('other event'));
-    events.emit('delivery:sent', { key: KEY, ms: 12 });
+    events.emit('delivery:sent', { key: KEY, id: 1, ms: 12 });
     expect(heard).toEqual(['a c1 12', 'b 12']);
   });
 
@@ -50,9 +50,10 @@ describe('Emitter', () => {
       calls++;
       return true;
     });
-    events.emit('breaker:open', { reason: 'relay down', retryAt: 10 });
-    events.emit('breaker:open', { reason: 'relay down', retryAt: 20 });
-    await expect(next).resolves.toEqual({ reason: 'relay down', retryAt: 10 });
+    const open = { reason: 'relay down', reply: '421 down', stage: null, refused: false };
+    events.emit('breaker:open', { ...open, retryAt: 10 });
+    events.emit('breaker:open', { ...open, retryAt: 20 });
+    await expect(next).resolves.toEqual({ ...open, retryAt: 10 });
     expect(calls).toBe(1);
   });
 
