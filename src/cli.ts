@@ -7,11 +7,12 @@ import { AppError, EXIT, describeError } from './errors.js';
 import { processIo, type Io } from './cli/io.js';
 import type { ContentAddOptions } from './cli/content.js';
 import type { OccasionsListOptions } from './cli/occasions.js';
-import type { ExportKind } from './export/export.js';
+import { EXPORT_KINDS } from './export/export.js';
+import { oneOf } from './choice.js';
 import { registerTemplateCommands } from './cli/templates-commands.js';
 import { registerAutomationCommands } from './cli/automations-commands.js';
 import { registerBroadcastCommands } from './cli/broadcast-commands.js';
-import type { ImportKind } from './import/types.js';
+import { IMPORT_KINDS } from './import/types.js';
 import { VERSION } from './version.js';
 
 // Each command's module is imported when that command runs, not before: `rapport --help` and a
@@ -25,8 +26,6 @@ const content = () => import('./cli/content.js');
 const bounces = () => import('./cli/bounces.js');
 const users = () => import('./cli/users.js');
 const customers = () => import('./cli/customers.js');
-
-type Action = (...args: never[]) => Promise<number>;
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('rapport')
@@ -43,15 +42,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .exitOverride();
+    .exitOverride()
+    // Each command's options arrive with the global ones (--config, --log-level) merged in.
+    .hook('preAction', (_program, command) => {
+      for (const [key, value] of Object.entries(command.optsWithGlobals()))
+        command.setOptionValue(key, value);
+    });
 
+  // Commander passes the arguments, the options, then the command itself, which no command uses.
   const run =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) => {
-      const command = args[args.length - 1] as Command;
-      const merged = { ...command.optsWithGlobals() };
-      const positional = args.slice(0, -2);
-      setExit(await (fn as unknown as Action)(...([...positional, merged] as never[])));
+      setExit(await fn(...args));
     };
 
   program
@@ -89,7 +91,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .action(
       run(async (kind: string, file: string, o: object) =>
-        (await import('./cli/import.js')).importCommand(io, kind as ImportKind, file, o),
+        (await import('./cli/import.js')).importCommand(io, oneOf(IMPORT_KINDS, kind, 'kind'), file, o),
       ),
     );
   program
@@ -104,7 +106,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--out <file>', 'write to this file instead of standard output')
     .action(
       run(async (kind: string, o: object) =>
-        (await import('./cli/export.js')).exportCommand(io, kind as ExportKind, o),
+        (await import('./cli/export.js')).exportCommand(io, oneOf(EXPORT_KINDS, kind, 'kind'), o),
       ),
     );
   program

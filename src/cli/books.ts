@@ -1,7 +1,8 @@
 /** `rapport status` and `rapport deliveries`: the books. */
 import { Cron } from 'croner';
 import { AppError } from '../errors.js';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../domain.js';
+import { DELIVERY_STATUSES } from '../domain.js';
+import { oneOf } from '../choice.js';
 import { redactUrl } from '../config/load.js';
 import { countCustomers } from '../db/customers.js';
 import { countSuppressions } from '../db/consent.js';
@@ -87,12 +88,8 @@ export async function deliveriesCommand(
     json?: boolean;
   },
 ): Promise<number> {
-  if (options.status !== undefined && !DELIVERY_STATUSES.includes(options.status as DeliveryStatus)) {
-    throw new AppError(
-      'E_USAGE',
-      `--status: "${options.status}" is not one of ${DELIVERY_STATUSES.join(', ')}`,
-    );
-  }
+  const status =
+    options.status === undefined ? undefined : oneOf(DELIVERY_STATUSES, options.status, '--status');
   const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit <= 0)
     throw new AppError('E_USAGE', `--limit: "${options.limit}" is not a positive number`);
@@ -103,7 +100,7 @@ export async function deliveriesCommand(
     const rows: string[][] = [];
     while (printed < limit) {
       const page = await listDeliveries(rt.db.knex, {
-        ...(options.status ? { status: options.status as DeliveryStatus } : {}),
+        ...(status ? { status } : {}),
         ...(options.customer ? { customerId: options.customer } : {}),
         ...(options.automation ? { automationId: options.automation } : {}),
         limit: Math.min(pageSize, limit - printed),

@@ -2,7 +2,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { AppError } from '../errors.js';
-import { type ExportFormat, type ExportKind, runExport } from '../export/export.js';
+import { EXPORT_FORMATS, type ExportKind, runExport } from '../export/export.js';
+import { oneOf } from '../choice.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import { processIo, type Io } from './io.js';
 
@@ -28,10 +29,11 @@ export async function exportCommand(
   kind: ExportKind,
   options: ExportCommandOptions,
 ): Promise<number> {
-  const format = (options.format ??
-    (options.out?.toLowerCase().endsWith('.jsonl') ? 'jsonl' : 'csv')) as ExportFormat;
-  if (format !== 'csv' && format !== 'jsonl')
-    throw new AppError('E_USAGE', `--format: "${String(format)}" is not csv or jsonl`);
+  const format = oneOf(
+    EXPORT_FORMATS,
+    options.format ?? (options.out?.toLowerCase().endsWith('.jsonl') ? 'jsonl' : 'csv'),
+    '--format',
+  );
   return withRuntime(io, options, async (rt) => {
     if (options.out === undefined) {
       // The real stdout is written with back-pressure; a captured one (tests) line by line.

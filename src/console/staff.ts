@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/connect.js';
 import { AppError } from '../errors.js';
+import { isOneOf } from '../choice.js';
 import { insertStaffAudit } from '../db/staff-audit.js';
 import { clearSetupTokens } from '../db/staff-setup.js';
 import { deleteSessionsOfUser } from '../db/staff-sessions.js';
@@ -36,7 +37,7 @@ export interface StaffSummary {
 }
 
 export function parseRole(value: unknown, what = 'role'): StaffRole {
-  if (typeof value === 'string' && (ROLES as readonly string[]).includes(value)) return value as StaffRole;
+  if (isOneOf(ROLES, value)) return value;
   throw new AppError('E_USAGE', `${what}: choose owner, editor or viewer (got "${String(value)}")`);
 }
 

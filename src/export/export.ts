@@ -14,8 +14,10 @@ import { csvLine } from './csv.js';
 import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 import { scalarText } from '../text.js';
 
-export type ExportKind = 'customers' | 'events' | 'deliveries';
-export type ExportFormat = 'csv' | 'jsonl';
+export const EXPORT_KINDS = ['customers', 'events', 'deliveries'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
   /** Which customers a customers export holds (default: all). */

@@ -17,7 +17,8 @@ import {
   verifyWooCommerce,
 } from './verify.js';
 
-export type Shop = 'shopify' | 'woocommerce' | 'square' | 'stripe';
+export const SHOPS = ['shopify', 'woocommerce', 'square', 'stripe'] as const;
+export type Shop = (typeof SHOPS)[number];
 
 export interface ShopHookDeps extends TakeInDeps {
   log: Logger;

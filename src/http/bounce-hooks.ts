@@ -18,7 +18,8 @@ import { verifySnsSignature } from '../bounces/hooks/sns.js';
 import type { BounceReport } from '../bounces/report.js';
 import { HttpError, readBody, sendJson } from './respond.js';
 
-export type Relay = 'ses' | 'postmark' | 'mailgun';
+export const RELAYS = ['ses', 'postmark', 'mailgun'] as const;
+export type Relay = (typeof RELAYS)[number];
 
 export interface BounceHookDeps {
   bounces: BounceDeps;

@@ -7,13 +7,14 @@ import { handleUnsubscribe } from './unsubscribe.js';
 import { handleFeed } from './feed.js';
 import { createFeedCache } from '../feed/service.js';
 import { handleApi } from './api.js';
-import type { ImportKind } from '../import/types.js';
+import { IMPORT_KINDS } from '../import/types.js';
+import { oneOf } from '../choice.js';
 import { handleSurvey } from './survey.js';
 import { feedbackMetrics } from '../surveys/feedback.js';
-import { handleBounceHook, type BounceHookDeps, type Relay } from './bounce-hooks.js';
+import { handleBounceHook, type BounceHookDeps, RELAYS } from './bounce-hooks.js';
 import { bounceDeps } from '../bounces/service.js';
 import { loadSnsCertificates } from '../bounces/hooks/sns.js';
-import { handleShopHook, type Shop } from '../hooks/shop-hooks.js';
+import { handleShopHook, SHOPS } from '../hooks/shop-hooks.js';
 import { handleInboundHook } from '../hooks/inbound.js';
 import { serveHook } from './hooks.js';
 import { consolePlugin } from '../console/plugin.js';
@@ -50,13 +51,13 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
       methods: ['POST'],
       pattern: /^\/hooks\/(shopify|woocommerce|square|stripe)$/,
       handler: (req, res, [shop]) =>
-        serveHook(req, res, (h, body) => handleShopHook(shopHookDeps, shop as Shop, h, body)),
+        serveHook(req, res, (h, body) => handleShopHook(shopHookDeps, oneOf(SHOPS, shop, 'shop'), h, body)),
     },
     {
       methods: ['POST'],
       pattern: /^\/hooks\/in\/([a-z0-9][a-z0-9_-]{0,62})$/,
-      handler: (req, res, [name]) =>
-        serveHook(req, res, (h, body) => handleInboundHook(shopHookDeps, name as string, h, body)),
+      handler: (req, res, [name = '']) =>
+        serveHook(req, res, (h, body) => handleInboundHook(shopHookDeps, name, h, body)),
     },
     { methods: ['GET', 'HEAD'], pattern: /^\/healthz$/, handler: handleHealthz },
     {
@@ -79,23 +80,24 @@ export function buildRoutes({ rt, health, wake }: RouteDeps): Route[] {
       methods: ['GET', 'HEAD', 'POST'],
       // Any segment: a malformed token must get the same 404 page as a forged one.
       pattern: /^\/u\/([^/]+)$/,
-      handler: (req, res, [token]) => handleUnsubscribe(consentDeps, req, res, token as string),
+      handler: (req, res, [token = '']) => handleUnsubscribe(consentDeps, req, res, token),
     },
     {
       methods: ['GET', 'HEAD', 'POST'],
       // Any segment: a malformed token gets the same clear 400 page as a forged one.
       pattern: /^\/s\/([^/]+)$/,
-      handler: (req, res, [token]) => handleSurvey(surveyDeps, req, res, token as string),
+      handler: (req, res, [token = '']) => handleSurvey(surveyDeps, req, res, token),
     },
     {
       methods: ['POST'],
       pattern: /^\/api\/(customers|events|content)$/,
-      handler: (req, res, [kind]) => handleApi(apiDeps, req, res, kind as ImportKind),
+      handler: (req, res, [kind]) => handleApi(apiDeps, req, res, oneOf(IMPORT_KINDS, kind, 'kind')),
     },
     {
       methods: ['POST'],
       pattern: /^\/hooks\/bounces\/(ses|postmark|mailgun)$/,
-      handler: (req, res, [relay]) => handleBounceHook(bounceHookDeps, req, res, relay as Relay),
+      handler: (req, res, [relay]) =>
+        handleBounceHook(bounceHookDeps, req, res, oneOf(RELAYS, relay, 'relay')),
     },
   ];
 }

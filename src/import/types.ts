@@ -1,7 +1,8 @@
 import type { ContentInput, CustomerEvent } from '../domain.js';
 
 /** What an import brings in: a customer file, an event file or a content file. */
-export type ImportKind = 'customers' | 'events' | 'content';
+export const IMPORT_KINDS = ['customers', 'events', 'content'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 /** The two file formats an import reads. */
 export type ImportFormat = 'csv' | 'jsonl' | 'xlsx';

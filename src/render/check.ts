@@ -14,6 +14,7 @@ import {
 import { DATA_SHAPE, LAYOUT_SHAPE, type Shape } from './shape.js';
 import { describeSyntaxError } from './syntax.js';
 import { walkTemplate, type ParsedPartial, type WalkContext } from './walk.js';
+import { isRecord } from './ast.js';
 
 export interface Problem {
   /** Relative to the templates folder's parent, e.g. `templates/birthday/html.hbs`. */
@@ -191,8 +192,8 @@ function checkFooter(
 /** Every path named anywhere in a tree, as written. */
 function pathsIn(node: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(node)) for (const child of node) pathsIn(child, out);
-  else if (node !== null && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
+  else if (isRecord(node)) {
+    const record = node;
     if (record.type === 'PathExpression' && typeof record.original === 'string') out.add(record.original);
     for (const [key, value] of Object.entries(record)) if (key !== 'loc') pathsIn(value, out);
   }

@@ -76,11 +76,13 @@ function surveyHelper(...args: unknown[]): Handlebars.SafeString | string {
   const problem = surveyArgsProblem(kind, format);
   if (problem) throw new Error(problem);
   const root = (options.data as { root?: { survey?: Record<string, unknown> } } | undefined)?.root;
-  const base = root?.survey?.[kind as string];
+  // surveyArgsProblem let only these two through.
+  if (kind !== 'csat' && kind !== 'nps') return '';
+  const base = root?.survey?.[kind];
   // Only sent messages (and previews) carry survey addresses: elsewhere, no links rather than broken ones.
   if (typeof base !== 'string') return '';
   const { locale } = audience(options);
-  const which = kind as 'csat' | 'nps';
+  const which = kind;
   if (format === 'text') return surveyLinksText(base, which, locale);
   return new Handlebars.SafeString(surveyLinksHtml(base, which, locale));
 }

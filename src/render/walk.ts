@@ -13,6 +13,7 @@ import {
 import { lookup, partialContext, type ParsedPartial, type Scope } from './scope.js';
 import { ANY, SCALAR, itemShape, type Shape } from './shape.js';
 import { suggestHelper } from './suggest.js';
+import { isDecoratorBlock, isNode } from './ast.js';
 
 export type { ParsedPartial } from './scope.js';
 
@@ -60,22 +61,18 @@ class Walker {
     const inlines = new Map(scope.inlines);
     for (const stmt of node.body) {
       const name = inlineName(stmt);
-      if (name !== undefined)
-        inlines.set(name, { file: scope.file, ast: (stmt as hbs.AST.BlockStatement).program });
+      if (name !== undefined && isDecoratorBlock(stmt))
+        inlines.set(name, { file: scope.file, ast: stmt.program });
     }
     const inner = inlines.size === scope.inlines.size ? scope : { ...scope, inlines };
     for (const stmt of node.body) this.statement(stmt, inner);
   }
 
   private statement(node: Node, scope: Scope): void {
+    if (isNode(node, 'MustacheStatement')) return this.mustache(node, scope);
+    if (isNode(node, 'BlockStatement')) return this.block(node, scope);
+    if (isNode(node, 'PartialStatement', 'PartialBlockStatement')) return this.partial(node, scope);
     switch (node.type) {
-      case 'MustacheStatement':
-        return this.mustache(node as hbs.AST.MustacheStatement, scope);
-      case 'BlockStatement':
-        return this.block(node as hbs.AST.BlockStatement, scope);
-      case 'PartialStatement':
-      case 'PartialBlockStatement':
-        return this.partial(node as hbs.AST.PartialStatement | hbs.AST.PartialBlockStatement, scope);
       case 'DecoratorBlock':
         // An inline partial is checked where it is called, with that call's context.
         if (inlineName(node) !== undefined) return;
@@ -97,7 +94,7 @@ class Walker {
       this.unknownHelper(node.path, scope);
       return this.args(node, scope);
     }
-    if (node.path.type === 'PathExpression') this.variable(node.path as Path, scope);
+    if (isNode(node.path, 'PathExpression')) this.variable(node.path, scope);
   }
 
   private block(node: hbs.AST.BlockStatement, scope: Scope): void {
@@ -218,13 +215,13 @@ class Walker {
       );
     }
     const format = node.params[1];
-    if (name === 'formatDate' && format?.type === 'StringLiteral') {
-      const problem = dateFormatProblem((format as hbs.AST.StringLiteral).value);
+    if (name === 'formatDate' && isNode(format, 'StringLiteral')) {
+      const problem = dateFormatProblem(format.value);
       if (problem) this.report(scope, node, problem);
     }
     if (name === 'survey') {
       const literal = (p: hbs.AST.Expression | undefined) =>
-        p?.type === 'StringLiteral' ? (p as hbs.AST.StringLiteral).value : undefined;
+        isNode(p, 'StringLiteral') ? p.value : undefined;
       const problem = surveyArgsProblem(literal(node.params[0]), literal(node.params[1]));
       if (problem) this.report(scope, node, problem);
     }
@@ -238,9 +235,9 @@ class Walker {
   }
 
   private shapeOf(node: hbs.AST.Expression, scope: Scope): Shape {
-    if (node.type === 'PathExpression') return this.variable(node as Path, scope) ?? ANY;
-    if (node.type === 'SubExpression') {
-      const sub = node as hbs.AST.SubExpression;
+    if (isNode(node, 'PathExpression')) return this.variable(node, scope) ?? ANY;
+    if (isNode(node, 'SubExpression')) {
+      const sub = node;
       const name = helperName(sub.path);
       if (name !== undefined && isKnownHelper(name) && !BLOCK_HELPERS.has(name)) this.call(name, sub, scope);
       else {
@@ -281,21 +278,20 @@ class Walker {
 
 /** `foo` in `{{foo …}}` when it can name a helper: a plain identifier, not a path. */
 function helperName(path: hbs.AST.PathExpression | hbs.AST.Literal): string | undefined {
-  if (path.type !== 'PathExpression') return undefined;
-  const p = path as Path;
+  if (!isNode(path, 'PathExpression')) return undefined;
+  const p = path;
   if (p.data || p.depth > 0 || p.parts.length !== 1 || /^(this\b|\.)/.test(p.original)) return undefined;
   return p.parts[0];
 }
 
 function inlineName(node: Node): string | undefined {
-  if (node.type !== 'DecoratorBlock') return undefined;
-  const block = node as hbs.AST.BlockStatement;
-  const first = block.params[0];
-  if (block.path.original !== 'inline' || first?.type !== 'StringLiteral') return undefined;
-  return (first as hbs.AST.StringLiteral).value;
+  if (!isDecoratorBlock(node)) return undefined;
+  const first = node.params[0];
+  if (node.path.original !== 'inline' || !isNode(first, 'StringLiteral')) return undefined;
+  return first.value;
 }
 
 function describe(node: hbs.AST.Expression): string {
-  const original = (node as { original?: unknown }).original;
+  const original = 'original' in node ? node.original : undefined;
   return typeof original === 'string' ? original : node.type;
 }

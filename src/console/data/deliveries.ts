@@ -1,7 +1,8 @@
 /** The deliveries list: filtered, newest first, paged by an opaque cursor (keyset, never OFFSET). */
 import type { Database } from '../../db/connect.js';
 import { deliveryPage } from '../../db/deliveries-console.js';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../../domain.js';
+import { DELIVERY_STATUSES } from '../../domain.js';
+import { oneOf } from '../../choice.js';
 import { AppError } from '../../errors.js';
 import { toDeliveryLine, type DeliveryLine } from './customer.js';
 
@@ -27,13 +28,11 @@ const MAX_LIMIT = 200;
 
 export async function listDeliveries(db: Database, o: DeliveryListOptions): Promise<DeliveryList> {
   const limit = Math.min(Math.max(Math.trunc(o.limit ?? 50), 1), MAX_LIMIT);
-  if (o.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(o.status)) {
-    throw new AppError('E_USAGE', `status: "${o.status}" is not one of ${DELIVERY_STATUSES.join(', ')}`);
-  }
+  const status = o.status === undefined ? undefined : oneOf(DELIVERY_STATUSES, o.status, 'status');
   const rows = await deliveryPage(
     db.knex,
     {
-      ...(o.status === undefined ? {} : { status: o.status as DeliveryStatus }),
+      ...(status === undefined ? {} : { status }),
       ...(o.automation === undefined ? {} : { automationId: o.automation }),
       ...(o.customer === undefined ? {} : { customerId: o.customer }),
       ...(o.from === undefined ? {} : { from: o.from }),

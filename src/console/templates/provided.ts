@@ -5,11 +5,14 @@
  */
 import Handlebars from 'handlebars';
 import type { AutomationTemplate } from '../../render/check.js';
+import { isRecord } from '../../render/ast.js';
 
 /** An automation as configured: its trigger and content say what data its template gets. */
 export type AutomationUse = AutomationTemplate & { on?: object; content?: string };
 
-type Root = 'event' | 'items' | 'occasion';
+const ROOTS = ['event', 'items', 'occasion'] as const;
+type Root = (typeof ROOTS)[number];
+const isRoot = (name: string | undefined): name is Root => ROOTS.some((root) => root === name);
 
 const GIVEN_BY: Record<Root, { by: (a: AutomationUse) => boolean; what: string }> = {
   event: { by: (a) => !!a.on && ('event' in a.on || 'survey' in a.on), what: 'is triggered by an event' },
@@ -26,7 +29,7 @@ export interface Unprovided {
 /** Variables of `source` that none of the template's automations provide (none when it has none). */
 export function unprovidedVariables(source: string, automations: readonly AutomationUse[]): Unprovided[] {
   if (automations.length === 0) return [];
-  const missing = (Object.keys(GIVEN_BY) as Root[]).filter((root) => !automations.some(GIVEN_BY[root].by));
+  const missing = ROOTS.filter((root) => !automations.some(GIVEN_BY[root].by));
   if (missing.length === 0) return [];
   let ast: hbs.AST.Program;
   try {
@@ -37,8 +40,8 @@ export function unprovidedVariables(source: string, automations: readonly Automa
   const names = automations.map((a) => a.id ?? a.template).join(', ');
   const out: Unprovided[] = [];
   visit(ast, (path) => {
-    const root = path.original.replace(/^@root\./, '').split('.')[0] as Root;
-    if (!missing.includes(root) || path.data || path.depth > 0) return;
+    const root = path.original.replace(/^@root\./, '').split('.')[0];
+    if (!isRoot(root) || !missing.includes(root) || path.data || path.depth > 0) return;
     out.push({
       line: path.loc.start.line,
       column: path.loc.start.column + 1,
@@ -50,9 +53,13 @@ export function unprovidedVariables(source: string, automations: readonly Automa
 
 function visit(node: unknown, onPath: (path: hbs.AST.PathExpression) => void): void {
   if (Array.isArray(node)) for (const child of node) visit(child, onPath);
-  else if (node !== null && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if (record.type === 'PathExpression') onPath(node as hbs.AST.PathExpression);
-    for (const [key, value] of Object.entries(record)) if (key !== 'loc') visit(value, onPath);
+  else if (isRecord(node)) {
+    if (isPathNode(node)) onPath(node);
+    for (const [key, value] of Object.entries(node)) if (key !== 'loc') visit(value, onPath);
   }
+}
+
+/** A node the parser tagged as a path (it always gives one `original`, `data`, `depth` and `loc`). */
+function isPathNode(node: Record<string, unknown>): node is Record<string, unknown> & hbs.AST.PathExpression {
+  return node.type === 'PathExpression' && typeof node.original === 'string';
 }
