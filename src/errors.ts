@@ -1,3 +1,5 @@
+import { errnoCode } from './error-fields.js';
+
 /**
  * An error a person can act on: a stable `code` for programs and logs, and a message
  * that says what went wrong and what to do about it.
@@ -33,7 +35,7 @@ const SQL_START =
  */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
+  const code = errnoCode(error);
   const fromQuery = typeof code === 'string' && SQL_START.test(error.message);
   const cut = fromQuery ? error.message.lastIndexOf(' - ') : -1;
   const text = (cut >= 0 ? error.message.slice(cut + 3) : error.message).replace(/\s+/g, ' ').trim();
@@ -45,7 +47,6 @@ export function describeError(error: unknown): string {
  * template that follows); a failed query's is described as describeError does, without its SQL.
  */
 export function describeErrorLine(error: unknown): string {
-  if (!(error instanceof Error) || typeof (error as { code?: unknown }).code === 'string')
-    return describeError(error);
+  if (!(error instanceof Error) || errnoCode(error) !== undefined) return describeError(error);
   return error.message.split('\n')[0] ?? error.message;
 }

@@ -14,6 +14,7 @@ import { AppError } from './errors.js';
 import type { MailerOptions } from './deliver/mailer.js';
 import { seedAutomations } from './outreach/automations.js';
 import { LiveAutomations } from './outreach/live-automations.js';
+import { errnoCode } from './error-fields.js';
 
 export interface RuntimeOptions {
   configFile?: string;
@@ -147,7 +148,7 @@ export function mailerOptions(config: Config, poolSize = config.smtp.pool_size):
   } catch (error) {
     throw new AppError(
       'E_DKIM_KEY',
-      `smtp.dkim.private_key_file: cannot read ${dkim.private_key_file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      `smtp.dkim.private_key_file: cannot read ${dkim.private_key_file} (${errnoCode(error) ?? 'error'})`,
     );
   }
   if (!privateKey.includes('PRIVATE KEY')) {

@@ -8,7 +8,7 @@ import {
   getStoredAutomation,
   listStoredAutomations,
 } from '../db/automations.js';
-import { AppError } from '../errors.js';
+import { AppError, errorMessage } from '../errors.js';
 import type { ChangeForecast } from '../outreach/automation-forecast.js';
 import { unknownAutomation, type Definition } from '../outreach/automations.js';
 import {
@@ -132,7 +132,7 @@ function readAutomationsFile(file: string): unknown[] {
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new AppError('E_USAGE', `${file}: ${(error as Error).message.split('\n')[0] ?? 'cannot read'}`);
+    throw new AppError('E_USAGE', `${file}: ${errorMessage(error).split('\n')[0] ?? 'cannot read'}`);
   }
   const list = (doc as { automations?: unknown } | null)?.automations;
   if (!Array.isArray(list)) throw new AppError('E_USAGE', `${file}: has no "automations:" list`);

@@ -11,6 +11,7 @@ import { bounceDeps, describeOutcome, handleReturnedMail, readBounceMailbox } fr
 import { AppError } from '../errors.js';
 import { emailAddress, withRuntime, type GlobalOptions } from './context.js';
 import { jsonLines, table, type Io } from './io.js';
+import { errnoCode } from '../error-fields.js';
 
 export async function bouncesImportCommand(io: Io, files: string[], options: GlobalOptions): Promise<number> {
   return withRuntime(io, options, async (rt) => {
@@ -20,7 +21,7 @@ export async function bouncesImportCommand(io: Io, files: string[], options: Glo
       try {
         raw = await readFile(file);
       } catch (error) {
-        io.err(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        io.err(`${file}: cannot read (${errnoCode(error) ?? 'error'})`);
         unreadable++;
         continue;
       }

@@ -1,7 +1,7 @@
 /** `rapport export customers|events|deliveries [--format csv|jsonl] [--out FILE]`. */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { AppError } from '../errors.js';
+import { AppError, errorMessage } from '../errors.js';
 import { EXPORT_FORMATS, type ExportKind, runExport } from '../export/export.js';
 import { oneOf } from '../choice.js';
 import { withRuntime, type GlobalOptions } from './context.js';
@@ -49,7 +49,7 @@ export async function exportCommand(
     }
     const file = createWriteStream(options.out);
     const failed = once(file, 'error').then(([error]) => {
-      throw new AppError('E_EXPORT_WRITE', `cannot write ${options.out}: ${(error as Error).message}`);
+      throw new AppError('E_EXPORT_WRITE', `cannot write ${options.out}: ${errorMessage(error)}`);
     });
     failed.catch(() => undefined); // handled by the race below; later errors have nothing left to fail
     const count = await Promise.race([runExport(rt.db, kind, format, streamWriter(file)), failed]);

@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import { automationsSchema, configSchema, type Automation, type Config } from './schema.js';
 import { parseListen } from './listen.js';
 import { redactUrl, secretProblem, settingsProblems } from './sanity.js';
+import { isRecord } from '../unknown.js';
 
 export { redactUrl };
 
@@ -56,10 +57,10 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     throw new AppError('E_CONFIG_MISSING', `config file ${file} does not exist`);
   }
   if (raw === null || raw === undefined) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
+  if (!isRecord(raw)) {
     throw new AppError('E_CONFIG_INVALID', `${file}: the top level must be a mapping of keys`);
   }
-  const withEnv = applyEnv(raw as Record<string, unknown>, options.env);
+  const withEnv = applyEnv(raw, options.env);
   const config = namingEnvSources(options.env, () => validateConfig(withEnv, file, options.templateExists));
   const secrets = loadSecrets(options.env);
   const dnsServer = options.env.RAPPORT_DNS;
@@ -69,7 +70,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       `RAPPORT_DNS: "${dnsServer}" is not host:port (e.g. 127.0.0.1:53)`,
     );
   }
-  const written = (withEnv as { automations?: unknown }).automations;
+  const written = withEnv.automations;
   return {
     config,
     rawAutomations: Array.isArray(written) ? written : [],
@@ -134,13 +135,16 @@ function applyEnv(raw: Record<string, unknown>, env: LoadOptions['env']): Record
   for (const [variable, path] of ENV_OVERRIDES) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
+    const [last, ...parents] = [...path].reverse();
+    if (last === undefined) continue;
     let node = out;
-    for (const key of path.slice(0, -1)) {
+    for (const key of parents.reverse()) {
       const next = node[key];
-      node[key] = next && typeof next === 'object' && !Array.isArray(next) ? next : {};
-      node = node[key] as Record<string, unknown>;
+      const child: Record<string, unknown> = isRecord(next) ? next : {};
+      node[key] = child;
+      node = child;
     }
-    node[path[path.length - 1] as string] = value;
+    node[last] = value;
   }
   return out;
 }
@@ -272,7 +276,7 @@ function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let node = raw;
   for (const key of path) {
     if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
+    node = Reflect.get(node, key);
   }
   return node;
 }

@@ -16,6 +16,7 @@ import { forbidden, messagePage, redirect, wantsJson } from './respond.js';
 import { csrfToken, loadSession, SESSION_COOKIE, type ActiveSession } from './session.js';
 import { setupPage } from './setup.js';
 import { usersPage } from './users-page.js';
+import { errorField } from '../error-fields.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -135,8 +136,8 @@ async function admit(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyR
 }
 
 async function failed(deps: ConsoleDeps, error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status !== undefined && status >= 400 && status < 500) {
+  const status = errorField(error, 'statusCode');
+  if (typeof status === 'number' && status >= 400 && status < 500) {
     return messagePage(request, reply, status, 'Bad request', html`<p>${describeError(error)}</p>`);
   }
   // An AppError is written for people: say what it says (and its details) rather than hide it.

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { planCustomersNow } from '../usecases/ingest.js';
 import { obj } from './intake.js';
+import { isRecord } from '../unknown.js';
 import { type HookResult, once, RecordsRefused, storeRecords, type TakeInDeps } from './take-in.js';
 import { header, type Headers, verifyBearer, verifyRapportSignature } from './verify.js';
 
@@ -19,8 +20,8 @@ type Inbound = Config['hooks']['in'][string];
 function valueAt(source: Record<string, unknown>, path: string): unknown {
   let node: unknown = source;
   for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
-    node = (node as Record<string, unknown>)[key];
+    if (!isRecord(node) || !Object.hasOwn(node, key)) return undefined;
+    node = node[key];
   }
   return node;
 }

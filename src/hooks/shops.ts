@@ -48,8 +48,8 @@ export function readShopify(topic: string, body: Json, now: number): Reading {
   const items: ShopItem[] = list(body.line_items).map((item) => ({
     name: str(item.title) ?? str(item.name) ?? '',
     quantity: Number(item.quantity ?? 1),
-    ...(str(item.price) ? { price: str(item.price) as string } : {}),
-    ...(str(item.sku) ? { sku: str(item.sku) as string } : {}),
+    ...given('price', str(item.price)),
+    ...given('sku', str(item.sku)),
   }));
   const currency = str(body.currency) ?? '';
   // Shopify ids pass 2^53, so JSON.parse rounds `id`; the GraphQL id keeps every digit.
@@ -60,7 +60,7 @@ export function readShopify(topic: string, body: Json, now: number): Reading {
     total: str(body.total_price) ?? '0',
     currency,
     items,
-    ...(str(body.name) ? { order: str(body.name) as string } : {}),
+    ...given('order', str(body.name)),
   };
   return reading;
 }
@@ -85,10 +85,10 @@ export function readWooCommerce(topic: string, body: Json, now: number): Reading
     items: list(body.line_items).map((item) => ({
       name: str(item.name) ?? '',
       quantity: Number(item.quantity ?? 1),
-      ...(str(item.total) ? { price: str(item.total) as string } : {}),
-      ...(str(item.sku) ? { sku: str(item.sku) as string } : {}),
+      ...given('price', str(item.total)),
+      ...given('sku', str(item.sku)),
     })),
-    ...(str(body.number) ? { order: str(body.number) as string } : {}),
+    ...given('order', str(body.number)),
   };
   return reading;
 }
@@ -115,7 +115,7 @@ export function readSquare(body: Json, now: number): Reading {
     total: minorUnits(money.amount, currency) ?? '0',
     currency,
     items: [],
-    ...(str(payment.receipt_number) ? { order: str(payment.receipt_number) as string } : {}),
+    ...given('order', str(payment.receipt_number)),
   };
   return reading;
 }
@@ -165,4 +165,11 @@ export function readStripe(body: Json, now: number): Reading {
     items: [],
   };
   return reading;
+}
+
+/** `{ key: value }` when the shop sent a non-empty value, `{}` otherwise: no empty fields stored. */
+function given<K extends string>(key: K, value: string | null | undefined): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  if (value) out[key] = value;
+  return out;
 }

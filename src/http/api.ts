@@ -11,6 +11,7 @@ import { formatRowError } from '../import/format.js';
 import type { ImportKind } from '../import/types.js';
 import { ingestRecords } from '../usecases/ingest.js';
 import { HttpError, readBody, sendJson } from './respond.js';
+import { errorMessage } from '../errors.js';
 
 const API_MAX_BODY = 2 * 1024 * 1024;
 const API_MAX_RECORDS = 1000;
@@ -69,7 +70,7 @@ function parseRecords(body: string): Record<string, unknown>[] {
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `the body is not valid JSON: ${errorMessage(error)}`);
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
   if (list.length === 0) throw new HttpError(400, 'the body is an empty array');

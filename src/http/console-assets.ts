@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
 
 /** The same folder whether this runs from src/http (tests) or dist/http (the built daemon). */
 const CONSOLE_BUILD_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
@@ -31,7 +32,7 @@ export function loadConsoleAssets(log: Logger, buildDir: string = CONSOLE_BUILD_
     files = JSON.parse(readFileSync(`${buildDir}/manifest.json`, 'utf8')) as Record<string, string>;
   } catch (error) {
     log.warn(
-      { event: 'console.assets_missing', dir: buildDir, error: (error as Error).message },
+      { event: 'console.assets_missing', dir: buildDir, error: errorMessage(error) },
       'the console pages have no styles or scripts: run npm run build',
     );
   }

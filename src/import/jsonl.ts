@@ -2,6 +2,7 @@
 import { TextDecoder } from 'node:util';
 import { asUnreadable, unreadable } from './input.js';
 import type { ParsedRow } from './types.js';
+import { isRecord } from '../unknown.js';
 
 /** Longest line read; a longer one is reported and skipped without being kept in memory. */
 const MAX_LINE_CHARS = 1_000_000;
@@ -41,10 +42,8 @@ function toRow(line: number, text: string): ParsedRow {
   } catch {
     return { line, error: 'not a JSON object (the line is not valid JSON)' };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { line, error: 'not a JSON object' };
-  }
-  return { line, record: value as Record<string, unknown> };
+  if (!isRecord(value)) return { line, error: 'not a JSON object' };
+  return { line, record: value };
 }
 
 export async function* readJsonl(bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedRow> {

@@ -4,6 +4,7 @@
  * are, and a change is all-or-nothing.
  */
 import type { Knex } from 'knex';
+import { isRecord } from '../unknown.js';
 import type { Automation, Config } from '../config/schema.js';
 import { validateAutomations } from '../config/load.js';
 import {
@@ -34,9 +35,7 @@ export interface ChangeReport {
 /** Key-sorted JSON: two definitions are the same when this is. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
+    isRecord(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
   );
 }
 

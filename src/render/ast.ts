@@ -25,8 +25,3 @@ export function isNode<T extends Tagged['type']>(node: Node | undefined, ...type
 export function isDecoratorBlock(node: Node): node is hbs.AST.DecoratorBlock {
   return node.type === 'DecoratorBlock';
 }
-
-/** A plain object of the tree walked without knowing its node types (its fields as unknowns). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -14,7 +14,7 @@ import {
 import { DATA_SHAPE, LAYOUT_SHAPE, type Shape } from './shape.js';
 import { describeSyntaxError } from './syntax.js';
 import { walkTemplate, type ParsedPartial, type WalkContext } from './walk.js';
-import { isRecord } from './ast.js';
+import { isRecord } from '../unknown.js';
 
 export interface Problem {
   /** Relative to the templates folder's parent, e.g. `templates/birthday/html.hbs`. */

@@ -1,6 +1,7 @@
 /** Building a BounceReport from a relay's JSON: the same clues returned mail gives, where the relay sends them. */
 import { parseVerp } from '../verp.js';
 import { normaliseAddress, oneLine, type BounceKind, type BounceReport } from '../report.js';
+import { isRecord } from '../../unknown.js';
 
 export interface HookOptions {
   verpKey: string;
@@ -42,7 +43,7 @@ export function hookReport(f: HookFacts, o: HookOptions): BounceReport {
 
 /** A JSON object's property as an object (relay payloads are hostile input: nothing is assumed). */
 export function obj(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return isRecord(v) ? v : {};
 }
 
 export function str(v: unknown): string {

@@ -5,7 +5,7 @@
  */
 import Handlebars from 'handlebars';
 import type { AutomationTemplate } from '../../render/check.js';
-import { isRecord } from '../../render/ast.js';
+import { isRecord } from '../../unknown.js';
 
 /** An automation as configured: its trigger and content say what data its template gets. */
 export type AutomationUse = AutomationTemplate & { on?: object; content?: string };
