@@ -33,5 +33,5 @@ export function parseFieldBlocks(text: string): Fields[] {
 export function quotedHeaderValues(text: string, name: string): string[] {
   const escaped = name.replace(/[-]/g, '\\-');
   const pattern = new RegExp(`^[ \\t>]*${escaped}:[ \\t]*(.+)$`, 'gim');
-  return [...text.matchAll(pattern)].map((m) => (m[1] as string).trim());
+  return [...text.matchAll(pattern)].map((m) => (m[1] ?? '').trim());
 }

@@ -45,5 +45,5 @@ export function normaliseAddress(value: string | null | undefined): string | nul
   // Final-Recipient: rfc822; user@example.com — the address type is before the semicolon.
   const raw = value.includes(';') ? value.slice(value.indexOf(';') + 1) : value;
   const m = /<?([^<>\s;]+@[^<>\s;]+)>?/.exec(raw.trim());
-  return m ? (m[1] as string).toLowerCase() : null;
+  return m?.[1]?.toLowerCase() ?? null;
 }

@@ -21,9 +21,9 @@ export function verpAddress(key: string, deliveryId: number, domain: string): st
 /** The delivery id of a VERP address we signed for `domain`, or null (any other address, a bad MAC). */
 export function parseVerp(key: string, address: string, domain: string): number | null {
   const m = /^bounces\+(\d{1,15})\.([0-9a-f]{16})@([A-Za-z0-9.-]+)$/i.exec(address.trim());
-  if (!m || (m[3] as string).toLowerCase() !== domain.toLowerCase()) return null;
+  if (!m || m[3]?.toLowerCase() !== domain.toLowerCase()) return null;
   const id = Number(m[1]);
-  const given = Buffer.from((m[2] as string).toLowerCase());
+  const given = Buffer.from((m[2] ?? '').toLowerCase());
   const expected = Buffer.from(mac(key, id));
   return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
 }

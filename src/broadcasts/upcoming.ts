@@ -25,7 +25,7 @@ export async function upcomingBroadcasts(
   const policy = planPolicyFromConfig(config);
   const cache = new TimeCache();
   const rows = await pendingBroadcastRows(db.knex, to);
-  const ids = rows.map((r) => broadcastIdOf(r.automation_id) as number);
+  const ids = rows.flatMap((r) => broadcastIdOf(r.automation_id) ?? []);
   const broadcasts = await getBroadcasts(db.knex, ids);
   const lines: ForecastLine[] = rows.map((r) => {
     const zone = customerZone({ timezone: r.timezone }, policy, cache);
@@ -36,7 +36,7 @@ export async function upcomingBroadcasts(
       occurrence: 'once',
       send_at: new Date(Math.max(r.available_at, now)).toISOString(),
       local_time: localIso(cache, zone, Math.max(r.available_at, now)),
-      template: broadcasts.get(broadcastIdOf(r.automation_id) as number)?.template ?? '',
+      template: broadcasts.get(broadcastIdOf(r.automation_id) ?? 0)?.template ?? '',
       outcome: 'send',
       reason: null,
     };

@@ -3,5 +3,6 @@ export function parseListen(listen: string): { host: string; port: number } | un
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(listen);
   if (!m) return undefined;
   const port = Number(m[3]);
-  return port <= 65535 ? { host: (m[1] ?? m[2]) as string, port } : undefined;
+  const host = m[1] ?? m[2];
+  return host !== undefined && port <= 65535 ? { host, port } : undefined;
 }

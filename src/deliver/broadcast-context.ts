@@ -24,18 +24,21 @@ export async function loadBroadcastBatch(
   customers: ReadonlyMap<string, Customer>,
   now: number,
 ): Promise<BroadcastBatch> {
-  const mine = rows.filter((r) => broadcastIdOf(r.automation_id) !== null);
+  const mine = rows.flatMap((row) => {
+    const id = broadcastIdOf(row.automation_id);
+    return id === null ? [] : [{ row, id }];
+  });
   const out: BroadcastBatch = { broadcasts: new Map(), duplicates: new Set() };
   if (mine.length === 0) return out;
   const found = await getBroadcasts(
     knex,
-    mine.map((r) => broadcastIdOf(r.automation_id) as number),
+    mine.map((m) => m.id),
   );
-  for (const r of mine) {
-    const b = found.get(broadcastIdOf(r.automation_id) as number);
-    if (b) out.broadcasts.set(r.automation_id, b);
+  for (const { row, id } of mine) {
+    const b = found.get(id);
+    if (b) out.broadcasts.set(row.automation_id, b);
   }
-  const claims = mine.flatMap((r) => {
+  const claims = mine.flatMap(({ row: r }) => {
     const customer = customers.get(r.customer_id);
     return customer
       ? [

@@ -133,7 +133,7 @@ function stageOf(command: string | undefined): SmtpStage | null {
 /** The first enhanced status code in a reply ("550 5.1.1 <x>: User unknown" → "5.1.1"). */
 export function enhancedCode(reply: string): string | null {
   const m = /(?:^|[\s-])([245]\.\d{1,3}\.\d{1,3})(?=\s|$|[;:,.)])/.exec(reply);
-  return m ? (m[1] as string) : null;
+  return m?.[1] ?? null;
 }
 
 function oneLine(text: string): string {

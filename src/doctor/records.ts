@@ -62,7 +62,7 @@ export async function checkSpf(domain: string, dns: Dns): Promise<CheckResult> {
       `${records.length} SPF records at ${domain}; receivers treat that as an error`,
       'merge them into one TXT record',
     );
-  const record = records[0] as string;
+  const record = records[0] ?? '';
   const bad = spfSyntaxErrors(record);
   if (bad.length > 0)
     return fail(name, `"${record}": not SPF: ${bad.join(', ')}`, 'correct or remove those terms');
@@ -104,7 +104,7 @@ export async function checkDkim(
   const publish = `publish TXT "v=DKIM1; k=rsa; p=${expected}" at ${at}`;
   const records = (await dns.txt(at)).filter((t) => /(^|;)\s*p=/.test(t));
   if (records.length === 0) return fail(name, `no DKIM key at ${at}`, publish);
-  const published = tags(records[0] as string).get('p') ?? '';
+  const published = tags(records[0] ?? '').get('p') ?? '';
   if (published === '') return fail(name, `the key at ${at} is revoked (empty p=)`, publish);
   if (published !== expected)
     return fail(name, `the key at ${at} does not match smtp.dkim.private_key_file`, publish);
@@ -121,7 +121,7 @@ export async function checkDmarc(domain: string, dns: Dns): Promise<CheckResult>
       `no DMARC record at ${at}`,
       `publish TXT "v=DMARC1; p=none; rua=mailto:dmarc@${domain}" at ${at}, then tighten p= once reports look clean`,
     );
-  const policy = tags(records[0] as string)
+  const policy = tags(records[0] ?? '')
     .get('p')
     ?.toLowerCase();
   if (policy === 'quarantine' || policy === 'reject') return pass(name, `policy ${policy}`);

@@ -58,17 +58,18 @@ export function verdict(views: readonly WorkerView[], at: (ms: number) => string
     said.push('No worker is running: nothing is planned or sent.');
   }
   const paused = alive.filter((v) => v.breaker !== 'closed');
-  if (paused.length > 0) {
+  const [first] = paused;
+  if (first !== undefined) {
     worse(paused.length === alive.length ? 'trouble' : 'warning');
-    const first = paused[0] as WorkerView;
     const where =
       paused.length === alive.length ? 'every running worker' : `${paused.length} of ${alive.length} workers`;
     said.push(`Sending is paused on ${where}: ${first.row.breaker_reason ?? 'the relay failed'}.`);
   }
   const failing = alive.filter((v) => v.breaker === 'closed' && v.row.relay === 'failing');
-  if (failing.length > 0) {
+  const [firstFailing] = failing;
+  if (firstFailing !== undefined) {
     worse('warning');
-    const first = failing[0] as WorkerView;
+    const first = firstFailing;
     said.push(
       `The mail relay is failing on ${plural(failing.length, 'worker', 'workers')}: ${first.row.relay_error ?? 'no detail'}.`,
     );

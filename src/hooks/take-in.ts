@@ -45,7 +45,8 @@ async function customerId(deps: TakeInDeps, customer: ShopCustomer): Promise<str
   const address = customer.email.toLowerCase();
   const key = addressKey(customer.email);
   const known = (await importStore(deps.db).customersAtAddresses([key])).get(key);
-  if (known && known.length > 0) return known[0] as string;
+  const [existing] = known ?? [];
+  if (existing !== undefined) return existing;
   const record: Record<string, unknown> = { id: address, email: customer.email };
   if (customer.first_name) record.first_name = customer.first_name;
   if (customer.last_name) record.last_name = customer.last_name;

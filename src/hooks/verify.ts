@@ -84,11 +84,11 @@ export function verifyStripe(
 /** A generic hook's caller: `Authorization: Bearer TOKEN`. */
 export function verifyBearer(headers: Headers, token: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header(headers, 'authorization') ?? '');
-  return m !== null && sameSecret(m[1] as string, token);
+  return m?.[1] !== undefined && sameSecret(m[1], token);
 }
 
 /** A generic hook's caller: `X-Rapport-Signature: sha256=HEX`, HMAC-SHA256 of the body. */
 export function verifyRapportSignature(headers: Headers, body: Buffer, secret: string): boolean {
   const m = /^sha256=([0-9a-f]{64})$/i.exec((header(headers, 'x-rapport-signature') ?? '').trim());
-  return m !== null && sameSecret(hmac(secret, body).toString('hex'), (m[1] as string).toLowerCase());
+  return m?.[1] !== undefined && sameSecret(hmac(secret, body).toString('hex'), m[1].toLowerCase());
 }

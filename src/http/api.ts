@@ -26,10 +26,8 @@ export interface ApiDeps {
 /** Constant-time comparison of the bearer token (hashing first evens out the lengths). */
 function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!m) return false;
-  const a = createHash('sha256')
-    .update(m[1] as string)
-    .digest();
+  if (m?.[1] === undefined) return false;
+  const a = createHash('sha256').update(m[1]).digest();
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);
 }

@@ -118,8 +118,8 @@ function unauthorized(): HttpError {
 
 function postmarkAuthorized(header: string | undefined, user: string, token: string): boolean {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!m) return false;
-  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
+  if (m?.[1] === undefined) return false;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
   // Both compared, always: which one was wrong is not revealed by the time taken.

@@ -18,14 +18,12 @@ export function country(value: string): Check<string> {
  */
 export function region(value: string, countryCode: string | null): Check<string> {
   let code = value.trim().toUpperCase();
-  const prefixed = /^([A-Z]{2})-(.+)$/.exec(code);
-  if (prefixed) {
-    if (countryCode !== null && prefixed[1] !== countryCode) {
-      return fail(
-        `${show(value)} is a region of ${prefixed[1] as string}, not of the customer's country ${countryCode}`,
-      );
+  const [, prefix, rest] = /^([A-Z]{2})-(.+)$/.exec(code) ?? [];
+  if (prefix !== undefined && rest !== undefined) {
+    if (countryCode !== null && prefix !== countryCode) {
+      return fail(`${show(value)} is a region of ${prefix}, not of the customer's country ${countryCode}`);
     }
-    code = prefixed[2] as string;
+    code = rest;
   }
   if (/^[A-Z0-9]{1,3}$/.test(code)) return ok(code);
   return fail(

@@ -28,7 +28,7 @@ function numericHead(value: string): { a: number; b: number; sep: string; year: 
   if (!m) return undefined;
   // `03-14` is the ISO month-day of a birthday without a year, not an ambiguous date.
   if (m[2] === '-' && m[4] === undefined && m[1]?.length === 2 && m[3]?.length === 2) return undefined;
-  return { a: Number(m[1]), b: Number(m[3]), sep: m[2] as string, year: m[4] !== undefined };
+  return { a: Number(m[1]), b: Number(m[3]), sep: m[2] ?? '', year: m[4] !== undefined };
 }
 
 function hour12(hour: number, meridiem: string | undefined): number {

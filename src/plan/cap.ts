@@ -14,7 +14,8 @@ export interface FrequencyCap {
 function nextAllowed(sent: readonly number[], at: number, cap: FrequencyCap): number {
   const recent = sent.filter((t) => t > at - cap.per && t <= at).sort((a, b) => a - b);
   if (recent.length < cap.max) return at;
-  return (recent[recent.length - cap.max] as number) + cap.per;
+  const oldest = recent[recent.length - cap.max] ?? at;
+  return oldest + cap.per;
 }
 
 export type CapDecision = { kind: 'send' } | { kind: 'defer'; until: number } | { kind: 'skip' };

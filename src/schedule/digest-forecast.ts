@@ -31,7 +31,7 @@ const key = (p: Occurrence) => `${p.automationId}\u0000${p.customerId}`;
 export function findsNewContent(ctx: DigestContext, p: Occurrence): boolean {
   if (!ctx.digestIds.has(p.automationId)) return true;
   const first = firstAfter(ctx.published, ctx.since.get(key(p)) ?? 0);
-  return first < ctx.published.length && (ctx.published[first] as number) <= p.dueAt;
+  return (ctx.published[first] ?? Infinity) <= p.dueAt;
 }
 
 /** A digest occurrence that would be sent: the next one starts from here. */
@@ -45,7 +45,7 @@ function firstAfter(sorted: readonly number[], t: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) > t) hi = mid;
+    if ((sorted[mid] ?? Infinity) > t) hi = mid;
     else lo = mid + 1;
   }
   return lo;

@@ -142,7 +142,7 @@ async function planSource(run: PlanRun, source: CandidateSource, window: TimeWin
     if (ids.length === 0) return;
     const customers = await getCustomersByIds(run.db.knex, ids);
     await run.planPage([...customers.values()], window);
-    after = ids[ids.length - 1] as string;
+    after = ids.at(-1) ?? after;
     if (ids.length < PAGE) return;
   }
 }

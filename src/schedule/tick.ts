@@ -94,6 +94,6 @@ async function planChanged(
     if (ids.length > 0) await planCustomers(run, ids, window);
     count += ids.length;
     if (ids.length < 1000) return count;
-    after = ids[ids.length - 1] as string;
+    after = ids.at(-1) ?? after;
   }
 }

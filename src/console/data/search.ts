@@ -114,7 +114,7 @@ export function searchOf(q: string): CustomerSearch | null {
   const text = q.trim();
   if (text === '') return null;
   const tagMatch = /^tag:\s*(.+)$/i.exec(text);
-  if (tagMatch) return { kind: 'tag', tag: (tagMatch[1] as string).trim() };
+  if (tagMatch) return { kind: 'tag', tag: (tagMatch[1] ?? '').trim() };
   const lower = text.toLowerCase();
   return {
     kind: 'text',
