@@ -5,7 +5,7 @@ import { chunks, IN_CHUNK, upsertById, type UpsertCounts, type UpsertSpec } from
 import { dialectOf } from './dialect.js';
 import { jsonStrings, num, numOrNull, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 
-interface ContentRow {
+export interface ContentRow {
   id: string;
   title: string;
   url: string;

@@ -167,7 +167,7 @@ export async function skipPlanned(
   now: number,
 ): Promise<DeliveryStatus> {
   const where = { automation_id: key.automationId, customer_id: key.customerId, occurrence: key.occurrence };
-  const skipped = { status: 'skipped', reason: STAFF_SKIP, skipped_by: author, updated_at: now };
+  const skipped = { status: 'skipped' as const, reason: STAFF_SKIP, skipped_by: author, updated_at: now };
   await knex('deliveries').where(where).where('status', 'pending').update(skipped);
   await knex('deliveries')
     .insert({
