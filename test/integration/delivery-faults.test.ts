@@ -7,15 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../support/databases.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { openTestRuntime } from '../support/runtime.js';
-import {
-  crashOverrides,
-  openBooks,
-  seedDue,
-  sleep,
-  tally,
-  waitFor,
-  type BooksReader,
-} from '../support/crash.js';
+import { crashOverrides, openBooks, seedDue, sleep, tally, type BooksReader } from '../support/crash.js';
 import { createApp, type App } from '../../src/app.js';
 import { DeliveryLoop } from '../../src/deliver/loop.js';
 import type { Deliverer } from '../../src/deliver/deliver.js';
@@ -23,7 +15,7 @@ import type { Mailer, OutgoingMessage } from '../../src/deliver/mailer.js';
 import { runTick } from '../../src/schedule/tick.js';
 import { Histogram, readiness } from '../../src/http/health.js';
 import type { DbRuntime } from '../../src/runtime.js';
-import { batchesSent, nextEvent } from '../support/events.js';
+import { batchesSent, loopRetries, nextEvent, whenEvents } from '../support/events.js';
 import type { AppEventMap } from '../../src/events.js';
 
 const sqlite = database('sqlite');
@@ -119,7 +111,7 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
     const sent = sink.messages.length;
     expect(sent).toBeGreaterThan(0);
     expect(sent).toBeLessThan(20);
-    await sleep(500); // several retries of the loop
+    await loopRetries(core.events, 3);
     expect(sink.messages).toHaveLength(sent); // no new claim, no new send
     expect((await books.read()).counts).toMatchObject({ sent: 0, sending: 20, pending: 80 });
     expect(core.deliverer.unrecordedCount).toBe(20);
@@ -129,7 +121,13 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
     expect(ready.checks.delivery).toBe('paused: database or disk is full (SQLITE_CONSTRAINT_TRIGGER)');
 
     await allow();
-    await waitFor(async () => (await books.read()).open === 0, 20_000, 'the backlog to drain');
+    await whenEvents(
+      core.events,
+      ['batch:end'],
+      async () => (await books.read()).open === 0,
+      'the backlog to drain',
+      20_000,
+    );
     await loop.stop();
     expect(loop.lastError).toBeNull();
     expect((await books.read()).counts.sent).toBe(100);
@@ -142,7 +140,7 @@ describe('delivery when the database stops taking writes (SQLite)', () => {
     const allow = await refuseWrites(rt, 'sending');
     const { core, loop, writeFailed } = await startLoop(rt);
     expect((await writeFailed).error).toBe(loop.lastError);
-    await sleep(300);
+    await loopRetries(core.events, 2);
     expect(sink.messages).toHaveLength(0);
     expect((await books.read()).counts).toMatchObject({ pending: 50, sending: 0, sent: 0 });
     const drained = batchesSent(core.events, 50, 'the backlog to be sent');

@@ -14,12 +14,11 @@ import {
   daemonEnv,
   openBooks,
   seedDue,
-  waitFor,
   type BooksReader,
 } from '../support/crash.js';
 import { cli } from '../support/cli.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
-import { batchesSent, nextEvent } from '../support/events.js';
+import { batchesSent, nextEvent, whenEvents } from '../support/events.js';
 import { suppressedAmong } from '../../src/db/consent.js';
 import type { Logger } from '../../src/log.js';
 import type { DbRuntime } from '../../src/runtime.js';
@@ -94,18 +93,20 @@ describe('SMTP refusals against the real sink (SQLite)', () => {
     sink.failMailFrom(553, Infinity, '5.1.8 <crash@rapport.test>: Sender address rejected: Domain not found');
     const rig = await startRig(sink, 30);
 
-    await waitFor(
+    await whenEvents(
+      rig.daemon.events,
+      ['breaker:open'],
       async () => (await rig.readyz()).status === 503,
-      10_000,
       '/readyz to say sending is paused',
     );
     const { checks } = await rig.readyz();
     expect(checks.sending).toMatch(
       /^paused: the relay refused our sender at MAIL FROM: 553 5\.1\.8 .*Sender address rejected/,
     );
-    await waitFor(
+    await whenEvents(
+      rig.daemon.events,
+      ['batch:end'],
       async () => (await rig.books.read()).counts.sending === 0,
-      10_000,
       'the batch to be given back',
     );
     const rows = await rig.books.deliveries();
@@ -149,11 +150,17 @@ describe('SMTP refusals against the real sink (SQLite)', () => {
   it('550 5.7.1 at MAIL FROM keeps the whole backlog pending and /readyz at 503', async () => {
     sink.failMailFrom(550, Infinity, '5.7.1 Sender not authorized to relay');
     const rig = await startRig(sink, 50);
-    await waitFor(async () => (await rig.readyz()).status === 503, 10_000, '/readyz 503');
+    await whenEvents(
+      rig.daemon.events,
+      ['breaker:open'],
+      async () => (await rig.readyz()).status === 503,
+      '/readyz 503',
+    );
     expect((await rig.readyz()).checks.sending).toMatch(/550 5\.7\.1 Sender not authorized/);
-    await waitFor(
+    await whenEvents(
+      rig.daemon.events,
+      ['batch:end'],
       async () => (await rig.books.read()).counts.sending === 0,
-      10_000,
       'the batch to be given back',
     );
     const { counts, suppressions } = await rig.books.read();
@@ -185,8 +192,15 @@ describe('SMTP refusals against the real sink (SQLite)', () => {
     sink.rejectRecipient('c000003@example.test', 550, '5.1.1 <c000003@example.test>: User unknown');
     sink.rejectRecipient('c000005@example.test', 552, '5.2.2 <c000005@example.test>: Mailbox full');
     const rig = await startRig(sink, 10);
-    await waitFor(async () => (await rig.books.read()).counts.sent === 8, 10_000, 'eight sent');
-    await waitFor(async () => (await rig.books.read()).counts.sending === 0, 10_000, 'the batch recorded');
+    await whenEvents(
+      rig.daemon.events,
+      ['batch:end'],
+      async () => {
+        const { counts } = await rig.books.read();
+        return counts.sent === 8 && counts.sending === 0;
+      },
+      'eight sent and the batch recorded',
+    );
     const rows = new Map((await rig.books.deliveries()).map((r) => [r.customer_id, r]));
     expect(rows.get('c000003')).toMatchObject({ status: 'failed' });
     expect(rows.get('c000005')).toMatchObject({ status: 'pending', attempts: 1 });
