@@ -123,7 +123,7 @@ async function openTemplates(
   events: AppEvents,
 ): Promise<{ engine: Renderer; live: LiveTemplates | null }> {
   if (from === 'folder') {
-    const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log });
+    const engine = createTemplateEngine({ dir: rt.templatesDir, logger: rt.log, events });
     disposers.add(() => engine.close());
     return { engine, live: null };
   }

@@ -58,6 +58,13 @@ export interface AppEventMap {
   'breaker:open': { reason: string; retryAt: number; reply: string; stage: string | null; refused: boolean };
   /** Sending resumed after a pause. */
   'breaker:close': { reason: string; pausedMs: number };
+  /** A template (`template:x`, `layout:x`, `partial:x`) was brought in again after an edit. */
+  'template:reloaded': { template: string };
+  /**
+   * A template has problems: the last good version stays in use (`keptPrevious`) or it cannot be
+   * used. `template` is null when the whole folder could not be reloaded.
+   */
+  'template:invalid': { template: string | null; keptPrevious: boolean; problems: string[] };
   /** Published templates were loaded again at a new revision. */
   'templates:reloaded': { revision: number };
   /** The stored automations were loaded again at a new revision. */

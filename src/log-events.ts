@@ -3,11 +3,12 @@
  * deliverer, loop and live reloads emit, and this listens, so each line is written once, in one
  * place, with the event names and fields operators already grep for.
  */
-import type { AppEventMap, AppEvents } from './events.js';
+import { Emitter, type AppEventMap, type AppEvents } from './events.js';
 import type { Logger } from './log.js';
 import { missingDateMessage } from './occasions/warnings.js';
 
 type Writers = { [K in keyof AppEventMap]: (log: Logger, payload: AppEventMap[K]) => void };
+type TemplateLog = Pick<Logger, 'info' | 'warn'>;
 
 const PAUSED_REFUSED =
   'the relay refuses our sender or login: sending paused, no customer failed; check the from address and the relay settings';
@@ -18,6 +19,23 @@ function sendFailure(log: Logger, p: AppEventMap['delivery:retry']): void {
   if (p.cause === 'render') log.error({ event: 'delivery.render_failed', ...fields }, 'could not render');
   else if (p.cause === 'temporary') log.warn({ event: 'delivery.deferred', ...fields }, 'temporary failure');
   else log.warn({ event: 'delivery.failed', ...fields }, 'permanent failure');
+}
+
+function templateReloaded(log: TemplateLog, p: AppEventMap['template:reloaded']): void {
+  log.info({ event: 'template.reloaded', template: p.template }, `template ${p.template} reloaded`);
+}
+
+function templateInvalid(log: TemplateLog, p: AppEventMap['template:invalid']): void {
+  if (p.template === null) {
+    log.warn({ event: 'template.invalid', problems: p.problems }, 'templates not reloaded');
+    return;
+  }
+  log.warn(
+    { event: 'template.invalid', template: p.template, kept_previous: p.keptPrevious, problems: p.problems },
+    p.keptPrevious
+      ? `template ${p.template} has problems; still using the last good version`
+      : `template ${p.template} has problems and cannot be used`,
+  );
 }
 
 const WRITERS: Writers = {
@@ -69,6 +87,8 @@ const WRITERS: Writers = {
       { event: 'sending.resumed', reason: p.reason, paused_ms: p.pausedMs },
       'the relay accepts our mail again: sending resumed',
     ),
+  'template:reloaded': templateReloaded,
+  'template:invalid': templateInvalid,
   'templates:reloaded': (log, p) =>
     log.info({ event: 'templates.revision', revision: p.revision }, `templates at revision ${p.revision}`),
   'automations:reloaded': (log, p) =>
@@ -99,6 +119,8 @@ const NAMES = [
   'outcomes:unrecorded',
   'breaker:open',
   'breaker:close',
+  'template:reloaded',
+  'template:invalid',
   'templates:reloaded',
   'automations:reloaded',
 ] as const satisfies ReadonlyArray<keyof AppEventMap>;
@@ -109,4 +131,15 @@ export function logEvents(events: AppEvents, log: Logger): () => void {
   return () => {
     for (const off of offs) off();
   };
+}
+
+/**
+ * Template events on their own emitter, written to `log`: for a template engine outside an app
+ * (commands, previews), which has no app log listening.
+ */
+export function templateEventsLoggedTo(log: TemplateLog): AppEvents {
+  const events: AppEvents = new Emitter();
+  events.on('template:reloaded', (p) => templateReloaded(log, p));
+  events.on('template:invalid', (p) => templateInvalid(log, p));
+  return events;
 }

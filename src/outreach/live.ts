@@ -16,6 +16,7 @@ import { localesOf, ROOT_LABEL, sourcesOf, unitKey } from './units.js';
 import { unitOfRow } from './templates.js';
 import { chooseLocale, type LocaleChoice } from './locale.js';
 import type { AppEvents } from '../events.js';
+import { templateEventsLoggedTo } from '../log-events.js';
 
 export interface LiveTemplatesOptions {
   knex: Knex;
@@ -51,7 +52,13 @@ export class LiveTemplates {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<boolean> | undefined;
 
-  constructor(private readonly options: LiveTemplatesOptions) {}
+  /** Where each template brought in or refused is reported: the app's, or one written to the logger. */
+  private readonly templateEvents: AppEvents | undefined;
+
+  constructor(private readonly options: LiveTemplatesOptions) {
+    this.templateEvents =
+      options.events ?? (options.logger ? templateEventsLoggedTo(options.logger) : undefined);
+  }
 
   /** The revision last loaded (-1 before the first load). */
   get loadedRevision(): number {
@@ -67,7 +74,7 @@ export class LiveTemplates {
   }
 
   private async load(): Promise<boolean> {
-    const { knex, automations, logger } = this.options;
+    const { knex, automations } = this.options;
     const revision = await readRevision(knex);
     if (revision === this.revision) return false;
     const rows = withOverride(await publishedVersions(knex), this.options.override);
@@ -76,7 +83,7 @@ export class LiveTemplates {
     for (const locale of localesOf(units)) {
       let registry = this.registries.get(locale);
       if (!registry) {
-        registry = new Registry(logger);
+        registry = new Registry(this.templateEvents);
         this.registries.set(locale, registry);
       }
       const sources = sourcesOf(units, locale);

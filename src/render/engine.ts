@@ -14,6 +14,8 @@ import {
 import type { TemplateData } from './data.js';
 import { DEFAULT_LAYOUT, readTemplateSources } from './load.js';
 import { Registry, type TemplateLogger } from './registry.js';
+import type { AppEvents } from '../events.js';
+import { templateEventsLoggedTo } from '../log-events.js';
 import { htmlToText, oneLine } from './text.js';
 import { watchFolder, type FolderWatch } from './watch.js';
 import { compileOffThread, DEFAULT_LIMITS, type CompileLimits } from './compile-worker.js';
@@ -30,7 +32,13 @@ export interface RenderedEmail {
 export interface TemplateEngineOptions {
   /** The templates folder. */
   dir: string;
+  /** Where the folder's loads and the engine's own trouble are logged. */
   logger?: TemplateLogger;
+  /**
+   * Where each template brought in or refused is reported; by default, an emitter written to
+   * `logger` (an app passes its own, whose log listens).
+   */
+  events?: AppEvents;
   /** The configured automations: enables the marketing-footer rule on load and reload. */
   automations?: readonly AutomationTemplate[];
   /** Quiet time after the last file event before reloading; default 100 ms. */
@@ -69,9 +77,10 @@ export interface TemplateEngine {
 export function createTemplateEngine(options: TemplateEngineOptions): TemplateEngine {
   const dir = path.resolve(options.dir);
   const { logger } = options;
-  const registry = new Registry(logger);
+  const events = options.events ?? (logger ? templateEventsLoggedTo(logger) : undefined);
+  const registry = new Registry(events);
   const defaultCheck: CheckOptions = options.automations ? { automations: options.automations } : {};
-  const reload = (initial: boolean) => load(registry, dir, defaultCheck, logger, initial);
+  const reload = (initial: boolean) => load(registry, dir, defaultCheck, events, initial);
   let watching: FolderWatch | undefined;
   // One reload at a time; calls while one waits to start share it (a burst of edits, one reload).
   const none: ReloadResult = { updated: [], problems: [] };
@@ -82,7 +91,7 @@ export function createTemplateEngine(options: TemplateEngineOptions): TemplateEn
       .catch(() => none)
       .then(() => {
         queued = null;
-        return loadOffThread(registry, dir, defaultCheck, logger, options.limits ?? DEFAULT_LIMITS);
+        return loadOffThread(registry, dir, defaultCheck, events, options.limits ?? DEFAULT_LIMITS);
       });
     tail = queued;
     return queued;
@@ -118,7 +127,7 @@ function load(
   registry: Registry,
   dir: string,
   check: CheckOptions,
-  logger: TemplateLogger | undefined,
+  events: AppEvents | undefined,
   initial: boolean,
 ): ReloadResult {
   try {
@@ -126,7 +135,7 @@ function load(
     return registry.apply(sources, checkSources(sources, check), initial);
   } catch (error) {
     // A file vanished mid-read (an editor's rename); the next event reloads again.
-    return notReloaded(logger, dir, `could not be read: ${String(error)}`);
+    return notReloaded(events, dir, `could not be read: ${String(error)}`);
   }
 }
 
@@ -134,25 +143,29 @@ async function loadOffThread(
   registry: Registry,
   dir: string,
   check: CheckOptions,
-  logger: TemplateLogger | undefined,
+  events: AppEvents | undefined,
   limits: CompileLimits,
 ): Promise<ReloadResult> {
   let sources: ReturnType<typeof readTemplateSources>;
   try {
     sources = readTemplateSources(dir);
   } catch (error) {
-    return notReloaded(logger, dir, `could not be read: ${String(error)}`);
+    return notReloaded(events, dir, `could not be read: ${String(error)}`);
   }
   const compiled = await compileOffThread(sources, check, limits);
   if (!compiled.ok)
-    return notReloaded(logger, sources.root, `${compiled.reason}; the last good versions stay in use`);
+    return notReloaded(events, sources.root, `${compiled.reason}; the last good versions stay in use`);
   return registry.apply(sources, compiled.problems, false, compiled.specs);
 }
 
 /** Nothing was swapped in: said once for the whole folder. */
-function notReloaded(logger: TemplateLogger | undefined, file: string, message: string): ReloadResult {
+function notReloaded(events: AppEvents | undefined, file: string, message: string): ReloadResult {
   const problem = { file, line: 0, message };
-  logger?.warn({ event: 'template.invalid', problems: [formatProblem(problem)] }, 'templates not reloaded');
+  events?.emit('template:invalid', {
+    template: null,
+    keptPrevious: true,
+    problems: [formatProblem(problem)],
+  });
   return { updated: [], problems: [problem] };
 }
 

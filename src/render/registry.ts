@@ -11,6 +11,7 @@ import type { SourceFile, TemplateFiles, TemplateSources } from './load.js';
 import { specFunction, specKey, type Specs } from './compile-worker.js';
 import { errorField } from '../error-fields.js';
 import { describeErrorLine } from '../errors.js';
+import type { AppEvents } from '../events.js';
 
 export interface TemplateLogger {
   warn(obj: object, msg: string): void;
@@ -57,7 +58,8 @@ export class Registry {
   /** Code compiled off the main thread for this apply (compile-worker.ts); empty: compile here. */
   private specs: Specs = new Map();
 
-  constructor(private readonly logger: TemplateLogger | undefined) {
+  /** `events` hears of each template brought in or refused (the log listens there). */
+  constructor(private readonly events: AppEvents | undefined) {
     registerHelpers(this.hb);
   }
 
@@ -93,8 +95,7 @@ export class Registry {
           this.good.set(unit, hash);
           this.warned.delete(unit);
           result.updated.push(unit);
-          if (!initial)
-            this.logger?.info({ event: 'template.reloaded', template: unit }, `template ${unit} reloaded`);
+          if (!initial) this.events?.emit('template:reloaded', { template: unit });
           return;
         } catch (error) {
           found = [
@@ -239,18 +240,11 @@ export class Registry {
   private warnOnce(unit: string, version: string, problems: readonly Problem[]): void {
     if (this.warned.get(unit) === version) return;
     this.warned.set(unit, version);
-    const kept = this.good.has(unit);
-    this.logger?.warn(
-      {
-        event: 'template.invalid',
-        template: unit,
-        kept_previous: kept,
-        problems: problems.map(formatProblem),
-      },
-      kept
-        ? `template ${unit} has problems; still using the last good version`
-        : `template ${unit} has problems and cannot be used`,
-    );
+    this.events?.emit('template:invalid', {
+      template: unit,
+      keptPrevious: this.good.has(unit),
+      problems: problems.map(formatProblem),
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Emitter, type AppEventMap } from '../../src/events.js';
-import { logEvents } from '../../src/log-events.js';
+import { logEvents, templateEventsLoggedTo } from '../../src/log-events.js';
 import type { Logger } from '../../src/log.js';
 
 type Level = keyof Logger;
@@ -58,6 +58,8 @@ const SAMPLES: { [K in keyof AppEventMap]: AppEventMap[K] } = {
     refused: true,
   },
   'breaker:close': { reason: 'relay down', pausedMs: 15_000 },
+  'template:reloaded': { template: 'template:welcome' },
+  'template:invalid': { template: 'partial:sign', keptPrevious: true, problems: ['sign.hbs:2: bad'] },
   'templates:reloaded': { revision: 4 },
   'automations:reloaded': { revision: 5 },
 };
@@ -134,6 +136,21 @@ const EXPECTED: { [K in keyof AppEventMap]: Line } = {
     fields: { event: 'sending.resumed', reason: 'relay down', paused_ms: 15_000 },
     message: 'the relay accepts our mail again: sending resumed',
   },
+  'template:reloaded': {
+    level: 'info',
+    fields: { event: 'template.reloaded', template: 'template:welcome' },
+    message: 'template template:welcome reloaded',
+  },
+  'template:invalid': {
+    level: 'warn',
+    fields: {
+      event: 'template.invalid',
+      template: 'partial:sign',
+      kept_previous: true,
+      problems: ['sign.hbs:2: bad'],
+    },
+    message: 'template partial:sign has problems; still using the last good version',
+  },
   'templates:reloaded': {
     level: 'info',
     fields: { event: 'templates.revision', revision: 4 },
@@ -174,6 +191,25 @@ describe('logEvents', () => {
         message: 'could not render',
       },
       expect.objectContaining({ level: 'error', message: 'the mail relay keeps failing: sending paused' }),
+    ]);
+  });
+
+  it('says when a template cannot be used at all, and when the whole folder was not reloaded', () => {
+    const { lines, log } = recordingLog();
+    const events = templateEventsLoggedTo(log);
+    events.emit('template:invalid', { template: 'template:x', keptPrevious: false, problems: ['p'] });
+    events.emit('template:invalid', { template: null, keptPrevious: true, problems: ['q'] });
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        fields: { event: 'template.invalid', template: 'template:x', kept_previous: false, problems: ['p'] },
+        message: 'template template:x has problems and cannot be used',
+      },
+      {
+        level: 'warn',
+        fields: { event: 'template.invalid', problems: ['q'] },
+        message: 'templates not reloaded',
+      },
     ]);
   });
 
