@@ -29,7 +29,7 @@ const ROUNDS = 40;
 /** The whole forecast takes seconds at a million customers: fewer rounds of what runs it. */
 const FORECAST_ROUNDS = 2;
 /** Above this many customers the per-request forecast of old is not timed (minutes a round). */
-const PER_REQUEST_MAX_CUSTOMERS = 300_000;
+const PER_REQUEST_MAX_CUSTOMERS = 200_000;
 
 interface Timing {
   p50: number;
