@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 
 /** Lines of one day in page order: automation, then due time, then id (the keyset cursor). */
-export const UPCOMING_PAGE_INDEX = 'upcoming_lines_page_index';
+const UPCOMING_PAGE_INDEX = 'upcoming_lines_page_index';
 const KEY_INDEX = 'upcoming_lines_key_index';
 
 /**
