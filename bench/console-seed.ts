@@ -39,7 +39,14 @@ export async function seedConsoleData(
 ): Promise<{ deliveries: number; messages: number[] }> {
   // A kept file (--keep-console) was seeded by an earlier run: the same rows, reused.
   const [{ n }] = (await db.knex('deliveries').count({ n: '*' })) as [{ n: number | string }];
-  if (Number(n) >= deliveries) return { deliveries, messages: messageIds(deliveries) };
+  if (Number(n) >= deliveries) {
+    // A file seeded before stored messages existed gets them now ("view as sent" reads them).
+    const [{ m }] = (await db.knex('delivery_messages').count({ m: '*' })) as [{ m: number | string }];
+    return {
+      deliveries,
+      messages: Number(m) > 0 ? messageIds(deliveries) : await seedMessages(db, deliveries),
+    };
+  }
   for (let from = 0; from < deliveries; from += PART) {
     const to = Math.min(deliveries, from + PART);
     await db.knex.transaction((trx) => trx.raw(deliveriesSql(db, from, to, customers, deliveries)));

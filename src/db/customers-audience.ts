@@ -13,8 +13,17 @@ import { chunks, IN_CHUNK } from './rows.js';
 import { dialectOf } from './dialect.js';
 import { countOf, rowsOf, strings } from './read.js';
 
-function filtered(knex: Knex, audience: Audience, addedBy: number): Knex.QueryBuilder {
-  const q = knex('customers')
+/** The customers table's primary key index on SQLite (the id is text, so not the rowid). */
+const SQLITE_ID_INDEX = 'sqlite_autoindex_customers_1';
+
+function filtered(
+  knex: Knex,
+  audience: Audience,
+  addedBy: number,
+  table: string | Knex.Raw = 'customers',
+): Knex.QueryBuilder {
+  const q = knex
+    .from(table)
     .where('customers.subscribed', true)
     .where('customers.created_at', '<=', addedBy)
     .whereNotExists(
@@ -51,7 +60,13 @@ export async function audiencePage(
   afterId: string | null,
   limit: number,
 ): Promise<Customer[]> {
-  const q = filtered(knex, audience, addedBy).select('customers.*').orderBy('customers.id').limit(limit);
+  // In id order from the key: SQLite otherwise ranges the created_at index and sorts every
+  // customer to return the first few (a second at a million customers).
+  const table = dialectOf(knex).indexed(knex, 'customers', SQLITE_ID_INDEX);
+  const q = filtered(knex, audience, addedBy, table)
+    .select('customers.*')
+    .orderBy('customers.id')
+    .limit(limit);
   if (afterId !== null) q.where('customers.id', '>', afterId);
   return rowsOf(await q).map(rowToCustomer);
 }

@@ -7,7 +7,12 @@ import type { Knex } from 'knex';
 import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
 import { dialectOf } from './dialect.js';
 import { stringList } from './read.js';
-import { createUpcomingTables, dropUpcomingTables } from './upcoming-schema.js';
+import {
+  alternateLineTables,
+  createUpcomingTables,
+  dropAlternateLines,
+  dropUpcomingTables,
+} from './upcoming-schema.js';
 import { createWorkerStatus, dropWorkerStatus } from './worker-status.js';
 
 interface Migration {
@@ -729,6 +734,29 @@ const workerStatus: Migration = {
   down: dropWorkerStatus,
 };
 
+/**
+ * The console at a million customers: each automation's pending rows counted from an index
+ * (automation, status) alone (counting them by status fetched every pending row of the table to
+ * read its automation: seconds per automation with a million pending rows), and a second table
+ * of forecast lines, so a build empties a whole table instead of deleting millions of lines.
+ */
+const consoleScale: Migration = {
+  name: '0017_console_scale',
+  async up(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.index(['automation_id', 'status'], AUTOMATION_STATUS_INDEX);
+    });
+    await alternateLineTables(knex);
+  },
+  async down(knex) {
+    await dropAlternateLines(knex);
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.dropIndex(['automation_id', 'status'], AUTOMATION_STATUS_INDEX);
+    });
+  },
+};
+const AUTOMATION_STATUS_INDEX = 'deliveries_automation_status_index';
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -745,6 +773,7 @@ const MIGRATIONS: readonly Migration[] = [
   consoleRollup,
   upcoming,
   workerStatus,
+  consoleScale,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

@@ -4,10 +4,11 @@
  * at a time by keyset on (automation, due time, id), and the counts without counting lines.
  */
 import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
 import { dialectOf } from './dialect.js';
 import { num, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 import { chunks } from './rows.js';
-import { UPCOMING_PAGE_INDEX } from './upcoming-schema.js';
+import { LINE_TABLES, linesTableOf } from './upcoming-schema.js';
 
 export interface StoredLine {
   id: number;
@@ -41,17 +42,47 @@ export interface LineCursor {
 
 /** Rows per INSERT: 11 columns each stays far below either database's parameter limit. */
 const INSERT_ROWS = 500;
-const DELETE_ROWS = 5_000;
 
 export async function insertLines(
   trx: Knex.Transaction,
   generation: number,
   lines: readonly NewLine[],
 ): Promise<void> {
+  // One multi-row VALUES statement per batch: the query builder's SQLite insert is a compound
+  // SELECT, several times slower to compile and run for the millions of lines of a large forecast.
   for (const batch of chunks(lines, INSERT_ROWS)) {
-    await trx('upcoming_lines').insert(batch.map((l) => ({ ...l, generation })));
+    const values = batch.map(() => LINE_MARKS).join(', ');
+    await trx.raw(
+      `INSERT INTO ${linesTableOf(generation).table} (${LINE_COLUMNS.join(', ')}) VALUES ${values}`,
+      batch.flatMap((l) => [
+        generation,
+        l.day,
+        l.automation_id,
+        l.customer_id,
+        l.email,
+        l.occurrence,
+        l.due_at,
+        l.local_time,
+        l.outcome,
+        l.reason,
+      ]),
+    );
   }
 }
+
+const LINE_COLUMNS = [
+  'generation',
+  'day',
+  'automation_id',
+  'customer_id',
+  'email',
+  'occurrence',
+  'due_at',
+  'local_time',
+  'outcome',
+  'reason',
+] as const;
+const LINE_MARKS = `(${LINE_COLUMNS.map(() => '?').join(', ')})`;
 
 export async function insertCounts(
   trx: Knex.Transaction,
@@ -64,26 +95,20 @@ export async function insertCounts(
 }
 
 /**
- * Deletes every generation but `keep` (the one the page reads), a bounded batch per statement so
- * no transaction holds the write lock for long. The previous generation is deleted by the build
- * after next, never while a request that read the state row just before a switch may still read it.
+ * Makes room for `generation`: empties its table of lines at once (it holds only the
+ * generation before the current one, or older ones) and deletes the counts of every
+ * generation but `keep`, the one the page reads. The previous generation is dropped by the
+ * build after next, never while a request that read the state row just before a switch may
+ * still read it. `generation` must not be `keep`'s table (see upcoming-build.ts).
  */
-export async function pruneGenerations(knex: Knex, keep: number | null): Promise<number> {
-  const others = (q: Knex.QueryBuilder) =>
-    keep === null
-      ? q
-      : q.where((w) => {
-          void w.where('generation', '<', keep).orWhere('generation', '>', keep);
-        });
-  let deleted = 0;
-  for (;;) {
-    const ids = others(knex('upcoming_lines').select('id').limit(DELETE_ROWS));
-    const n = await knex('upcoming_lines').whereIn('id', ids).delete();
-    deleted += n;
-    if (n < DELETE_ROWS) break;
-  }
-  await others(knex('upcoming_counts')).delete();
-  return deleted;
+export async function clearForGeneration(knex: Knex, generation: number, keep: number | null): Promise<void> {
+  const target = linesTableOf(generation);
+  if (keep !== null && linesTableOf(keep) === target)
+    throw new AppError('E_UPCOMING_TABLE', `generation ${generation} would overwrite the current forecast`);
+  await knex(target.table).truncate();
+  if (keep === null) for (const t of LINE_TABLES) await knex(t.table).truncate();
+  const counts = knex('upcoming_counts');
+  await (keep === null ? counts : counts.whereNot('generation', keep)).delete();
 }
 
 export async function dayCounts(knex: Knex, generation: number): Promise<DayCount[]> {
@@ -110,10 +135,8 @@ export async function dayLines(
   limit: number,
 ): Promise<StoredLine[]> {
   // SQLite plans without statistics: name the index that serves this order.
-  const table =
-    dialectOf(knex).name === 'postgres'
-      ? 'upcoming_lines'
-      : knex.raw('?? INDEXED BY ??', ['upcoming_lines', UPCOMING_PAGE_INDEX]);
+  const lines = linesTableOf(generation);
+  const table = dialectOf(knex).indexed(knex, lines.table, lines.pageIndex);
   const q = knex
     .from(table)
     .where({ generation, day })
@@ -158,11 +181,10 @@ export async function markLineSkipped(
       customer_id: key.customerId,
       occurrence: key.occurrence,
     };
-    const line = rowOf(await trx('upcoming_lines').where(where).first('id', 'day', 'outcome'));
+    const table = linesTableOf(generation).table;
+    const line = rowOf(await trx(table).where(where).first('id', 'day', 'outcome'));
     if (!line || line.outcome !== 'send') return;
-    await trx('upcoming_lines')
-      .where('id', num(line, 'id'))
-      .update({ outcome: 'skip', reason, skipped_by: who });
+    await trx(table).where('id', num(line, 'id')).update({ outcome: 'skip', reason, skipped_by: who });
     await trx('upcoming_counts')
       .where({ generation, day: str(line, 'day'), automation_id: key.automationId })
       .update({ sends: trx.raw('sends - 1'), held: trx.raw('held + 1') });

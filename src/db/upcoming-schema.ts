@@ -7,11 +7,46 @@
 import type { Knex } from 'knex';
 
 /** Lines of one day in page order: automation, then due time, then id (the keyset cursor). */
-export const UPCOMING_PAGE_INDEX = 'upcoming_lines_page_index';
+const UPCOMING_PAGE_INDEX = 'upcoming_lines_page_index';
 const KEY_INDEX = 'upcoming_lines_key_index';
 
-export async function createUpcomingTables(knex: Knex): Promise<void> {
-  await knex.schema.createTable('upcoming_lines', (t) => {
+/**
+ * Generations alternate between two tables of lines: a build empties the one the current
+ * generation is not in, at once, instead of deleting millions of lines row by row.
+ */
+export const LINE_TABLES = [
+  { table: 'upcoming_lines', pageIndex: UPCOMING_PAGE_INDEX, keyIndex: KEY_INDEX },
+  {
+    table: 'upcoming_lines_alt',
+    pageIndex: 'upcoming_lines_alt_page_index',
+    keyIndex: 'upcoming_lines_alt_key_index',
+  },
+] as const;
+
+export type LineTable = (typeof LINE_TABLES)[number];
+
+/** The table a generation's lines are in: odd generations in the first, even in the second. */
+export function linesTableOf(generation: number): LineTable {
+  return LINE_TABLES[generation % 2 === 1 ? 0 : 1];
+}
+
+/** The second table of lines (0017), emptying the first: its generations follow the new parity. */
+export async function alternateLineTables(knex: Knex): Promise<void> {
+  await createLines(knex, LINE_TABLES[1]);
+  await knex('upcoming_lines').delete();
+  await knex('upcoming_counts').delete();
+  // A missing forecast is rebuilt at the next look (upcoming-refresher.ts).
+  await knex('upcoming_state').update({ generation: null, computed_at: null });
+}
+
+export async function dropAlternateLines(knex: Knex): Promise<void> {
+  await knex.schema.dropTable(LINE_TABLES[1].table);
+  await knex('upcoming_counts').delete();
+  await knex('upcoming_state').update({ generation: null, computed_at: null });
+}
+
+async function createLines(knex: Knex, names: LineTable): Promise<void> {
+  await knex.schema.createTable(names.table, (t) => {
     t.increments('id').primary();
     t.integer('generation').notNullable();
     // YYYY-MM-DD in the business's time zone.
@@ -26,9 +61,13 @@ export async function createUpcomingTables(knex: Knex): Promise<void> {
     t.string('outcome', 8).notNullable();
     t.string('reason', 100);
     t.string('skipped_by', 200);
-    t.index(['generation', 'day', 'automation_id', 'due_at', 'id'], UPCOMING_PAGE_INDEX);
-    t.index(['generation', 'automation_id', 'customer_id', 'occurrence'], KEY_INDEX);
+    t.index(['generation', 'day', 'automation_id', 'due_at', 'id'], names.pageIndex);
+    t.index(['generation', 'automation_id', 'customer_id', 'occurrence'], names.keyIndex);
   });
+}
+
+export async function createUpcomingTables(knex: Knex): Promise<void> {
+  await createLines(knex, LINE_TABLES[0]);
   await knex.schema.createTable('upcoming_counts', (t) => {
     t.integer('generation').notNullable();
     t.string('day', 10).notNullable();

@@ -10,7 +10,7 @@ import type { Customer, CustomerEvent } from '../domain.js';
 import { iterateCustomers } from '../db/customers.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
-import { pageBooks } from '../db/deliveries-books.js';
+import { bookedStatuses, recentMarketingSends } from '../db/deliveries-books.js';
 import { capDecision } from '../plan/cap.js';
 import { exitConditionMet } from '../plan/exit-condition.js';
 import { customerZone, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
@@ -53,12 +53,16 @@ export interface ForecastOptions {
 const DAY = 86_400_000;
 
 export async function forecast(db: Database, config: Config, o: ForecastOptions): Promise<void> {
+  // The frequency cap's recent sends, read once for everyone rather than per page of customers.
+  const cap = config.sending.frequency_cap;
+  const sends =
+    o.useBooks && cap ? await recentMarketingSends(db.knex, o.from - cap.per) : new Map<string, number[]>();
   const collect = async (
     planned: PlannedDelivery[],
     customers: readonly Customer[],
     events: ReadonlyMap<string, readonly CustomerEvent[]>,
   ) => {
-    const page = await pageContext(db, config, planned, customers, o);
+    const page = await pageContext(db, config, planned, customers, o, sends);
     const lines: ForecastLine[] = [];
     // Grouped once: filtering the page's plan per customer was quadratic (measured at 1M customers).
     const byCustomer = new Map<string, PlannedDelivery[]>();
@@ -95,20 +99,16 @@ async function pageContext(
   planned: PlannedDelivery[],
   customers: readonly Customer[],
   o: ForecastOptions,
+  sends: Map<string, number[]>,
 ): Promise<PageContext> {
-  const cap = config.sending.frequency_cap;
-  // One read of the planned customers' rows answers both questions (see deliveries-books.ts).
-  const books = o.useBooks
-    ? await pageBooks(db.knex, planned, cap ? o.from - cap.per : null)
-    : { statuses: new Map<string, string>(), sends: new Map<string, number[]>() };
   return {
     optOuts: await optOutsFor(db.knex, customers),
     suppressed: await suppressedAmong(
       db.knex,
       customers.map((c) => c.email),
     ),
-    books: books.statuses,
-    sends: books.sends,
+    books: o.useBooks ? await bookedStatuses(db.knex, planned) : new Map<string, string>(),
+    sends,
     digests: await loadDigestContext(db, config, planned, customers),
   };
 }

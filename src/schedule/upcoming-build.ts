@@ -11,12 +11,13 @@ import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { readRevision } from '../db/outreach-revision.js';
 import {
+  clearForGeneration,
   insertCounts,
   insertLines,
-  pruneGenerations,
   type DayCount,
   type NewLine,
 } from '../db/upcoming-lines.js';
+import { linesTableOf } from '../db/upcoming-schema.js';
 import {
   LeaseLost,
   nextGeneration,
@@ -33,8 +34,8 @@ const DAY = 86_400_000;
 export const UPCOMING_DAYS = 14;
 /** A builder that stops renewing (it died) frees the lease after this long. */
 const LEASE_MS = 120_000;
-/** Lines written per transaction. */
-const CHUNK = 2_000;
+/** Lines written per transaction: a commit each costs more than the rows at a million customers. */
+const CHUNK = 10_000;
 
 export interface BuildOptions {
   now: () => number;
@@ -62,8 +63,12 @@ export async function buildUpcoming(
   if (!(await takeUpcomingLease(db.knex, o.owner, started, LEASE_MS))) return null;
   try {
     const revision = await readRevision(db.knex);
-    await pruneGenerations(db.knex, (await readUpcomingState(db.knex)).generation);
-    const generation = await nextGeneration(db.knex, o.owner);
+    const current = (await readUpcomingState(db.knex)).generation;
+    let generation = await nextGeneration(db.knex, o.owner);
+    // Into the table the current forecast is not in (a build that failed left a number unused).
+    if (current !== null && linesTableOf(generation) === linesTableOf(current))
+      generation = await nextGeneration(db.knex, o.owner);
+    await clearForGeneration(db.knex, generation, current);
     const writer = new ChunkWriter(db, config.business.timezone, generation, o);
     const to = started + UPCOMING_DAYS * DAY;
     await forecast(db, config, { from: started, to, useBooks: true, onLines: (l) => writer.add(l) });

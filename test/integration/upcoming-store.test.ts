@@ -11,7 +11,14 @@ import { CONSOLE_PAGES } from '../../src/console/pages.js';
 import { upsertCustomers } from '../../src/db/customers.js';
 import { listStaffAudit } from '../../src/db/staff-audit.js';
 import { dayCounts } from '../../src/db/upcoming-lines.js';
-import { readUpcomingState, requestUpcomingRefresh, takeUpcomingLease } from '../../src/db/upcoming-state.js';
+import { linesTableOf } from '../../src/db/upcoming-schema.js';
+import {
+  nextGeneration,
+  readUpcomingState,
+  releaseUpcomingLease,
+  requestUpcomingRefresh,
+  takeUpcomingLease,
+} from '../../src/db/upcoming-state.js';
 import { seedIfEmpty } from '../../src/outreach/startup.js';
 import { buildUpcoming } from '../../src/schedule/upcoming-build.js';
 import { UpcomingRefresher } from '../../src/schedule/upcoming-refresher.js';
@@ -34,8 +41,11 @@ describe.each(databases())('the stored upcoming forecast on %s', (db) => {
   const build = (owner: string) => buildUpcoming(c.db, c.rt.config, { now: c.rt.now, owner, by: owner });
   const lines = async (generation: number) =>
     Number(
-      ((await c.db.knex('upcoming_lines').where({ generation }).count({ n: '*' }).first()) as { n: unknown })
-        .n,
+      (
+        (await c.db.knex(linesTableOf(generation).table).where({ generation }).count({ n: '*' }).first()) as {
+          n: unknown;
+        }
+      ).n,
     );
 
   beforeEach(async () => {
@@ -76,6 +86,16 @@ describe.each(databases())('the stored upcoming forecast on %s', (db) => {
     const third = await build('w1');
     expect(await lines(first?.generation as number)).toBe(0);
     expect(await lines(third?.generation as number)).toBe(second?.lines);
+    expect(await lines(second?.generation as number)).toBe(second?.lines);
+    // A build that died after taking a number: the next one still writes beside the current one.
+    expect(await takeUpcomingLease(c.db.knex, 'w2', NOW, 60_000)).toBe(true);
+    await nextGeneration(c.db.knex, 'w2');
+    await releaseUpcomingLease(c.db.knex, 'w2');
+    const fourth = await build('w1');
+    expect(linesTableOf(fourth?.generation as number)).not.toBe(linesTableOf(third?.generation as number));
+    expect(await lines(third?.generation as number)).toBe(third?.lines);
+    expect(await lines(fourth?.generation as number)).toBe(third?.lines);
+    expect(await lines(second?.generation as number)).toBe(0);
   });
 
   it('lets one builder build at a time, and frees the lease of one that died', async () => {
