@@ -7,8 +7,6 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -47,8 +45,6 @@ export interface SendResult {
   response: string;
   /** The exact MIME bytes handed to the relay (DKIM signature included), for the books. */
   raw?: Buffer;
-  /** `raw` gzip-compressed for the books' stored copy, when the mailer made it while sending. */
-  rawGzip?: Buffer;
 }
 
 export interface Mailer {
@@ -161,11 +157,8 @@ class SmtpMailer implements Mailer {
     // Only the signer's output needs a second pass; unsigned, `wire` is already in CRLF.
     const wire = crlf(raw);
     const bytes = this.dkim ? crlf(await buffered(this.dkim.sign(wire))) : wire;
-    // The stored copy is compressed on libuv's thread pool while the relay talks, rather than
-    // on the event loop after it answered: sending is bound by this one thread's CPU.
-    const compressing = gzipped(bytes);
     const info = await this.pool.send(envelope, () => readableOf(bytes));
-    return { response: info.response ?? '', raw: bytes, rawGzip: await compressing };
+    return { response: info.response ?? '', raw: bytes };
   }
 
   async close(): Promise<void> {
@@ -184,16 +177,6 @@ function readableOf(raw: string | Buffer): Readable {
       this.push(null);
     },
   });
-}
-
-const gzipAsync = promisify(gzip);
-
-/** Level 1: every sent message is compressed; MIME text still shrinks several-fold. */
-function gzipped(bytes: Buffer): Promise<Buffer> {
-  const compressing = gzipAsync(bytes, { level: 1 });
-  // A send that fails never awaits it; its (unlikely) failure must not go unhandled.
-  compressing.catch(() => {});
-  return compressing;
 }
 
 function crlf(raw: string | Buffer): Buffer {

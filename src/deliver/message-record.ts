@@ -12,6 +12,6 @@ export function messageRecord(message: OutgoingMessage, result: SendResult): Mes
     subject: message.subject,
     mimeSha256: createHash('sha256').update(result.raw).digest('hex'),
     // Level 1: this runs on the send path for every message; MIME text still shrinks several-fold.
-    mimeGzip: result.rawGzip ?? gzipSync(result.raw, { level: 1 }),
+    mimeGzip: gzipSync(result.raw, { level: 1 }),
   };
 }
