@@ -83,6 +83,14 @@ interface SqliteConnection {
   prepare(sql: string): unknown;
 }
 
+/** What the cache needs to know of a prepared statement: whether an iteration is still using it. */
+interface SqliteStatement {
+  busy: boolean;
+}
+
+/** Statements kept prepared per connection; the oldest goes first when more are in use. */
+const STATEMENT_CACHE = 200;
+
 /**
  * knex opens SQLite transactions with a plain (deferred) `BEGIN;`. A deferred transaction that
  * reads before it writes (an import's upsert) must upgrade to the write lock mid-way, and in
@@ -91,8 +99,32 @@ interface SqliteConnection {
  * write lock up front, where the busy timeout waits for it. Every transaction we run writes.
  */
 function beginImmediate(conn: SqliteConnection): void {
-  const prepare = conn.prepare.bind(conn);
+  const prepare = cachedPrepare(conn);
   conn.prepare = (sql: string) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql);
+}
+
+/**
+ * knex prepares every statement again at each query, and SQLite compiling one can cost more
+ * than running it: the delivery loop's group commit runs the same few statements hundreds of
+ * times a second. Kept statements are reused (SQLite recompiles one itself after a schema
+ * change); one still busy in an iteration is not shared, a fresh one is prepared instead.
+ */
+function cachedPrepare(conn: SqliteConnection): (sql: string) => unknown {
+  const prepare = conn.prepare.bind(conn);
+  const kept = new Map<string, SqliteStatement>();
+  return (sql) => {
+    const hit = kept.get(sql);
+    if (hit && !hit.busy) {
+      // Most recently used last, so the first key is the one to drop.
+      kept.delete(sql);
+      kept.set(sql, hit);
+      return hit;
+    }
+    const statement = prepare(sql) as SqliteStatement;
+    kept.set(sql, statement);
+    if (kept.size > STATEMENT_CACHE) kept.delete(kept.keys().next().value as string);
+    return statement;
+  };
 }
 
 function openPostgres(url: string): Database {

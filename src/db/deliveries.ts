@@ -15,6 +15,7 @@ import { bool, countOf, num, numOrNull, oneOf, rowOf, rowsOf, str, strOrNull, ty
 import { addSuppression } from './suppressions.js';
 import { retryOnLockConflict } from './retry.js';
 import { insertMessageRecords, type MessageRecord } from './delivery-messages.js';
+import { ALL_SENT_MAX, recordAllSent, recordSent, type SentOutcome } from './deliveries-sent.js';
 import { deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
 
 export interface DeliveryRow {
@@ -176,6 +177,9 @@ export async function recordOutcomes(
   now: number,
 ): Promise<number> {
   if (outcomes.length === 0) return 0;
+  const sent = outcomes.filter((o): o is SentOutcome => o.status === 'sent');
+  if (sent.length === outcomes.length && sent.length <= ALL_SENT_MAX && !knex.isTransaction)
+    return retryOnLockConflict(() => recordAllSent(knex, workerId, sent, now));
   return retryOnLockConflict(() => recordOutcomesOnce(knex, workerId, outcomes, now));
 }
 
@@ -221,42 +225,6 @@ async function recordOutcomesOnce(
     }
   });
   return applied;
-}
-
-type SentOutcome = Extract<DeliveryOutcome, { status: 'sent' }>;
-
-/**
- * The same update as outcomeColumns makes for 'sent', for many rows in one statement: each row
- * joined to its own values. It applies while this worker holds the claim, and also to a row whose
- * lease ran out and went back to pending meanwhile (a long database outage): the relay took the
- * message, and leaving the row pending would send it again. A row another worker now holds is
- * left to that worker. Returns rows changed.
- */
-async function recordSent(
-  trx: Knex.Transaction,
-  workerId: string,
-  sent: readonly SentOutcome[],
-  now: number,
-): Promise<number> {
-  if (sent.length === 0) return 0;
-  const dialect = dialectOf(trx);
-  const postgres = dialect.name === 'postgres';
-  // Postgres needs the types of the VALUES columns; SQLite takes them as they come.
-  const tuple = postgres ? '(?::integer, ?::bigint, ?::text)' : '(?, ?, ?)';
-  const values = sent.map(() => tuple).join(', ');
-  const set =
-    `status = 'sent', sent_at = v.sent_at, message_id = v.message_id, error = NULL, reason = NULL, ` +
-    'locked_by = NULL, locked_until = NULL, updated_at = ?';
-  const rows = sent.flatMap((o) => [o.id, o.sentAt, o.messageId]);
-  // Placeholders bind in text order: SET comes before the VALUES on Postgres, after on SQLite.
-  const bindings = postgres ? [now, ...rows, workerId] : [...rows, now, workerId];
-  const sql = postgres
-    ? `UPDATE deliveries AS d SET ${set} FROM (VALUES ${values}) AS v(id, sent_at, message_id)
-       WHERE d.id = v.id AND ((d.status = 'sending' AND d.locked_by = ?) OR d.status = 'pending')`
-    : `WITH v(id, sent_at, message_id) AS (VALUES ${values})
-       UPDATE deliveries SET ${set} FROM v WHERE deliveries.id = v.id
-       AND ((deliveries.status = 'sending' AND deliveries.locked_by = ?) OR deliveries.status = 'pending')`;
-  return dialect.rawChanges(await trx.raw<unknown>(sql, bindings));
 }
 
 /** Outcomes grouped by the columns they set, so each group is one UPDATE. */

@@ -23,26 +23,67 @@ export interface StoredMessage extends Omit<MessageRecord, 'mimeGzip'> {
   createdAt: number;
 }
 
+export interface RecordOf {
+  id: number;
+  record: MessageRecord;
+}
+
 /** The first record of a delivery stands (a second send after a crash carries the same bytes' intent). */
 export async function insertMessageRecords(
   trx: Knex,
-  records: ReadonlyArray<{ id: number; record: MessageRecord }>,
+  records: readonly RecordOf[],
   now: number,
 ): Promise<void> {
   if (records.length === 0) return;
-  const rows = records.map(({ id, record: r }) => ({
-    delivery_id: id,
-    template: r.template,
-    template_version_id: r.templateVersionId,
-    template_version: r.templateVersion,
-    requested_locale: r.requestedLocale === null ? null : r.requestedLocale.slice(0, 64),
-    resolved_locale: r.resolvedLocale,
-    subject: r.subject,
-    mime_sha256: r.mimeSha256,
-    mime_gzip: r.mimeGzip,
-    created_at: now,
-  }));
+  const rows = records.map((r) => {
+    const values = valuesOf(r, now);
+    return Object.fromEntries(COLUMNS.map((c, i) => [c, values[i]]));
+  });
   await trx('delivery_messages').insert(rows).onConflict('delivery_id').ignore();
+}
+
+const COLUMNS = [
+  'delivery_id',
+  'template',
+  'template_version_id',
+  'template_version',
+  'requested_locale',
+  'resolved_locale',
+  'subject',
+  'mime_sha256',
+  'mime_gzip',
+  'created_at',
+] as const;
+
+function valuesOf({ id, record: r }: RecordOf, now: number): Knex.Value[] {
+  const requested = r.requestedLocale === null ? null : r.requestedLocale.slice(0, 64);
+  return [
+    id,
+    r.template,
+    r.templateVersionId,
+    r.templateVersion,
+    requested,
+    r.resolvedLocale,
+    r.subject,
+    r.mimeSha256,
+    r.mimeGzip,
+    now,
+  ];
+}
+
+/**
+ * The same insert as one SQL text and its bindings, for a statement written by hand: the
+ * delivery loop's write of sent outcomes (deliveries-sent.ts). Same text on both databases.
+ */
+export function messageRecordsInsert(
+  records: readonly RecordOf[],
+  now: number,
+): { sql: string; bindings: Knex.Value[] } {
+  const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
+  const sql =
+    `INSERT INTO delivery_messages (${COLUMNS.join(', ')}) VALUES ${records.map(() => tuple).join(', ')} ` +
+    'ON CONFLICT (delivery_id) DO NOTHING';
+  return { sql, bindings: records.flatMap((r) => valuesOf(r, now)) };
 }
 
 export async function getMessage(knex: Knex, deliveryId: number): Promise<StoredMessage | undefined> {

@@ -3,6 +3,8 @@
  * zone by zone (each an index range in id order), and sent outcomes recorded in one statement —
  * still only for rows this worker holds.
  */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databases } from '../support/databases.js';
 import { openDatabase, type Database } from '../../src/db/connect.js';
@@ -15,6 +17,7 @@ import {
   recordOutcomes,
   type DeliveryOutcome,
 } from '../../src/db/deliveries.js';
+import { getMessage, type MessageRecord } from '../../src/db/delivery-messages.js';
 import type { CustomerInput } from '../../src/domain.js';
 import { customer as record } from '../support/records.js';
 import type { PlannedDelivery } from '../../src/plan/types.js';
@@ -182,5 +185,59 @@ describe.each(databases())('set-based paths on %s', (dbName) => {
       available_at: NOW + 600_000,
       error: '451 try later',
     });
+  });
+  function copyOf(text: string): MessageRecord {
+    const mime = Buffer.from(text);
+    return {
+      template: 'birthday',
+      templateVersionId: null,
+      templateVersion: null,
+      requestedLocale: null,
+      resolvedLocale: 'en',
+      subject: text,
+      mimeSha256: createHash('sha256').update(mime).digest('hex'),
+      mimeGzip: gzipSync(mime),
+    };
+  }
+
+  it('records a write of sends alone with their copies at once; a failing copy keeps every row as it was', async () => {
+    const { knex, dialect } = await open();
+    await insertPlanned(knex, ['c0001', 'c0002', 'c0003', 'c0004'].map(planned), NOW);
+    const rows = await claimDue(knex, dialect, { workerId: 'me', now: NOW, leaseMs: 60_000, limit: 10 });
+    const [a, b, c, d] = rows.map((r) => r.id) as [number, number, number, number];
+    await knex('deliveries').where('id', b).update({ locked_by: 'other' });
+    const sent = (id: number, record: MessageRecord): DeliveryOutcome => ({
+      id,
+      status: 'sent',
+      messageId: `<${id}@example.com>`,
+      sentAt: NOW + id,
+      record,
+    });
+    expect(
+      await recordOutcomes(knex, 'me', [sent(a, copyOf('to a')), sent(b, copyOf('to b'))], NOW + 1000),
+    ).toBe(1);
+    expect((await getMessage(knex, a))?.mime.toString()).toBe('to a');
+    // Written again (a retried write): nothing changes, the first copy stands.
+    expect(await recordOutcomes(knex, 'me', [sent(a, copyOf('again'))], NOW + 2000)).toBe(0);
+    expect((await getMessage(knex, a))?.mime.toString()).toBe('to a');
+
+    const broken = { ...copyOf('to d'), resolvedLocale: null as unknown as string };
+    await expect(
+      recordOutcomes(knex, 'me', [sent(c, copyOf('to c')), sent(d, broken)], NOW + 3000),
+    ).rejects.toThrow();
+    const books = new Map((await listDeliveries(knex, {})).map((r) => [r.id, r]));
+    expect(books.get(a)).toMatchObject({
+      status: 'sent',
+      message_id: `<${a}@example.com>`,
+      updated_at: NOW + 1000,
+    });
+    expect(books.get(b)).toMatchObject({ status: 'sending', locked_by: 'other' });
+    for (const id of [c, d]) expect(books.get(id)).toMatchObject({ status: 'sending', locked_by: 'me' });
+    expect(await getMessage(knex, c)).toBeUndefined();
+    // The connection went back to the pool: the same write without the broken copy goes through.
+    expect(
+      await recordOutcomes(knex, 'me', [sent(c, copyOf('to c')), sent(d, copyOf('to d'))], NOW + 4000),
+    ).toBe(2);
+    expect((await getMessage(knex, d))?.mime.toString()).toBe('to d');
   });
 });
