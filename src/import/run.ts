@@ -154,7 +154,8 @@ const HANDLERS = { customers, events, content } as const;
 
 /** Imports one file; throws AppError E_IMPORT_UNREADABLE when nothing can be read. */
 export function runImport(options: ImportOptions): Promise<ImportReport> {
-  return importWith(HANDLERS[options.kind] as KindHandler<{ id: string }>, options);
+  const work = () => importWith(HANDLERS[options.kind] as KindHandler<{ id: string }>, options);
+  return options.store.session ? options.store.session(work) : work();
 }
 
 export interface CheckedRecords {

@@ -1,0 +1,78 @@
+/**
+ * An import on SQLite lets the write-ahead log grow longer between checkpoints while it runs,
+ * and gives the connection back with its own setting afterwards, even when the import fails.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrations.js';
+import { importStore } from '../../src/import/db-store.js';
+import { runImport } from '../../src/import/run.js';
+import type { ImportStore } from '../../src/import/types.js';
+import { NOW, streamOf } from '../fixtures/import/fake-store.js';
+
+async function checkpointPages(db: Database): Promise<number> {
+  const rows = (await db.knex.raw('PRAGMA wal_autocheckpoint')) as Array<{ wal_autocheckpoint: number }>;
+  return Number(rows[0]?.wal_autocheckpoint);
+}
+
+describe('the import session on SQLite', () => {
+  let dir: string;
+  let db: Database;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rapport-import-session-'));
+    db = openDatabase(`sqlite:${join(dir, 'rapport.db')}`);
+    await migrate(db.knex);
+  });
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The store, noting the setting each time a batch is written. */
+  function watched(seen: number[]): ImportStore {
+    const store = importStore(db);
+    return {
+      ...store,
+      upsertCustomers: async (rows, now, dryRun) => {
+        seen.push(await checkpointPages(db));
+        return store.upsertCustomers(rows, now, dryRun);
+      },
+    };
+  }
+
+  it('checkpoints less often during the import, as before once it is over', async () => {
+    const before = await checkpointPages(db);
+    const seen: number[] = [];
+    const text = ['id,email', 'c1,c1@example.com', 'c2,c2@example.com', 'c3,c3@example.com'].join('\n');
+    const report = await runImport({
+      kind: 'customers',
+      input: streamOf(text),
+      format: 'csv',
+      store: watched(seen),
+      dryRun: false,
+      now: NOW,
+      batchSize: 2,
+    });
+    expect(report.inserted).toBe(3);
+    expect(seen).toEqual([20_000, 20_000]);
+    expect(await checkpointPages(db)).toBe(before);
+    expect(await db.knex('customers').count({ n: '*' })).toEqual([{ n: 3 }]);
+  });
+
+  it('restores the setting when the file cannot be read', async () => {
+    const before = await checkpointPages(db);
+    const failing = runImport({
+      kind: 'customers',
+      input: streamOf(''),
+      format: 'csv',
+      store: importStore(db),
+      dryRun: false,
+      now: NOW,
+    });
+    await expect(failing).rejects.toThrow(/empty/);
+    expect(await checkpointPages(db)).toBe(before);
+  });
+});
