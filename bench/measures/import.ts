@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { openDatabase, type Database } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrations.js';
 import { importStore } from '../../src/import/db-store.js';
+import { FILE_BATCH } from '../../src/import/file.js';
 import { runImport, type ImportReport } from '../../src/import/run.js';
 import type { ChildResult } from '../child.js';
 
@@ -68,6 +69,8 @@ async function pass(
     input: Readable.from(chunks(customers, changeEvery)),
     format: 'csv',
     store: importStore(db),
+    // As `rapport import` writes a file (importInto).
+    batchSize: FILE_BATCH,
     dryRun: false,
     now: Date.now(),
     zone: 'UTC',
