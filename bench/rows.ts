@@ -241,7 +241,7 @@ export function importRows(db: Db, customers: number, r: ChildResult): ResultRow
       value: n('peakRssMb'),
       unit: 'MB',
       target: { op: '<=', value: 200, text: '≤ 200 MB' },
-      notes: `first pass alone ${mb(n('firstRssMb'))}; streamed, in batches`,
+      notes: `first pass alone ${mb(n('firstRssMb'))}, ${mb(n('startRssMb'))} before it; streamed, in batches`,
     }),
   ];
 }

@@ -11,14 +11,6 @@ import { migrate } from '../src/db/migrations.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { reportFromChild, type ChildResult } from './child.js';
 import { runLoadgenProcess } from './loadgen.js';
-import { measureDeliver, measureMemory } from './measures/deliver.js';
-import { measureConsole } from './measures/console.js';
-import { measureFeed } from './measures/feed.js';
-import { measureImport } from './measures/import.js';
-import { measureLatency } from './measures/latency.js';
-import { measurePlan } from './measures/plan.js';
-import { measureRender } from './measures/render.js';
-import { measureSimulate } from './measures/simulate.js';
 import { seedDue, seedPopulation } from './seed.js';
 import { runSinkProcess } from './sink.js';
 import { runSuite } from './suite.js';
@@ -51,6 +43,8 @@ if (role === 'sink') {
   }
 }
 
+// Each measure is loaded by the child that runs it, so no measure holds the others' modules (and
+// their heap) while its peak RSS is taken.
 async function runMeasure(args: string[]): Promise<ChildResult> {
   const [name, ...rest] = args;
   const names = ['url', 'from', 'customers', 'sends', 'warm', 'day', 'seconds', 'events', 'deliveries'];
@@ -76,23 +70,37 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
         return {};
       });
     case 'plan':
-      return measurePlan(str('url'), str('day') === 'digest' ? 'digest' : 'typical');
+      return (await import('./measures/plan.js')).measurePlan(
+        str('url'),
+        str('day') === 'digest' ? 'digest' : 'typical',
+      );
     case 'render':
-      return measureRender(num('seconds'));
+      return (await import('./measures/render.js')).measureRender(num('seconds'));
     case 'deliver':
-      return measureDeliver(str('url'), num('warm'));
+      return (await import('./measures/deliver.js')).measureDeliver(str('url'), num('warm'));
     case 'memory':
-      return measureMemory(str('url'));
+      return (await import('./measures/deliver.js')).measureMemory(str('url'));
     case 'latency':
-      return measureLatency(str('url'), num('customers'), num('events'));
+      return (await import('./measures/latency.js')).measureLatency(
+        str('url'),
+        num('customers'),
+        num('events'),
+      );
     case 'feed':
-      return measureFeed(str('url'), num('seconds'));
+      return (await import('./measures/feed.js')).measureFeed(str('url'), num('seconds'));
     case 'simulate':
-      return measureSimulate(str('url'));
+      return (await import('./measures/simulate.js')).measureSimulate(str('url'));
     case 'import':
-      return measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined);
+      return (await import('./measures/import.js')).measureImport(
+        num('customers'),
+        typeof v.url === 'string' ? v.url : undefined,
+      );
     case 'console':
-      return measureConsole(str('url'), num('customers'), num('deliveries'));
+      return (await import('./measures/console.js')).measureConsole(
+        str('url'),
+        num('customers'),
+        num('deliveries'),
+      );
     default:
       throw new Error(`unknown measure "${name}"`);
   }
