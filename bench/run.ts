@@ -70,36 +70,30 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
         return {};
       });
     case 'plan':
-      return (await import('./measures/plan.js')).measurePlan(
-        str('url'),
-        str('day') === 'digest' ? 'digest' : 'typical',
+      return import('./measures/plan.js').then((m) =>
+        m.measurePlan(str('url'), str('day') === 'digest' ? 'digest' : 'typical'),
       );
     case 'render':
-      return (await import('./measures/render.js')).measureRender(num('seconds'));
+      return import('./measures/render.js').then((m) => m.measureRender(num('seconds')));
     case 'deliver':
-      return (await import('./measures/deliver.js')).measureDeliver(str('url'), num('warm'));
+      return import('./measures/deliver.js').then((m) => m.measureDeliver(str('url'), num('warm')));
     case 'memory':
-      return (await import('./measures/deliver.js')).measureMemory(str('url'));
+      return import('./measures/deliver.js').then((m) => m.measureMemory(str('url')));
     case 'latency':
-      return (await import('./measures/latency.js')).measureLatency(
-        str('url'),
-        num('customers'),
-        num('events'),
+      return import('./measures/latency.js').then((m) =>
+        m.measureLatency(str('url'), num('customers'), num('events')),
       );
     case 'feed':
-      return (await import('./measures/feed.js')).measureFeed(str('url'), num('seconds'));
+      return import('./measures/feed.js').then((m) => m.measureFeed(str('url'), num('seconds')));
     case 'simulate':
-      return (await import('./measures/simulate.js')).measureSimulate(str('url'));
+      return import('./measures/simulate.js').then((m) => m.measureSimulate(str('url')));
     case 'import':
-      return (await import('./measures/import.js')).measureImport(
-        num('customers'),
-        typeof v.url === 'string' ? v.url : undefined,
+      return import('./measures/import.js').then((m) =>
+        m.measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined),
       );
     case 'console':
-      return (await import('./measures/console.js')).measureConsole(
-        str('url'),
-        num('customers'),
-        num('deliveries'),
+      return import('./measures/console.js').then((m) =>
+        m.measureConsole(str('url'), num('customers'), num('deliveries')),
       );
     default:
       throw new Error(`unknown measure "${name}"`);
