@@ -11,14 +11,6 @@ import { migrate } from '../src/db/migrations.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { reportFromChild, type ChildResult } from './child.js';
 import { runLoadgenProcess } from './loadgen.js';
-import { measureDeliver, measureMemory } from './measures/deliver.js';
-import { measureConsole } from './measures/console.js';
-import { measureFeed } from './measures/feed.js';
-import { measureImport } from './measures/import.js';
-import { measureLatency } from './measures/latency.js';
-import { measurePlan } from './measures/plan.js';
-import { measureRender } from './measures/render.js';
-import { measureSimulate } from './measures/simulate.js';
 import { seedDue, seedPopulation } from './seed.js';
 import { runSinkProcess } from './sink.js';
 import { runSuite } from './suite.js';
@@ -51,6 +43,8 @@ if (role === 'sink') {
   }
 }
 
+// Each measure is loaded by the child that runs it, so no measure holds the others' modules (and
+// their heap) while its peak RSS is taken.
 async function runMeasure(args: string[]): Promise<ChildResult> {
   const [name, ...rest] = args;
   const names = ['url', 'from', 'customers', 'sends', 'warm', 'day', 'seconds', 'events', 'deliveries'];
@@ -76,23 +70,31 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
         return {};
       });
     case 'plan':
-      return measurePlan(str('url'), str('day') === 'digest' ? 'digest' : 'typical');
+      return import('./measures/plan.js').then((m) =>
+        m.measurePlan(str('url'), str('day') === 'digest' ? 'digest' : 'typical'),
+      );
     case 'render':
-      return measureRender(num('seconds'));
+      return import('./measures/render.js').then((m) => m.measureRender(num('seconds')));
     case 'deliver':
-      return measureDeliver(str('url'), num('warm'));
+      return import('./measures/deliver.js').then((m) => m.measureDeliver(str('url'), num('warm')));
     case 'memory':
-      return measureMemory(str('url'));
+      return import('./measures/deliver.js').then((m) => m.measureMemory(str('url')));
     case 'latency':
-      return measureLatency(str('url'), num('customers'), num('events'));
+      return import('./measures/latency.js').then((m) =>
+        m.measureLatency(str('url'), num('customers'), num('events')),
+      );
     case 'feed':
-      return measureFeed(str('url'), num('seconds'));
+      return import('./measures/feed.js').then((m) => m.measureFeed(str('url'), num('seconds')));
     case 'simulate':
-      return measureSimulate(str('url'));
+      return import('./measures/simulate.js').then((m) => m.measureSimulate(str('url')));
     case 'import':
-      return measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined);
+      return import('./measures/import.js').then((m) =>
+        m.measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined),
+      );
     case 'console':
-      return measureConsole(str('url'), num('customers'), num('deliveries'));
+      return import('./measures/console.js').then((m) =>
+        m.measureConsole(str('url'), num('customers'), num('deliveries')),
+      );
     default:
       throw new Error(`unknown measure "${name}"`);
   }

@@ -1,17 +1,21 @@
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { existsSync, readFileSync } from 'node:fs';
 
 /**
- * The package version, read once from package.json: one folder up in the product's build
- * (dist/), two in the bench and demo's build (dist-tools/src/).
+ * The package's own package.json: one level up from dist/ (and src/ under vitest), two from
+ * dist-tools/src/, where the bench and the demo build the same module.
  */
-function readVersion(): string {
-  try {
-    return (require('../package.json') as { version: string }).version;
-  } catch {
-    return (require('../../package.json') as { version: string }).version;
-  }
+function packageJson(): URL {
+  const near = new URL('../package.json', import.meta.url);
+  return existsSync(near) ? near : new URL('../../package.json', import.meta.url);
 }
 
+function readVersion(): string {
+  const parsed: unknown = JSON.parse(readFileSync(packageJson(), 'utf8'));
+  const version: unknown =
+    typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'version') : undefined;
+  if (typeof version !== 'string') throw new Error('package.json has no version');
+  return version;
+}
+
+/** The package version, read once from package.json. */
 export const VERSION = readVersion();

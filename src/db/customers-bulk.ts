@@ -78,18 +78,19 @@ function planMerge(
       if (patch.subscribed === true) counts.keptUnsubscribed++;
       effective = { ...patch, subscribed: oldCustomer ? oldCustomer.subscribed : false };
     }
-    const merged = inputToRow(mergeCustomer(oldCustomer, effective));
-    let row: Row;
+    // A fresh object each time: it becomes the row written, timestamps added in place.
+    const row: Row = inputToRow(mergeCustomer(oldCustomer, effective));
     if (!old) {
       counts.inserted++;
-      row = { ...merged, created_at: now, updated_at: now };
-    } else if (sameColumns(SAME, merged, old)) {
+      row.created_at = now;
+    } else if (sameColumns(SAME, row, old)) {
       counts.unchanged++;
       continue;
     } else {
       counts.updated++;
-      row = { ...merged, created_at: num(old, 'created_at'), updated_at: now };
+      row.created_at = num(old, 'created_at');
     }
+    row.updated_at = now;
     writes.set(patch.id, row);
     stored.set(patch.id, row);
   }

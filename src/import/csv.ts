@@ -6,6 +6,7 @@ import { pipeline, Readable } from 'node:stream';
 import { type CsvError, parse } from 'csv-parse';
 import { asUnreadable, unreadable } from './input.js';
 import { hasControl, show } from './text.js';
+import type { RecordBuilder } from './mapping.js';
 import type { ParsedRow } from './types.js';
 import { sniffDelimiter } from './delimiter.js';
 
@@ -74,7 +75,12 @@ export function headerNames(record: readonly string[]): string[] {
   return names;
 }
 
-function toRow(header: readonly string[], record: readonly string[], line: number): ParsedRow {
+function toRow(
+  header: readonly string[],
+  record: readonly string[],
+  line: number,
+  build: RecordBuilder | undefined,
+): ParsedRow {
   if (record.length !== header.length) {
     const hint =
       record.length > header.length ? ' (a value containing a comma must be in double quotes)' : '';
@@ -83,6 +89,7 @@ function toRow(header: readonly string[], record: readonly string[], line: numbe
       error: `has ${record.length} values but the header row has ${header.length} columns${hint}`,
     };
   }
+  if (build) return { line, record: build(record) };
   return { line, record: Object.fromEntries(header.map((name, i) => [name, record[i] ?? ''])) };
 }
 
@@ -112,10 +119,14 @@ function parser(delimiter: string) {
  * A structural error (an unclosed quote, a runaway record) ends the file with one error on
  * the line where that record starts: csv-parse cannot reliably find the next row after
  * one, and guessing could import pieces of rows as rows.
+ *
+ * `builder`, asked once after `onHeader`, may give what makes each row's record from its
+ * cells (the mapping, compiled); without one, records are keyed by the header's names.
  */
 export async function* readCsv(
   bytes: AsyncIterable<Buffer>,
   onHeader?: (columns: readonly string[]) => void,
+  builder?: () => RecordBuilder | undefined,
 ): AsyncGenerator<ParsedRow> {
   const { delimiter, bytes: all } = await sniffDelimiter(bytes);
   const csv = parser(delimiter);
@@ -125,6 +136,7 @@ export async function* readCsv(
   });
   pipeline(Readable.from(all), csv, () => undefined);
   let header: string[] | undefined;
+  let build: RecordBuilder | undefined;
   let seen = 0;
   let linesBefore = 0;
   try {
@@ -136,8 +148,9 @@ export async function* readCsv(
       if (!header) {
         header = headerNames(item.record);
         onHeader?.(header);
+        build = builder?.();
       } else if (item.record.some((field) => field.trim() !== '')) {
-        yield toRow(header, item.record, line);
+        yield toRow(header, item.record, line, build);
       }
     }
   } catch (err) {

@@ -4,6 +4,7 @@ import { missingCustomerIds } from '../db/customers.js';
 import { customersAtAddressKeys, mergeCustomerBatch } from '../db/customers-bulk.js';
 import { upsertContent } from '../db/content.js';
 import { upsertEvents } from '../db/events.js';
+import { withImportSession } from '../db/import-session.js';
 import type { ImportStore } from './types.js';
 
 export function importStore(db: Database): ImportStore {
@@ -13,5 +14,6 @@ export function importStore(db: Database): ImportStore {
     upsertContent: (rows, now, dryRun) => upsertContent(db.knex, rows, now, dryRun),
     missingCustomerIds: (ids) => missingCustomerIds(db.knex, ids),
     customersAtAddresses: (keys) => customersAtAddressKeys(db.knex, keys),
+    session: (work) => withImportSession(db.knex, work),
   };
 }

@@ -156,3 +156,37 @@ export function applyMapping(mapping: Mapping, record: Record<string, unknown>):
   }
   return out;
 }
+
+/** Builds a field-keyed record straight from a tabular row's cells, in the file's column order. */
+export type RecordBuilder = (cells: readonly string[]) => Record<string, unknown>;
+
+/**
+ * `applyMapping` compiled once for a header: the same record (same keys, same key order, same
+ * values) built from the row's cells without first keying them by header, which cost an object
+ * and an entry list per row. Undefined when a name is `__proto__`, which only the generic path
+ * (own properties through fromEntries) keeps harmless.
+ */
+export function compileMapping(mapping: Mapping, columns: readonly string[]): RecordBuilder | undefined {
+  // The order Object.entries gives a header-keyed record (integer-like names first).
+  const order = Object.keys(Object.fromEntries(columns.map((column, i) => [column, i])));
+  const index = new Map(columns.map((column, i) => [column, i]));
+  const targets: Array<[number, string]> = [];
+  for (const column of order) {
+    const target = mapping.byColumn.get(column);
+    if (target !== undefined) targets.push([index.get(column) ?? 0, target]);
+  }
+  const defaults = Object.entries(mapping.defaults);
+  const copies = Object.entries(mapping.copies);
+  const names = [...targets.map(([, target]) => target), ...defaults.flat(), ...copies.flat()];
+  if (names.includes('__proto__')) return undefined;
+  return (cells) => {
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of defaults) out[field] = value;
+    for (const [i, target] of targets) out[target] = cells[i] ?? '';
+    for (const [field, from] of copies) {
+      const value = out[from];
+      if (typeof value === 'string') out[field] = value.trim().toLowerCase();
+    }
+    return out;
+  };
+}

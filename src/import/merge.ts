@@ -29,16 +29,31 @@ export function mergeCustomer(stored: CustomerInput | undefined, patch: Customer
       };
   out.id = patch.id;
   out.email = patch.email;
-  for (const [field, value] of Object.entries(patch)) {
+  const carried = patch as unknown as Record<string, unknown>;
+  for (const field of Object.keys(carried)) {
+    const value = carried[field];
     if (field === 'id' || field === 'email' || field === 'attributes' || value === undefined) continue;
     out[field] = value === null ? emptyValue(field) : value;
   }
-  // Own properties only (fromEntries), so no attribute name can reach a prototype.
-  const attributes = new Map(Object.entries(stored?.attributes ?? {}));
-  for (const [key, value] of Object.entries(patch.attributes)) {
+  out.attributes = mergedAttributes(stored?.attributes ?? {}, patch.attributes);
+  return out as unknown as CustomerInput;
+}
+
+/**
+ * The stored attributes with the row's applied: set, replaced, or removed when null. Own
+ * properties only (spread and fromEntries), so no attribute name can reach a prototype.
+ */
+function mergedAttributes(
+  stored: Readonly<Record<string, string>>,
+  patch: Readonly<Record<string, string | null>>,
+): Record<string, string> {
+  const changes = Object.entries(patch);
+  // Most rows of a re-import carry the attributes they had: a copy, without a Map per row.
+  if (changes.length === 0) return { ...stored };
+  const attributes = new Map(Object.entries(stored));
+  for (const [key, value] of changes) {
     if (value === null) attributes.delete(key);
     else attributes.set(key, value);
   }
-  out.attributes = Object.fromEntries(attributes);
-  return out as unknown as CustomerInput;
+  return Object.fromEntries(attributes);
 }

@@ -4,6 +4,7 @@ import { readCsv } from './csv.js';
 import { textBytes, unreadable } from './input.js';
 import { readJsonl } from './jsonl.js';
 import { readXlsx } from './xlsx.js';
+import type { RecordBuilder } from './mapping.js';
 import type { ImportFormat, ParsedRow } from './types.js';
 
 const FORMAT_NAMES: Record<string, ImportFormat> = {
@@ -41,6 +42,8 @@ export function detectFormat(path: string, explicit?: string): ImportFormat {
 export interface ReadOptions {
   /** Called with a CSV or Excel file's column names before its first row; may throw to refuse the file. */
   onHeader?: (columns: readonly string[]) => void;
+  /** CSV only, asked once after `onHeader`: what builds each row's record from its cells. */
+  builder?: () => RecordBuilder | undefined;
 }
 
 /**
@@ -56,5 +59,5 @@ export function readRecords(
 ): AsyncIterable<ParsedRow> {
   if (format === 'xlsx') return readXlsx(input, options.onHeader);
   const bytes = textBytes(input);
-  return format === 'csv' ? readCsv(bytes, options.onHeader) : readJsonl(bytes);
+  return format === 'csv' ? readCsv(bytes, options.onHeader, options.builder) : readJsonl(bytes);
 }

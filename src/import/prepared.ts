@@ -10,10 +10,12 @@ import type { DateFormat } from './date-input.js';
 import { headerKey } from './headers.js';
 import {
   applyMapping,
+  compileMapping,
   describeMapping,
   type ExplicitMap,
   IGNORE,
   type Mapping,
+  type RecordBuilder,
   resolveMapping,
 } from './mapping.js';
 import { readRecords } from './parse.js';
@@ -58,6 +60,8 @@ function renameKeys(map: ExplicitMap, record: Record<string, unknown>): Record<s
 
 export function preparedRecords(options: PreparedOptions): PreparedRecords {
   let mapping: Mapping | undefined;
+  /** A CSV file's mapping compiled: its rows come already keyed by field. */
+  let builder: RecordBuilder | undefined;
   let preparer: Preparer | undefined;
   const onHeader = (columns: readonly string[]) => {
     mapping = resolveMapping(options.kind, columns, options.map ?? new Map());
@@ -69,13 +73,14 @@ export function preparedRecords(options: PreparedOptions): PreparedRecords {
       ...Object.keys(mapping.copies),
     ];
     checkHeader(options.kind, fields, columns);
+    if (options.format === 'csv') builder = compileMapping(mapping, columns);
   };
   const columnOf = (field: string) =>
     [...(mapping?.byColumn ?? [])].find(([, target]) => target === field)?.[0] ?? field;
   async function* rows(): AsyncGenerator<PreparedRow> {
     const held: ParsedRow[] = [];
     const mapped = (item: ParsedRow): ParsedRow => {
-      if ('error' in item) return item;
+      if ('error' in item || builder) return item;
       if (mapping) return { line: item.line, record: applyMapping(mapping, item.record) };
       return options.map?.size ? { line: item.line, record: renameKeys(options.map, item.record) } : item;
     };
@@ -84,7 +89,10 @@ export function preparedRecords(options: PreparedOptions): PreparedRecords {
       preparer ??= new Preparer(options);
       return { line: item.line, record: item.record, problems: preparer.prepare(item.record) };
     };
-    for await (const item of readRecords(options.input, options.format, { onHeader })) {
+    for await (const item of readRecords(options.input, options.format, {
+      onHeader,
+      builder: () => builder,
+    })) {
       if (preparer) {
         yield prepared(mapped(item));
         continue;

@@ -75,13 +75,17 @@ interface Pending<T> {
 }
 
 interface KindHandler<T> {
-  validate(record: Record<string, unknown>, line: number, now: number, strict: boolean): Validation<T>;
+  validate: (record: Record<string, unknown>, line: number, now: number, strict: boolean) => Validation<T>;
   upsert(store: ImportStore, rows: T[], now: number, dryRun: boolean): Promise<UpsertCounts>;
   /** Problems found by asking the store about a whole batch (one per refused row). */
   screen?(store: ImportStore, rows: readonly Pending<T>[]): Promise<RowError[]>;
 }
 
-/** A validator that first refuses what JSON can carry but a record must not hold (json-values.ts). */
+/**
+ * A validator that first refuses what JSON can carry but a record must not hold (json-values.ts).
+ * A CSV file's records need no such walk: every value is text decoded from UTF-8 (no numbers,
+ * no lone surrogates), so its rows are checked by the kind's validator alone.
+ */
 function refusingJsonEdges<T>(validate: KindHandler<T>['validate']): KindHandler<T>['validate'] {
   return (record, line, now, strict) => {
     const errors = jsonValueProblems(record, line);
@@ -89,13 +93,17 @@ function refusingJsonEdges<T>(validate: KindHandler<T>['validate']): KindHandler
   };
 }
 
+function validatorFor<T>(handler: KindHandler<T>, format: ImportFormat | 'api'): KindHandler<T>['validate'] {
+  return format === 'csv' ? handler.validate : refusingJsonEdges(handler.validate);
+}
+
 const customers: KindHandler<CustomerPatch> = {
-  validate: refusingJsonEdges(validateCustomer),
+  validate: validateCustomer,
   upsert: (store, rows, now, dryRun) => store.upsertCustomers(rows, now, dryRun),
 };
 
 const events: KindHandler<EventInput> = {
-  validate: refusingJsonEdges((record, line, now) => validateEvent(record, line, now)),
+  validate: (record, line, now) => validateEvent(record, line, now),
   upsert: (store, rows, now, dryRun) => store.upsertEvents(rows, now, dryRun),
   async screen(store, rows) {
     const problems = await resolveEmails(store, rows);
@@ -138,7 +146,7 @@ async function resolveEmails(store: ImportStore, rows: readonly Pending<EventInp
 }
 
 const content: KindHandler<ContentInput> = {
-  validate: refusingJsonEdges((record, line) => validateContent(record, line)),
+  validate: (record, line) => validateContent(record, line),
   upsert: (store, rows, now, dryRun) => store.upsertContent(rows, now, dryRun),
 };
 
@@ -146,7 +154,8 @@ const HANDLERS = { customers, events, content } as const;
 
 /** Imports one file; throws AppError E_IMPORT_UNREADABLE when nothing can be read. */
 export function runImport(options: ImportOptions): Promise<ImportReport> {
-  return importWith(HANDLERS[options.kind] as KindHandler<{ id: string }>, options);
+  const work = () => importWith(HANDLERS[options.kind] as KindHandler<{ id: string }>, options);
+  return options.store.session ? options.store.session(work) : work();
 }
 
 export interface CheckedRecords {
@@ -173,9 +182,10 @@ export async function checkRecords(
   const errors: RowError[] = [];
   const good: Pending<{ id: string }>[] = [];
   const firstLineOf = new Map<string, number>();
+  const validate = validatorFor(handler, 'api');
   records.forEach((record, i) => {
     const line = i + 1;
-    const result = handler.validate(record, line, now, true);
+    const result = validate(record, line, now, true);
     if ('errors' in result) return void errors.push(...result.errors);
     const first = firstLineOf.get(result.value.id);
     if (first !== undefined)
@@ -230,6 +240,7 @@ async function importWith<T extends { id: string }>(
   const lineOf = (id: string) => firstLineOf.get(id);
   const shared = kind === 'customers' ? new SharedAddresses(lineOf, options.dryRun) : undefined;
   const source = preparedRecords({ ...options, zone: options.zone ?? 'UTC' });
+  const validate = validatorFor(handler, options.format);
   let read = 0;
   for await (const item of source.rows) {
     tally.read();
@@ -239,7 +250,7 @@ async function importWith<T extends { id: string }>(
       continue;
     }
     const early = sortProblems(kind, item.record, item.problems, item.line, strict);
-    const result = handler.validate(item.record, item.line, now, strict);
+    const result = validate(item.record, item.line, now, strict);
     if ('errors' in result || early.errors.length > 0) {
       // The preparation's reason for a field says more than the row check's about the same value.
       const named = new Set(early.errors.map((e) => e.field));

@@ -56,6 +56,8 @@ export interface ImportStore {
   customersAtAddresses(keys: string[]): Promise<Map<string, string[]>>;
   /** The ids among `ids` that name no stored customer. */
   missingCustomerIds(ids: string[]): Promise<Set<string>>;
+  /** Runs a whole import, with whatever settings suit one on this store (none when absent). */
+  session?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** The field name used for errors about a whole row rather than one column. */

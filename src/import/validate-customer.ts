@@ -31,6 +31,12 @@ export const CUSTOMER_REQUIRED = ['id', 'email'] as const;
 
 const NAME = { max: 200 };
 
+// The rules that need nothing from the row, made once rather than as closures for every row.
+const nameRule = (value: unknown) => text(value, NAME);
+const countryRule = (value: unknown) => optional(value, country);
+const zoneRule = (value: unknown) => optional(value, timeZone);
+const localeRule = (value: unknown) => optional(value, locale);
+
 /**
  * Names are stored exactly as given (trimmed). Markup such as `<b>` or a spreadsheet
  * formula such as `=HYPERLINK("http://x","y")` is inert here: templates HTML-escape every
@@ -45,39 +51,19 @@ export function validateCustomer(
   strict = true,
 ): Validation<CustomerPatch> {
   const row = new RowCheck(line, strict);
-  const countryCode = row.optional(
-    'country',
-    carried(record.country, (v) => optional(v, country)),
-    undefined,
-  );
+  const countryCode = row.optional('country', carried(record.country, countryRule), undefined);
   const value: CustomerPatch = {
     id: row.required('id', id(record.id), ''),
     email: row.required('email', email(record.email), ''),
-    first_name: row.optional(
-      'first_name',
-      carried(record.first_name, (v) => text(v, NAME)),
-      undefined,
-    ),
-    last_name: row.optional(
-      'last_name',
-      carried(record.last_name, (v) => text(v, NAME)),
-      undefined,
-    ),
+    first_name: row.optional('first_name', carried(record.first_name, nameRule), undefined),
+    last_name: row.optional('last_name', carried(record.last_name, nameRule), undefined),
     birthday: row.optional(
       'birthday',
       carried(record.birthday, (v) => optional(v, (s) => birthday(s, now))),
       undefined,
     ),
-    timezone: row.optional(
-      'timezone',
-      carried(record.timezone, (v) => optional(v, timeZone)),
-      undefined,
-    ),
-    locale: row.optional(
-      'locale',
-      carried(record.locale, (v) => optional(v, locale)),
-      undefined,
-    ),
+    timezone: row.optional('timezone', carried(record.timezone, zoneRule), undefined),
+    locale: row.optional('locale', carried(record.locale, localeRule), undefined),
     customer_since: row.optional(
       'customer_since',
       carried(record.customer_since, (v) => optional(v, (s) => calendarDate(s, now))),

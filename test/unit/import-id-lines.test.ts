@@ -12,6 +12,19 @@ describe('IdLines', () => {
     ids.forEach((id, i) => expect(index.get(id)).toBe(i + 2));
   });
 
+  it('keeps every id when the first id beyond Latin-1 comes after many that fit in a byte', () => {
+    const index = new IdLines();
+    const ascii = Array.from({ length: 20_000 }, (_, i) => `customer-${i}`);
+    const latin = Array.from({ length: 100 }, (_, i) => `Zoë-ÿ-${i}`);
+    const wide = Array.from({ length: 100 }, (_, i) => `客户-${i}-✓`);
+    const ids = [...ascii, ...latin, ...wide, ...ascii.map((id) => `${id}-again`)];
+    ids.forEach((id, i) => index.add(id, i + 2));
+    expect(index.size).toBe(ids.length);
+    ids.forEach((id, i) => expect(index.get(id)).toBe(i + 2));
+    // Same characters' low bytes, different ids: never mistaken for one another.
+    expect(index.get('客户-0-✓'.replace('客', '\u00a2'))).toBeUndefined();
+  });
+
   it('tells apart ids that are prefixes of each other, the empty id and ids never added', () => {
     const index = new IdLines();
     index.add('ab', 5);

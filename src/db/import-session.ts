@@ -1,0 +1,49 @@
+/**
+ * Settings for the length of one import on SQLite. In WAL mode every commit that leaves the
+ * log past `wal_autocheckpoint` pages (1,000 by default) copies it back into the database
+ * file and syncs it; a batch of 5,000 new customers dirties more pages than that (the table
+ * and its dozen indexes), so each batch's commit paid for a checkpoint. During an import the
+ * log may grow to IMPORT_CHECKPOINT_PAGES first, so a page written by many batches is copied
+ * once. Each commit stays as durable as before (the log is the database until checkpointed),
+ * so a crash mid-import still keeps every committed batch. The previous value is restored
+ * afterwards: on the daemon the connection is shared with everything else.
+ */
+import type { Knex } from 'knex';
+import { dialectOf } from './dialect.js';
+
+/** At 4 KiB pages, a log of up to ~80 MB on disk beside the database while an import runs. */
+const IMPORT_CHECKPOINT_PAGES = 20_000;
+
+interface PragmaConnection {
+  pragma(sql: string, options?: { simple: boolean }): unknown;
+}
+
+interface Pool {
+  acquireConnection(): Promise<PragmaConnection>;
+  releaseConnection(conn: PragmaConnection): Promise<void>;
+}
+
+async function withConnection<T>(knex: Knex, use: (conn: PragmaConnection) => T): Promise<T> {
+  const pool = knex.client as Pool;
+  const conn = await pool.acquireConnection();
+  try {
+    return use(conn);
+  } finally {
+    await pool.releaseConnection(conn);
+  }
+}
+
+/** Runs `work` (one import) with the import's settings, restoring the connection's own after. */
+export async function withImportSession<T>(knex: Knex, work: () => Promise<T>): Promise<T> {
+  if (dialectOf(knex).name === 'postgres') return work();
+  const before = await withConnection(knex, (conn) => {
+    const pages = Number(conn.pragma('wal_autocheckpoint', { simple: true }));
+    conn.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
+    return pages;
+  });
+  try {
+    return await work();
+  } finally {
+    await withConnection(knex, (conn) => conn.pragma(`wal_autocheckpoint = ${before}`));
+  }
+}
