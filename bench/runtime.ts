@@ -14,7 +14,7 @@ import { openRuntime, type DbRuntime } from '../src/runtime.js';
 const REPO = resolve(import.meta.dirname, '../..');
 export const TEMPLATES = join(REPO, 'templates');
 export const SECRET = 'bench-secret-0123456789abcdef0123456789';
-export const API_TOKEN = 'bench-token';
+export const API_TOKEN = 'bench-api-token-0123456789abcdef01234567';
 
 export interface BenchRuntimeOptions {
   databaseUrl: string;
