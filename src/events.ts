@@ -3,6 +3,7 @@
  * One emitter per app (src/app.ts); the parts emit on it and metrics and tests listen, so a part
  * needs no callback per listener and a test can await the moment instead of polling for it.
  */
+import type { BatchReport } from './deliver/deliver.js';
 import type { DeliveryKey } from './delivery-key.js';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
@@ -34,17 +35,7 @@ export interface AppEventMap {
   /** The delivery loop stopped claiming after an error (database unavailable, disk full); it tries again. */
   'loop:error': { error: string; retryInMs: number };
   /** A batch's outcomes are in the books. */
-  'batch:end': {
-    claimed: number;
-    sent: number;
-    retried: number;
-    deferred: number;
-    failed: number;
-    suppressed: number;
-    skipped: number;
-    expired: number;
-    released: number;
-  };
+  'batch:end': BatchReport;
   /** The books would not take `outcomes` outcomes; they are kept for the next try. */
   'outcomes:write_failed': { outcomes: number; error: string };
   /** Of `outcomes` written, only `applied` still held their lease (another worker took the rest). */
