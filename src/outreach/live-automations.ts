@@ -10,7 +10,7 @@ import type { Automation, Config } from '../config/schema.js';
 import { listStoredAutomations } from '../db/automations.js';
 import { asWritten } from '../db/automations.js';
 import { readRevision } from '../db/outreach-revision.js';
-import { AppError } from '../errors.js';
+import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseWritten, type AutomationDeps } from './automations.js';
 import type { AppEvents } from '../events.js';
@@ -66,7 +66,7 @@ export class LiveAutomations {
       this.fromDatabase = true;
     } catch (error) {
       const problems =
-        error instanceof AppError ? error.details.map((d) => named(d, stored)) : [String(error)];
+        error instanceof AppError ? error.details.map((d) => named(d, stored)) : [describeError(error)];
       this.log.error(
         { event: 'automations.invalid', revision, problems, kept_previous: true },
         `stored automations have problems; the ones in use stay: ${problems.join('; ')}`,
@@ -93,7 +93,7 @@ export class LiveAutomations {
     this.timer = setInterval(() => {
       this.refresh().catch((error: unknown) =>
         this.log.warn(
-          { event: 'automations.poll_failed', err: String(error) },
+          { event: 'automations.poll_failed', err: describeError(error) },
           'could not check for automation changes',
         ),
       );

@@ -17,6 +17,7 @@ import { unitOfRow } from './templates.js';
 import { chooseLocale, type LocaleChoice } from './locale.js';
 import type { AppEvents } from '../events.js';
 import { templateEventsLoggedTo } from '../log-events.js';
+import { describeError } from '../errors.js';
 
 export interface LiveTemplatesOptions {
   knex: Knex;
@@ -172,7 +173,7 @@ export class LiveTemplates {
     this.timer = setInterval(() => {
       this.refresh().catch((error: unknown) =>
         this.options.logger?.warn(
-          { event: 'templates.poll_failed', err: String(error) },
+          { event: 'templates.poll_failed', err: describeError(error) },
           'could not check for template changes',
         ),
       );

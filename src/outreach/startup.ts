@@ -8,6 +8,7 @@ import type { DbRuntime } from '../runtime.js';
 import { watchFolder, type FolderWatch } from '../render/watch.js';
 import { readFolderUnits } from './files.js';
 import { importUnits, type ImportReport, type OutreachDeps } from './templates.js';
+import { describeError } from '../errors.js';
 
 const FILES_AUTHOR = 'templates folder';
 
@@ -64,10 +65,13 @@ export function watchTemplatesFolder(rt: DbRuntime, onSynced: () => void): Folde
       .then(() => seedAndSync(rt))
       .then(onSynced)
       .catch((error: unknown) =>
-        rt.log.warn({ event: 'template.sync_failed', err: String(error) }, 'templates folder not imported'),
+        rt.log.warn(
+          { event: 'template.sync_failed', err: describeError(error) },
+          'templates folder not imported',
+        ),
       );
   };
   return watchFolder(rt.templatesDir, sync, (error) =>
-    rt.log.warn({ event: 'template.watch_failed', err: String(error) }, 'not watching templates'),
+    rt.log.warn({ event: 'template.watch_failed', err: describeError(error) }, 'not watching templates'),
   );
 }

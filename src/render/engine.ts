@@ -113,7 +113,7 @@ export function createTemplateEngine(options: TemplateEngineOptions): TemplateEn
     reloadOffThread,
     watch() {
       const failed = (error: unknown) =>
-        logger?.warn({ event: 'template.watch_failed', err: String(error) }, 'not watching templates');
+        logger?.warn({ event: 'template.watch_failed', err: describeError(error) }, 'not watching templates');
       watching ??= watchFolder(dir, () => void reloadOffThread(), failed, options.watchDelayMs);
     },
     close() {
@@ -135,7 +135,7 @@ function load(
     return registry.apply(sources, checkSources(sources, check), initial);
   } catch (error) {
     // A file vanished mid-read (an editor's rename); the next event reloads again.
-    return notReloaded(events, dir, `could not be read: ${String(error)}`);
+    return notReloaded(events, dir, `could not be read: ${describeError(error)}`);
   }
 }
 
@@ -150,7 +150,7 @@ async function loadOffThread(
   try {
     sources = readTemplateSources(dir);
   } catch (error) {
-    return notReloaded(events, dir, `could not be read: ${String(error)}`);
+    return notReloaded(events, dir, `could not be read: ${describeError(error)}`);
   }
   const compiled = await compileOffThread(sources, check, limits);
   if (!compiled.ok)

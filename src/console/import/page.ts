@@ -5,7 +5,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.js';
+import { AppError, describeError } from '../../errors.js';
 import { parseDateFormat } from '../../import/date-input.js';
 import { mapFromPairs } from '../../import/mapping.js';
 import { noticeOf } from '../automations/views.js';
@@ -105,7 +105,7 @@ function check(ctx: Ctx, upload: Upload): Job {
       checked: await checkUpload({ ...deps, now, path: uploads.file(upload), onProgress }, upload),
     }),
     (error) =>
-      deps.log.error({ event: 'console.import_failed', error: String(error) }, 'import check failed'),
+      deps.log.error({ event: 'console.import_failed', error: describeError(error) }, 'import check failed'),
   );
 }
 
@@ -142,7 +142,8 @@ function importFor(ctx: Ctx, staff: Staff, upload: Upload, total: number): Job {
         await uploads.remove(upload.id);
       }
     },
-    (error) => deps.log.error({ event: 'console.import_failed', error: String(error) }, 'import failed'),
+    (error) =>
+      deps.log.error({ event: 'console.import_failed', error: describeError(error) }, 'import failed'),
   );
 }
 
@@ -244,7 +245,7 @@ function sweeper(ctx: Omit<Ctx, 'sweep' | 'waitMs'>): () => Promise<void> {
     ctx.jobs.sweep(ctx.deps.now());
     await ctx.uploads.sweep(ctx.deps.now(), ctx.jobs.busy()).catch((error: unknown) => {
       ctx.deps.log.warn(
-        { event: 'console.import_sweep_failed', error: String(error) },
+        { event: 'console.import_sweep_failed', error: describeError(error) },
         'could not delete old uploads',
       );
     });
