@@ -33,6 +33,8 @@ export interface BenchOptions {
   profile: string | null;
   /** The console measure's SQLite file, seeded once and reused by later runs. */
   keepConsole: string | null;
+  /** A Postgres cluster's data folder, kept between runs with the console measure's database. */
+  keepConsolePg: string | null;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -45,7 +47,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --scale X           the console measure's size: X × (1M customers, 10M deliveries); default 1, quick 0.1
   --db LIST           sqlite,postgres (default: both; postgres when its binaries are installed)
   --profile DIR       node --cpu-prof for every measure, profiles written to DIR
-  --keep-console FILE the console measure's SQLite file: seeded on the first run, reused after`;
+  --keep-console FILE the console measure's SQLite file: seeded on the first run, reused after
+  --keep-console-pg DIR  a Postgres cluster kept in DIR (created on the first run, started by
+                      each later one) holding the console measure's database, seeded once`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -61,6 +65,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       scale: { type: 'string' },
       profile: { type: 'string' },
       'keep-console': { type: 'string' },
+      'keep-console-pg': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -92,6 +97,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     scale: scale(values.scale, quick ? 0.1 : 1),
     profile: values.profile ?? null,
     keepConsole: values['keep-console'] ?? null,
+    keepConsolePg: values['keep-console-pg'] ?? null,
   };
 }
 

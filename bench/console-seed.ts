@@ -47,7 +47,8 @@ export async function seedConsoleData(
       messages: Number(m) > 0 ? messageIds(deliveries) : await seedMessages(db, deliveries),
     };
   }
-  for (let from = 0; from < deliveries; from += PART) {
+  // Each part commits on its own: a kept database whose seeding was interrupted goes on from there.
+  for (let from = Math.floor(Number(n) / PART) * PART; from < deliveries; from += PART) {
     const to = Math.min(deliveries, from + PART);
     await db.knex.transaction((trx) => trx.raw(deliveriesSql(db, from, to, customers, deliveries)));
   }

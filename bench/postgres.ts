@@ -5,8 +5,8 @@
  * Rapport, not the disk.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { accessSync, constants, createWriteStream, readdirSync, rmSync } from 'node:fs';
-import { access, chown, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { accessSync, constants, createWriteStream, existsSync, readdirSync, rmSync } from 'node:fs';
+import { access, chown, mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -76,6 +76,38 @@ export async function startThrowawayPostgres(
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * A cluster in `dir` that outlives the run: initdb'ed there on first use, started on later ones
+ * (same settings as a throwaway one), and on stop shut down cleanly but never removed. For data
+ * that takes long to seed, such as the console measure's ten million deliveries.
+ */
+export async function startKeptPostgres(
+  dir: string,
+  settings: string[],
+): Promise<RunningPostgres | PostgresUnavailable> {
+  const bin = findBinaries();
+  if (!bin)
+    return { unavailable: 'no-binaries', reason: 'Postgres binaries (initdb, postgres, pg_ctl) not found' };
+  const runAs = await postgresUserIfRoot();
+  if (runAs === 'missing') {
+    return {
+      unavailable: 'no-postgres-user',
+      reason: 'running as root: Postgres needs a "postgres" OS user to run as (useradd postgres)',
+    };
+  }
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (runAs) await chown(dir, runAs.uid, runAs.gid);
+    const initdb = await run(
+      bin.initdb,
+      ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
+      { runAs, cwd: dir },
+    );
+    if (initdb.code !== 0) throw new Error(`initdb failed (exit ${initdb.code}):\n${tail(initdb.output)}`);
+  }
+  return cluster(bin, dir, runAs, await startServer(bin, dir, runAs, settings), 'keep');
 }
 
 /** Starts the server, retrying with a new port if another process took ours in the meantime. */
@@ -151,11 +183,19 @@ function spawnServer(
   });
 }
 
-function cluster(bin: PgBinaries, dir: string, runAs: RunAs | null, server: Server): RunningPostgres {
+function cluster(
+  bin: PgBinaries,
+  dir: string,
+  runAs: RunAs | null,
+  server: Server,
+  data: 'remove' | 'keep' = 'remove',
+): RunningPostgres {
+  const keep = data === 'keep';
   // A crashed or interrupted run must not leave a postmaster behind; `exit` handlers are synchronous.
   const onExit = (): void => {
-    spawnSync(bin.pgCtl, ['-D', dir, '-m', 'immediate', '-w', 'stop'], spawnOptions(runAs, dir));
-    rmSync(dir, { recursive: true, force: true });
+    const mode = keep ? 'fast' : 'immediate';
+    spawnSync(bin.pgCtl, ['-D', dir, '-m', mode, '-w', 'stop'], spawnOptions(runAs, dir));
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', onExit);
   const exited = new Promise<void>((resolve) => {
@@ -168,10 +208,11 @@ function cluster(bin: PgBinaries, dir: string, runAs: RunAs | null, server: Serv
     stop() {
       stopping ??= (async () => {
         process.off('exit', onExit);
-        // SIGQUIT is what `pg_ctl -m immediate stop` sends; waiting for exit also reaps the process.
-        server.child.kill('SIGQUIT');
+        // SIGQUIT is what `pg_ctl -m immediate stop` sends, SIGINT `-m fast` (a kept cluster's
+        // next start then needs no recovery); waiting for exit also reaps the process.
+        server.child.kill(keep ? 'SIGINT' : 'SIGQUIT');
         await exited;
-        await rm(dir, { recursive: true, force: true });
+        if (!keep) await rm(dir, { recursive: true, force: true });
       })();
       return stopping;
     },

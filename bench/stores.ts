@@ -4,8 +4,15 @@
  * no measure sees another's writes.
  */
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { adminQuery, databaseUrl, startThrowawayPostgres, type RunningPostgres } from './postgres.js';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import {
+  adminQuery,
+  databaseUrl,
+  startKeptPostgres,
+  startThrowawayPostgres,
+  type RunningPostgres,
+} from './postgres.js';
 
 /** Adds customers [from, to) to the database at `url`. */
 export type Seeder = (url: string, from: number, to: number) => Promise<void>;
@@ -23,6 +30,11 @@ export interface Store {
   copy(seededUrl: string, label: string): Promise<string>;
   drop(url: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * With a kept cluster (--keep-console-pg): the database of `size` customers that the console
+   * measure reuses from run to run, seeded with the customers when it does not exist yet.
+   */
+  keptConsole?(size: number, seed: Seeder): Promise<string>;
 }
 
 export function sqliteStore(dir: string): Store {
@@ -57,21 +69,38 @@ export function sqliteStore(dir: string): Store {
   };
 }
 
-/** RAPPORT_BENCH_POSTGRES_URL names a server to use; otherwise a throwaway cluster, when Postgres is installed. */
-async function startPostgres(env: NodeJS.ProcessEnv): Promise<RunningPostgres | { skipped: string }> {
+/** Shared buffers as a small server has. */
+const SETTINGS = ['shared_buffers=256MB'];
+
+/**
+ * RAPPORT_BENCH_POSTGRES_URL names a server to use; otherwise the kept cluster in `keepDir`, or
+ * a throwaway one, when Postgres is installed.
+ */
+async function startPostgres(
+  env: NodeJS.ProcessEnv,
+  keepDir: string | null,
+): Promise<RunningPostgres | { skipped: string }> {
   const external = env.RAPPORT_BENCH_POSTGRES_URL;
   if (external) return { url: external, stop: async () => {} };
-  const server = await startThrowawayPostgres({
-    prefix: 'rapport-bench-pg-',
-    // Shared buffers as a small server has; the 1M-customer seed wants room in /dev/shm.
-    settings: ['shared_buffers=256MB'],
-    minShmBytes: 4 * 1024 ** 3,
-  });
+  const server = keepDir
+    ? await startKeptPostgres(resolve(keepDir), SETTINGS)
+    : await startThrowawayPostgres({
+        prefix: 'rapport-bench-pg-',
+        settings: SETTINGS,
+        // The 1M-customer seed wants room in /dev/shm.
+        minShmBytes: 4 * 1024 ** 3,
+      });
   return 'unavailable' in server ? { skipped: server.reason } : server;
 }
 
-export async function postgresStore(env: NodeJS.ProcessEnv): Promise<Store | { skipped: string }> {
-  const server = await startPostgres(env);
+/** What marks a kept database whose customers are all seeded (an interrupted seed has none). */
+const SEEDED = 'rapport bench: customers seeded';
+
+export async function postgresStore(
+  env: NodeJS.ProcessEnv,
+  keepDir: string | null = null,
+): Promise<Store | { skipped: string }> {
+  const server = await startPostgres(env, keepDir);
   if ('skipped' in server) return server;
   const seeds = new Map<number, string>();
   let copies = 0;
@@ -106,8 +135,40 @@ export async function postgresStore(env: NodeJS.ProcessEnv): Promise<Store | { s
     async drop(url) {
       await adminQuery(server.url, `DROP DATABASE IF EXISTS ${nameOf(url)} WITH (FORCE)`);
     },
-    close: () => server.stop(),
+    async close() {
+      // A kept cluster keeps only the console's database: the other measures' seeds go.
+      if (keepDir) {
+        for (const url of seeds.values())
+          await adminQuery(server.url, `DROP DATABASE IF EXISTS ${nameOf(url)} WITH (FORCE)`);
+      }
+      await server.stop();
+    },
+    async keptConsole(size, seed) {
+      const name = `bench_console_${size}`;
+      const url = databaseUrl(server.url, name);
+      if ((await databaseComment(server.url, name)) === SEEDED) return url;
+      await adminQuery(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await adminQuery(server.url, `CREATE DATABASE ${name}`);
+      await seed(url, 0, size);
+      await adminQuery(server.url, `COMMENT ON DATABASE ${name} IS '${SEEDED}'`);
+      return url;
+    },
   };
+}
+
+/** The comment on database `name`, or null when there is none or no such database. */
+async function databaseComment(adminUrl: string, name: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ comment: string | null }>(
+      "SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1",
+      [name],
+    );
+    return rows[0]?.comment ?? null;
+  } finally {
+    await client.end();
+  }
 }
 
 function largestBelow(seeds: Map<number, string>, size: number): [number, string] | undefined {
