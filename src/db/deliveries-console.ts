@@ -10,7 +10,7 @@ import { dialectOf } from './dialect.js';
 import { num, numOrNull, oneOf, rowOf, rowsOf, str, strOrNull, type Row } from './read.js';
 import { chunks, IN_CHUNK } from './rows.js';
 import { deliveryKeyText, type DeliveryKey } from '../delivery-key.js';
-import { AUTOMATION_DUE_INDEX } from './migrations.js';
+import { AUTOMATION_DUE_INDEX, STATUS_DUE_INDEX } from './migrations.js';
 
 export interface DeliveryFilter {
   status?: DeliveryStatus;
@@ -21,6 +21,8 @@ export interface DeliveryFilter {
   to?: number;
   /** Keyset cursor: only rows with a smaller id (the previous page's last). */
   beforeId?: number;
+  /** Keyset cursor of a page in due order: only rows before this (due_at, id), the previous page's last. */
+  beforeDue?: { dueAt: number; id: number };
 }
 
 export interface ConsoleDeliveryRow {
@@ -77,7 +79,10 @@ function toRow(r: Row): ConsoleDeliveryRow {
   };
 }
 
-/** One page, newest first; each filter is an indexed (column, id) range. */
+/**
+ * One page: newest first (by id), or, with a due_at range, latest due first (by due_at, then
+ * id). Each is a range of an index read from the cursor on, never the rows after it.
+ */
 export async function deliveryPage(
   knex: Knex,
   f: DeliveryFilter,
@@ -86,14 +91,21 @@ export async function deliveryPage(
   const q = knex('deliveries as d')
     .leftJoin('delivery_messages as m', 'm.delivery_id', 'd.id')
     .select(COLUMNS)
-    .orderBy('d.id', 'desc')
     .limit(limit);
-  if (f.automationId && (f.from !== undefined || f.to !== undefined)) {
-    q.whereIn('d.id', automationRangeIds(knex, f, limit));
+  if (dueOrdered(f)) {
+    q.whereIn('d.id', dueRangeIds(knex, f, limit)).orderBy([
+      { column: 'd.due_at', order: 'desc' },
+      { column: 'd.id', order: 'desc' },
+    ]);
     return rowsOf(await q).map(toRow);
   }
-  filtered(q, f, 'd.');
+  filtered(q, f, 'd.').orderBy('d.id', 'desc');
   return rowsOf(await q).map(toRow);
+}
+
+/** A page in a range of due dates is in due order, and its cursor a (due_at, id) pair. */
+export function dueOrdered(f: Pick<DeliveryFilter, 'from' | 'to'>): boolean {
+  return f.from !== undefined || f.to !== undefined;
 }
 
 function filtered(q: Knex.QueryBuilder, f: DeliveryFilter, prefix: string): Knex.QueryBuilder {
@@ -101,20 +113,40 @@ function filtered(q: Knex.QueryBuilder, f: DeliveryFilter, prefix: string): Knex
   if (f.automationId) q.where(`${prefix}automation_id`, f.automationId);
   if (f.customerId) q.where(`${prefix}customer_id`, f.customerId);
   if (f.from !== undefined) q.where(`${prefix}due_at`, '>=', f.from);
-  if (f.to !== undefined) q.where(`${prefix}due_at`, '<', f.to);
+  // A cursor below the range's end is the tighter bound: named alone, it is where the index is
+  // entered (SQLite enters at the range's end otherwise and steps over every earlier page).
+  const cursorBounds = f.beforeDue !== undefined && f.to !== undefined && f.beforeDue.dueAt < f.to;
+  if (f.to !== undefined && !cursorBounds) q.where(`${prefix}due_at`, '<', f.to);
   if (f.beforeId !== undefined) q.where(`${prefix}id`, '<', f.beforeId);
+  if (f.beforeDue !== undefined)
+    q.whereRaw(`(${prefix}due_at, ${prefix}id) < (?, ?)`, [f.beforeDue.dueAt, f.beforeDue.id]);
   return q;
 }
 
 /**
- * One automation's page in a due_at range: the ids come from the (automation_id, due_at, id)
- * index alone, sorted newest first, and only the page's rows are read. Walking the automation
- * by id instead reads every row it has after the range.
+ * The index a due_at range is read from: the automation's or the status's (…, due_at, id), one
+ * customer's few rows, or every row's (due_at, id).
  */
-function automationRangeIds(knex: Knex, f: DeliveryFilter, limit: number): Knex.QueryBuilder {
-  // SQLite plans without statistics and may prefer the (automation_id, id) index: name this one.
-  const table = dialectOf(knex).indexed(knex, 'deliveries', AUTOMATION_DUE_INDEX);
-  return filtered(knex.from(table).select('id').orderBy('id', 'desc').limit(limit), f, '');
+function dueRangeIndex(f: DeliveryFilter): string {
+  if (f.automationId) return AUTOMATION_DUE_INDEX;
+  if (f.customerId) return 'deliveries_customer_id_id_index';
+  return f.status ? STATUS_DUE_INDEX : 'deliveries_due_at_id_index';
+}
+
+/**
+ * A page's ids in a due_at range, latest due first, read backwards from the range's end (or the
+ * cursor) in an index that holds due_at, so only the page's entries are read and then its rows.
+ * In id order the page would need every entry of the range sorted (a month of sent mail:
+ * hundreds of thousands at ten million deliveries), or a walk by id over every later row.
+ */
+function dueRangeIds(knex: Knex, f: DeliveryFilter, limit: number): Knex.QueryBuilder {
+  // SQLite plans without statistics and may prefer the (…, id) index: name this one.
+  const table = dialectOf(knex).indexed(knex, 'deliveries', dueRangeIndex(f));
+  const q = knex.from(table).select('id').limit(limit);
+  return filtered(q, f, '').orderBy([
+    { column: 'due_at', order: 'desc' },
+    { column: 'id', order: 'desc' },
+  ]);
 }
 
 /** Every delivery of one customer, past and planned, newest first. */

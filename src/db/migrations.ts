@@ -757,6 +757,28 @@ const consoleScale: Migration = {
 };
 const AUTOMATION_STATUS_INDEX = 'deliveries_automation_status_index';
 
+/** One status's deliveries in a due_at range, for the console's list (deliveries-console.ts). */
+export const STATUS_DUE_INDEX = 'deliveries_status_due_at_index';
+
+/**
+ * The console at full size on Postgres as on SQLite: a delivery list filtered by status and a
+ * range of due dates reads that range from a (status, due_at, id) index instead of walking the
+ * (status, id) index newest first over every row after the range.
+ */
+const consolePostgres: Migration = {
+  name: '0019_console_postgres',
+  async up(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.index(['status', 'due_at', 'id'], STATUS_DUE_INDEX);
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('deliveries', (t) => {
+      t.dropIndex(['status', 'due_at', 'id'], STATUS_DUE_INDEX);
+    });
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -774,6 +796,7 @@ const MIGRATIONS: readonly Migration[] = [
   upcoming,
   workerStatus,
   consoleScale,
+  consolePostgres,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

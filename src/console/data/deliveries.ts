@@ -1,6 +1,9 @@
-/** The deliveries list: filtered, newest first, paged by an opaque cursor (keyset, never OFFSET). */
+/**
+ * The deliveries list: filtered, newest first (latest due first within a range of due dates),
+ * paged by an opaque cursor (keyset, never OFFSET).
+ */
 import type { Database } from '../../db/connect.js';
-import { deliveryPage } from '../../db/deliveries-console.js';
+import { deliveryPage, dueOrdered, type DeliveryFilter } from '../../db/deliveries-console.js';
 import { DELIVERY_STATUSES } from '../../domain.js';
 import { oneOf } from '../../choice.js';
 import { AppError } from '../../errors.js';
@@ -37,17 +40,21 @@ export async function listDeliveries(db: Database, o: DeliveryListOptions): Prom
       ...(o.customer === undefined ? {} : { customerId: o.customer }),
       ...(o.from === undefined ? {} : { from: o.from }),
       ...(o.to === undefined ? {} : { to: o.to }),
-      ...(o.cursor === undefined ? {} : { beforeId: parseCursor(o.cursor) }),
+      ...(o.cursor === undefined ? {} : parseCursor(o.cursor, dueOrdered(o))),
     },
     limit + 1,
   );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { rows: page.map(toDeliveryLine), next: rows.length > limit && last ? String(last.id) : null };
+  if (rows.length <= limit || !last) return { rows: page.map(toDeliveryLine), next: null };
+  const next = dueOrdered(o) ? `${last.due_at}_${last.id}` : String(last.id);
+  return { rows: page.map(toDeliveryLine), next };
 }
 
-function parseCursor(cursor: string): number {
-  if (!/^[1-9][0-9]{0,14}$/.test(cursor))
-    throw new AppError('E_USAGE', `cursor: "${cursor}" is not a page cursor`);
-  return Number(cursor);
+/** An id (newest first), or due_at and id (in due order: a range of due dates). */
+function parseCursor(cursor: string, byDue: boolean): Pick<DeliveryFilter, 'beforeId' | 'beforeDue'> {
+  const match = (byDue ? /^(-?[0-9]{1,15})_([1-9][0-9]{0,14})$/ : /^()([1-9][0-9]{0,14})$/).exec(cursor);
+  if (!match) throw new AppError('E_USAGE', `cursor: "${cursor}" is not a page cursor of this list`);
+  const id = Number(match[2]);
+  return byDue ? { beforeDue: { dueAt: Number(match[1]), id } } : { beforeId: id };
 }
