@@ -1,6 +1,6 @@
 /**
- * The deliveries table as the staff console reads it: pages newest first by keyset (id), never
- * OFFSET; one customer's whole history; what is queued for the dashboard; a planned send
+ * The deliveries table as the staff console reads it: pages newest first by keyset (id), or in
+ * due order within a range of due dates, never OFFSET; one customer's whole history; what is queued for the dashboard; a planned send
  * skipped by a person. The rest of the table's queries are in deliveries.ts.
  */
 import type { Knex } from 'knex';
