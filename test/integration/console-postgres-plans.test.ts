@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import { openDatabase, type Database } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrations.js';
+import { listDeliveries } from '../../src/console/data/deliveries.js';
 import { database } from '../support/databases.js';
 
 const postgres = database('postgres');
@@ -31,6 +32,27 @@ async function backlogPlan(knex: Knex): Promise<string> {
   });
 }
 
+/** The plan of the statement a call runs on `db` (its last one). */
+async function planOf(db: Database, call: () => Promise<unknown>): Promise<string> {
+  let last: { sql: string; bindings: readonly unknown[] } | undefined;
+  const listen = (q: { sql: string; bindings?: readonly unknown[] }) => {
+    last = { sql: q.sql, bindings: q.bindings ?? [] };
+  };
+  db.knex.on('query', listen);
+  try {
+    await call();
+  } finally {
+    db.knex.removeListener('query', listen);
+  }
+  if (!last) throw new Error('no statement ran');
+  // Postgres numbers its placeholders ($1, $2, … in order); knex.raw takes ?.
+  const sql = last.sql.replace(/\$\d+/g, '?');
+  const result = (await db.knex.raw(`EXPLAIN ${sql}`, last.bindings as Knex.RawBinding[])) as {
+    rows: Array<{ 'QUERY PLAN': string }>;
+  };
+  return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
 describe.skipIf(!postgres.available)('deliveries on postgres', () => {
   const url = postgres.fresh('file');
   let db: Database;
@@ -50,6 +72,14 @@ describe.skipIf(!postgres.available)('deliveries on postgres', () => {
   }, 60_000);
   afterAll(async () => {
     await db?.close();
+  });
+
+  it('lists a status newest first from its index, not by walking every newer row', async () => {
+    // Every sent row is older than every pending one: the primary key walked backwards reaches
+    // them after all pending rows.
+    const plan = await planOf(db, () => listDeliveries(db, { status: 'sent' }));
+    expect(plan).toMatch(/deliveries_status_id_index/);
+    expect(plan).not.toMatch(/Backward using deliveries_pkey/);
   });
 
   it('are read by one process, where the planner would start workers', async () => {
