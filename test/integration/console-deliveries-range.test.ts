@@ -17,7 +17,7 @@ interface Seeded {
   id: number;
   automation: string;
   customer: string;
-  status: string;
+  status: 'sent' | 'failed';
   due: number;
 }
 
