@@ -50,9 +50,30 @@ export interface ForecastOptions {
   onLines(lines: ForecastLine[]): void | Promise<void>;
 }
 
+/** A line as planned, before it is written out as text: what the stored forecast keeps. */
+export interface ForecastRow {
+  p: PlannedDelivery;
+  email: string;
+  reason: string | null;
+}
+
+export interface ForecastRowOptions extends Omit<ForecastOptions, 'onLines'> {
+  /** Receives each page's rows, in time order within a customer. */
+  onRows(rows: ForecastRow[]): void | Promise<void>;
+}
+
 const DAY = 86_400_000;
 
 export async function forecast(db: Database, config: Config, o: ForecastOptions): Promise<void> {
+  const template = new Map(config.automations.map((a) => [a.id, a.template]));
+  await forecastRows(db, config, {
+    ...o,
+    onRows: (rows) => o.onLines(rows.map((r) => toLine(template, r))),
+  });
+}
+
+/** The forecast as rows: the same lines as `forecast`, without their text (the stored forecast's writer). */
+export async function forecastRows(db: Database, config: Config, o: ForecastRowOptions): Promise<void> {
   // The frequency cap's recent sends, read once for everyone rather than per page of customers.
   const cap = config.sending.frequency_cap;
   const sends =
@@ -63,7 +84,7 @@ export async function forecast(db: Database, config: Config, o: ForecastOptions)
     events: ReadonlyMap<string, readonly CustomerEvent[]>,
   ) => {
     const page = await pageContext(db, config, planned, customers, o, sends);
-    const lines: ForecastLine[] = [];
+    const lines: ForecastRow[] = [];
     // Grouped once: filtering the page's plan per customer was quadratic (measured at 1M customers).
     const byCustomer = new Map<string, PlannedDelivery[]>();
     for (const p of planned) {
@@ -75,7 +96,7 @@ export async function forecast(db: Database, config: Config, o: ForecastOptions)
       const mine = byCustomer.get(customer.id) ?? [];
       lines.push(...customerLines(config, customer, mine, events.get(customer.id) ?? [], page, o, run.cache));
     }
-    if (lines.length > 0) await o.onLines(lines);
+    if (lines.length > 0) await o.onRows(lines);
   };
   const run = new PlanRun(db, config, o.from, false, collect);
   // Occurrences are selected by their nominal time; start a day early so mail the send window
@@ -98,7 +119,7 @@ async function pageContext(
   config: Config,
   planned: PlannedDelivery[],
   customers: readonly Customer[],
-  o: ForecastOptions,
+  o: ForecastRowOptions,
   sends: Map<string, number[]>,
 ): Promise<PageContext> {
   return {
@@ -120,9 +141,9 @@ function customerLines(
   planned: PlannedDelivery[],
   events: readonly CustomerEvent[],
   page: PageContext,
-  o: ForecastOptions,
+  o: ForecastRowOptions,
   cache: TimeCache,
-): ForecastLine[] {
+): ForecastRow[] {
   const policy = planPolicyFromConfig(config);
   // The zone the planner used: an empty or unknown stored zone means the business's.
   const zone = customerZone(customer, policy, cache);
@@ -133,7 +154,7 @@ function customerLines(
     .map((p) => ({ p, firstDueAt: p.dueAt, order: order(p.automationId) }))
     .sort(inTurn);
   const sent = [...(page.sends.get(customer.id) ?? [])];
-  const lines: ForecastLine[] = [];
+  const lines: ForecastRow[] = [];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const { p, firstDueAt, order } = next;
     let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), page.suppressed);
@@ -162,7 +183,7 @@ function customerLines(
     }
     if (reason === null) recordDigestSent(page.digests, p);
     if (p.dueAt < o.from || p.dueAt >= o.to) continue;
-    lines.push(toLine(config, customer, p, reason));
+    lines.push({ p, email: customer.email, reason });
   }
   return lines;
 }
@@ -204,15 +225,15 @@ function insertInTurn(queue: Queued[], q: Queued): void {
   else queue.splice(at, 0, q);
 }
 
-function toLine(config: Config, customer: Customer, p: PlannedDelivery, reason: string | null): ForecastLine {
+function toLine(templates: ReadonlyMap<string, string>, { p, email, reason }: ForecastRow): ForecastLine {
   return {
     automation: p.automationId,
     customer_id: p.customerId,
-    email: customer.email,
+    email,
     occurrence: p.occurrence,
     send_at: new Date(p.dueAt).toISOString(),
     local_time: p.localTime,
-    template: config.automations.find((a) => a.id === p.automationId)?.template ?? '',
+    template: templates.get(p.automationId) ?? '',
     outcome: reason === null ? 'send' : 'skip',
     reason,
     ...(p.occasion ? { occasion: p.occasion } : {}),
