@@ -6,15 +6,15 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
-import type { Customer, CustomerEvent } from '../domain.js';
+import type { Customer, EventPoint } from '../domain.js';
 import { iterateCustomers } from '../db/customers.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
 import { bookedStatuses, recentMarketingSends } from '../db/deliveries-books.js';
 import { capDecision } from '../plan/cap.js';
 import { exitConditionMet } from '../plan/exit-condition.js';
-import { customerZone, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
-import { localIso, TimeCache } from '../plan/time.js';
+import { customerZone, sendWindowFor } from '../plan/plan.js';
+import { localIso } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import type { OccasionDate } from '../occasions/resolve.js';
 import { PlanRun } from './plan-service.js';
@@ -81,7 +81,7 @@ export async function forecastRows(db: Database, config: Config, o: ForecastRowO
   const collect = async (
     planned: PlannedDelivery[],
     customers: readonly Customer[],
-    events: ReadonlyMap<string, readonly CustomerEvent[]>,
+    events: ReadonlyMap<string, readonly EventPoint[]>,
   ) => {
     const page = await pageContext(db, config, planned, customers, o, sends);
     const lines: ForecastRow[] = [];
@@ -94,7 +94,7 @@ export async function forecastRows(db: Database, config: Config, o: ForecastRowO
     }
     for (const customer of customers) {
       const mine = byCustomer.get(customer.id) ?? [];
-      lines.push(...customerLines(config, customer, mine, events.get(customer.id) ?? [], page, o, run.cache));
+      lines.push(...customerLines(config, customer, mine, events.get(customer.id) ?? [], page, o, run));
     }
     if (lines.length > 0) await o.onRows(lines);
   };
@@ -139,19 +139,18 @@ function customerLines(
   config: Config,
   customer: Customer,
   planned: PlannedDelivery[],
-  events: readonly CustomerEvent[],
+  events: readonly EventPoint[],
   page: PageContext,
   o: ForecastRowOptions,
-  cache: TimeCache,
+  run: PlanRun,
 ): ForecastRow[] {
-  const policy = planPolicyFromConfig(config);
+  const { policy, cache } = run;
   // The zone the planner used: an empty or unknown stored zone means the business's.
   const zone = customerZone(customer, policy, cache);
   const intoWindow = sendWindowFor(customer, policy, cache);
-  const order = (id: string) => config.automations.findIndex((a) => a.id === id);
   const queue = planned
     .filter((p) => p.dueAt >= o.from - config.sending.max_lateness && !isBooked(page, p))
-    .map((p) => ({ p, firstDueAt: p.dueAt, order: order(p.automationId) }))
+    .map((p) => ({ p, firstDueAt: p.dueAt, order: run.order(p.automationId) }))
     .sort(inTurn);
   const sent = [...(page.sends.get(customer.id) ?? [])];
   const lines: ForecastRow[] = [];
@@ -192,7 +191,7 @@ function customerLines(
  * The exit condition as the worker asks it when the message is due (decide.ts), counting the
  * events up to then: the planner asked it at `from`, before events inside the window happened.
  */
-function exitedBy(config: Config, p: PlannedDelivery, events: readonly CustomerEvent[]): boolean {
+function exitedBy(config: Config, p: PlannedDelivery, events: readonly EventPoint[]): boolean {
   const automation = config.automations.find((a) => a.id === p.automationId);
   if (!automation?.unless) return false;
   const trigger = (p.eventId ? events.find((e) => e.id === p.eventId) : undefined) ?? {

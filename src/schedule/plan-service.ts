@@ -3,11 +3,11 @@
  * page of customers, and store what it plans (conflicts on the occurrence key are ignored).
  */
 import type { Config } from '../config/schema.js';
-import type { Customer, CustomerEvent } from '../domain.js';
+import type { Customer, EventPoint } from '../domain.js';
 import type { Database } from '../db/connect.js';
 import { customerPlaces, customerZones, getCustomersByIds, iterateCustomers } from '../db/customers.js';
 import { OccasionCalendar } from '../occasions/resolve.js';
-import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
+import { customersWithEventsBetween, eventPointsForCustomers } from '../db/events.js';
 import { insertPlanned, reconcilePending } from '../db/deliveries.js';
 import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
 import { surveyEventType } from '../plan/rules.js';
@@ -33,6 +33,7 @@ export class PlanRun {
   readonly occasions: OccasionCalendar;
   readonly eventTypes: string[];
   readonly result: PlanResult = { planned: 0, inserted: 0, customers: 0 };
+  private readonly positions: ReadonlyMap<string, number>;
 
   constructor(
     readonly db: Database,
@@ -43,12 +44,22 @@ export class PlanRun {
     readonly collect?: (
       planned: PlannedDelivery[],
       customers: readonly Customer[],
-      events: ReadonlyMap<string, readonly CustomerEvent[]>,
+      events: ReadonlyMap<string, readonly EventPoint[]>,
     ) => Promise<void> | void,
   ) {
     this.policy = planPolicyFromConfig(config);
     this.occasions = new OccasionCalendar(config.occasions);
     this.eventTypes = eventTypesUsed(config);
+    const positions = new Map<string, number>();
+    config.automations.forEach((a, i) => {
+      if (!positions.has(a.id)) positions.set(a.id, i);
+    });
+    this.positions = positions;
+  }
+
+  /** The automation's position in the config (its priority under the frequency cap); -1 when unknown. */
+  order(automationId: string): number {
+    return this.positions.get(automationId) ?? -1;
   }
 
   /**
@@ -57,7 +68,7 @@ export class PlanRun {
    */
   async planPage(customers: readonly Customer[], window: TimeWindow, replace = false): Promise<void> {
     if (customers.length === 0) return;
-    const events = await eventsForCustomers(
+    const events = await eventPointsForCustomers(
       this.db.knex,
       customers.map((c) => c.id),
       this.eventTypes,
