@@ -146,6 +146,17 @@ export async function customersAtAddresses(
 }
 
 /**
+ * The address keys more than one record has: one pass over the address index, for a run that
+ * plans every customer (a forecast) and would otherwise look every page's addresses up.
+ */
+export async function sharedAddressKeys(knex: Knex): Promise<Set<string>> {
+  const rows = rowsOf(
+    await knex('customers').groupBy('email_key').havingRaw('count(*) > 1').select('email_key'),
+  );
+  return new Set(strings(rows, 'email_key'));
+}
+
+/**
  * The other records at each of these customers' addresses (any letter case), by address key;
  * addresses with one record are left out. Two indexed queries for a page, however large.
  */

@@ -7,7 +7,7 @@
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { Customer, EventPoint } from '../domain.js';
-import { iterateCustomers } from '../db/customers.js';
+import { iterateCustomers, sharedAddressKeys } from '../db/customers.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
 import { bookedStatuses, recentMarketingSends } from '../db/deliveries-books.js';
@@ -99,6 +99,7 @@ export async function forecastRows(db: Database, config: Config, o: ForecastRowO
     if (lines.length > 0) await o.onRows(lines);
   };
   const run = new PlanRun(db, config, o.from, false, collect);
+  run.sharedAddresses = await sharedAddressKeys(db.knex);
   // Occurrences are selected by their nominal time; start a day early so mail the send window
   // defers into [from, to) is included, then keep what is due inside.
   for await (const customers of iterateCustomers(db.knex, { kind: 'all' })) {

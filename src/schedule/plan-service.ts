@@ -34,6 +34,11 @@ export class PlanRun {
   readonly eventTypes: string[];
   readonly result: PlanResult = { planned: 0, inserted: 0, customers: 0 };
   private readonly positions: ReadonlyMap<string, number>;
+  /**
+   * The address keys several records share, when read once for a run over every customer
+   * (a forecast); null: each page looks its own addresses up.
+   */
+  sharedAddresses: ReadonlySet<string> | null = null;
 
   constructor(
     readonly db: Database,
@@ -89,7 +94,13 @@ export class PlanRun {
       );
       for (const p of found) planned.push(p);
     }
-    planned = await markSharedAddresses(this.db, this.config.automations, planned, customers);
+    planned = await markSharedAddresses(
+      this.db,
+      this.config.automations,
+      planned,
+      customers,
+      this.sharedAddresses,
+    );
     this.result.customers += customers.length;
     this.result.planned += planned.length;
     if (replace && this.store) {
