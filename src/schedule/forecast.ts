@@ -154,11 +154,12 @@ function customerLines(
     .map((p) => ({ p, firstDueAt: p.dueAt, order: run.order(p.automationId) }))
     .sort(inTurn);
   const sent = [...(page.sends.get(customer.id) ?? [])];
+  const suppressed = page.suppressed.has(addressKey(customer.email));
   const lines: ForecastRow[] = [];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const { p, firstDueAt, order } = next;
-    let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), page.suppressed);
-    if (reason === null && exitedBy(config, p, events)) reason = 'exit-condition';
+    let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), suppressed);
+    if (reason === null && exitedBy(run, p, events)) reason = 'exit-condition';
     if (reason === null && !findsNewContent(page.digests, p)) reason = NO_NEW_CONTENT;
     if (reason === null && !p.transactional && config.sending.frequency_cap) {
       // Lateness counts from when it was first due, as at claim time (decide.ts).
@@ -192,8 +193,8 @@ function customerLines(
  * The exit condition as the worker asks it when the message is due (decide.ts), counting the
  * events up to then: the planner asked it at `from`, before events inside the window happened.
  */
-function exitedBy(config: Config, p: PlannedDelivery, events: readonly EventPoint[]): boolean {
-  const automation = config.automations.find((a) => a.id === p.automationId);
+function exitedBy(run: PlanRun, p: PlannedDelivery, events: readonly EventPoint[]): boolean {
+  const automation = run.automation(p.automationId);
   if (!automation?.unless) return false;
   const trigger = (p.eventId ? events.find((e) => e.id === p.eventId) : undefined) ?? {
     id: null,
@@ -244,9 +245,9 @@ function consentReason(
   p: PlannedDelivery,
   customer: Customer,
   scopes: Set<string> | undefined,
-  suppressed: Set<string>,
+  suppressed: boolean,
 ): string | null {
-  if (suppressed.has(addressKey(customer.email))) return 'suppressed';
+  if (suppressed) return 'suppressed';
   if (p.transactional) return null;
   if (!customer.subscribed || scopes?.has(ALL_MARKETING) || scopes?.has(p.automationId))
     return 'unsubscribed';

@@ -2,7 +2,7 @@
  * Planning against the database: select candidates for a window, run the pure planner on each
  * page of customers, and store what it plans (conflicts on the occurrence key are ignored).
  */
-import type { Config } from '../config/schema.js';
+import type { Automation, Config } from '../config/schema.js';
 import type { Customer, EventPoint } from '../domain.js';
 import type { Database } from '../db/connect.js';
 import { customerPlaces, customerZones, getCustomersByIds, iterateCustomers } from '../db/customers.js';
@@ -34,6 +34,7 @@ export class PlanRun {
   readonly eventTypes: string[];
   readonly result: PlanResult = { planned: 0, inserted: 0, customers: 0 };
   private readonly positions: ReadonlyMap<string, number>;
+  private readonly byId: ReadonlyMap<string, Automation>;
   /**
    * The address keys several records share, when read once for a run over every customer
    * (a forecast); null: each page looks its own addresses up.
@@ -56,10 +57,19 @@ export class PlanRun {
     this.occasions = new OccasionCalendar(config.occasions);
     this.eventTypes = eventTypesUsed(config);
     const positions = new Map<string, number>();
+    const byId = new Map<string, Automation>();
     config.automations.forEach((a, i) => {
-      if (!positions.has(a.id)) positions.set(a.id, i);
+      if (positions.has(a.id)) return;
+      positions.set(a.id, i);
+      byId.set(a.id, a);
     });
     this.positions = positions;
+    this.byId = byId;
+  }
+
+  /** The automation with this id (the first, as a search of the config finds it). */
+  automation(automationId: string): Automation | undefined {
+    return this.byId.get(automationId);
   }
 
   /** The automation's position in the config (its priority under the frequency cap); -1 when unknown. */
