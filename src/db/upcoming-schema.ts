@@ -66,29 +66,6 @@ async function createLines(knex: Knex, names: LineTable): Promise<void> {
   });
 }
 
-/** Each table's indexes, by name and columns (as createLines makes them). */
-function indexesOf(names: LineTable): Array<[string, string[]]> {
-  return [
-    [names.pageIndex, ['generation', 'day', 'automation_id', 'due_at', 'id']],
-    [names.keyIndex, ['generation', 'automation_id', 'customer_id', 'occurrence']],
-  ];
-}
-
-/**
- * Drops a table's indexes before a build fills it: millions of lines inserted into two indexes
- * at random places cost more than sorting each index once afterwards (createLineIndexes).
- * Only for the table no reader uses (upcoming-build.ts).
- */
-export async function dropLineIndexes(knex: Knex, names: LineTable): Promise<void> {
-  for (const [index] of indexesOf(names)) await knex.raw(`DROP INDEX IF EXISTS ${index}`);
-}
-
-/** The table's indexes again, built from its lines; nothing to do when they exist. */
-export async function createLineIndexes(knex: Knex, names: LineTable): Promise<void> {
-  for (const [index, columns] of indexesOf(names))
-    await knex.raw(`CREATE INDEX IF NOT EXISTS ${index} ON ${names.table} (${columns.join(', ')})`);
-}
-
 export async function createUpcomingTables(knex: Knex): Promise<void> {
   await createLines(knex, LINE_TABLES[0]);
   await knex.schema.createTable('upcoming_counts', (t) => {

@@ -17,7 +17,7 @@ import {
   type DayCount,
   type NewLine,
 } from '../db/upcoming-lines.js';
-import { createLineIndexes, dropLineIndexes, linesTableOf } from '../db/upcoming-schema.js';
+import { linesTableOf } from '../db/upcoming-schema.js';
 import {
   LeaseLost,
   nextGeneration,
@@ -69,14 +69,11 @@ export async function buildUpcoming(
     if (current !== null && linesTableOf(generation) === linesTableOf(current))
       generation = await nextGeneration(db.knex, o.owner);
     await clearForGeneration(db.knex, generation, current);
-    const table = linesTableOf(generation);
-    await dropLineIndexes(db.knex, table);
     const writer = new ChunkWriter(db, config.business.timezone, generation, o);
     const to = started + UPCOMING_DAYS * DAY;
     await forecastRows(db, config, { from: started, to, useBooks: true, onRows: (r) => writer.addRows(r) });
     await writer.addLines(await upcomingBroadcasts(db, config, started, to));
     await writer.flush();
-    await createLineIndexes(db.knex, table);
     const published = { generation, computedBy: o.by, horizonTo: to, revision };
     await db.knex.transaction(async (trx) => {
       await insertCounts(trx, generation, writer.counts());
