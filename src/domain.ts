@@ -48,6 +48,9 @@ export interface CustomerEvent {
   data: Record<string, unknown>;
 }
 
+/** An event as planning reads it: what happened to whom and when, without its data. */
+export type EventPoint = Omit<CustomerEvent, 'data'>;
+
 export interface ContentItem {
   id: string;
   title: string;

@@ -146,6 +146,17 @@ export async function customersAtAddresses(
 }
 
 /**
+ * The address keys more than one record has: one pass over the address index, for a run that
+ * plans every customer (a forecast) and would otherwise look every page's addresses up.
+ */
+export async function sharedAddressKeys(knex: Knex): Promise<Set<string>> {
+  const rows = rowsOf(
+    await knex('customers').groupBy('email_key').havingRaw('count(*) > 1').select('email_key'),
+  );
+  return new Set(strings(rows, 'email_key'));
+}
+
+/**
  * The other records at each of these customers' addresses (any letter case), by address key;
  * addresses with one record are left out. Two indexed queries for a page, however large.
  */
@@ -244,8 +255,29 @@ export async function customerPage(
     case 'all':
       break;
   }
-  return rowsOf(await q).map(rowToCustomer);
+  // The columns a Customer holds, not the search and index keys beside them: planning reads
+  // every customer through here, and each column costs at every row.
+  return rowsOf(await q.select(CUSTOMER_FIELDS)).map(rowToCustomer);
 }
+
+/** The columns rowToCustomer reads. */
+const CUSTOMER_FIELDS: string[] = [
+  'id',
+  'email',
+  'first_name',
+  'last_name',
+  'birthday',
+  'timezone',
+  'locale',
+  'customer_since',
+  'country',
+  'region',
+  'tags',
+  'subscribed',
+  'attributes',
+  'created_at',
+  'updated_at',
+];
 
 /**
  * One zone's customers (with these month-days): an index range in id order. SQLite plans

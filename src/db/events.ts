@@ -1,6 +1,6 @@
 /** Queries on the `events` table. */
 import type { Knex } from 'knex';
-import type { CustomerEvent } from '../domain.js';
+import type { CustomerEvent, EventPoint } from '../domain.js';
 import { chunks, IN_CHUNK, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
 import { countOf, jsonObject, num, rowOf, rowsOf, str, strings, type Row } from './read.js';
 
@@ -58,6 +58,41 @@ export async function eventsForCustomers(
       const list = out.get(event.customer_id) ?? [];
       list.push(event);
       out.set(event.customer_id, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * The same events as eventsForCustomers without their data, which planning never reads: at a
+ * million customers (a forecast reads everyone's) parsing each event's JSON was a measurable
+ * share of the refresh.
+ */
+export async function eventPointsForCustomers(
+  knex: Knex,
+  customerIds: readonly string[],
+  types: readonly string[],
+): Promise<Map<string, EventPoint[]>> {
+  const out = new Map<string, EventPoint[]>();
+  if (types.length === 0) return out;
+  for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
+    const rows = rowsOf(
+      await knex('events')
+        .whereIn('customer_id', batch)
+        .whereIn('type', types)
+        .orderBy([{ column: 'customer_id' }, { column: 'occurred_at' }, { column: 'id' }])
+        .select('id', 'customer_id', 'type', 'occurred_at'),
+    );
+    for (const r of rows) {
+      const event: EventPoint = {
+        id: str(r, 'id'),
+        customer_id: str(r, 'customer_id'),
+        type: str(r, 'type'),
+        occurred_at: num(r, 'occurred_at'),
+      };
+      const list = out.get(event.customer_id);
+      if (list) list.push(event);
+      else out.set(event.customer_id, [event]);
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * trigger, the occurrences whose nominal time (triggerAt) falls in the window [from, to).
  */
 import type { Trigger } from '../config/schema.js';
-import type { Customer, CustomerEvent } from '../domain.js';
+import type { Customer, EventPoint } from '../domain.js';
 import { DAY_MS, formatDate, fromNaive, naiveOf, parseMonthDay, yearlyDate } from './calendar.js';
 import type { TriggerPoint } from './exit-condition.js';
 import { scheduleSlots } from './schedule.js';
@@ -31,7 +31,7 @@ export interface RuleContext {
   /** The customer's zone, already defaulted and validated. */
   zone: string;
   /** The customer's events, any order. */
-  events: readonly CustomerEvent[];
+  events: readonly EventPoint[];
   window: TimeWindow;
   policy: Pick<PlanPolicy, 'leapDay' | 'defaultCountry'>;
   cache: TimeCache;
@@ -153,7 +153,7 @@ function nearWindow(window: TimeWindow, earliest: number, at: number | undefined
 
 function eventOccurrence(
   ctx: RuleContext,
-  event: CustomerEvent,
+  event: EventPoint,
   trigger: EventTrigger,
   key: string,
 ): Occurrence[] {
@@ -171,7 +171,7 @@ function eventOccurrence(
   ];
 }
 
-function eventsOfType(ctx: RuleContext, type: string): CustomerEvent[] {
+function eventsOfType(ctx: RuleContext, type: string): EventPoint[] {
   return ctx.events.filter((e) => e.type === type && e.customer_id === ctx.customer.id);
 }
 
@@ -179,7 +179,7 @@ function eachEvent(ctx: RuleContext, trigger: EventTrigger): Occurrence[] {
   return eventsOfType(ctx, trigger.event).flatMap((e) => eventOccurrence(ctx, e, trigger, e.id));
 }
 
-const byTimeThenId = (a: CustomerEvent, b: CustomerEvent): number =>
+const byTimeThenId = (a: EventPoint, b: EventPoint): number =>
   a.occurred_at - b.occurred_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function nthEvent(ctx: RuleContext, trigger: EventTrigger, n: number): Occurrence[] {
@@ -197,7 +197,7 @@ function inactivity(
   at: number | undefined,
 ): Occurrence[] {
   let anchor = ctx.customer.created_at;
-  let latest: CustomerEvent | undefined;
+  let latest: EventPoint | undefined;
   for (const e of eventsOfType(ctx, rule.event)) {
     if (!latest || byTimeThenId(e, latest) > 0) latest = e;
   }

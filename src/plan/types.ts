@@ -2,7 +2,7 @@
  * The planner's vocabulary. Planning is pure: these go in, PlannedDelivery[] comes out.
  */
 import type { Automation } from '../config/schema.js';
-import type { Customer, CustomerEvent } from '../domain.js';
+import type { Customer, EventPoint } from '../domain.js';
 import type { OccasionCalendar, OccasionDate } from '../occasions/resolve.js';
 
 export interface PlanPolicy {
@@ -34,7 +34,7 @@ export interface PlanInput {
   automations: readonly Automation[];
   customer: Customer;
   /** The customer's events that the automations may need, any order. */
-  events: readonly CustomerEvent[];
+  events: readonly EventPoint[];
   /** Occurrences whose nominal time falls in this window are planned. */
   window: TimeWindow;
   now: number;

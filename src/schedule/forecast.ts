@@ -6,15 +6,15 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
-import type { Customer, CustomerEvent } from '../domain.js';
-import { iterateCustomers } from '../db/customers.js';
+import type { Customer, EventPoint } from '../domain.js';
+import { iterateCustomers, sharedAddressKeys } from '../db/customers.js';
 import { addressKey } from '../address.js';
 import { ALL_MARKETING, optOutsFor, suppressedAmong } from '../db/consent.js';
 import { bookedStatuses, recentMarketingSends } from '../db/deliveries-books.js';
 import { capDecision } from '../plan/cap.js';
 import { exitConditionMet } from '../plan/exit-condition.js';
-import { customerZone, planPolicyFromConfig, sendWindowFor } from '../plan/plan.js';
-import { localIso, TimeCache } from '../plan/time.js';
+import { customerZone, sendWindowFor } from '../plan/plan.js';
+import { localIso } from '../plan/time.js';
 import type { PlannedDelivery } from '../plan/types.js';
 import type { OccasionDate } from '../occasions/resolve.js';
 import { PlanRun } from './plan-service.js';
@@ -50,9 +50,30 @@ export interface ForecastOptions {
   onLines(lines: ForecastLine[]): void | Promise<void>;
 }
 
+/** A line as planned, before it is written out as text: what the stored forecast keeps. */
+export interface ForecastRow {
+  p: PlannedDelivery;
+  email: string;
+  reason: string | null;
+}
+
+export interface ForecastRowOptions extends Omit<ForecastOptions, 'onLines'> {
+  /** Receives each page's rows, in time order within a customer. */
+  onRows(rows: ForecastRow[]): void | Promise<void>;
+}
+
 const DAY = 86_400_000;
 
 export async function forecast(db: Database, config: Config, o: ForecastOptions): Promise<void> {
+  const template = new Map(config.automations.map((a) => [a.id, a.template]));
+  await forecastRows(db, config, {
+    ...o,
+    onRows: (rows) => o.onLines(rows.map((r) => toLine(template, r))),
+  });
+}
+
+/** The forecast as rows: the same lines as `forecast`, without their text (the stored forecast's writer). */
+export async function forecastRows(db: Database, config: Config, o: ForecastRowOptions): Promise<void> {
   // The frequency cap's recent sends, read once for everyone rather than per page of customers.
   const cap = config.sending.frequency_cap;
   const sends =
@@ -60,10 +81,10 @@ export async function forecast(db: Database, config: Config, o: ForecastOptions)
   const collect = async (
     planned: PlannedDelivery[],
     customers: readonly Customer[],
-    events: ReadonlyMap<string, readonly CustomerEvent[]>,
+    events: ReadonlyMap<string, readonly EventPoint[]>,
   ) => {
     const page = await pageContext(db, config, planned, customers, o, sends);
-    const lines: ForecastLine[] = [];
+    const lines: ForecastRow[] = [];
     // Grouped once: filtering the page's plan per customer was quadratic (measured at 1M customers).
     const byCustomer = new Map<string, PlannedDelivery[]>();
     for (const p of planned) {
@@ -73,11 +94,12 @@ export async function forecast(db: Database, config: Config, o: ForecastOptions)
     }
     for (const customer of customers) {
       const mine = byCustomer.get(customer.id) ?? [];
-      lines.push(...customerLines(config, customer, mine, events.get(customer.id) ?? [], page, o, run.cache));
+      lines.push(...customerLines(config, customer, mine, events.get(customer.id) ?? [], page, o, run));
     }
-    if (lines.length > 0) await o.onLines(lines);
+    if (lines.length > 0) await o.onRows(lines);
   };
   const run = new PlanRun(db, config, o.from, false, collect);
+  run.sharedAddresses = await sharedAddressKeys(db.knex);
   // Occurrences are selected by their nominal time; start a day early so mail the send window
   // defers into [from, to) is included, then keep what is due inside.
   for await (const customers of iterateCustomers(db.knex, { kind: 'all' })) {
@@ -98,7 +120,7 @@ async function pageContext(
   config: Config,
   planned: PlannedDelivery[],
   customers: readonly Customer[],
-  o: ForecastOptions,
+  o: ForecastRowOptions,
   sends: Map<string, number[]>,
 ): Promise<PageContext> {
   return {
@@ -118,26 +140,26 @@ function customerLines(
   config: Config,
   customer: Customer,
   planned: PlannedDelivery[],
-  events: readonly CustomerEvent[],
+  events: readonly EventPoint[],
   page: PageContext,
-  o: ForecastOptions,
-  cache: TimeCache,
-): ForecastLine[] {
-  const policy = planPolicyFromConfig(config);
+  o: ForecastRowOptions,
+  run: PlanRun,
+): ForecastRow[] {
+  const { policy, cache } = run;
   // The zone the planner used: an empty or unknown stored zone means the business's.
   const zone = customerZone(customer, policy, cache);
   const intoWindow = sendWindowFor(customer, policy, cache);
-  const order = (id: string) => config.automations.findIndex((a) => a.id === id);
   const queue = planned
     .filter((p) => p.dueAt >= o.from - config.sending.max_lateness && !isBooked(page, p))
-    .map((p) => ({ p, firstDueAt: p.dueAt, order: order(p.automationId) }))
+    .map((p) => ({ p, firstDueAt: p.dueAt, order: run.order(p.automationId) }))
     .sort(inTurn);
   const sent = [...(page.sends.get(customer.id) ?? [])];
-  const lines: ForecastLine[] = [];
+  const suppressed = page.suppressed.has(addressKey(customer.email));
+  const lines: ForecastRow[] = [];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const { p, firstDueAt, order } = next;
-    let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), page.suppressed);
-    if (reason === null && exitedBy(config, p, events)) reason = 'exit-condition';
+    let reason = p.reason ?? consentReason(p, customer, page.optOuts.get(customer.id), suppressed);
+    if (reason === null && exitedBy(run, p, events)) reason = 'exit-condition';
     if (reason === null && !findsNewContent(page.digests, p)) reason = NO_NEW_CONTENT;
     if (reason === null && !p.transactional && config.sending.frequency_cap) {
       // Lateness counts from when it was first due, as at claim time (decide.ts).
@@ -162,7 +184,7 @@ function customerLines(
     }
     if (reason === null) recordDigestSent(page.digests, p);
     if (p.dueAt < o.from || p.dueAt >= o.to) continue;
-    lines.push(toLine(config, customer, p, reason));
+    lines.push({ p, email: customer.email, reason });
   }
   return lines;
 }
@@ -171,8 +193,8 @@ function customerLines(
  * The exit condition as the worker asks it when the message is due (decide.ts), counting the
  * events up to then: the planner asked it at `from`, before events inside the window happened.
  */
-function exitedBy(config: Config, p: PlannedDelivery, events: readonly CustomerEvent[]): boolean {
-  const automation = config.automations.find((a) => a.id === p.automationId);
+function exitedBy(run: PlanRun, p: PlannedDelivery, events: readonly EventPoint[]): boolean {
+  const automation = run.automation(p.automationId);
   if (!automation?.unless) return false;
   const trigger = (p.eventId ? events.find((e) => e.id === p.eventId) : undefined) ?? {
     id: null,
@@ -204,15 +226,15 @@ function insertInTurn(queue: Queued[], q: Queued): void {
   else queue.splice(at, 0, q);
 }
 
-function toLine(config: Config, customer: Customer, p: PlannedDelivery, reason: string | null): ForecastLine {
+function toLine(templates: ReadonlyMap<string, string>, { p, email, reason }: ForecastRow): ForecastLine {
   return {
     automation: p.automationId,
     customer_id: p.customerId,
-    email: customer.email,
+    email,
     occurrence: p.occurrence,
     send_at: new Date(p.dueAt).toISOString(),
     local_time: p.localTime,
-    template: config.automations.find((a) => a.id === p.automationId)?.template ?? '',
+    template: templates.get(p.automationId) ?? '',
     outcome: reason === null ? 'send' : 'skip',
     reason,
     ...(p.occasion ? { occasion: p.occasion } : {}),
@@ -223,9 +245,9 @@ function consentReason(
   p: PlannedDelivery,
   customer: Customer,
   scopes: Set<string> | undefined,
-  suppressed: Set<string>,
+  suppressed: boolean,
 ): string | null {
-  if (suppressed.has(addressKey(customer.email))) return 'suppressed';
+  if (suppressed) return 'suppressed';
   if (p.transactional) return null;
   if (!customer.subscribed || scopes?.has(ALL_MARKETING) || scopes?.has(p.automationId))
     return 'unsubscribed';

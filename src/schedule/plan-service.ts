@@ -2,12 +2,12 @@
  * Planning against the database: select candidates for a window, run the pure planner on each
  * page of customers, and store what it plans (conflicts on the occurrence key are ignored).
  */
-import type { Config } from '../config/schema.js';
-import type { Customer, CustomerEvent } from '../domain.js';
+import type { Automation, Config } from '../config/schema.js';
+import type { Customer, EventPoint } from '../domain.js';
 import type { Database } from '../db/connect.js';
 import { customerPlaces, customerZones, getCustomersByIds, iterateCustomers } from '../db/customers.js';
 import { OccasionCalendar } from '../occasions/resolve.js';
-import { customersWithEventsBetween, eventsForCustomers } from '../db/events.js';
+import { customersWithEventsBetween, eventPointsForCustomers } from '../db/events.js';
 import { insertPlanned, reconcilePending } from '../db/deliveries.js';
 import { planCustomer, planPolicyFromConfig } from '../plan/plan.js';
 import { surveyEventType } from '../plan/rules.js';
@@ -33,6 +33,13 @@ export class PlanRun {
   readonly occasions: OccasionCalendar;
   readonly eventTypes: string[];
   readonly result: PlanResult = { planned: 0, inserted: 0, customers: 0 };
+  private readonly positions: ReadonlyMap<string, number>;
+  private readonly byId: ReadonlyMap<string, Automation>;
+  /**
+   * The address keys several records share, when read once for a run over every customer
+   * (a forecast); null: each page looks its own addresses up.
+   */
+  sharedAddresses: ReadonlySet<string> | null = null;
 
   constructor(
     readonly db: Database,
@@ -43,12 +50,31 @@ export class PlanRun {
     readonly collect?: (
       planned: PlannedDelivery[],
       customers: readonly Customer[],
-      events: ReadonlyMap<string, readonly CustomerEvent[]>,
+      events: ReadonlyMap<string, readonly EventPoint[]>,
     ) => Promise<void> | void,
   ) {
     this.policy = planPolicyFromConfig(config);
     this.occasions = new OccasionCalendar(config.occasions);
     this.eventTypes = eventTypesUsed(config);
+    const positions = new Map<string, number>();
+    const byId = new Map<string, Automation>();
+    config.automations.forEach((a, i) => {
+      if (positions.has(a.id)) return;
+      positions.set(a.id, i);
+      byId.set(a.id, a);
+    });
+    this.positions = positions;
+    this.byId = byId;
+  }
+
+  /** The automation with this id (the first, as a search of the config finds it). */
+  automation(automationId: string): Automation | undefined {
+    return this.byId.get(automationId);
+  }
+
+  /** The automation's position in the config (its priority under the frequency cap); -1 when unknown. */
+  order(automationId: string): number {
+    return this.positions.get(automationId) ?? -1;
   }
 
   /**
@@ -57,7 +83,7 @@ export class PlanRun {
    */
   async planPage(customers: readonly Customer[], window: TimeWindow, replace = false): Promise<void> {
     if (customers.length === 0) return;
-    const events = await eventsForCustomers(
+    const events = await eventPointsForCustomers(
       this.db.knex,
       customers.map((c) => c.id),
       this.eventTypes,
@@ -78,7 +104,13 @@ export class PlanRun {
       );
       for (const p of found) planned.push(p);
     }
-    planned = await markSharedAddresses(this.db, this.config.automations, planned, customers);
+    planned = await markSharedAddresses(
+      this.db,
+      this.config.automations,
+      planned,
+      customers,
+      this.sharedAddresses,
+    );
     this.result.customers += customers.length;
     this.result.planned += planned.length;
     if (replace && this.store) {

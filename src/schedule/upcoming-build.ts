@@ -13,7 +13,7 @@ import { readRevision } from '../db/outreach-revision.js';
 import {
   clearForGeneration,
   insertCounts,
-  insertLines,
+  writeLines,
   type DayCount,
   type NewLine,
 } from '../db/upcoming-lines.js';
@@ -27,7 +27,7 @@ import {
   takeUpcomingLease,
 } from '../db/upcoming-state.js';
 import { upcomingBroadcasts } from '../broadcasts/upcoming.js';
-import { forecast, type ForecastLine } from './forecast.js';
+import { forecastRows, type ForecastLine, type ForecastRow } from './forecast.js';
 
 const DAY = 86_400_000;
 /** The days the console shows. */
@@ -71,8 +71,8 @@ export async function buildUpcoming(
     await clearForGeneration(db.knex, generation, current);
     const writer = new ChunkWriter(db, config.business.timezone, generation, o);
     const to = started + UPCOMING_DAYS * DAY;
-    await forecast(db, config, { from: started, to, useBooks: true, onLines: (l) => writer.add(l) });
-    await writer.add(await upcomingBroadcasts(db, config, started, to));
+    await forecastRows(db, config, { from: started, to, useBooks: true, onRows: (r) => writer.addRows(r) });
+    await writer.addLines(await upcomingBroadcasts(db, config, started, to));
     await writer.flush();
     const published = { generation, computedBy: o.by, horizonTo: to, revision };
     await db.knex.transaction(async (trx) => {
@@ -102,10 +102,29 @@ class ChunkWriter {
     this.days = new DayOf(zone);
   }
 
-  async add(lines: readonly ForecastLine[]): Promise<void> {
+  /** The automations' lines, as planned (no time text to parse back). */
+  async addRows(rows: readonly ForecastRow[]): Promise<void> {
+    for (const { p, email, reason } of rows) {
+      this.push({
+        day: this.days.of(p.dueAt),
+        automation_id: p.automationId,
+        customer_id: p.customerId,
+        email,
+        occurrence: p.occurrence,
+        due_at: p.dueAt,
+        local_time: p.localTime,
+        outcome: reason === null ? 'send' : 'skip',
+        reason,
+      });
+    }
+    if (this.buffer.length >= CHUNK) await this.flush();
+  }
+
+  /** Lines of planned broadcasts. */
+  async addLines(lines: readonly ForecastLine[]): Promise<void> {
     for (const l of lines) {
       const dueAt = Date.parse(l.send_at);
-      const line: NewLine = {
+      this.push({
         day: this.days.of(dueAt),
         automation_id: l.automation,
         customer_id: l.customer_id,
@@ -115,11 +134,14 @@ class ChunkWriter {
         local_time: l.local_time,
         outcome: l.outcome,
         reason: l.reason,
-      };
-      this.buffer.push(line);
-      this.count(line);
+      });
     }
     if (this.buffer.length >= CHUNK) await this.flush();
+  }
+
+  private push(line: NewLine): void {
+    this.buffer.push(line);
+    this.count(line);
   }
 
   async flush(): Promise<void> {
@@ -127,7 +149,7 @@ class ChunkWriter {
     const batch = this.buffer;
     this.buffer = [];
     if (!(await takeUpcomingLease(this.db.knex, this.o.owner, this.o.now(), LEASE_MS))) throw new LeaseLost();
-    await this.db.knex.transaction((trx) => insertLines(trx, this.generation, batch));
+    await writeLines(this.db.knex, this.generation, batch);
     this.written += batch.length;
   }
 
