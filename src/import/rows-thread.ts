@@ -94,10 +94,8 @@ export function threadedRows<T>(
     try {
       for (const chunk of first) await send(chunk);
       for (;;) {
-        // Ended early (the writes failed): the input is closed rather than read to its end.
-        if (stopped) return void (await rest.return?.());
         const next = await rest.next();
-        if (next.done) break;
+        if (next.done || stopped) break;
         const value: unknown = next.value;
         await send(typeof value === 'string' ? Buffer.from(value) : (value as Uint8Array));
       }

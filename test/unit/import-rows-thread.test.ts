@@ -125,26 +125,4 @@ describe('rows checked in a worker thread', { timeout: 120_000 }, () => {
       message: expect.stringMatching(/email/),
     });
   });
-  it('stop, and let the input go, when a write fails', async () => {
-    const text = bigFile();
-    const input = streamOf(text);
-    const store = new FakeStore();
-    const write = store.upsertCustomers.bind(store);
-    store.upsertCustomers = async (rows, now, dryRun) => {
-      if (store.upserts() === 3) throw new Error('the disk is full');
-      return write(rows, now, dryRun);
-    };
-    const run = runImport({
-      kind: 'customers',
-      input,
-      format: 'csv',
-      store,
-      dryRun: false,
-      now: NOW,
-      batchSize: 1000,
-    });
-    await expect(run).rejects.toThrow(/the disk is full/);
-    expect(store.customers.size).toBe(3000);
-    expect(input.destroyed).toBe(true);
-  });
 });
