@@ -3,17 +3,17 @@
  * write good rows in batches through an ImportStore. Memory holds one batch and the ids
  * seen so far (to report duplicates), never the file.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ContentInput } from '../domain.js';
 import { addressKey } from '../address.js';
 import { EXIT } from '../errors.js';
+import { jsonValueProblems } from './json-values.js';
 import { SharedAddresses } from './addresses.js';
 import type { DateFormat } from './date-input.js';
 import type { ExplicitMap, Mapping } from './mapping.js';
-import { type ConsentWords } from './prepare.js';
-import { type CheckedRows, type CheckOptions, checkedRows, validatorFor, VALIDATORS } from './checked.js';
+import { type ConsentWords, DATE_FIELDS, type FieldProblem } from './prepare.js';
 import { IdLines } from './id-lines.js';
-import { threadedRows } from './rows-thread.js';
+import { preparedRecords } from './prepared.js';
 import { Tally, type ImportReport } from './tally.js';
 import { show } from './text.js';
 import {
@@ -22,9 +22,14 @@ import {
   type ImportFormat,
   type ImportKind,
   type ImportStore,
+  RECORD_FIELD,
   type RowError,
   type UpsertCounts,
+  type Validation,
 } from './types.js';
+import { validateContent } from './validate-content.js';
+import { validateCustomer } from './validate-customer.js';
+import { validateEvent } from './validate-event.js';
 
 export { formatRowError } from './format.js';
 export type { ImportReport } from './tally.js';
@@ -63,11 +68,6 @@ export interface ImportOptions {
 const DEFAULT_BATCH = 5000;
 /** How often `onProgress` hears of the rows read. */
 const PROGRESS_ROWS = 1000;
-/**
- * A CSV or JSON Lines input at least this large is read and checked in a worker thread
- * (rows-thread.ts); a smaller one inline, where starting a thread would cost more than it saves.
- */
-const THREAD_FROM_BYTES = 4 * 1024 * 1024;
 
 interface Pending<T> {
   line: number;
@@ -75,16 +75,35 @@ interface Pending<T> {
 }
 
 interface KindHandler<T> {
+  validate: (record: Record<string, unknown>, line: number, now: number, strict: boolean) => Validation<T>;
   upsert(store: ImportStore, rows: T[], now: number, dryRun: boolean): Promise<UpsertCounts>;
   /** Problems found by asking the store about a whole batch (one per refused row). */
   screen?(store: ImportStore, rows: readonly Pending<T>[]): Promise<RowError[]>;
 }
 
+/**
+ * A validator that first refuses what JSON can carry but a record must not hold (json-values.ts).
+ * A CSV file's records need no such walk: every value is text decoded from UTF-8 (no numbers,
+ * no lone surrogates), so its rows are checked by the kind's validator alone.
+ */
+function refusingJsonEdges<T>(validate: KindHandler<T>['validate']): KindHandler<T>['validate'] {
+  return (record, line, now, strict) => {
+    const errors = jsonValueProblems(record, line);
+    return errors.length > 0 ? { errors } : validate(record, line, now, strict);
+  };
+}
+
+function validatorFor<T>(handler: KindHandler<T>, format: ImportFormat | 'api'): KindHandler<T>['validate'] {
+  return format === 'csv' ? handler.validate : refusingJsonEdges(handler.validate);
+}
+
 const customers: KindHandler<CustomerPatch> = {
+  validate: validateCustomer,
   upsert: (store, rows, now, dryRun) => store.upsertCustomers(rows, now, dryRun),
 };
 
 const events: KindHandler<EventInput> = {
+  validate: (record, line, now) => validateEvent(record, line, now),
   upsert: (store, rows, now, dryRun) => store.upsertEvents(rows, now, dryRun),
   async screen(store, rows) {
     const problems = await resolveEmails(store, rows);
@@ -127,6 +146,7 @@ async function resolveEmails(store: ImportStore, rows: readonly Pending<EventInp
 }
 
 const content: KindHandler<ContentInput> = {
+  validate: (record, line) => validateContent(record, line),
   upsert: (store, rows, now, dryRun) => store.upsertContent(rows, now, dryRun),
 };
 
@@ -162,7 +182,7 @@ export async function checkRecords(
   const errors: RowError[] = [];
   const good: Pending<{ id: string }>[] = [];
   const firstLineOf = new Map<string, number>();
-  const validate = validatorFor(VALIDATORS[kind], 'api');
+  const validate = validatorFor(handler, 'api');
   records.forEach((record, i) => {
     const line = i + 1;
     const result = validate(record, line, now, true);
@@ -179,78 +199,80 @@ export async function checkRecords(
   return { rows, errors, store: () => handler.upsert(store, rows, now, false) };
 }
 
-/**
- * The file's rows checked: in a worker thread when the input is large (its first
- * THREAD_FROM_BYTES are read here to tell), else inline. Either way the same rows in the same
- * order, and a read error ends them after the same rows.
- */
-async function checkedSource<T>(options: ImportOptions, check: CheckOptions): Promise<CheckedRows<T>> {
-  if (options.format === 'xlsx') return checkedRows(check);
-  const rest: AsyncIterator<unknown> = options.input[Symbol.asyncIterator]();
-  const first: Buffer[] = [];
-  let size = 0;
-  let ended = false;
-  try {
-    while (size < THREAD_FROM_BYTES) {
-      const next = await rest.next();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      const value: unknown = next.value;
-      const bytes = typeof value === 'string' ? Buffer.from(value) : (value as Buffer);
-      first.push(bytes);
-      size += bytes.length;
-    }
-  } catch (error) {
-    return checkedRows({ ...check, input: Readable.from(failingAfter(first, error)) });
-  }
-  if (ended) return checkedRows({ ...check, input: Readable.from(first) });
-  return threadedRows(check, first, rest);
+/** Fields whose bad value leaves the row imported without it (unless strict). */
+function optionalDateFields(kind: ImportKind): Set<string> {
+  return kind === 'customers' ? new Set(Object.keys(DATE_FIELDS.customers)) : new Set();
 }
 
-/** The chunks read before the input failed, then its error. */
-function* failingAfter(first: readonly Buffer[], error: unknown) {
-  yield* first;
-  throw error;
+/**
+ * The problems the preparation found: an optional field is removed from the record (and
+ * warned about), anything else refuses the row.
+ */
+function sortProblems(
+  kind: ImportKind,
+  record: Record<string, unknown>,
+  problems: FieldProblem[],
+  line: number,
+  strict: boolean,
+) {
+  const optional = optionalDateFields(kind);
+  const errors: RowError[] = [];
+  const warnings: RowError[] = [];
+  for (const { field, reason } of problems) {
+    if (optional.has(field) && !strict) {
+      delete record[field];
+      warnings.push({ line, field, reason });
+    } else errors.push({ line, field, reason });
+  }
+  return { errors, warnings };
 }
 
 async function importWith<T extends { id: string }>(
   handler: KindHandler<T>,
   options: ImportOptions,
 ): Promise<ImportReport> {
-  const { kind } = options;
+  const { kind, now } = options;
+  const strict = options.strict === true;
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
   const tally = new Tally(kind, options.dryRun, options.maxErrors ?? 1000);
   const firstLineOf = new IdLines();
   let batch: Pending<T>[] = [];
   const lineOf = (id: string) => firstLineOf.get(id);
   const shared = kind === 'customers' ? new SharedAddresses(lineOf, options.dryRun) : undefined;
-  const zone = options.zone ?? 'UTC';
-  const source = await checkedSource<T>(options, { ...options, zone, strict: options.strict === true });
+  const source = preparedRecords({ ...options, zone: options.zone ?? 'UTC' });
+  const validate = validatorFor(handler, options.format);
   let read = 0;
   for await (const item of source.rows) {
     tally.read();
     if (++read % PROGRESS_ROWS === 0) options.onProgress?.(read);
-    if ('errors' in item) {
-      tally.reject(item.errors);
+    if ('error' in item) {
+      tally.reject([{ line: item.line, field: RECORD_FIELD, reason: item.error }]);
       continue;
     }
-    const first = firstLineOf.get(item.value.id);
+    const early = sortProblems(kind, item.record, item.problems, item.line, strict);
+    const result = validate(item.record, item.line, now, strict);
+    if ('errors' in result || early.errors.length > 0) {
+      // The preparation's reason for a field says more than the row check's about the same value.
+      const named = new Set(early.errors.map((e) => e.field));
+      const later = 'errors' in result ? result.errors.filter((e) => !named.has(e.field)) : [];
+      tally.reject([...early.errors, ...later]);
+      continue;
+    }
+    const first = firstLineOf.get(result.value.id);
     if (first !== undefined) {
       tally.reject([{ line: item.line, field: 'id', reason: `duplicate of line ${first}` }]);
       continue;
     }
-    if (item.warnings) tally.warn(item.warnings);
-    firstLineOf.add(item.value.id, item.line);
-    batch.push({ line: item.line, value: item.value });
+    tally.warn([...early.warnings, ...(result.warnings ?? [])]);
+    firstLineOf.add(result.value.id, item.line);
+    batch.push({ line: item.line, value: result.value });
     if (batch.length >= batchSize) {
       await flush(handler, batch, options, tally, shared);
       batch = [];
     }
   }
   if (batch.length > 0) await flush(handler, batch, options, tally, shared);
-  tally.zoned(source.zoned(), zone);
+  tally.zoned(source.zoned(), options.zone ?? 'UTC');
   return tally.finish();
 }
 
