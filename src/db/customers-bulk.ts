@@ -10,9 +10,9 @@ import type { Knex } from 'knex';
 import type { CustomerPatch } from '../domain.js';
 import { mergeCustomer } from '../import/merge.js';
 import { addressKey } from '../address.js';
-import { ALL_MARKETING, optOutsFor } from './consent.js';
+import { optOutsFor } from './consent.js';
 import { CUSTOMERS, customersAtAddresses, inputToRow, rowToCustomer } from './customers.js';
-import type { MergeCounts } from './customers-merge.js';
+import { effectivePatch, type MergeCounts } from './customers-merge.js';
 import { dialectOf } from './dialect.js';
 import { num, rowsOf, str, strOrNull, type Row as StoredRow } from './read.js';
 import { chunks, IN_CHUNK, sameColumns } from './rows.js';
@@ -73,11 +73,7 @@ function planMerge(
   for (const patch of patches) {
     const old = stored.get(patch.id);
     const oldCustomer = old ? rowToCustomer(old) : undefined;
-    let effective = patch;
-    if (optOuts.get(patch.id)?.has(ALL_MARKETING)) {
-      if (patch.subscribed === true) counts.keptUnsubscribed++;
-      effective = { ...patch, subscribed: oldCustomer ? oldCustomer.subscribed : false };
-    }
+    const effective = effectivePatch(patch, oldCustomer, optOuts.get(patch.id), counts);
     // A fresh object each time: it becomes the row written, timestamps added in place.
     const row: Row = inputToRow(mergeCustomer(oldCustomer, effective));
     if (!old) {

@@ -4,7 +4,7 @@
  * preferences page, complaint, operator) — only they, or `rapport resubscribe`, can.
  */
 import type { Knex } from 'knex';
-import type { CustomerPatch } from '../domain.js';
+import type { Customer, CustomerPatch } from '../domain.js';
 import { mergeCustomer } from '../import/merge.js';
 import { ALL_MARKETING, optOutsFor } from './consent.js';
 import { CUSTOMERS, inputToRow, rowToCustomer } from './customers.js';
@@ -14,6 +14,23 @@ import { rowsOf, str } from './read.js';
 export interface MergeCounts extends UpsertCounts {
   /** Rows that asked to re-subscribe an address that opted out: left unsubscribed. */
   keptUnsubscribed: number;
+}
+
+/**
+ * The patch as it may apply to the stored customer (undefined: a new one). A customer who opted
+ * out of all marketing (scope '*' in `scopes`) stays unsubscribed whatever the row says: the
+ * stored record keeps its value and a new one starts unsubscribed; a row that asked to subscribe
+ * is counted in `counts.keptUnsubscribed`. Any other patch is returned as it is.
+ */
+export function effectivePatch(
+  patch: CustomerPatch,
+  stored: Customer | undefined,
+  scopes: ReadonlySet<string> | undefined,
+  counts: MergeCounts,
+): CustomerPatch {
+  if (!scopes?.has(ALL_MARKETING)) return patch;
+  if (patch.subscribed === true) counts.keptUnsubscribed++;
+  return { ...patch, subscribed: stored ? stored.subscribed : false };
 }
 
 /** Merge each patch into its stored customer (or a new one), in one transaction; `dryRun` writes nothing. */
@@ -52,11 +69,7 @@ async function mergeBatch(
   for (const patch of batch) {
     const old = stored.get(patch.id);
     const oldCustomer = old ? rowToCustomer(old) : undefined;
-    let effective = patch;
-    if (optOuts.get(patch.id)?.has(ALL_MARKETING)) {
-      if (patch.subscribed === true) counts.keptUnsubscribed++;
-      effective = { ...patch, subscribed: oldCustomer ? oldCustomer.subscribed : false };
-    }
+    const effective = effectivePatch(patch, oldCustomer, optOuts.get(patch.id), counts);
     const row = inputToRow(mergeCustomer(oldCustomer, effective));
     if (!old) inserts.push({ ...row, ...CUSTOMERS.inserted(now) });
     else if (sameColumns([...CUSTOMERS.compare, 'email_key'], row, old)) counts.unchanged++;

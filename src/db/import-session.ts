@@ -5,14 +5,21 @@
  * and its dozen indexes), so each batch's commit paid for a checkpoint. During an import the
  * log may grow to IMPORT_CHECKPOINT_PAGES first, so a page written by many batches is copied
  * once. Each commit stays as durable as before (the log is the database until checkpointed),
- * so a crash mid-import still keeps every committed batch. The previous value is restored
- * afterwards: on the daemon the connection is shared with everything else.
+ * so a crash mid-import still keeps every committed batch.
+ *
+ * The page cache is smaller meanwhile. An import writes each batch's pages to the log at its
+ * commit and seldom reads a page twice, so beyond a few MB the cache only adds to the process's
+ * memory: on 1M new customers an 8 MB cache took no more CPU than the connection's 64 MB and kept
+ * the process ~60 MB smaller. The previous values are restored afterwards: on the daemon the
+ * connection is shared with everything else.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect.js';
 
 /** At 4 KiB pages, a log of up to ~80 MB on disk beside the database while an import runs. */
 const IMPORT_CHECKPOINT_PAGES = 20_000;
+/** The page cache while an import runs, in KiB. */
+const IMPORT_CACHE_KIB = 8192;
 
 interface PragmaConnection {
   pragma(sql: string, options?: { simple: boolean }): unknown;
@@ -38,12 +45,17 @@ export async function withImportSession<T>(knex: Knex, work: () => Promise<T>): 
   if (dialectOf(knex).name === 'postgres') return work();
   const before = await withConnection(knex, (conn) => {
     const pages = Number(conn.pragma('wal_autocheckpoint', { simple: true }));
+    const cache = Number(conn.pragma('cache_size', { simple: true }));
     conn.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
-    return pages;
+    conn.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`);
+    return { pages, cache };
   });
   try {
     return await work();
   } finally {
-    await withConnection(knex, (conn) => conn.pragma(`wal_autocheckpoint = ${before}`));
+    await withConnection(knex, (conn) => {
+      conn.pragma(`wal_autocheckpoint = ${before.pages}`);
+      conn.pragma(`cache_size = ${before.cache}`);
+    });
   }
 }
