@@ -4,6 +4,7 @@
  * Times are BIGINT epoch milliseconds (UTC) on both databases.
  */
 import type { Knex } from 'knex';
+import { createAudienceTables, dropAudienceTables } from './audience-schema.js';
 import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
 import { dialectOf } from './dialect.js';
 import { stringList } from './read.js';
@@ -757,6 +758,16 @@ const consoleScale: Migration = {
 };
 const AUTOMATION_STATUS_INDEX = 'deliveries_automation_status_index';
 
+/**
+ * A broadcast's audience counted at a million customers: how many are subscribed and each
+ * subscribed customer's tags, kept by triggers (audience-schema.ts).
+ */
+const audience: Migration = {
+  name: '0018_audience',
+  up: createAudienceTables,
+  down: dropAudienceTables,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -774,6 +785,7 @@ const MIGRATIONS: readonly Migration[] = [
   upcoming,
   workerStatus,
   consoleScale,
+  audience,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {
