@@ -5,8 +5,13 @@
  * and its dozen indexes), so each batch's commit paid for a checkpoint. During an import the
  * log may grow to IMPORT_CHECKPOINT_PAGES first, so a page written by many batches is copied
  * once. Each commit stays as durable as before (the log is the database until checkpointed),
- * so a crash mid-import still keeps every committed batch. The previous value is restored
- * afterwards: on the daemon the connection is shared with everything else.
+ * so a crash mid-import still keeps every committed batch.
+ *
+ * Statement journals stay in memory (temp_store): the triggers on customers (audience-schema.ts)
+ * make SQLite keep each upsert's changed pages to undo that statement alone, and past 64 KiB
+ * (a row touches the table and a dozen indexes) it wrote them to a temporary file for every row
+ * — three times the CPU of the import. The previous values are restored afterwards: on the
+ * daemon the connection is shared with everything else.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect.js';
@@ -38,12 +43,17 @@ export async function withImportSession<T>(knex: Knex, work: () => Promise<T>): 
   if (dialectOf(knex).name === 'postgres') return work();
   const before = await withConnection(knex, (conn) => {
     const pages = Number(conn.pragma('wal_autocheckpoint', { simple: true }));
+    const temp = Number(conn.pragma('temp_store', { simple: true }));
     conn.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
-    return pages;
+    conn.pragma('temp_store = MEMORY');
+    return { pages, temp };
   });
   try {
     return await work();
   } finally {
-    await withConnection(knex, (conn) => conn.pragma(`wal_autocheckpoint = ${before}`));
+    await withConnection(knex, (conn) => {
+      conn.pragma(`wal_autocheckpoint = ${before.pages}`);
+      conn.pragma(`temp_store = ${before.temp}`);
+    });
   }
 }
