@@ -4,9 +4,9 @@
  * of the tags (no case) and every attribute value. Counting and paging run in the database,
  * so a million customers never load at once.
  *
- * Counting and paging a tag audience start from audience_tags (audience-tags.ts), and counting
- * everyone subscribed from an index: neither reads every customer. An attribute is a JSON field
- * no index holds, so an audience by attributes alone still reads every customer.
+ * Counting and paging a tag audience start from audience_tags, and counting everyone subscribed
+ * from subscribed_counts (audience-schema.ts): neither reads every customer. An attribute is a
+ * JSON field no index holds, so counting an audience with attributes still reads every customer.
  */
 import type { Knex } from 'knex';
 import type { Customer } from '../domain.js';
@@ -66,16 +66,10 @@ function filtered(
  */
 export async function countAudienceRows(knex: Knex, audience: Audience, addedBy: number): Promise<number> {
   const tags = lowerTags(audience);
-  if (Object.keys(audience.attributes ?? {}).length > 0) {
-    // Attributes alone: every customer is read. With tags: only the tagged ones, by key.
-    if (tags.length === 0) return countOf(await filtered(knex, audience, addedBy).count({ n: '*' }).first());
-    const byId = dialectOf(knex).indexed(knex, 'customers', SQLITE_ID_INDEX);
-    const q = filtered(knex, audience, addedBy, byId).whereIn(
-      'customers.id',
-      knex(AUDIENCE_TAGS).whereIn('tag', tags).select('customer_id'),
-    );
-    return countOf(await q.count({ n: '*' }).first());
-  }
+  // An attribute is a JSON field no index holds: every customer is read, as before. Driving it
+  // from the tagged ids instead was slower at 1M (a key lookup for each tagged customer).
+  if (Object.keys(audience.attributes ?? {}).length > 0)
+    return countOf(await filtered(knex, audience, addedBy).count({ n: '*' }).first());
   const inside = tags.length > 0 ? taggedCount(tags) : subscribedCount();
   const outside = outsideCount(knex, tags, addedBy);
   const result: unknown = await knex.raw(`SELECT ${inside.sql} - ${outside.sql} AS n`, [
