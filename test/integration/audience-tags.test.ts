@@ -12,6 +12,7 @@ import { erasePerson } from '../../src/console/data/person.js';
 import { createAudienceTables, dropAudienceTables } from '../../src/db/audience-schema.js';
 import { setConsent } from '../../src/db/consent.js';
 import { upsertCustomers } from '../../src/db/customers.js';
+import { mergeCustomers } from '../../src/db/customers-merge.js';
 import { audienceAmong, audiencePage, countAudienceRows } from '../../src/db/customers-audience.js';
 import { addSuppression } from '../../src/db/suppressions.js';
 import type { Audience } from '../../src/broadcasts/types.js';
@@ -79,7 +80,7 @@ describe.each(databases())('audience tags and subscribed count on %s', (db) => {
     await rt.close();
   });
 
-  it('follow inserts, tag edits in any case, consent, an erasure and an import merge', async () => {
+  it('follow inserts, tag edits in any case, consent, an erasure, an import and a console edit', async () => {
     const k = rt.db.knex;
     await upsertCustomers(
       k,
@@ -129,6 +130,15 @@ describe.each(databases())('audience tags and subscribed count on %s', (db) => {
     );
     expect(report).toMatchObject({ accepted: 5, rejectedCount: 0 });
     expect(await stored(k)).toEqual(['gold b', 'silver b', 'vip c', 'zed e']);
+    await expectKept(k);
+
+    // A console edit (one record merged by hand).
+    await mergeCustomers(
+      k,
+      [{ id: 'e', email: 'e@example.com', tags: ['Zed', 'EDITED'], attributes: {} }],
+      LATER,
+    );
+    expect(await stored(k)).toEqual(['edited e', 'gold b', 'silver b', 'vip c', 'zed e']);
     await expectKept(k);
   });
 
