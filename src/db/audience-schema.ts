@@ -4,7 +4,8 @@
  *
  * subscribed_counts: how many customers are subscribed, split over shards on Postgres (chosen by
  * the writing connection, as delivery_outcomes does) so concurrent writers do not queue on one
- * row; the sum is exact. SQLite has a single writer and uses shard 0.
+ * row; the sum is exact. SQLite has a single writer and uses shard 0; Postgres counts once per
+ * statement.
  *
  * audience_tags: each subscribed customer's tags, lower-cased as the database lowers them, one
  * row per (tag, customer). A broadcast's tag audience counts and pages from this table's key
@@ -42,22 +43,33 @@ const SQLITE_COUNT_TRIGGERS = [
 ];
 
 const PG_SHARD = `pg_backend_pid() % ${SHARDS}`;
+/** Subscribed rows among a statement's rows (a transition table). */
+const subscribedIn = (rows: string) => `(SELECT count(*) FROM ${rows} WHERE subscribed)`;
+
+/**
+ * On Postgres the count moves once per statement, from its transition tables: a row-level
+ * trigger updated the same counter row once per customer, and within one transaction each
+ * update walks the versions the earlier ones left — quadratic for a statement of many rows.
+ */
 const POSTGRES_COUNT_TRIGGERS = [
   `CREATE TABLE ${SUBSCRIBED_COUNTS} (shard INTEGER PRIMARY KEY, n BIGINT NOT NULL)`,
   `CREATE FUNCTION subscribed_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE delta bigint;
    BEGIN
-     IF TG_OP = 'INSERT' THEN ${bump('1', PG_SHARD)};
-     ELSIF TG_OP = 'DELETE' THEN ${bump('-1', PG_SHARD)};
-     ELSE ${bump('NEW.subscribed::int - OLD.subscribed::int', PG_SHARD)};
+     IF TG_OP = 'INSERT' THEN delta := ${subscribedIn('new_rows')};
+     ELSIF TG_OP = 'DELETE' THEN delta := -${subscribedIn('old_rows')};
+     ELSE delta := ${subscribedIn('new_rows')} - ${subscribedIn('old_rows')};
      END IF;
+     IF delta <> 0 THEN ${bump('delta', PG_SHARD)}; END IF;
      RETURN NULL;
    END $$`,
-  `CREATE TRIGGER subscribed_counts_insert AFTER INSERT ON customers FOR EACH ROW
-   WHEN (NEW.subscribed) EXECUTE PROCEDURE subscribed_counts_keep()`,
-  `CREATE TRIGGER subscribed_counts_update AFTER UPDATE OF subscribed ON customers FOR EACH ROW
-   WHEN (OLD.subscribed IS DISTINCT FROM NEW.subscribed) EXECUTE PROCEDURE subscribed_counts_keep()`,
-  `CREATE TRIGGER subscribed_counts_delete AFTER DELETE ON customers FOR EACH ROW
-   WHEN (OLD.subscribed) EXECUTE PROCEDURE subscribed_counts_keep()`,
+  `CREATE TRIGGER subscribed_counts_insert AFTER INSERT ON customers
+   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE PROCEDURE subscribed_counts_keep()`,
+  `CREATE TRIGGER subscribed_counts_update AFTER UPDATE ON customers
+   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+   EXECUTE PROCEDURE subscribed_counts_keep()`,
+  `CREATE TRIGGER subscribed_counts_delete AFTER DELETE ON customers
+   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE PROCEDURE subscribed_counts_keep()`,
 ];
 
 /** A list not valid as JSON holds no tag (the write that stored it is not refused). */
