@@ -70,7 +70,7 @@ export async function countAudienceRows(knex: Knex, audience: Audience, addedBy:
   // from the tagged ids instead was slower at 1M (a key lookup for each tagged customer).
   if (Object.keys(audience.attributes ?? {}).length > 0)
     return countOf(await filtered(knex, audience, addedBy).count({ n: '*' }).first());
-  const inside = tags.length > 0 ? taggedCount(tags) : subscribedCount();
+  const inside = tags.length > 0 ? taggedCount(tags) : subscribedCount(knex);
   const outside = outsideCount(knex, tags, addedBy);
   const result: unknown = await knex.raw(`SELECT ${inside.sql} - ${outside.sql} AS n`, [
     ...inside.bindings,
@@ -83,7 +83,10 @@ type Sql = { sql: string; bindings: Knex.Value[] };
 
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
-function subscribedCount(): Sql {
+/** SQLite keeps the count; Postgres counts the rows (see audience-schema.ts). */
+function subscribedCount(knex: Knex): Sql {
+  if (dialectOf(knex).name === 'postgres')
+    return { sql: '(SELECT count(*) FROM customers WHERE subscribed = ?)', bindings: [true] };
   return { sql: `(SELECT coalesce(sum(n), 0) FROM ${SUBSCRIBED_COUNTS})`, bindings: [] };
 }
 
