@@ -10,8 +10,13 @@
  * The page cache is smaller meanwhile. An import writes each batch's pages to the log at its
  * commit and seldom reads a page twice, so beyond a few MB the cache only adds to the process's
  * memory: on 1M new customers an 8 MB cache took no more CPU than the connection's 64 MB and kept
- * the process ~60 MB smaller. The previous values are restored afterwards: on the daemon the
- * connection is shared with everything else.
+ * the process ~60 MB smaller.
+ *
+ * Statement journals stay in memory (temp_store): the triggers on customers (audience-schema.ts)
+ * make SQLite keep each upsert's changed pages to undo that statement alone, and past 64 KiB
+ * (a row touches the table and a dozen indexes) it wrote them to a temporary file for every row
+ * — three times the CPU of the import. The previous values are restored afterwards: on the
+ * daemon the connection is shared with everything else.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect.js';
@@ -46,9 +51,11 @@ export async function withImportSession<T>(knex: Knex, work: () => Promise<T>): 
   const before = await withConnection(knex, (conn) => {
     const pages = Number(conn.pragma('wal_autocheckpoint', { simple: true }));
     const cache = Number(conn.pragma('cache_size', { simple: true }));
+    const temp = Number(conn.pragma('temp_store', { simple: true }));
     conn.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
     conn.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`);
-    return { pages, cache };
+    conn.pragma('temp_store = MEMORY');
+    return { pages, cache, temp };
   });
   try {
     return await work();
@@ -56,6 +63,7 @@ export async function withImportSession<T>(knex: Knex, work: () => Promise<T>): 
     await withConnection(knex, (conn) => {
       conn.pragma(`wal_autocheckpoint = ${before.pages}`);
       conn.pragma(`cache_size = ${before.cache}`);
+      conn.pragma(`temp_store = ${before.temp}`);
     });
   }
 }

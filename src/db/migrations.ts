@@ -4,6 +4,7 @@
  * Times are BIGINT epoch milliseconds (UTC) on both databases.
  */
 import type { Knex } from 'knex';
+import { createAudienceTables, dropAudienceTables } from './audience-schema.js';
 import { createDeliveryOutcomes, dropDeliveryOutcomes } from './delivery-outcomes.js';
 import { dialectOf } from './dialect.js';
 import { stringList } from './read.js';
@@ -757,6 +758,16 @@ const consoleScale: Migration = {
 };
 const AUTOMATION_STATUS_INDEX = 'deliveries_automation_status_index';
 
+/**
+ * A broadcast's audience counted at a million customers: how many are subscribed and each
+ * subscribed customer's tags, kept by triggers (audience-schema.ts).
+ */
+const audience: Migration = {
+  name: '0018_audience',
+  up: createAudienceTables,
+  down: dropAudienceTables,
+};
+
 /** One status's deliveries in a due_at range, for the console's list (deliveries-console.ts). */
 export const STATUS_DUE_INDEX = 'deliveries_status_due_at_index';
 
@@ -830,6 +841,7 @@ const MIGRATIONS: readonly Migration[] = [
   upcoming,
   workerStatus,
   consoleScale,
+  audience,
   consolePostgres,
   importIndexes,
 ];

@@ -47,20 +47,41 @@ export interface Preview {
   event?: CustomerEvent;
 }
 
+/**
+ * The published templates compiled once per runtime, reloaded when the outreach revision moves
+ * (one row read per preview): compiling every template for each preview cost tens of
+ * milliseconds, which the console paid on every broadcast preview and sample.
+ */
+const published = new WeakMap<DbRuntime, LiveTemplates>();
+/** Runtimes whose database has been seeded: reading the templates folder each time cost ~15 ms. */
+const seeded = new WeakSet<DbRuntime>();
+
+async function engineFor(rt: DbRuntime, override: PublishedRow | undefined): Promise<LiveTemplates> {
+  const options = {
+    knex: rt.db.knex,
+    automations: rt.config.automations,
+    pollMs: rt.config.worker.outreach_poll,
+  };
+  let engine = override ? new LiveTemplates({ ...options, override }) : published.get(rt);
+  if (!engine) {
+    engine = new LiveTemplates(options);
+    published.set(rt, engine);
+  }
+  await engine.refresh();
+  return engine;
+}
+
 export async function renderPreview(rt: DbRuntime, input: PreviewInput): Promise<Preview> {
-  await seedIfEmpty(rt);
+  if (!seeded.has(rt)) {
+    await seedIfEmpty(rt);
+    seeded.add(rt);
+  }
   const override = input.content
     ? draftRow(input.template, input.locale ?? '', input.content, rt.now())
     : input.version === undefined
       ? undefined
       : await versionRow(rt, input);
-  const engine = new LiveTemplates({
-    knex: rt.db.knex,
-    automations: rt.config.automations,
-    pollMs: rt.config.worker.outreach_poll,
-    ...(override ? { override } : {}),
-  });
-  await engine.refresh();
+  const engine = await engineFor(rt, override);
   if (!engine.has(input.template)) {
     throw new AppError(
       'E_TEMPLATE_MISSING',

@@ -65,6 +65,34 @@ describe('the import session on SQLite', () => {
     expect(await db.knex('customers').count({ n: '*' })).toEqual([{ n: 3 }]);
   });
 
+  it('keeps statement journals in memory during the import, as before once it is over', async () => {
+    const tempStore = async () => {
+      const rows = (await db.knex.raw('PRAGMA temp_store')) as Array<{ temp_store: number }>;
+      return Number(rows[0]?.temp_store);
+    };
+    const before = await tempStore();
+    const seen: number[] = [];
+    const store = importStore(db);
+    const report = await runImport({
+      kind: 'customers',
+      input: streamOf(['id,email,tags', 'c1,c1@example.com,vip', 'c2,c2@example.com,'].join('\n')),
+      format: 'csv',
+      store: {
+        ...store,
+        upsertCustomers: async (rows, now, dryRun) => {
+          seen.push(await tempStore());
+          return store.upsertCustomers(rows, now, dryRun);
+        },
+      },
+      dryRun: false,
+      now: NOW,
+    });
+    expect(report.inserted).toBe(2);
+    expect(seen).toEqual([2]); // MEMORY
+    expect(before).not.toBe(2);
+    expect(await tempStore()).toBe(before);
+  });
+
   it('restores the setting when the file cannot be read', async () => {
     const before = await checkpointPages(db);
     const failing = runImport({

@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkAudience } from '../../broadcasts/audience.js';
-import { previewBroadcast } from '../../broadcasts/preview.js';
+import { previewBroadcast, sampleBroadcast } from '../../broadcasts/preview.js';
 import {
   broadcastDetail,
   cancelBroadcast,
@@ -124,7 +124,8 @@ async function sample(deps: ConsoleDeps, request: FastifyRequest, reply: Fastify
   );
   let preview;
   try {
-    preview = await previewBroadcast(deps.rt, {
+    // The frame shows the message only: its page already counted the audience.
+    preview = await sampleBroadcast(deps.rt, {
       template: f.template,
       audience: checkAudience({ tags, attributes }),
     });
