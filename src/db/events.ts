@@ -40,27 +40,12 @@ export async function upsertEvents(
 }
 
 /** The given customers' events of the given types, grouped by customer, each list in time order. */
-export async function eventsForCustomers(
+export function eventsForCustomers(
   knex: Knex,
   customerIds: readonly string[],
   types: readonly string[],
 ): Promise<Map<string, CustomerEvent[]>> {
-  const out = new Map<string, CustomerEvent[]>();
-  if (types.length === 0) return out;
-  for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
-    const rows = rowsOf(
-      await knex('events')
-        .whereIn('customer_id', batch)
-        .whereIn('type', types)
-        .orderBy([{ column: 'customer_id' }, { column: 'occurred_at' }, { column: 'id' }]),
-    );
-    for (const event of rows.map(rowToEvent)) {
-      const list = out.get(event.customer_id) ?? [];
-      list.push(event);
-      out.set(event.customer_id, list);
-    }
-  }
-  return out;
+  return groupedEvents(knex, customerIds, types, '*', rowToEvent);
 }
 
 /**
@@ -68,12 +53,31 @@ export async function eventsForCustomers(
  * million customers (a forecast reads everyone's) parsing each event's JSON was a measurable
  * share of the refresh.
  */
-export async function eventPointsForCustomers(
+export function eventPointsForCustomers(
   knex: Knex,
   customerIds: readonly string[],
   types: readonly string[],
 ): Promise<Map<string, EventPoint[]>> {
-  const out = new Map<string, EventPoint[]>();
+  return groupedEvents(knex, customerIds, types, ['id', 'customer_id', 'type', 'occurred_at'], rowToPoint);
+}
+
+function rowToPoint(r: Row): EventPoint {
+  return {
+    id: str(r, 'id'),
+    customer_id: str(r, 'customer_id'),
+    type: str(r, 'type'),
+    occurred_at: num(r, 'occurred_at'),
+  };
+}
+
+async function groupedEvents<E extends EventPoint>(
+  knex: Knex,
+  customerIds: readonly string[],
+  types: readonly string[],
+  columns: '*' | string[],
+  toEvent: (r: Row) => E,
+): Promise<Map<string, E[]>> {
+  const out = new Map<string, E[]>();
   if (types.length === 0) return out;
   for (const batch of chunks([...new Set(customerIds)], IN_CHUNK)) {
     const rows = rowsOf(
@@ -81,15 +85,10 @@ export async function eventPointsForCustomers(
         .whereIn('customer_id', batch)
         .whereIn('type', types)
         .orderBy([{ column: 'customer_id' }, { column: 'occurred_at' }, { column: 'id' }])
-        .select('id', 'customer_id', 'type', 'occurred_at'),
+        .select(columns),
     );
     for (const r of rows) {
-      const event: EventPoint = {
-        id: str(r, 'id'),
-        customer_id: str(r, 'customer_id'),
-        type: str(r, 'type'),
-        occurred_at: num(r, 'occurred_at'),
-      };
+      const event = toEvent(r);
       const list = out.get(event.customer_id);
       if (list) list.push(event);
       else out.set(event.customer_id, [event]);

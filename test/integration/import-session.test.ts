@@ -1,6 +1,8 @@
 /**
- * A file import commits every FILE_BATCH rows. An import on SQLite lets the write-ahead log grow longer between checkpoints while it runs,
- * and gives the connection back with its own setting afterwards, even when the import fails.
+ * A file import commits every FILE_BATCH rows. An import on SQLite lets the write-ahead log grow
+ * longer between checkpoints, keeps a small page cache (it writes each page to the log at its
+ * commit and seldom reads one twice) and statement journals in memory while it runs, and gives
+ * the connection back its own settings afterwards, even when the import fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +18,17 @@ import type { ImportStore } from '../../src/import/types.js';
 import { NOW, streamOf } from '../fixtures/import/fake-store.js';
 import { openTestRuntime } from '../support/runtime.js';
 
-async function checkpointPages(db: Database): Promise<number> {
-  const rows = (await db.knex.raw('PRAGMA wal_autocheckpoint')) as Array<{ wal_autocheckpoint: number }>;
-  return Number(rows[0]?.wal_autocheckpoint);
+/** The connection's settings an import changes while it runs. */
+async function settings(db: Database): Promise<{ checkpoint: number; cache: number; temp: number }> {
+  const read = async (name: string) => {
+    const rows = (await db.knex.raw(`PRAGMA ${name}`)) as Array<Record<string, number>>;
+    return Number(rows[0]?.[name]);
+  };
+  return {
+    checkpoint: await read('wal_autocheckpoint'),
+    cache: await read('cache_size'),
+    temp: await read('temp_store'),
+  };
 }
 
 describe('the import session on SQLite', () => {
@@ -34,22 +44,27 @@ describe('the import session on SQLite', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The store, noting the setting each time a batch is written. */
-  function watched(seen: number[]): ImportStore {
+  /** The store, noting the settings each time a batch is written. */
+  function watched(seen: unknown[]): ImportStore {
     const store = importStore(db);
     return {
       ...store,
       upsertCustomers: async (rows, now, dryRun) => {
-        seen.push(await checkpointPages(db));
+        seen.push(await settings(db));
         return store.upsertCustomers(rows, now, dryRun);
       },
     };
   }
 
-  it('checkpoints less often during the import, as before once it is over', async () => {
-    const before = await checkpointPages(db);
-    const seen: number[] = [];
-    const text = ['id,email', 'c1,c1@example.com', 'c2,c2@example.com', 'c3,c3@example.com'].join('\n');
+  it('checkpoints less often, caches less and journals statements in memory during the import, as before once it is over', async () => {
+    const before = await settings(db);
+    expect(before.checkpoint).not.toBe(20_000);
+    expect(before.cache).toBe(-65_536);
+    expect(before.temp).not.toBe(2);
+    const seen: unknown[] = [];
+    const text = ['id,email,tags', 'c1,c1@example.com,vip', 'c2,c2@example.com,', 'c3,c3@example.com,'].join(
+      '\n',
+    );
     const report = await runImport({
       kind: 'customers',
       input: streamOf(text),
@@ -60,41 +75,14 @@ describe('the import session on SQLite', () => {
       batchSize: 2,
     });
     expect(report.inserted).toBe(3);
-    expect(seen).toEqual([20_000, 20_000]);
-    expect(await checkpointPages(db)).toBe(before);
+    const during = { checkpoint: 20_000, cache: -8192, temp: 2 }; // temp_store 2: MEMORY
+    expect(seen).toEqual([during, during]);
+    expect(await settings(db)).toEqual(before);
     expect(await db.knex('customers').count({ n: '*' })).toEqual([{ n: 3 }]);
   });
 
-  it('keeps statement journals in memory during the import, as before once it is over', async () => {
-    const tempStore = async () => {
-      const rows = (await db.knex.raw('PRAGMA temp_store')) as Array<{ temp_store: number }>;
-      return Number(rows[0]?.temp_store);
-    };
-    const before = await tempStore();
-    const seen: number[] = [];
-    const store = importStore(db);
-    const report = await runImport({
-      kind: 'customers',
-      input: streamOf(['id,email,tags', 'c1,c1@example.com,vip', 'c2,c2@example.com,'].join('\n')),
-      format: 'csv',
-      store: {
-        ...store,
-        upsertCustomers: async (rows, now, dryRun) => {
-          seen.push(await tempStore());
-          return store.upsertCustomers(rows, now, dryRun);
-        },
-      },
-      dryRun: false,
-      now: NOW,
-    });
-    expect(report.inserted).toBe(2);
-    expect(seen).toEqual([2]); // MEMORY
-    expect(before).not.toBe(2);
-    expect(await tempStore()).toBe(before);
-  });
-
-  it('restores the setting when the file cannot be read', async () => {
-    const before = await checkpointPages(db);
+  it('restores the settings when the file cannot be read', async () => {
+    const before = await settings(db);
     const failing = runImport({
       kind: 'customers',
       input: streamOf(''),
@@ -104,7 +92,7 @@ describe('the import session on SQLite', () => {
       now: NOW,
     });
     await expect(failing).rejects.toThrow(/empty/);
-    expect(await checkpointPages(db)).toBe(before);
+    expect(await settings(db)).toEqual(before);
   });
 });
 
