@@ -52,25 +52,12 @@ const READY_TIMEOUT_MS = 60_000;
 export async function startThrowawayPostgres(
   o: ThrowawayOptions,
 ): Promise<RunningPostgres | PostgresUnavailable> {
-  const bin = findBinaries();
-  if (!bin)
-    return { unavailable: 'no-binaries', reason: 'Postgres binaries (initdb, postgres, pg_ctl) not found' };
-  const runAs = await postgresUserIfRoot();
-  if (runAs === 'missing') {
-    return {
-      unavailable: 'no-postgres-user',
-      reason: 'running as root: Postgres needs a "postgres" OS user to run as (useradd postgres)',
-    };
-  }
+  const found = await findServer();
+  if ('unavailable' in found) return found;
+  const { bin, runAs } = found;
   const dir = await mkdtemp(join(await dataDirBase(o.minShmBytes ?? 1024 ** 3), o.prefix));
   try {
-    if (runAs) await chown(dir, runAs.uid, runAs.gid);
-    const initdb = await run(
-      bin.initdb,
-      ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
-      { runAs, cwd: dir },
-    );
-    if (initdb.code !== 0) throw new Error(`initdb failed (exit ${initdb.code}):\n${tail(initdb.output)}`);
+    await initCluster(bin, dir, runAs);
     return cluster(bin, dir, runAs, await startServer(bin, dir, runAs, o.settings ?? []));
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
@@ -87,6 +74,18 @@ export async function startKeptPostgres(
   dir: string,
   settings: string[],
 ): Promise<RunningPostgres | PostgresUnavailable> {
+  const found = await findServer();
+  if ('unavailable' in found) return found;
+  const { bin, runAs } = found;
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await initCluster(bin, dir, runAs);
+  }
+  return cluster(bin, dir, runAs, await startServer(bin, dir, runAs, settings), 'keep');
+}
+
+/** The server's binaries and the user it runs as, or why it cannot run here. */
+async function findServer(): Promise<{ bin: PgBinaries; runAs: RunAs | null } | PostgresUnavailable> {
   const bin = findBinaries();
   if (!bin)
     return { unavailable: 'no-binaries', reason: 'Postgres binaries (initdb, postgres, pg_ctl) not found' };
@@ -97,17 +96,18 @@ export async function startKeptPostgres(
       reason: 'running as root: Postgres needs a "postgres" OS user to run as (useradd postgres)',
     };
   }
-  if (!existsSync(join(dir, 'PG_VERSION'))) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (runAs) await chown(dir, runAs.uid, runAs.gid);
-    const initdb = await run(
-      bin.initdb,
-      ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
-      { runAs, cwd: dir },
-    );
-    if (initdb.code !== 0) throw new Error(`initdb failed (exit ${initdb.code}):\n${tail(initdb.output)}`);
-  }
-  return cluster(bin, dir, runAs, await startServer(bin, dir, runAs, settings), 'keep');
+  return { bin, runAs };
+}
+
+/** A new cluster in `dir`, owned by the user the server runs as. */
+async function initCluster(bin: PgBinaries, dir: string, runAs: RunAs | null): Promise<void> {
+  if (runAs) await chown(dir, runAs.uid, runAs.gid);
+  const initdb = await run(
+    bin.initdb,
+    ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
+    { runAs, cwd: dir },
+  );
+  if (initdb.code !== 0) throw new Error(`initdb failed (exit ${initdb.code}):\n${tail(initdb.output)}`);
 }
 
 /** Starts the server, retrying with a new port if another process took ours in the meantime. */
