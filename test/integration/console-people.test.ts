@@ -265,6 +265,15 @@ describe.each(databases())('console lists paged on %s', (db) => {
     const second = await viewer.get(older as string);
     expect(second.body.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>/g)).toHaveLength(5);
     expect(second.body).not.toContain('rel="next"');
+    expect(second.body).toContain('<a href="/console/deliveries?status=suppressed">← First page</a>');
+    expect(text(second.body)).toMatch(/Newest first\./);
+  });
+
+  it('says a list in a range of due dates is in due order', async () => {
+    const ranged = await viewer.get('/console/deliveries?status=suppressed&from=2000-01-01');
+    expect(ranged.statusCode).toBe(200);
+    expect(text(ranged.body)).toMatch(/Latest due first\./);
+    expect(text(ranged.body)).not.toMatch(/Newest first/);
   });
 
   it('pages suppressions, and a viewer gets no lift forms', async () => {

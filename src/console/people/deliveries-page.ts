@@ -107,12 +107,18 @@ function table(rows: DeliveryLine[], zone: string): SafeHtml {
   </div>`;
 }
 
-function olderLink(f: Filters, next: string | null): SafeHtml | string {
-  if (next === null) return '';
+/** The list with the same filters, from its first page or before `before`. */
+function listUrl(f: Filters, before: string | null): string {
   const q = new URLSearchParams();
   for (const n of NAMES) if (n !== 'before' && f[n]) q.set(n, f[n]);
-  q.set('before', next);
-  return html`<p><a href="/console/deliveries?${q.toString()}" rel="next">Older →</a></p>`;
+  if (before !== null) q.set('before', before);
+  const query = q.toString();
+  return query ? `/console/deliveries?${query}` : '/console/deliveries';
+}
+
+function olderLink(f: Filters, next: string | null): SafeHtml | string {
+  if (next === null) return '';
+  return html`<p><a href="${listUrl(f, next)}" rel="next">Older →</a></p>`;
 }
 
 async function showList(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply) {
@@ -129,8 +135,8 @@ async function showList(deps: ConsoleDeps, request: FastifyRequest, reply: Fasti
     content = html`${noticeOf({ kind: 'error', text: error.message })}`;
   }
   const body = html`<h1>Deliveries</h1>
-    <p class="muted">Newest first. Dates are in ${zone}.</p>
-    ${filterForm(f)} ${f.before ? html`<p><a href="/console/deliveries">← Newest</a></p>` : ''} ${content}`;
+    <p class="muted">${f.from || f.to ? 'Latest due first' : 'Newest first'}. Dates are in ${zone}.</p>
+    ${filterForm(f)} ${f.before ? html`<p><a href="${listUrl(f, null)}">← First page</a></p>` : ''} ${content}`;
   return sendPage(
     reply,
     status,
