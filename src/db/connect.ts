@@ -15,6 +15,8 @@ export interface Database {
   dialect: Dialect;
   /** Where it lives, without credentials: for the banner and `status`. */
   describe: string;
+  /** The SQLite file, absolute, when the database is one (not in memory): what another connection opens. */
+  file?: string;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ function openSqlite(path: string): Database {
     knex: db,
     dialect: 'sqlite',
     describe: `sqlite:${filename}`,
+    ...(filename === ':memory:' ? {} : { file: filename }),
     close: () => db.destroy(),
   };
 }

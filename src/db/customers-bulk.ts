@@ -236,6 +236,19 @@ function sqliteOptOuts(
   return out;
 }
 
+/** Stored customers' ids by address key, for the keys given, on a better-sqlite3 connection. */
+function atAddressKeys(conn: SqliteConnection, keys: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (keys.length === 0) return out;
+  for (const r of rowsOf(statements(conn).atAddresses.all(JSON.stringify([...new Set(keys)])))) {
+    const key = str(r, 'email_key');
+    const ids = out.get(key);
+    if (ids) ids.push(str(r, 'id'));
+    else out.set(key, [str(r, 'id')]);
+  }
+  return out;
+}
+
 /**
  * customersAtAddresses for a whole batch: on SQLite one prepared statement (the keys as a JSON
  * array) instead of a query built and prepared for every 500 keys.
@@ -247,16 +260,31 @@ export async function customersAtAddressKeys(
   if (dialectOf(knex).name === 'postgres' || keys.length === 0) return customersAtAddresses(knex, keys);
   const conn = await poolOf(knex).acquireConnection();
   try {
-    const rows = rowsOf(statements(conn).atAddresses.all(JSON.stringify([...new Set(keys)])));
-    const out = new Map<string, string[]>();
-    for (const r of rows) {
-      const key = str(r, 'email_key');
-      const ids = out.get(key);
-      if (ids) ids.push(str(r, 'id'));
-      else out.set(key, [str(r, 'id')]);
-    }
-    return out;
+    return atAddressKeys(conn, keys);
   } finally {
     await poolOf(knex).releaseConnection(conn);
   }
+}
+
+/** What one batch written on a connection of its own found and did (customers-writer.ts). */
+export interface ConnectionBatch {
+  counts: MergeCounts;
+  /** The stored ids at each of the asked address keys before the batch was written (keys with none left out). */
+  atAddresses: Array<[string, string[]]>;
+}
+
+/**
+ * One batch merged on a better-sqlite3 connection inside the caller's transaction, as
+ * mergeCustomerBatch does through the pool: first the stored records at `addressKeys` (the
+ * import's shared-address check, which must see the batches before this one and not this one),
+ * then the merge and its writes.
+ */
+export function mergeBatchOnConnection(
+  conn: SqliteConnection,
+  patches: readonly CustomerPatch[],
+  addressKeys: readonly string[],
+  now: number,
+): ConnectionBatch {
+  const atAddresses = [...atAddressKeys(conn, addressKeys)];
+  return { counts: mergeOnSqlite(conn, patches, now, false), atAddresses };
 }

@@ -22,9 +22,9 @@ import type { Knex } from 'knex';
 import { dialectOf } from './dialect.js';
 
 /** At 4 KiB pages, a log of up to ~80 MB on disk beside the database while an import runs. */
-const IMPORT_CHECKPOINT_PAGES = 20_000;
+export const IMPORT_CHECKPOINT_PAGES = 20_000;
 /** The page cache while an import runs, in KiB. */
-const IMPORT_CACHE_KIB = 8192;
+export const IMPORT_CACHE_KIB = 8192;
 
 interface PragmaConnection {
   pragma(sql: string, options?: { simple: boolean }): unknown;

@@ -19,6 +19,14 @@ interface First {
   id: string;
 }
 
+/** A batch's check before the store is asked (SharedAddresses.screen). */
+export interface AddressScreen {
+  notes: RowError[];
+  fresh: Array<{ line: number; key: string }>;
+  batchIds: ReadonlySet<string>;
+  lastLine: number;
+}
+
 export class SharedAddresses {
   /** Dry runs only: the first record of each address seen so far. */
   private readonly first = new Map<string, string>();
@@ -37,6 +45,16 @@ export class SharedAddresses {
     store: ImportStore,
     rows: ReadonlyArray<{ line: number; value: { id: string; email: string } }>,
   ): Promise<RowError[]> {
+    const screen = this.screen(rows);
+    if (screen.fresh.length === 0) return screen.notes;
+    return this.against(screen, await store.customersAtAddresses(screen.fresh.map((f) => f.key)));
+  }
+
+  /**
+   * The part of a batch's check that needs no store: the notes for addresses seen earlier in the
+   * file, and the addresses to look up among the stored records (`fresh`).
+   */
+  screen(rows: ReadonlyArray<{ line: number; value: { id: string; email: string } }>): AddressScreen {
     const notes: RowError[] = [];
     const inBatch = new Map<string, First>();
     const fresh: Array<{ line: number; key: string }> = [];
@@ -51,14 +69,26 @@ export class SharedAddresses {
       fresh.push({ line, key });
     }
     if (this.remember) for (const [key, { id }] of inBatch) this.first.set(key, id);
-    if (fresh.length === 0) return notes;
     const batchIds = new Set(rows.map((row) => row.value.id));
-    const stored = await store.customersAtAddresses(fresh.map((f) => f.key));
-    for (const { line, key } of fresh) {
-      const ids = (stored.get(key) ?? []).filter((id) => !batchIds.has(id));
+    return { notes, fresh, batchIds, lastLine: rows.at(-1)?.line ?? 0 };
+  }
+
+  /**
+   * The batch's notes, given the stored records at its fresh addresses as they were before the
+   * batch was written. The file's ids count up to the batch's last line only, so the notes are
+   * the same when they are made after later rows were read (a writer thread's batches).
+   */
+  against(screen: AddressScreen, stored: ReadonlyMap<string, readonly string[]>): RowError[] {
+    const notes = [...screen.notes];
+    const lineOf = (id: string) => {
+      const line = this.lineOf(id);
+      return line !== undefined && line <= screen.lastLine ? line : undefined;
+    };
+    for (const { line, key } of screen.fresh) {
+      const ids = (stored.get(key) ?? []).filter((id) => !screen.batchIds.has(id));
       // A dry run stored no earlier batch: the file's records found here are as they were.
-      const note = this.remember ? undefined : this.earliestInFile(ids);
-      const others = ids.filter((id) => this.lineOf(id) === undefined);
+      const note = this.remember ? undefined : earliestInFile(ids, lineOf);
+      const others = ids.filter((id) => lineOf(id) === undefined);
       if (note) notes.push(sameAsLine(line, note));
       else if (others.length > 0) notes.push(sameAsStored(line, others));
     }
@@ -70,16 +100,19 @@ export class SharedAddresses {
     const line = id === undefined ? undefined : this.lineOf(id);
     return id === undefined || line === undefined ? undefined : { line, id };
   }
+}
 
-  /** The stored record an earlier batch of this file wrote at the address (its first line). */
-  private earliestInFile(ids: readonly string[]): First | undefined {
-    let best: First | undefined;
-    for (const id of ids) {
-      const line = this.lineOf(id);
-      if (line !== undefined && (best === undefined || line < best.line)) best = { line, id };
-    }
-    return best;
+/** The stored record an earlier batch of this file wrote at the address (its first line). */
+function earliestInFile(
+  ids: readonly string[],
+  lineOf: (id: string) => number | undefined,
+): First | undefined {
+  let best: First | undefined;
+  for (const id of ids) {
+    const line = lineOf(id);
+    if (line !== undefined && (best === undefined || line < best.line)) best = { line, id };
   }
+  return best;
 }
 
 function sameAsLine(line: number, first: First): RowError {
