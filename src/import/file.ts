@@ -1,13 +1,14 @@
 /**
  * One import of a file into the database, as `rapport import` and the console's import page
  * both run it: the business zone and consent words from the configuration, the database as the
- * store. A dry run (`dryRun`) reads and checks every row and writes nothing.
+ * store. A dry run (`dryRun`) reads and checks every row and writes nothing. With
+ * `import.writer_thread`, a long customer import writes from a thread of its own.
  */
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { importStore } from './db-store.js';
-import { type ImportOptions, type ImportReport, runImport } from './run.js';
+import { type ImportOptions, type ImportReport, runImport, WRITER_FROM_ROWS } from './run.js';
 
 /**
  * Rows per store call (one transaction each) for a file. Fewer than runImport's default: on a
@@ -28,5 +29,6 @@ export function importInto(db: Database, config: Config, options: FileImport): P
     store: importStore(db),
     zone: config.business.timezone,
     consent: config.import.consent,
+    writerFromRows: options.writerFromRows ?? (config.import.writer_thread ? WRITER_FROM_ROWS : undefined),
   });
 }

@@ -58,6 +58,32 @@ export interface ImportStore {
   missingCustomerIds(ids: string[]): Promise<Set<string>>;
   /** Runs a whole import, with whatever settings suit one on this store (none when absent). */
   session?<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * A writer of customer batches in a thread of its own, for a long import (absent when the store
+   * cannot have one: a database in memory, Postgres). The caller closes it.
+   */
+  customerWriter?(): CustomerBatchWriter;
+}
+
+/** What a customer batch written by a CustomerBatchWriter did. */
+export interface WrittenCustomers {
+  counts: UpsertCounts;
+  /** The stored ids at each asked address key before the batch was written (keys with none left out). */
+  atAddresses: Array<[string, string[]]>;
+}
+
+/**
+ * Writes customer batches in turn while its caller goes on: each batch is merged as
+ * upsertCustomers merges it, after every batch written before it. `write` resolves once the
+ * batch is committed and rejects when it, or a batch before it, failed.
+ */
+export interface CustomerBatchWriter {
+  write(
+    rows: readonly CustomerPatch[],
+    addressKeys: readonly string[],
+    now: number,
+  ): Promise<WrittenCustomers>;
+  close(): Promise<void>;
 }
 
 /** The field name used for errors about a whole row rather than one column. */

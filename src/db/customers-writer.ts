@@ -1,0 +1,211 @@
+/**
+ * An import's customer batches written from a thread of its own, on a SQLite connection of its
+ * own, so that on a machine with a second core the next rows are read and checked while the
+ * previous ones are merged and written. Each batch is what mergeCustomerBatch does through the
+ * pool (the same reads, the same merge, the same upserts; customers-bulk.ts), inside a
+ * transaction of the writer's connection; its result comes back once that transaction has
+ * committed. Batches that are already waiting when one is done join its transaction, up to
+ * COMMIT_ROWS rows: a commit writes every page the transaction touched, and the indexes of
+ * 5,000 new customers share many more pages than those of 1,000, so when the writes are what
+ * the import waits for, fewer commits make them cheaper. When the reading is slower, each batch
+ * commits on its own, as soon as it arrives.
+ *
+ * Only the batches cross between the threads (as JSON text: much cheaper than a structured clone
+ * of the objects) and only the counts and the stored records at the batch's addresses come back.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import {
+  isMainThread,
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+  workerData,
+} from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import type { CustomerPatch } from '../domain.js';
+import { type ConnectionBatch, mergeBatchOnConnection } from './customers-bulk.js';
+import { IMPORT_CACHE_KIB, IMPORT_CHECKPOINT_PAGES } from './import-session.js';
+
+const KIND = 'rapport-customer-writer';
+
+/** At most this many rows in one transaction, of batches that were waiting. */
+const COMMIT_ROWS = 5000;
+
+/** The writer thread's young generation, in MB. */
+const YOUNG_GENERATION_MB = 8;
+
+/** How long the writer waits for another process's write lock (as the pool's connections do). */
+const BUSY_TIMEOUT_MS = 5000;
+
+export interface CustomerWriter {
+  /** Merges and writes one batch; resolves once it is committed, rejects when it (or one before) failed. */
+  write(
+    patches: readonly CustomerPatch[],
+    addressKeys: readonly string[],
+    now: number,
+  ): Promise<ConnectionBatch>;
+  /** Ends the thread once what was written is committed and its connection closed. */
+  close(): Promise<void>;
+}
+
+interface Batch {
+  id: number;
+  patches: string;
+  keys: readonly string[];
+  now: number;
+}
+
+type Request = Batch | { close: true };
+
+interface Failure {
+  message: string;
+  code?: string;
+}
+
+type Reply = { ids: number[]; results: ConnectionBatch[] } | { ids: number[]; error: Failure };
+
+interface Waiting {
+  resolve: (batch: ConnectionBatch) => void;
+  reject: (error: Error) => void;
+}
+
+function errorOf(failure: Failure): Error {
+  const error = new Error(failure.message);
+  return failure.code === undefined ? error : Object.assign(error, { code: failure.code });
+}
+
+/** Starts a writer thread on the SQLite database in `file`. */
+export function startCustomerWriter(file: string): CustomerWriter {
+  const { port1: port, port2: theirs } = new MessageChannel();
+  const { script, eval: isEval } = workerScript();
+  const worker = new Worker(script, {
+    eval: isEval,
+    workerData: { kind: KIND, file, port: theirs },
+    transferList: [theirs],
+    // Each batch is short-lived garbage once written; with V8's default young generation the
+    // thread's heap grew by some 50 MB more on a million rows, for no gain in time.
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
+  const waiting = new Map<number, Waiting>();
+  let next = 0;
+  let failed: Error | undefined;
+  let closing = false;
+  const failAll = (error: Error) => {
+    failed ??= error;
+    for (const w of waiting.values()) w.reject(failed);
+    waiting.clear();
+  };
+  port.on('message', (reply: Reply) => {
+    reply.ids.forEach((id, i) => {
+      const w = waiting.get(id);
+      waiting.delete(id);
+      if ('error' in reply) {
+        failed ??= errorOf(reply.error);
+        w?.reject(failed);
+      } else w?.resolve(reply.results[i] as ConnectionBatch);
+    });
+  });
+  worker.on('error', failAll);
+  // Not events.once: it would reject on the 'error' that comes before a failed thread's exit.
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve())).then(() => {
+    if (!closing || waiting.size > 0) failAll(new Error('the import writer stopped'));
+  });
+  return {
+    write(patches, addressKeys, now) {
+      if (failed) return Promise.reject(failed);
+      const id = next++;
+      return new Promise<ConnectionBatch>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        const request: Request = { id, patches: JSON.stringify(patches), keys: addressKeys, now };
+        port.postMessage(request);
+      });
+    },
+    async close() {
+      closing = true;
+      port.postMessage({ close: true } satisfies Request);
+      await exited;
+      port.close();
+    },
+  };
+}
+
+/**
+ * This module as the worker's script. Run from TypeScript sources (the tests), the worker first
+ * registers tsx's loader, as the main thread did, then requires this file.
+ */
+function workerScript(): { script: string | URL; eval: boolean } {
+  const self = new URL(import.meta.url);
+  if (!self.pathname.endsWith('.ts')) return { script: self, eval: false };
+  // An ES module loader registered in a worker does not apply to it on Node 20; tsx's
+  // CommonJS hook does, in-thread.
+  const tsx = createRequire(self).resolve('tsx/cjs/api');
+  const file = fileURLToPath(self);
+  return {
+    script: `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`,
+    eval: true,
+  };
+}
+
+/** The writer's side: each batch merged and written, waiting batches in the same transaction. */
+function work(file: string, port: MessagePort): void {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('foreign_keys = ON');
+  // The settings of an import on the pool's connection (import-session.ts).
+  db.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`);
+  db.pragma('temp_store = MEMORY');
+  db.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const stop = () => {
+    db.close();
+    port.close();
+  };
+  // After a batch fails, the ones sent behind it are refused, not written: as with batches
+  // written in turn, nothing after a failed batch is stored.
+  let broken: Failure | undefined;
+  port.on('message', (first: Request) => {
+    if ('close' in first) return stop();
+    if (broken) {
+      port.postMessage({ ids: [first.id], error: broken } satisfies Reply);
+      return;
+    }
+    const ids: number[] = [];
+    const results: ConnectionBatch[] = [];
+    let closeAfter = false;
+    try {
+      begin.run();
+      let rows = 0;
+      for (let batch: Batch | undefined = first; batch;) {
+        ids.push(batch.id);
+        const patches = JSON.parse(batch.patches) as CustomerPatch[];
+        results.push(mergeBatchOnConnection(db, patches, batch.keys, batch.now));
+        rows += patches.length;
+        if (rows >= COMMIT_ROWS) break;
+        const more = receiveMessageOnPort(port)?.message as Request | undefined;
+        if (more && 'close' in more) closeAfter = true;
+        batch = more && !('close' in more) ? more : undefined;
+      }
+      commit.run();
+      port.postMessage({ ids, results } satisfies Reply);
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      const code = (error as { code?: unknown }).code;
+      broken = {
+        message: error instanceof Error ? error.message : String(error),
+        ...(typeof code === 'string' ? { code } : {}),
+      };
+      port.postMessage({ ids, error: broken } satisfies Reply);
+    }
+    if (closeAfter) stop();
+  });
+}
+
+const job = workerData as { kind?: string; file?: string; port?: MessagePort } | null;
+if (!isMainThread && job?.kind === KIND && job.file !== undefined && job.port !== undefined) {
+  work(job.file, job.port);
+}
