@@ -252,19 +252,7 @@ async function importWith<T extends { id: string }>(
   const shared = kind === 'customers' ? new SharedAddresses(lineOf, options.dryRun) : undefined;
   const source = preparedRecords({ ...options, zone: options.zone ?? 'UTC' });
   const validate = validatorFor(handler, options.format);
-  const writerFrom = options.writerFromRows ?? Infinity;
-  let written = 0;
-  let pipeline: PipelinedWrites | undefined;
-  const write = async () => {
-    const { store } = options;
-    if (!pipeline && shared && !options.dryRun && written >= writerFrom && store.customerWriter) {
-      pipeline = new PipelinedWrites(store.customerWriter(), tally, shared, now);
-    }
-    if (pipeline) await pipeline.add(batch as unknown as Pending<CustomerPatch>[]);
-    else await flush(handler, batch, options, tally, shared);
-    written += batch.length;
-    batch = [];
-  };
+  const writes = new Writes(handler, options, tally, shared);
   try {
     let read = 0;
     for await (const item of source.rows) {
@@ -291,16 +279,54 @@ async function importWith<T extends { id: string }>(
       tally.warn([...early.warnings, ...(result.warnings ?? [])]);
       firstLineOf.add(result.value.id, item.line);
       batch.push({ line: item.line, value: result.value });
-      if (batch.length >= batchSize) await write();
+      if (batch.length >= batchSize) {
+        await writes.write(batch);
+        batch = [];
+      }
     }
-    if (batch.length > 0) await write();
-    await pipeline?.drain();
+    if (batch.length > 0) await writes.write(batch);
+    await writes.drain();
   } finally {
     // Batches already handed over are committed (or failed) before the import ends either way.
-    await pipeline?.close();
+    await writes.close();
   }
   tally.zoned(source.zoned(), options.zone ?? 'UTC');
   return tally.finish();
+}
+
+/**
+ * Where an import's batches go: each written in turn (flush), or, past `writerFromRows` good
+ * customer rows and when the store has one, to its writer thread (PipelinedWrites).
+ */
+class Writes<T> {
+  private written = 0;
+  private pipeline: PipelinedWrites | undefined;
+
+  constructor(
+    private readonly handler: KindHandler<T>,
+    private readonly options: ImportOptions,
+    private readonly tally: Tally,
+    private readonly shared: SharedAddresses | undefined,
+  ) {}
+
+  async write(batch: Pending<T>[]): Promise<void> {
+    const { store, dryRun, writerFromRows = Infinity } = this.options;
+    if (!this.pipeline && this.shared && !dryRun && this.written >= writerFromRows && store.customerWriter) {
+      this.pipeline = new PipelinedWrites(store.customerWriter(), this.tally, this.shared, this.options.now);
+    }
+    if (this.pipeline) await this.pipeline.add(batch as unknown as Pending<CustomerPatch>[]);
+    else await flush(this.handler, batch, this.options, this.tally, this.shared);
+    this.written += batch.length;
+  }
+
+  /** Waits until every batch handed to the writer thread is committed; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.pipeline?.drain();
+  }
+
+  async close(): Promise<void> {
+    await this.pipeline?.close();
+  }
 }
 
 /**
