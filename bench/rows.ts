@@ -246,6 +246,53 @@ export function importRows(db: Db, customers: number, r: ChildResult): ResultRow
   ];
 }
 
+/**
+ * The same import with `import.writer_thread`: each pass's wall time as a ratio of the one-thread
+ * import measured in the same run, and the peak RSS beside the one-thread import's.
+ */
+export function writerThreadRows(db: Db, customers: number, r: ChildResult, plain: ChildResult): ResultRow[] {
+  const n = num(r);
+  const base = num(plain);
+  const pass = (key: string, cpuKey: string) =>
+    `${(n(key) / base(key)).toFixed(2)} × the one-thread import in this run (${base(key).toFixed(1)} s); ` +
+    `CPU ${n(cpuKey).toFixed(1)} s`;
+  const what = `${count(customers)} customers, writes in a thread of their own`;
+  return [
+    info(
+      `import.thread.seconds.${customers}`,
+      `import ${what}`,
+      db,
+      n('seconds'),
+      's',
+      pass('seconds', 'cpuSeconds'),
+    ),
+    info(
+      `import.thread.reimport.${customers}`,
+      `re-import the same ${count(customers)}, writes in a thread`,
+      db,
+      n('reimportSeconds'),
+      's',
+      pass('reimportSeconds', 'reimportCpuSeconds'),
+    ),
+    info(
+      `import.thread.changed.${customers}`,
+      `re-import with 10% of ${count(customers)} changed, writes in a thread`,
+      db,
+      n('changedSeconds'),
+      's',
+      pass('changedSeconds', 'changedCpuSeconds'),
+    ),
+    info(
+      `import.thread.rss.${customers}`,
+      `peak RSS importing ${what} (all three passes)`,
+      db,
+      n('peakRssMb'),
+      'MB',
+      `first pass alone ${mb(n('firstRssMb'))}; one thread: ${mb(base('peakRssMb'))}, first pass ${mb(base('firstRssMb'))}`,
+    ),
+  ];
+}
+
 /** One row per console function and page: its p95 against 150 ms, p50 and max in the notes. */
 export function consoleRows(db: Db, r: ChildResult): ResultRow[] {
   const results = r.results as Record<string, { p50: number; p95: number; max: number; rounds?: number }>;

@@ -47,7 +47,18 @@ if (role === 'sink') {
 // their heap) while its peak RSS is taken.
 async function runMeasure(args: string[]): Promise<ChildResult> {
   const [name, ...rest] = args;
-  const names = ['url', 'from', 'customers', 'sends', 'warm', 'day', 'seconds', 'events', 'deliveries'];
+  const names = [
+    'url',
+    'from',
+    'customers',
+    'sends',
+    'warm',
+    'day',
+    'seconds',
+    'events',
+    'deliveries',
+    'writer',
+  ];
   const { values: v } = parseArgs({
     args: rest,
     options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
@@ -89,7 +100,7 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
       return import('./measures/simulate.js').then((m) => m.measureSimulate(str('url')));
     case 'import':
       return import('./measures/import.js').then((m) =>
-        m.measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined),
+        m.measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined, num('writer') === 1),
       );
     case 'console':
       return import('./measures/console.js').then((m) =>

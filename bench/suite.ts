@@ -22,6 +22,7 @@ import {
   renderRows,
   simulateRow,
   importRows,
+  writerThreadRows,
 } from './rows.js';
 import { postgresStore, sqliteStore, type Seeder, type Store } from './stores.js';
 
@@ -167,16 +168,26 @@ class Suite {
     };
   }
 
-  /** Into an empty database of its own: the import needs no seeded population. */
+  /**
+   * Into an empty database of its own: the import needs no seeded population. On SQLite also
+   * with `import.writer_thread`, in a child and a database of its own, against the first run.
+   */
   async importCustomers(store: Store): Promise<ResultRow[]> {
     const size = this.o.large;
-    const url = await store.empty('import');
-    try {
-      const label = `import ${count(size)} customers, then again, then 10% changed (${store.name})`;
-      return importRows(store.name, size, await this.child('import', label, { customers: size, url }));
-    } finally {
-      await store.drop(url);
-    }
+    const once = async (writer: boolean) => {
+      const url = await store.empty('import');
+      try {
+        const how = writer ? ', writes in a thread of their own' : '';
+        const label = `import ${count(size)} customers, then again, then 10% changed${how} (${store.name})`;
+        return await this.child('import', label, { customers: size, url, writer: writer ? 1 : 0 });
+      } finally {
+        await store.drop(url);
+      }
+    };
+    const plain = await once(false);
+    const rows = importRows(store.name, size, plain);
+    if (store.name === 'sqlite') rows.push(...writerThreadRows(store.name, size, await once(true), plain));
+    return rows;
   }
 
   async render(): Promise<ResultRow[]> {

@@ -3,7 +3,8 @@
  * day-first dates, `,`-separated tags, an attribute) into an empty database, through the same
  * runImport and store as the CLI; then the same file again (every row unchanged) and a copy
  * with every tenth row changed (merges). Reports each pass's wall time and the peak RSS (the
- * process's maxRSS, over all three).
+ * process's maxRSS, over all three). With `writerThread`, as `import.writer_thread: true` runs
+ * it: the customer batches past the first 20,000 rows written from a thread of their own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { openDatabase, type Database } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrations.js';
 import { importStore } from '../../src/import/db-store.js';
 import { FILE_BATCH } from '../../src/import/file.js';
-import { runImport, type ImportReport } from '../../src/import/run.js';
+import { runImport, WRITER_FROM_ROWS, type ImportReport } from '../../src/import/run.js';
 import type { ChildResult } from '../child.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -61,6 +62,7 @@ async function pass(
   customers: number,
   changeEvery: number,
   expected: Expected,
+  writerThread: boolean,
 ): Promise<Timing> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
@@ -74,6 +76,7 @@ async function pass(
     dryRun: false,
     now: Date.now(),
     zone: 'UTC',
+    writerFromRows: writerThread ? WRITER_FROM_ROWS : undefined,
   });
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpuStart);
@@ -89,22 +92,44 @@ async function pass(
 }
 
 /** Into the empty database at `url`, or a SQLite file of its own when none is given. */
-export async function measureImport(customers: number, url?: string): Promise<ChildResult> {
+export async function measureImport(
+  customers: number,
+  url?: string,
+  writerThread = false,
+): Promise<ChildResult> {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-import-'));
   const db = openDatabase(url ?? `sqlite:${join(dir, 'import.db')}`);
   try {
     await migrate(db.knex);
     // What this process holds before reading a row (the bench's modules, the database open).
     const startRssMb = process.memoryUsage().rss / 1024 / 1024;
-    const first = await pass(db, customers, 0, { inserted: customers, updated: 0, unchanged: 0 });
+    const first = await pass(
+      db,
+      customers,
+      0,
+      { inserted: customers, updated: 0, unchanged: 0 },
+      writerThread,
+    );
     const firstRssMb = process.resourceUsage().maxRSS / 1024;
-    const again = await pass(db, customers, 0, { inserted: 0, updated: 0, unchanged: customers });
+    const again = await pass(
+      db,
+      customers,
+      0,
+      { inserted: 0, updated: 0, unchanged: customers },
+      writerThread,
+    );
     const changed = Math.ceil(customers / 10);
-    const modified = await pass(db, customers, 10, {
-      inserted: 0,
-      updated: changed,
-      unchanged: customers - changed,
-    });
+    const modified = await pass(
+      db,
+      customers,
+      10,
+      {
+        inserted: 0,
+        updated: changed,
+        unchanged: customers - changed,
+      },
+      writerThread,
+    );
     return {
       seconds: first.seconds,
       perSec: customers / first.seconds,
