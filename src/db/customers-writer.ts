@@ -13,8 +13,6 @@
  * Only the batches cross between the threads (as JSON text: much cheaper than a structured clone
  * of the objects) and only the counts and the stored records at the batch's addresses come back.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import {
   isMainThread,
   MessageChannel,
@@ -27,6 +25,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { CustomerPatch } from '../domain.js';
 import { type ConnectionBatch, mergeBatchOnConnection } from './customers-bulk.js';
 import { IMPORT_CACHE_KIB, IMPORT_CHECKPOINT_PAGES } from './import-session.js';
+import { workerScript } from '../worker-script.js';
 
 const KIND = 'rapport-customer-writer';
 
@@ -79,7 +78,7 @@ function errorOf(failure: Failure): Error {
 /** Starts a writer thread on the SQLite database in `file`. */
 export function startCustomerWriter(file: string): CustomerWriter {
   const { port1: port, port2: theirs } = new MessageChannel();
-  const { script, eval: isEval } = workerScript();
+  const { script, eval: isEval } = workerScript(import.meta.url);
   const worker = new Worker(script, {
     eval: isEval,
     workerData: { kind: KIND, file, port: theirs },
@@ -128,23 +127,6 @@ export function startCustomerWriter(file: string): CustomerWriter {
       await exited;
       port.close();
     },
-  };
-}
-
-/**
- * This module as the worker's script. Run from TypeScript sources (the tests), the worker first
- * registers tsx's loader, as the main thread did, then requires this file.
- */
-function workerScript(): { script: string | URL; eval: boolean } {
-  const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith('.ts')) return { script: self, eval: false };
-  // An ES module loader registered in a worker does not apply to it on Node 20; tsx's
-  // CommonJS hook does, in-thread.
-  const tsx = createRequire(self).resolve('tsx/cjs/api');
-  const file = fileURLToPath(self);
-  return {
-    script: `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`,
-    eval: true,
   };
 }
 

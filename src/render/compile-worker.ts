@@ -9,14 +9,13 @@
  * Handlebars' precompiled code; the main thread only turns that code into functions
  * (`specFunction`), which costs about as much as loading a small script.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import Handlebars from 'handlebars';
 import { checkSources, type CheckOptions, type Problem } from './check.js';
 import type { SourceFile, TemplateSources } from './load.js';
 import { runInThisContext } from 'node:vm';
 import { scalarText } from '../text.js';
+import { workerScript } from '../worker-script.js';
 
 export interface CompileLimits {
   /** Wall-clock time for the whole check, in milliseconds. */
@@ -68,7 +67,7 @@ export function compileOffThread(
   return new Promise((resolve) => {
     let worker: Worker;
     try {
-      const { script, eval: isEval } = workerScript();
+      const { script, eval: isEval } = workerScript(import.meta.url);
       worker = new Worker(script, {
         eval: isEval,
         workerData: { kind: KIND, sources, options } satisfies Job,
@@ -104,23 +103,6 @@ export function compileOffThread(
       finish({ ok: false, reason: `the template checker stopped (exit ${code})` }),
     );
   });
-}
-
-/**
- * This module as the worker's script. Run from TypeScript sources (`tsx src/bin.ts`, the tests),
- * the worker first registers tsx's loader, as the main thread did, then imports it.
- */
-function workerScript(): { script: string | URL; eval: boolean } {
-  const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith('.ts')) return { script: self, eval: false };
-  // An ES module loader registered in a worker does not apply to it on Node 20; tsx's
-  // CommonJS hook does, in-thread.
-  const tsx = createRequire(self).resolve('tsx/cjs/api');
-  const file = fileURLToPath(self);
-  return {
-    script: `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`,
-    eval: true,
-  };
 }
 
 /** What the worker does: the problems, and precompiled code for every file in each way it is used. */
