@@ -8,6 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { CustomerPatch } from '../domain.js';
+import type { WrittenCustomers } from '../import/types.js';
 import { mergeCustomer } from '../import/merge.js';
 import { addressKey } from '../address.js';
 import { optOutsFor } from './consent.js';
@@ -266,13 +267,6 @@ export async function customersAtAddressKeys(
   }
 }
 
-/** What one batch written on a connection of its own found and did (customers-writer.ts). */
-export interface ConnectionBatch {
-  counts: MergeCounts;
-  /** The stored ids at each of the asked address keys before the batch was written (keys with none left out). */
-  atAddresses: Array<[string, string[]]>;
-}
-
 /**
  * One batch merged on a better-sqlite3 connection inside the caller's transaction, as
  * mergeCustomerBatch does through the pool: first the stored records at `addressKeys` (the
@@ -284,7 +278,7 @@ export function mergeBatchOnConnection(
   patches: readonly CustomerPatch[],
   addressKeys: readonly string[],
   now: number,
-): ConnectionBatch {
+): WrittenCustomers {
   const atAddresses = [...atAddressKeys(conn, addressKeys)];
   return { counts: mergeOnSqlite(conn, patches, now, false), atAddresses };
 }

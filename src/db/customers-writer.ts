@@ -23,7 +23,8 @@ import {
 } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CustomerPatch } from '../domain.js';
-import { type ConnectionBatch, mergeBatchOnConnection } from './customers-bulk.js';
+import type { CustomerBatchWriter, WrittenCustomers } from '../import/types.js';
+import { mergeBatchOnConnection } from './customers-bulk.js';
 import { IMPORT_CACHE_KIB, IMPORT_CHECKPOINT_PAGES } from './import-session.js';
 import { workerScript } from '../worker-script.js';
 
@@ -37,17 +38,6 @@ const YOUNG_GENERATION_MB = 8;
 
 /** How long the writer waits for another process's write lock (as the pool's connections do). */
 const BUSY_TIMEOUT_MS = 5000;
-
-export interface CustomerWriter {
-  /** Merges and writes one batch; resolves once it is committed, rejects when it (or one before) failed. */
-  write(
-    patches: readonly CustomerPatch[],
-    addressKeys: readonly string[],
-    now: number,
-  ): Promise<ConnectionBatch>;
-  /** Ends the thread once what was written is committed and its connection closed. */
-  close(): Promise<void>;
-}
 
 interface Batch {
   id: number;
@@ -63,10 +53,10 @@ interface Failure {
   code?: string;
 }
 
-type Reply = { ids: number[]; results: ConnectionBatch[] } | { ids: number[]; error: Failure };
+type Reply = { ids: number[]; results: WrittenCustomers[] } | { ids: number[]; error: Failure };
 
 interface Waiting {
-  resolve: (batch: ConnectionBatch) => void;
+  resolve: (batch: WrittenCustomers) => void;
   reject: (error: Error) => void;
 }
 
@@ -76,7 +66,7 @@ function errorOf(failure: Failure): Error {
 }
 
 /** Starts a writer thread on the SQLite database in `file`. */
-export function startCustomerWriter(file: string): CustomerWriter {
+export function startCustomerWriter(file: string): CustomerBatchWriter {
   const { port1: port, port2: theirs } = new MessageChannel();
   const { script, eval: isEval } = workerScript(import.meta.url);
   const worker = new Worker(script, {
@@ -103,19 +93,25 @@ export function startCustomerWriter(file: string): CustomerWriter {
       if ('error' in reply) {
         failed ??= errorOf(reply.error);
         w?.reject(failed);
-      } else w?.resolve(reply.results[i] as ConnectionBatch);
+      } else w?.resolve(reply.results[i] as WrittenCustomers);
     });
   });
   worker.on('error', failAll);
   // Not events.once: it would reject on the 'error' that comes before a failed thread's exit.
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve())).then(() => {
-    if (!closing || waiting.size > 0) failAll(new Error('the import writer stopped'));
+    if (!closing || waiting.size > 0)
+      failAll(
+        new Error(
+          'the thread writing this import stopped unexpectedly; the rows committed before it stay stored: ' +
+            'import the file again to finish (set import.writer_thread: false if it happens again)',
+        ),
+      );
   });
   return {
     write(patches, addressKeys, now) {
       if (failed) return Promise.reject(failed);
       const id = next++;
-      return new Promise<ConnectionBatch>((resolve, reject) => {
+      return new Promise<WrittenCustomers>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         const request: Request = { id, patches: JSON.stringify(patches), keys: addressKeys, now };
         port.postMessage(request);
@@ -157,7 +153,7 @@ function work(file: string, port: MessagePort): void {
       return;
     }
     const ids: number[] = [];
-    const results: ConnectionBatch[] = [];
+    const results: WrittenCustomers[] = [];
     let closeAfter = false;
     try {
       begin.run();
