@@ -2,8 +2,7 @@
  * CSV with a header row, streamed through csv-parse. Records are arrays; this module maps
  * them onto the header's names and works out the line each record starts on.
  */
-import { pipeline, Readable } from 'node:stream';
-import { type CsvError, parse } from 'csv-parse';
+import { type CsvError, parse, type Parser } from 'csv-parse';
 import { asUnreadable, unreadable } from './input.js';
 import { hasControl, show } from './text.js';
 import type { RecordBuilder } from './mapping.js';
@@ -13,17 +12,9 @@ import { sniffDelimiter } from './delimiter.js';
 /** Longest CSV record read: a longer one is almost always a missing closing quote. */
 const MAX_RECORD_CHARS = 1_000_000;
 
-interface CsvItem {
-  record: string[];
-  /** The record's source text, with any blank lines before it and its line break. */
-  raw: string;
-}
-
 /** A parse error that stops the file: after how many records it came, and what it is. */
 interface Fatal {
   records: number;
-  /** Blank lines between the last good record and the bad one. */
-  blankBefore: number;
   reason: string;
 }
 
@@ -31,17 +22,16 @@ const STOPPED = 'the rest of the file was not read; fix this line and import the
 
 const BREAK = /\r\n|\r|\n/g;
 
-function lineBreaks(text: string): number {
-  return text.includes('\n') || text.includes('\r') ? (text.match(BREAK) ?? []).length : 0;
-}
-
-/** The line breaks before a record's first character: the blank lines csv-parse skipped. */
-function leadingBreaks(raw: string): number {
-  return lineBreaks(/^[\r\n]*/.exec(raw)?.[0] ?? '');
+/** The lines a record spans: one, and one more for each line break inside a quoted value. */
+function linesOf(record: readonly string[]): number {
+  let lines = 1;
+  for (const field of record) {
+    if (field.includes('\n') || field.includes('\r')) lines += (field.match(BREAK) ?? []).length;
+  }
+  return lines;
 }
 
 function describe(err: CsvError): Fatal {
-  const blankBefore = typeof err.raw === 'string' ? leadingBreaks(err.raw) : 0;
   const records = typeof err.records === 'number' ? err.records : 0;
   let reason = `cannot be read as CSV (${err.message})`;
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
@@ -49,7 +39,7 @@ function describe(err: CsvError): Fatal {
   } else if (err.code === 'CSV_MAX_RECORD_SIZE') {
     reason = `the row is longer than ${MAX_RECORD_CHARS} characters (is a closing " missing?)`;
   }
-  return { records, blankBefore, reason };
+  return { records, reason };
 }
 
 /**
@@ -97,10 +87,10 @@ function parser(delimiter: string) {
   return parse({
     delimiter,
     bom: true,
-    raw: true,
     relax_column_count: true,
     relax_quotes: true,
-    skip_empty_lines: true,
+    // Blank lines come as records of one empty value, skipped below: so every line is a record's.
+    skip_empty_lines: false,
     skip_records_with_error: true,
     max_record_size: MAX_RECORD_CHARS,
     record_delimiter: ['\r\n', '\n', '\r'],
@@ -108,13 +98,36 @@ function parser(delimiter: string) {
 }
 
 /**
+ * The records csv-parse makes of `bytes`, a chunk's at a time: fed and drained in turn, without
+ * a stream's await for every record.
+ */
+async function* records(csv: Parser, bytes: AsyncIterable<Buffer>): AsyncGenerator<string[][]> {
+  let failed: Error | undefined;
+  csv.on('error', (err: Error) => {
+    failed ??= err;
+  });
+  const drain = () => {
+    const out: string[][] = [];
+    for (let record = csv.read() as string[] | null; record !== null; record = csv.read() as string[] | null)
+      out.push(record);
+    if (failed !== undefined) throw failed;
+    return out;
+  };
+  for await (const chunk of bytes) {
+    csv.write(chunk);
+    yield drain();
+  }
+  csv.end();
+  yield drain();
+}
+
+/**
  * The rows of a CSV file, each with the line it starts on.
  *
- * Line numbers are counted from each record's `raw` text rather than csv-parse's
- * `info.lines`, which counts a quoted `\r\n` as two lines. `raw` holds the blank lines
- * skipped before a record, the record (quoted line breaks intact) and its line break
- * (csv-parse 6.2 keeps only the `\r` of a `\r\n` there; counting `\r\n|\r|\n` is right
- * either way, except for a `\r\n` row followed by a `\n` blank line in a mixed file).
+ * Line numbers are counted from the records: blank lines are kept as records (and skipped
+ * here), so each record starts on the line after the previous one's last, and spans one line
+ * more for each line break inside its quoted values. csv-parse's own `info.lines` counts a
+ * quoted `\r\n` as two lines.
  *
  * A structural error (an unclosed quote, a runaway record) ends the file with one error on
  * the line where that record starts: csv-parse cannot reliably find the next row after
@@ -134,23 +147,25 @@ export async function* readCsv(
   csv.on('skip', (err: CsvError) => {
     fatal ??= describe(err);
   });
-  pipeline(Readable.from(all), csv, () => undefined);
   let header: string[] | undefined;
   let build: RecordBuilder | undefined;
   let seen = 0;
   let linesBefore = 0;
   try {
-    for await (const item of csv as AsyncIterable<CsvItem>) {
-      if (fatal && seen >= fatal.records) break;
-      seen++;
-      const line = linesBefore + leadingBreaks(item.raw) + 1;
-      linesBefore += lineBreaks(item.raw);
-      if (!header) {
-        header = headerNames(item.record);
-        onHeader?.(header);
-        build = builder?.();
-      } else if (item.record.some((field) => field.trim() !== '')) {
-        yield toRow(header, item.record, line, build);
+    reading: for await (const chunk of records(csv, all)) {
+      for (const record of chunk) {
+        if (fatal && seen >= fatal.records) break reading;
+        seen++;
+        const line = linesBefore + 1;
+        linesBefore += linesOf(record);
+        if (record.every((field) => field.trim() === '')) continue;
+        if (!header) {
+          header = headerNames(record);
+          onHeader?.(header);
+          build = builder?.();
+        } else {
+          yield toRow(header, record, line, build);
+        }
       }
     }
   } catch (err) {
@@ -161,6 +176,6 @@ export async function* readCsv(
   if (!header && fatal) throw unreadable(`line 1 is not a CSV header row: ${fatal.reason}`);
   if (!header) throw unreadable('the input is empty: a CSV file needs a header row such as id,email');
   if (fatal) {
-    yield { line: linesBefore + fatal.blankBefore + 1, error: `${fatal.reason}; ${STOPPED}` };
+    yield { line: linesBefore + 1, error: `${fatal.reason}; ${STOPPED}` };
   }
 }
