@@ -9,6 +9,7 @@ import { loadConfig, type LoadedConfig } from './config/load.js';
 import { checkStoredSecret, loadOrCreateSecret } from './config/secret.js';
 import { openDatabase, type Database } from './db/connect.js';
 import { isEmptySchema, migrate, pendingMigrations } from './db/migrations.js';
+import { restoreSetAsideIndexes } from './db/set-aside-indexes.js';
 import type { Logger } from './log.js';
 import { AppError } from './errors.js';
 import type { MailerOptions } from './deliver/mailer.js';
@@ -83,6 +84,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
   const db = openDatabase(runtime.config.database.url);
   try {
     const applied = options.schema === 'current' ? await requireCurrentSchema(db) : await migrate(db.knex);
+    if (options.schema !== 'current') await restoreInterruptedImport(db, runtime.log);
     const signingKey = loadOrCreateSecret(runtime.loaded.secrets.signingKey, SECRET_FILE());
     const automations = await openAutomations(runtime, db, options.schema !== 'current');
     return {
@@ -101,6 +103,19 @@ export async function openRuntime(options: RuntimeOptions): Promise<DbRuntime> {
     await db.close();
     throw error;
   }
+}
+
+/**
+ * Customer indexes that an import set aside and did not build again (it was killed) are built
+ * now, by the next command that may write: the daemon's start, `rapport migrate`, an import.
+ */
+async function restoreInterruptedImport(db: Database, log: Logger): Promise<void> {
+  const built = await restoreSetAsideIndexes(db.knex);
+  if (built.length > 0)
+    log.warn(
+      { indexes: built },
+      `built ${built.length} customer indexes that an interrupted import had set aside`,
+    );
 }
 
 /**

@@ -15,7 +15,7 @@ import { AUDIENCE_TAGS, SUBSCRIBED_COUNTS } from './audience-schema.js';
 import { ALL_MARKETING } from './consent.js';
 import { rowToCustomer } from './customers.js';
 import { chunks, IN_CHUNK } from './rows.js';
-import { dialectOf } from './dialect.js';
+import { dialectOf, withIndexHint } from './dialect.js';
 import { countOf, rowsOf, strings } from './read.js';
 
 /** The customers table's primary key index on SQLite (the id is text, so not the rowid). */
@@ -71,12 +71,14 @@ export async function countAudienceRows(knex: Knex, audience: Audience, addedBy:
   if (Object.keys(audience.attributes ?? {}).length > 0)
     return countOf(await filtered(knex, audience, addedBy).count({ n: '*' }).first());
   const inside = tags.length > 0 ? taggedCount(tags) : subscribedCount(knex);
-  const outside = outsideCount(knex, tags, addedBy);
-  const result: unknown = await knex.raw(`SELECT ${inside.sql} - ${outside.sql} AS n`, [
-    ...inside.bindings,
-    ...outside.bindings,
-  ]);
-  return countOf(dialectOf(knex).rawRows(result)[0]);
+  return withIndexHint(async (hint) => {
+    const outside = outsideCount(knex, tags, addedBy, hint);
+    const result: unknown = await knex.raw(`SELECT ${inside.sql} - ${outside.sql} AS n`, [
+      ...inside.bindings,
+      ...outside.bindings,
+    ]);
+    return countOf(dialectOf(knex).rawRows(result)[0]);
+  });
 }
 
 type Sql = { sql: string; bindings: Knex.Value[] };
@@ -109,10 +111,10 @@ function taggedCount(tags: readonly string[]): Sql {
  * suppressed, or added after `addedBy`. Read from those few rows by key, in that order: SQLite,
  * planning without statistics, would otherwise walk every customer (CROSS JOIN keeps its order).
  */
-function outsideCount(knex: Knex, tags: readonly string[], addedBy: number): Sql {
+function outsideCount(knex: Knex, tags: readonly string[], addedBy: number, hint: boolean): Sql {
   const sqlite = dialectOf(knex).name === 'sqlite';
   const join = sqlite ? 'CROSS JOIN' : 'JOIN';
-  const by = (index: string) => (sqlite ? ` INDEXED BY ${index}` : '');
+  const by = (index: string) => (sqlite && hint ? ` INDEXED BY ${index}` : '');
   const tagged =
     tags.length > 0
       ? ` AND EXISTS (SELECT 1 FROM ${AUDIENCE_TAGS} AS x WHERE x.tag IN (${marks(tags.length)}) AND x.customer_id = customers.id)`

@@ -9,7 +9,7 @@
  * (the caller says the results may be incomplete), unless Postgres trigram indexes serve them.
  */
 import type { Knex } from 'knex';
-import { dialectOf } from './dialect.js';
+import { dialectOf, withIndexHint } from './dialect.js';
 import { countOf, rowOf, rowsOf, str, strOrNull, strings, type Row } from './read.js';
 import { NAME_KEY_INDEX, SURNAME_KEY_INDEX } from './migrations.js';
 
@@ -64,12 +64,12 @@ export async function customersByPrefix(
     return rowsOf(await q).map(toHit);
   }
   q.where(column, '>=', prefix).where(column, '<', prefixEnd(prefix)).orderBy([column, 'id']);
-  if (column === 'name_key' || column === 'surname_key') {
-    // Without statistics SQLite may walk the id order instead of the name's range.
-    const index = column === 'name_key' ? NAME_KEY_INDEX : SURNAME_KEY_INDEX;
-    q.from(dialectOf(q).indexed(knex, 'customers', index));
-  }
-  return rowsOf(await q).map(toHit);
+  if (column !== 'name_key' && column !== 'surname_key') return rowsOf(await q).map(toHit);
+  // Without statistics SQLite may walk the id order instead of the name's range.
+  const index = column === 'name_key' ? NAME_KEY_INDEX : SURNAME_KEY_INDEX;
+  return withIndexHint(async (hint) =>
+    rowsOf(await (hint ? q.clone().from(dialectOf(q).indexed(knex, 'customers', index)) : q)).map(toHit),
+  );
 }
 
 /** Escapes LIKE's wildcards so customer-typed text matches literally. */

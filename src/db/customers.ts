@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import type { Customer, CustomerInput } from '../domain.js';
 import { chunks, IN_CHUNK, monthDayKey, upsertById, type UpsertCounts, type UpsertSpec } from './rows.js';
-import { dialectOf } from './dialect.js';
+import { dialectOf, withIndexHint } from './dialect.js';
 import {
   bool,
   countOf,
@@ -210,11 +210,21 @@ export type CustomerSelector =
 /**
  * One page of customers in id order (keyset pagination: never OFFSET, never everything at once).
  */
-export async function customerPage(
+export function customerPage(
   knex: Knex,
   selector: CustomerSelector,
   afterId: string | null,
   limit: number,
+): Promise<Customer[]> {
+  return withIndexHint((hint) => hintedPage(knex, selector, afterId, limit, hint));
+}
+
+async function hintedPage(
+  knex: Knex,
+  selector: CustomerSelector,
+  afterId: string | null,
+  limit: number,
+  hint: boolean,
 ): Promise<Customer[]> {
   const q = knex('customers').orderBy('id').limit(limit);
   if (afterId !== null) q.where('id', '>', afterId);
@@ -229,7 +239,7 @@ export async function customerPage(
       break;
     case 'zoned':
       if (selector.entries.length === 1 && selector.entries[0]) {
-        zonePage(knex, q, selector.column, selector.entries[0]);
+        zonePage(knex, q, selector.column, selector.entries[0], hint);
         break;
       }
       q.where((w) => {
@@ -289,10 +299,11 @@ function zonePage(
   q: Knex.QueryBuilder,
   column: 'birth_md' | 'since_md' | undefined,
   e: ZonedMonthDays,
+  hint: boolean,
 ): void {
   const byMonthDay = e.monthDays !== null && column !== undefined;
   const index = byMonthDay ? `customers_${column}_timezone_index` : ZONE_ORDER_INDEX;
-  q.from(dialectOf(knex).indexed(knex, 'customers', index));
+  if (hint) q.from(dialectOf(knex).indexed(knex, 'customers', index));
   if (e.zone === null) q.whereNull('timezone');
   else q.where('timezone', e.zone);
   if (byMonthDay && e.monthDays !== null) q.whereIn(column, e.monthDays);

@@ -39,6 +39,23 @@ function field(result: unknown, key: string): unknown {
   return value;
 }
 
+/** SQLite's answer when INDEXED BY names an index that is not there. */
+const MISSING_INDEX = /no such index: /;
+
+/**
+ * Runs a read that names its index on SQLite (`hint` true), and once more without naming it when
+ * that index is not there: a long import sets customer indexes aside until it ends
+ * (set-aside-indexes.ts). Slower meanwhile, never failing.
+ */
+export async function withIndexHint<T>(run: (hint: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await run(true);
+  } catch (error) {
+    if (!(error instanceof Error) || !MISSING_INDEX.test(error.message)) throw error;
+    return run(false);
+  }
+}
+
 const marks = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 
 const SQLITE: SqlDialect = {

@@ -162,7 +162,7 @@ const zoneOrder: Migration = {
 };
 
 /** The index on customers' address key, in id order (records sharing an address, lowest id first). */
-const ADDRESS_INDEX = 'customers_email_key_id_index';
+export const ADDRESS_INDEX = 'customers_email_key_id_index';
 
 /**
  * Consent belongs to the address, whatever its letter case: customers and opt-outs carry the
@@ -824,6 +824,25 @@ const importIndexes: Migration = {
   },
 };
 
+/**
+ * Where a long import records the customer indexes it set aside until it ends (name and the
+ * statement that makes it), so that one killed meanwhile leaves them to be built again
+ * (set-aside-indexes.ts). Only SQLite sets indexes aside; the table is made on both.
+ */
+const setAside: Migration = {
+  name: '0022_set_aside_indexes',
+  async up(knex) {
+    await knex.schema.createTable('set_aside_indexes', (t) => {
+      t.string('name', 200).primary();
+      t.text('sql').notNullable();
+      t.bigInteger('set_at').notNullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable('set_aside_indexes');
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   initial,
   zoneOrder,
@@ -844,6 +863,7 @@ const MIGRATIONS: readonly Migration[] = [
   audience,
   consolePostgres,
   importIndexes,
+  setAside,
 ];
 
 class CodeMigrationSource implements Knex.MigrationSource<Migration> {

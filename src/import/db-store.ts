@@ -6,6 +6,7 @@ import { upsertContent } from '../db/content.js';
 import { startCustomerWriter } from '../db/customers-writer.js';
 import { upsertEvents } from '../db/events.js';
 import { withImportSession } from '../db/import-session.js';
+import { restoreSetAsideIndexes, setAsideCustomerIndexes } from '../db/set-aside-indexes.js';
 import type { ImportStore } from './types.js';
 
 export function importStore(db: Database): ImportStore {
@@ -18,5 +19,12 @@ export function importStore(db: Database): ImportStore {
     customersAtAddresses: (keys) => customersAtAddressKeys(db.knex, keys),
     session: (work) => withImportSession(db.knex, work),
     ...(file === undefined ? {} : { customerWriter: () => startCustomerWriter(file) }),
+    ...(db.dialect === 'sqlite'
+      ? {
+          setAsideIndexes: async (written, now) =>
+            (await setAsideCustomerIndexes(db.knex, written, now)).length > 0,
+          restoreIndexes: async () => void (await restoreSetAsideIndexes(db.knex)),
+        }
+      : {}),
   };
 }

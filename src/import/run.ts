@@ -77,6 +77,11 @@ const DEFAULT_BATCH = 5000;
  * import has one: below this an import takes a second or two, less than starting the thread.
  */
 export const WRITER_FROM_ROWS = 20_000;
+/**
+ * Good customer rows written before a long import into a store that holds no more customers than
+ * that sets aside the indexes it does not read, to build them once at the end (ImportStore).
+ */
+export const SET_ASIDE_FROM_ROWS = 20_000;
 /** How often `onProgress` hears of the rows read. */
 const PROGRESS_ROWS = 1000;
 
@@ -296,11 +301,15 @@ async function importWith<T extends { id: string }>(
 
 /**
  * Where an import's batches go: each written in turn (flush), or, past `writerFromRows` good
- * customer rows and when the store has one, to its writer thread (PipelinedWrites).
+ * customer rows and when the store has one, to its writer thread (PipelinedWrites). Past
+ * SET_ASIDE_FROM_ROWS, a customer import asks the store once to set indexes aside, and has them
+ * built again when it ends, however it ends.
  */
 class Writes<T> {
   private written = 0;
   private pipeline: PipelinedWrites | undefined;
+  private asked = false;
+  private setAside = false;
 
   constructor(
     private readonly handler: KindHandler<T>,
@@ -311,6 +320,16 @@ class Writes<T> {
 
   async write(batch: Pending<T>[]): Promise<void> {
     const { store, dryRun, writerFromRows = Infinity } = this.options;
+    if (
+      !this.asked &&
+      this.shared &&
+      !dryRun &&
+      this.written >= SET_ASIDE_FROM_ROWS &&
+      store.setAsideIndexes
+    ) {
+      this.asked = true;
+      this.setAside = await store.setAsideIndexes(this.written, this.options.now);
+    }
     if (!this.pipeline && this.shared && !dryRun && this.written >= writerFromRows && store.customerWriter) {
       this.pipeline = new PipelinedWrites(store.customerWriter(), this.tally, this.shared, this.options.now);
     }
@@ -325,7 +344,11 @@ class Writes<T> {
   }
 
   async close(): Promise<void> {
-    await this.pipeline?.close();
+    try {
+      await this.pipeline?.close();
+    } finally {
+      if (this.setAside) await this.options.store.restoreIndexes?.();
+    }
   }
 }
 

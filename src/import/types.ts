@@ -63,6 +63,14 @@ export interface ImportStore {
    * cannot have one: a database in memory, Postgres). The caller closes it.
    */
   customerWriter?(): CustomerBatchWriter;
+  /**
+   * For a long customer import, once `written` rows are in: when the store holds no more
+   * customers than that (the import is filling it), sets aside the indexes the import does not
+   * read, to be built once at the end by restoreIndexes; answers whether it did.
+   */
+  setAsideIndexes?(written: number, now: number): Promise<boolean>;
+  /** Builds again every index set aside. */
+  restoreIndexes?(): Promise<void>;
 }
 
 /** What a customer batch written by a CustomerBatchWriter did. */
