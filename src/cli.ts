@@ -7,7 +7,7 @@ import { AppError, EXIT, describeError } from './errors.js';
 import { processIo, type Io } from './cli/io.js';
 import type { ContentAddOptions } from './cli/content.js';
 import type { OccasionsListOptions } from './cli/occasions.js';
-import { EXPORT_KINDS } from './export/export.js';
+import { EXPORT_KINDS } from './export/kinds.js';
 import { oneOf } from './choice.js';
 import { registerTemplateCommands } from './cli/templates-commands.js';
 import { registerAutomationCommands } from './cli/automations-commands.js';

@@ -2,7 +2,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { AppError, errorMessage } from '../errors.js';
-import { EXPORT_FORMATS, type ExportKind, runExport } from '../export/export.js';
+import { EXPORT_FORMATS, runExport } from '../export/export.js';
+import type { ExportKind } from '../export/kinds.js';
 import { oneOf } from '../choice.js';
 import { withRuntime, type GlobalOptions } from './context.js';
 import { processIo, type Io } from './io.js';

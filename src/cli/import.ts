@@ -1,15 +1,15 @@
 /** `rapport import customers|events|content FILE|-`. */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AppError, EXIT } from '../errors.js';
 import { parseDateFormat } from '../import/date-input.js';
-import { importInto } from '../import/file.js';
 import { formatRowWarning } from '../import/format.js';
 import { type ExplicitMap, parseMapFile, parseMapOption } from '../import/mapping.js';
 import { detectFormat } from '../import/parse.js';
 import { exitCodeFor, formatRowError, type ImportReport } from '../import/run.js';
 import type { ImportKind } from '../import/types.js';
-import { withRuntime, type GlobalOptions } from './context.js';
+import { importInThread } from '../import/thread.js';
+import type { GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 
 export interface ImportCommandOptions extends GlobalOptions {
@@ -74,24 +74,40 @@ export async function importCommand(
   }
   const map = explicitMap(options);
   const dateFormat = options.dateFormat === undefined ? undefined : parseDateFormat(options.dateFormat);
-  return withRuntime(io, options, async (rt) => {
-    const input = (file === '-' ? io.stdin : createReadStream(file)) as Readable;
-    const report = await importInto(rt.db, rt.config, {
-      kind,
-      input,
-      format,
-      dryRun: options.dryRun === true,
-      now: rt.now(),
-      map,
-      dateFormat,
-      strict: options.strict === true,
-      onMapping: (lines) => io.out(`columns of ${file}:\n${lines.join('\n')}`),
+  const settings = {
+    kind,
+    format,
+    dryRun: options.dryRun === true,
+    map,
+    dateFormat,
+    strict: options.strict === true,
+  };
+  const onMapping = (lines: string[]) => io.out(`columns of ${file}:\n${lines.join('\n')}`);
+  if (file === '-') {
+    // Standard input is this thread's to read.
+    const [{ withRuntime }, { importInto }] = await Promise.all([
+      import('./context.js'),
+      import('../import/file.js'),
+    ]);
+    return withRuntime(io, options, async (rt) => {
+      const input = io.stdin as Readable;
+      const report = await importInto(rt.db, rt.config, { ...settings, now: rt.now(), input, onMapping });
+      return finish(io, kind, file, report);
     });
-    printReport(io, kind, report);
-    if (report.read === 0) {
-      io.err(`${file}: no rows to import`);
-      return EXIT.failure;
-    }
-    return exitCodeFor(report);
-  });
+  }
+  // A file is read, checked and written from a thread of its own, which opens the configuration
+  // and the database itself (import/thread.ts): this one loads neither.
+  const logLevel = options.logLevel ?? io.env.RAPPORT_LOG_LEVEL ?? 'warn';
+  const runtime = { configFile: options.config, env: { ...io.env }, logLevel };
+  const report = await importInThread({ runtime, options: settings }, file, { onMapping });
+  return finish(io, kind, file, report);
+}
+
+function finish(io: Io, kind: ImportKind, file: string, report: ImportReport): number {
+  printReport(io, kind, report);
+  if (report.read === 0) {
+    io.err(`${file}: no rows to import`);
+    return EXIT.failure;
+  }
+  return exitCodeFor(report);
 }

@@ -412,9 +412,9 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /**
        * Write a long customer import's batches (SQLite files) from a second thread while the next
-       * rows are read: about a quarter faster on a second core, for some 70–110 MB more memory.
+       * rows are read, where the machine has a second core.
        */
-      writer_thread: z.boolean().default(false),
+      writer_thread: z.boolean().default(true),
     })
     .prefault({}),
   /** Signed webhooks from shops (orders → customers and purchases) and generic inbound hooks. */

@@ -3,9 +3,10 @@
  * or `postgres://…` (several workers on one server). Nothing outside src/db imports knex.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import knex, { type Knex } from 'knex';
-import pg from 'pg';
+import type pgModule from 'pg';
 import { AppError } from '../errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,12 +18,20 @@ export interface Database {
   describe: string;
   /** The SQLite file, absolute, when the database is one (not in memory): what another connection opens. */
   file?: string;
+  /** What another thread opens to reach the same database (absent for SQLite in memory). */
+  url?: string;
   close(): Promise<void>;
 }
 
-// Postgres returns BIGINT (int8) as strings by default; our bigints are epoch milliseconds
-// and counts, all far below 2^53, so numbers are exact and simpler everywhere.
-pg.types.setTypeParser(20, (value: string) => Number(value));
+/**
+ * The Postgres driver, loaded when a Postgres database is opened (some 15 MB that a SQLite
+ * install never needs). BIGINT (int8) comes back as a string by default; our bigints are epoch
+ * milliseconds and counts, all far below 2^53, so numbers are exact and simpler everywhere.
+ */
+function loadPg(): void {
+  const pg = createRequire(import.meta.url)('pg') as typeof pgModule;
+  pg.types.setTypeParser(20, (value: string) => Number(value));
+}
 
 export function openDatabase(url: string): Database {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
@@ -76,7 +85,7 @@ function openSqlite(path: string): Database {
     knex: db,
     dialect: 'sqlite',
     describe: `sqlite:${filename}`,
-    ...(filename === ':memory:' ? {} : { file: filename }),
+    ...(filename === ':memory:' ? {} : { file: filename, url: `sqlite:${filename}` }),
     close: () => db.destroy(),
   };
 }
@@ -131,6 +140,7 @@ function cachedPrepare(conn: SqliteConnection): (sql: string) => unknown {
 }
 
 function openPostgres(url: string): Database {
+  loadPg();
   const db = knex({
     client: 'pg',
     connection: url,
@@ -140,6 +150,7 @@ function openPostgres(url: string): Database {
     knex: db,
     dialect: 'postgres',
     describe: url.replace(/\/\/([^:/@]+)(:[^@]*)?@/, '//$1@'),
+    url,
     close: () => db.destroy(),
   };
 }

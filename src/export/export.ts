@@ -14,8 +14,7 @@ import { csvLine } from './csv.js';
 import { CUSTOMER_COLUMNS } from '../import/validate-customer.js';
 import { scalarText } from '../text.js';
 
-export const EXPORT_KINDS = ['customers', 'events', 'deliveries'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
+import type { ExportKind } from './kinds.js';
 export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { readCsv } from './csv.js';
 import { textBytes, unreadable } from './input.js';
 import { readJsonl } from './jsonl.js';
-import { readXlsx } from './xlsx.js';
 import type { RecordBuilder } from './mapping.js';
 import type { ImportFormat, ParsedRow } from './types.js';
 
@@ -57,7 +56,13 @@ export function readRecords(
   format: ImportFormat,
   options: ReadOptions = {},
 ): AsyncIterable<ParsedRow> {
-  if (format === 'xlsx') return readXlsx(input, options.onHeader);
+  if (format === 'xlsx') return xlsxRows(input, options.onHeader);
   const bytes = textBytes(input);
   return format === 'csv' ? readCsv(bytes, options.onHeader, options.builder) : readJsonl(bytes);
+}
+
+/** The Excel reader, loaded for an Excel file only: its library holds some 13 MB. */
+async function* xlsxRows(input: Readable, onHeader: ReadOptions['onHeader']): AsyncGenerator<ParsedRow> {
+  const { readXlsx } = await import('./xlsx.js');
+  yield* readXlsx(input, onHeader);
 }

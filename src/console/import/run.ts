@@ -1,7 +1,8 @@
 /**
  * What the import page does with an upload: check it (the import's own dry run, with the
  * mapping it used, the file's separator and its first row to show beside the mapping), and
- * import it for real. Both go through `importInto`, as `rapport import` does.
+ * import it for real. Both go through `importPath`, as `rapport import FILE` does: from a thread
+ * of its own, so the daemon's own thread and heap stay the daemon's.
  */
 import { createReadStream } from 'node:fs';
 import type { Config } from '../../config/schema.js';
@@ -9,7 +10,7 @@ import type { Database } from '../../db/connect.js';
 import { AppError } from '../../errors.js';
 import { AmbiguousDates, formatChoices, parseDateFormat } from '../../import/date-input.js';
 import { sniffDelimiter } from '../../import/delimiter.js';
-import { importInto } from '../../import/file.js';
+import { importPath } from '../../import/file.js';
 import { textBytes } from '../../import/input.js';
 import { type ColumnMapping, mapFromPairs } from '../../import/mapping.js';
 import { readRecords } from '../../import/parse.js';
@@ -94,9 +95,8 @@ export async function checkUpload(ctx: RunContext, upload: Upload): Promise<Chec
   if (upload.format === 'csv') checked.delimiter = await delimiterOf(ctx.path);
   if (upload.format !== 'jsonl') checked.sample = await firstRow(upload, ctx.path);
   try {
-    checked.report = await importInto(ctx.db, ctx.config, {
+    checked.report = await importPath(ctx.db, ctx.config, ctx.path, {
       ...settings(upload),
-      input: createReadStream(ctx.path),
       dryRun: true,
       now: ctx.now,
       onMapping: (_lines, mapping) => {
@@ -116,9 +116,8 @@ export async function importUpload(
   upload: Upload,
 ): Promise<{ report?: ImportReport; stopped?: Stopped }> {
   try {
-    const report = await importInto(ctx.db, ctx.config, {
+    const report = await importPath(ctx.db, ctx.config, ctx.path, {
       ...settings(upload),
-      input: createReadStream(ctx.path),
       dryRun: false,
       now: ctx.now,
       onProgress: ctx.onProgress,
