@@ -247,19 +247,23 @@ export function importRows(db: Db, customers: number, r: ChildResult): ResultRow
 }
 
 /**
- * The same import with `import.writer_thread`: each pass's wall time as a ratio of the one-thread
- * import measured in the same run, and the peak RSS beside the one-thread import's.
+ * The same three passes on the calling thread with each batch written in turn (as an import
+ * from standard input runs), against the default ones of the same run (`thread`).
  */
-export function writerThreadRows(db: Db, customers: number, r: ChildResult, plain: ChildResult): ResultRow[] {
+export function inlineImportRows(
+  db: Db,
+  customers: number,
+  r: ChildResult,
+  thread: ChildResult,
+): ResultRow[] {
   const n = num(r);
-  const base = num(plain);
+  const base = num(thread);
   const pass = (key: string, cpuKey: string) =>
-    `${(n(key) / base(key)).toFixed(2)} × the one-thread import in this run (${base(key).toFixed(1)} s); ` +
-    `CPU ${n(cpuKey).toFixed(1)} s`;
-  const what = `${count(customers)} customers, writes in a thread of their own`;
+    `the default is ${(base(key) / n(key)).toFixed(2)} × this (${base(key).toFixed(1)} s); CPU ${n(cpuKey).toFixed(1)} s`;
+  const what = `${count(customers)} customers on the calling thread, batches in turn`;
   return [
     info(
-      `import.thread.seconds.${customers}`,
+      `import.inline.seconds.${customers}`,
       `import ${what}`,
       db,
       n('seconds'),
@@ -267,28 +271,28 @@ export function writerThreadRows(db: Db, customers: number, r: ChildResult, plai
       pass('seconds', 'cpuSeconds'),
     ),
     info(
-      `import.thread.reimport.${customers}`,
-      `re-import the same ${count(customers)}, writes in a thread`,
+      `import.inline.reimport.${customers}`,
+      `re-import the same ${count(customers)}, on the calling thread`,
       db,
       n('reimportSeconds'),
       's',
       pass('reimportSeconds', 'reimportCpuSeconds'),
     ),
     info(
-      `import.thread.changed.${customers}`,
-      `re-import with 10% of ${count(customers)} changed, writes in a thread`,
+      `import.inline.changed.${customers}`,
+      `re-import with 10% of ${count(customers)} changed, on the calling thread`,
       db,
       n('changedSeconds'),
       's',
       pass('changedSeconds', 'changedCpuSeconds'),
     ),
     info(
-      `import.thread.rss.${customers}`,
+      `import.inline.rss.${customers}`,
       `peak RSS importing ${what} (all three passes)`,
       db,
       n('peakRssMb'),
       'MB',
-      `first pass alone ${mb(n('firstRssMb'))}; one thread: ${mb(base('peakRssMb'))}, first pass ${mb(base('firstRssMb'))}`,
+      `first pass alone ${mb(n('firstRssMb'))}; the default: ${mb(base('peakRssMb'))}, first pass ${mb(base('firstRssMb'))}`,
     ),
   ];
 }

@@ -100,7 +100,11 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
       return import('./measures/simulate.js').then((m) => m.measureSimulate(str('url')));
     case 'import':
       return import('./measures/import.js').then((m) =>
-        m.measureImport(num('customers'), typeof v.url === 'string' ? v.url : undefined, num('writer') === 1),
+        m.measureImport(
+          num('customers'),
+          typeof v.url === 'string' ? v.url : undefined,
+          num('inline') === 1 ? 'inline' : 'thread',
+        ),
       );
     case 'console':
       return import('./measures/console.js').then((m) =>

@@ -22,7 +22,7 @@ import {
   renderRows,
   simulateRow,
   importRows,
-  writerThreadRows,
+  inlineImportRows,
 } from './rows.js';
 import { postgresStore, sqliteStore, type Seeder, type Store } from './stores.js';
 
@@ -169,24 +169,25 @@ class Suite {
   }
 
   /**
-   * Into an empty database of its own: the import needs no seeded population. On SQLite also
-   * with `import.writer_thread`, in a child and a database of its own, against the first run.
+   * Into an empty database of its own: the import needs no seeded population. As `rapport import
+   * FILE` runs it (its own thread, a writer thread); on SQLite also on the calling thread with
+   * each batch written in turn, in a child and a database of its own: the same run's baseline.
    */
   async importCustomers(store: Store): Promise<ResultRow[]> {
     const size = this.o.large;
-    const once = async (writer: boolean) => {
+    const once = async (inline: boolean) => {
       const url = await store.empty('import');
       try {
-        const how = writer ? ', writes in a thread of their own' : '';
+        const how = inline ? ', on the calling thread, batches written in turn' : '';
         const label = `import ${count(size)} customers, then again, then 10% changed${how} (${store.name})`;
-        return await this.child('import', label, { customers: size, url, writer: writer ? 1 : 0 });
+        return await this.child('import', label, { customers: size, url, inline: inline ? 1 : 0 });
       } finally {
         await store.drop(url);
       }
     };
-    const plain = await once(false);
-    const rows = importRows(store.name, size, plain);
-    if (store.name === 'sqlite') rows.push(...writerThreadRows(store.name, size, await once(true), plain));
+    const threaded = await once(false);
+    const rows = importRows(store.name, size, threaded);
+    if (store.name === 'sqlite') rows.push(...inlineImportRows(store.name, size, await once(true), threaded));
     return rows;
   }
 

@@ -1,21 +1,26 @@
 /**
  * import: `rapport import customers` of a generated CSV (a realistic export: mapped headers,
- * day-first dates, `,`-separated tags, an attribute) into an empty database, through the same
- * runImport and store as the CLI; then the same file again (every row unchanged) and a copy
- * with every tenth row changed (merges). Reports each pass's wall time and the peak RSS (the
- * process's maxRSS, over all three). With `writerThread`, as `import.writer_thread: true` runs
- * it: the customer batches past the first 20,000 rows written from a thread of their own.
+ * day-first dates, `,`-separated tags, an attribute) into an empty database; then the same file
+ * again (every row unchanged) and a copy with every tenth row changed (merges). Reports each
+ * pass's wall time and CPU time (every thread's) and the peak RSS (the process's maxRSS, over all
+ * three).
+ *
+ * `thread` runs each pass as `rapport import FILE` does by default: from the import's own thread
+ * with its own connection (import/thread.ts), the writes past the first 20,000 rows from a
+ * writer thread. `inline` runs it on this thread with each batch written in turn, as an import
+ * from standard input does: the baseline of the same run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { openDatabase, type Database } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrations.js';
 import { importStore } from '../../src/import/db-store.js';
 import { FILE_BATCH } from '../../src/import/file.js';
 import { runImport, WRITER_FROM_ROWS, type ImportReport } from '../../src/import/run.js';
+import { importInThread } from '../../src/import/thread.js';
 import type { ChildResult } from '../child.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -44,6 +49,16 @@ function* chunks(customers: number, changeEvery: number): Generator<Buffer> {
   if (text !== '') yield Buffer.from(text);
 }
 
+/** Writes the generated file to `path` (before any pass is timed). */
+async function writeFile(path: string, customers: number, changeEvery: number): Promise<void> {
+  const out = createWriteStream(path);
+  for (const chunk of chunks(customers, changeEvery)) if (!out.write(chunk)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+export type ImportHow = 'thread' | 'inline';
+
 interface Expected {
   inserted: number;
   updated: number;
@@ -59,25 +74,33 @@ interface Timing {
 /** One pass over the generated file, checked against the counts it must report. */
 async function pass(
   db: Database,
+  file: string,
   customers: number,
-  changeEvery: number,
   expected: Expected,
-  writerThread: boolean,
+  how: ImportHow,
 ): Promise<Timing> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  const report: ImportReport = await runImport({
+  // As `rapport import` writes a file (importInto).
+  const options = {
     kind: 'customers',
-    input: Readable.from(chunks(customers, changeEvery)),
     format: 'csv',
-    store: importStore(db),
-    // As `rapport import` writes a file (importInto).
     batchSize: FILE_BATCH,
     dryRun: false,
-    now: Date.now(),
     zone: 'UTC',
-    writerFromRows: writerThread ? WRITER_FROM_ROWS : undefined,
-  });
+  } as const;
+  const report: ImportReport =
+    how === 'thread'
+      ? await importInThread(
+          { url: db.url ?? '', options: { ...options, now: Date.now(), writerFromRows: WRITER_FROM_ROWS } },
+          file,
+        )
+      : await runImport({
+          ...options,
+          input: createReadStream(file),
+          store: importStore(db),
+          now: Date.now(),
+        });
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpuStart);
   const cpu = (used.user + used.system) / 1e6;
@@ -94,42 +117,25 @@ async function pass(
 /** Into the empty database at `url`, or a SQLite file of its own when none is given. */
 export async function measureImport(
   customers: number,
-  url?: string,
-  writerThread = false,
+  url: string | undefined,
+  how: ImportHow,
 ): Promise<ChildResult> {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-import-'));
   const db = openDatabase(url ?? `sqlite:${join(dir, 'import.db')}`);
   try {
     await migrate(db.knex);
+    const file = join(dir, 'customers.csv');
+    const changedFile = join(dir, 'changed.csv');
+    await writeFile(file, customers, 0);
+    await writeFile(changedFile, customers, 10);
     // What this process holds before reading a row (the bench's modules, the database open).
     const startRssMb = process.memoryUsage().rss / 1024 / 1024;
-    const first = await pass(
-      db,
-      customers,
-      0,
-      { inserted: customers, updated: 0, unchanged: 0 },
-      writerThread,
-    );
+    const first = await pass(db, file, customers, { inserted: customers, updated: 0, unchanged: 0 }, how);
     const firstRssMb = process.resourceUsage().maxRSS / 1024;
-    const again = await pass(
-      db,
-      customers,
-      0,
-      { inserted: 0, updated: 0, unchanged: customers },
-      writerThread,
-    );
+    const again = await pass(db, file, customers, { inserted: 0, updated: 0, unchanged: customers }, how);
     const changed = Math.ceil(customers / 10);
-    const modified = await pass(
-      db,
-      customers,
-      10,
-      {
-        inserted: 0,
-        updated: changed,
-        unchanged: customers - changed,
-      },
-      writerThread,
-    );
+    const expected = { inserted: 0, updated: changed, unchanged: customers - changed };
+    const modified = await pass(db, changedFile, customers, expected, how);
     return {
       seconds: first.seconds,
       perSec: customers / first.seconds,
