@@ -57,7 +57,9 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
     'seconds',
     'events',
     'deliveries',
-    'writer',
+    'inline',
+    'file',
+    'changed',
   ];
   const { values: v } = parseArgs({
     args: rest,
@@ -100,11 +102,10 @@ async function runMeasure(args: string[]): Promise<ChildResult> {
       return import('./measures/simulate.js').then((m) => m.measureSimulate(str('url')));
     case 'import':
       return import('./measures/import.js').then((m) =>
-        m.measureImport(
-          num('customers'),
-          typeof v.url === 'string' ? v.url : undefined,
-          num('inline') === 1 ? 'inline' : 'thread',
-        ),
+        m.measureImport(num('customers'), str('url'), num('inline') === 1 ? 'inline' : 'thread', {
+          file: str('file'),
+          changed: str('changed'),
+        }),
       );
     case 'console':
       return import('./measures/console.js').then((m) =>

@@ -25,6 +25,9 @@ import {
   inlineImportRows,
 } from './rows.js';
 import { postgresStore, sqliteStore, type Seeder, type Store } from './stores.js';
+import { openDatabase } from '../src/db/connect.js';
+import { migrate } from '../src/db/migrations.js';
+import { writeImportFiles } from './measures/import.js';
 
 export async function runSuite(o: BenchOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const started = performance.now();
@@ -175,20 +178,34 @@ class Suite {
    */
   async importCustomers(store: Store): Promise<ResultRow[]> {
     const size = this.o.large;
-    const once = async (inline: boolean) => {
-      const url = await store.empty('import');
-      try {
-        const how = inline ? ', on the calling thread, batches written in turn' : '';
-        const label = `import ${count(size)} customers, then again, then 10% changed${how} (${store.name})`;
-        return await this.child('import', label, { customers: size, url, inline: inline ? 1 : 0 });
-      } finally {
-        await store.drop(url);
-      }
-    };
-    const threaded = await once(false);
-    const rows = importRows(store.name, size, threaded);
-    if (store.name === 'sqlite') rows.push(...inlineImportRows(store.name, size, await once(true), threaded));
-    return rows;
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-import-'));
+    try {
+      const files = await writeImportFiles(dir, size);
+      const once = async (inline: boolean) => {
+        const url = await store.empty('import');
+        try {
+          const db = openDatabase(url);
+          await migrate(db.knex).finally(() => db.close());
+          const how = inline ? ', on the calling thread, batches written in turn' : '';
+          const label = `import ${count(size)} customers, then again, then 10% changed${how} (${store.name})`;
+          return await this.child('import', label, {
+            customers: size,
+            url,
+            inline: inline ? 1 : 0,
+            ...files,
+          });
+        } finally {
+          await store.drop(url);
+        }
+      };
+      const threaded = await once(false);
+      const rows = importRows(store.name, size, threaded);
+      if (store.name === 'sqlite')
+        rows.push(...inlineImportRows(store.name, size, await once(true), threaded));
+      return rows;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   async render(): Promise<ResultRow[]> {

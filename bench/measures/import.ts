@@ -10,13 +10,11 @@
  * writer thread. `inline` runs it on this thread with each batch written in turn, as an import
  * from standard input does: the baseline of the same run.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openDatabase, type Database } from '../../src/db/connect.js';
-import { migrate } from '../../src/db/migrations.js';
 import { importStore } from '../../src/import/db-store.js';
 import { FILE_BATCH } from '../../src/import/file.js';
 import { runImport, WRITER_FROM_ROWS, type ImportReport } from '../../src/import/run.js';
@@ -49,7 +47,7 @@ function* chunks(customers: number, changeEvery: number): Generator<Buffer> {
   if (text !== '') yield Buffer.from(text);
 }
 
-/** Writes the generated file to `path` (before any pass is timed). */
+/** Writes the generated file to `path`. */
 async function writeFile(path: string, customers: number, changeEvery: number): Promise<void> {
   const out = createWriteStream(path);
   for (const chunk of chunks(customers, changeEvery)) if (!out.write(chunk)) await once(out, 'drain');
@@ -58,6 +56,24 @@ async function writeFile(path: string, customers: number, changeEvery: number): 
 }
 
 export type ImportHow = 'thread' | 'inline';
+
+export interface ImportFiles {
+  /** The export: `customers` new customers. */
+  file: string;
+  /** The same with every tenth row changed. */
+  changed: string;
+}
+
+/**
+ * Writes the two files into `dir`, in the bench's own process: making 113 MB of text per million
+ * rows would otherwise count in the measured child's peak memory.
+ */
+export async function writeImportFiles(dir: string, customers: number): Promise<ImportFiles> {
+  const files = { file: join(dir, 'customers.csv'), changed: join(dir, 'changed.csv') };
+  await writeFile(files.file, customers, 0);
+  await writeFile(files.changed, customers, 10);
+  return files;
+}
 
 interface Expected {
   inserted: number;
@@ -73,15 +89,15 @@ interface Timing {
 
 /** One pass over the generated file, checked against the counts it must report. */
 async function pass(
-  db: Database,
+  url: string,
+  db: Database | undefined,
   file: string,
   customers: number,
   expected: Expected,
-  how: ImportHow,
 ): Promise<Timing> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  // As `rapport import` writes a file (importInto).
+  // As `rapport import` imports a file (importInto, importPath).
   const options = {
     kind: 'customers',
     format: 'csv',
@@ -89,18 +105,12 @@ async function pass(
     dryRun: false,
     zone: 'UTC',
   } as const;
-  const report: ImportReport =
-    how === 'thread'
-      ? await importInThread(
-          { url: db.url ?? '', options: { ...options, now: Date.now(), writerFromRows: WRITER_FROM_ROWS } },
-          file,
-        )
-      : await runImport({
-          ...options,
-          input: createReadStream(file),
-          store: importStore(db),
-          now: Date.now(),
-        });
+  const report: ImportReport = db
+    ? await runImport({ ...options, input: createReadStream(file), store: importStore(db), now: Date.now() })
+    : await importInThread(
+        { url, options: { ...options, now: Date.now(), writerFromRows: WRITER_FROM_ROWS } },
+        file,
+      );
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpuStart);
   const cpu = (used.user + used.system) / 1e6;
@@ -114,28 +124,35 @@ async function pass(
   return { seconds, cpu };
 }
 
-/** Into the empty database at `url`, or a SQLite file of its own when none is given. */
+/**
+ * Into the empty, migrated database at `url`, from the files given. `thread`: this process's own
+ * thread holds what `rapport import`'s does (no database: the import's thread opens it);
+ * `inline`: it opens the database and imports on this thread.
+ */
 export async function measureImport(
   customers: number,
-  url: string | undefined,
+  url: string,
   how: ImportHow,
+  files: ImportFiles,
 ): Promise<ChildResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-import-'));
-  const db = openDatabase(url ?? `sqlite:${join(dir, 'import.db')}`);
+  const db = how === 'inline' ? openDatabase(url) : undefined;
   try {
-    await migrate(db.knex);
-    const file = join(dir, 'customers.csv');
-    const changedFile = join(dir, 'changed.csv');
-    await writeFile(file, customers, 0);
-    await writeFile(changedFile, customers, 10);
-    // What this process holds before reading a row (the bench's modules, the database open).
+    // What this process holds before reading a row (the bench's modules, the database if open).
     const startRssMb = process.memoryUsage().rss / 1024 / 1024;
-    const first = await pass(db, file, customers, { inserted: customers, updated: 0, unchanged: 0 }, how);
+    const first = await pass(url, db, files.file, customers, {
+      inserted: customers,
+      updated: 0,
+      unchanged: 0,
+    });
     const firstRssMb = process.resourceUsage().maxRSS / 1024;
-    const again = await pass(db, file, customers, { inserted: 0, updated: 0, unchanged: customers }, how);
+    const again = await pass(url, db, files.file, customers, {
+      inserted: 0,
+      updated: 0,
+      unchanged: customers,
+    });
     const changed = Math.ceil(customers / 10);
     const expected = { inserted: 0, updated: changed, unchanged: customers - changed };
-    const modified = await pass(db, changedFile, customers, expected, how);
+    const modified = await pass(url, db, files.changed, customers, expected);
     return {
       seconds: first.seconds,
       perSec: customers / first.seconds,
@@ -150,7 +167,6 @@ export async function measureImport(
       customers,
     };
   } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await db?.close();
   }
 }
