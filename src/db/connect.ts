@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import knex, { type Knex } from 'knex';
 import type pgModule from 'pg';
 import { AppError } from '../errors.js';
+import { connectionSettings } from './sqlite-settings.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -64,11 +65,7 @@ function openSqlite(path: string): Database {
       max: 1,
       afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         try {
-          conn.pragma('journal_mode = WAL');
-          conn.pragma('synchronous = NORMAL');
-          // Another process (an import, a second worker) may hold the write lock briefly.
-          conn.pragma('busy_timeout = 5000');
-          conn.pragma('foreign_keys = ON');
+          connectionSettings(conn);
           // 64 MB of page cache instead of SQLite's 2 MB: writing and pruning a forecast of millions
           // of lines, and the console's reads at a million customers, revisit index pages that a
           // small cache has already dropped.

@@ -25,7 +25,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { CustomerPatch } from '../domain.js';
 import type { CustomerBatchWriter, WrittenCustomers } from '../import/types.js';
 import { mergeBatchOnConnection } from './customers-bulk.js';
-import { IMPORT_CACHE_KIB, IMPORT_CHECKPOINT_PAGES } from './import-session.js';
+import { connectionSettings, importSettings } from './sqlite-settings.js';
 import { workerScript } from '../worker-script.js';
 
 const KIND = 'rapport-customer-writer';
@@ -44,9 +44,6 @@ const YOUNG_GENERATION_MB = 8;
  * statements. Capped, V8 collects it before it grows; uncapped it held some 25 MB more.
  */
 const OLD_GENERATION_MB = 48;
-
-/** How long the writer waits for another process's write lock (as the pool's connections do). */
-const BUSY_TIMEOUT_MS = 5000;
 
 interface Batch {
   id: number;
@@ -141,14 +138,9 @@ export function startCustomerWriter(file: string): CustomerBatchWriter {
 /** The writer's side: each batch merged and written, waiting batches in the same transaction. */
 function work(file: string, port: MessagePort): void {
   const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma('foreign_keys = ON');
-  // The settings of an import on the pool's connection (import-session.ts).
-  db.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`);
-  db.pragma('temp_store = MEMORY');
-  db.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
+  // The pool's connection settings, and an import's (import-session.ts), for as long as it lives.
+  connectionSettings(db);
+  importSettings(db);
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const stop = () => {

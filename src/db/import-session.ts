@@ -20,22 +20,15 @@
  */
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect.js';
-
-/** At 4 KiB pages, a log of up to ~80 MB on disk beside the database while an import runs. */
-export const IMPORT_CHECKPOINT_PAGES = 20_000;
-/** The page cache while an import runs, in KiB. */
-export const IMPORT_CACHE_KIB = 8192;
-
-interface PragmaConnection {
-  pragma(sql: string, options?: { simple: boolean }): unknown;
-}
+import { importSettings, type PragmaConnection, restoreSettings } from './sqlite-settings.js';
 
 interface Pool {
   acquireConnection(): Promise<PragmaConnection>;
   releaseConnection(conn: PragmaConnection): Promise<void>;
 }
 
-async function withConnection<T>(knex: Knex, use: (conn: PragmaConnection) => T): Promise<T> {
+/** Runs `use` on the pool's SQLite connection, borrowed for that long. */
+export async function withConnection<T>(knex: Knex, use: (conn: PragmaConnection) => T): Promise<T> {
   const pool = knex.client as Pool;
   const conn = await pool.acquireConnection();
   try {
@@ -48,22 +41,10 @@ async function withConnection<T>(knex: Knex, use: (conn: PragmaConnection) => T)
 /** Runs `work` (one import) with the import's settings, restoring the connection's own after. */
 export async function withImportSession<T>(knex: Knex, work: () => Promise<T>): Promise<T> {
   if (dialectOf(knex).name === 'postgres') return work();
-  const before = await withConnection(knex, (conn) => {
-    const pages = Number(conn.pragma('wal_autocheckpoint', { simple: true }));
-    const cache = Number(conn.pragma('cache_size', { simple: true }));
-    const temp = Number(conn.pragma('temp_store', { simple: true }));
-    conn.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
-    conn.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`);
-    conn.pragma('temp_store = MEMORY');
-    return { pages, cache, temp };
-  });
+  const before = await withConnection(knex, importSettings);
   try {
     return await work();
   } finally {
-    await withConnection(knex, (conn) => {
-      conn.pragma(`wal_autocheckpoint = ${before.pages}`);
-      conn.pragma(`cache_size = ${before.cache}`);
-      conn.pragma(`temp_store = ${before.temp}`);
-    });
+    await withConnection(knex, (conn) => restoreSettings(conn, before));
   }
 }

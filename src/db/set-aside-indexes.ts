@@ -16,6 +16,7 @@
  */
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect.js';
+import { withConnection } from './import-session.js';
 import { ADDRESS_INDEX } from './migrations.js';
 import { rowsOf, str } from './read.js';
 
@@ -23,15 +24,6 @@ const SET_ASIDE = 'set_aside_indexes';
 
 /** The customer indexes an import itself reads. */
 const KEPT: ReadonlySet<string> = new Set([ADDRESS_INDEX]);
-
-interface PragmaConnection {
-  pragma(sql: string, options?: { simple: boolean }): unknown;
-}
-
-interface Pool {
-  acquireConnection(): Promise<PragmaConnection>;
-  releaseConnection(conn: PragmaConnection): Promise<void>;
-}
 
 /**
  * Sets aside the customer indexes an import does not read (SQLite only), in one transaction,
@@ -92,17 +84,12 @@ export async function restoreSetAsideIndexes(knex: Knex): Promise<string[]> {
 
 /** Runs `work` with temporary data (a sort's) in files, restoring the connection's setting after. */
 async function withTempFiles<T>(knex: Knex, work: () => Promise<T>): Promise<T> {
-  const pool = knex.client as Pool;
-  const set = async (temp: number | 'FILE') => {
-    const conn = await pool.acquireConnection();
-    try {
+  const set = (temp: number | 'FILE') =>
+    withConnection(knex, (conn) => {
       const before = Number(conn.pragma('temp_store', { simple: true }));
       conn.pragma(`temp_store = ${temp}`);
       return before;
-    } finally {
-      await pool.releaseConnection(conn);
-    }
-  };
+    });
   const before = await set('FILE');
   try {
     return await work();
